@@ -1,0 +1,73 @@
+# Two commands do everything on a fresh machine: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+HOST ?= 127.0.0.1
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgresql install system-deps translations bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations: install
+	$(FLASK) portal translations compile
+
+## Install into .venv, migrate the SQLite database in instance/, load the demo once, serve.
+run: translations
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) portal demo
+	@echo
+	@echo "  Partner loyalty portal: http://$(HOST):$(PORT)"
+	@echo "  Demo logins (password demo12345):"
+	@echo "    admin@demo.test      administrator"
+	@echo "    manager@demo.test    program manager"
+	@echo "    head@demo.test       partner admin"
+	@echo "    seller@demo.test     participant, manager audience"
+	@echo "    installer@demo.test  participant, specialist audience"
+	@echo "  Mail is printed here (set MAIL_SERVER to send it)."
+	@echo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## Chromium for the browser tests and PostgreSQL for the second database run, when missing (as root).
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "Missing system packages:$$missing (install them, or run as root)"; exit 1; \
+	  fi; \
+	fi
+
+## The whole suite on SQLite, then again on a PostgreSQL server the suite starts itself.
+test: install system-deps translations
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgresql
+
+test-sqlite:
+	$(BIN)/pytest -q
+
+test-postgresql:
+	TEST_DATABASE=postgresql $(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check portal tests bench
+
+clean:
+	rm -rf $(VENV) instance artifacts

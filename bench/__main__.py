@@ -1,0 +1,17 @@
+"""Run every benchmark: `python -m bench` (make bench). Optional argument: a name filter."""
+
+import sys
+
+from bench import console
+
+BENCHMARKS = {"console": console.run}
+
+
+def main() -> None:
+    wanted = sys.argv[1:] or list(BENCHMARKS)
+    for name in wanted:
+        BENCHMARKS[name]()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""The partner loyalty portal."""
+
+import logging
+import sqlite3
+
+from flask import Flask, render_template, request, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from portal.config import Config
+from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. `config` overrides settings (tests pass theirs here); nothing else happens at start-up."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(Config)
+    if config:
+        app.config.update(config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Wait for a writer instead of failing at once when two requests write together.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "connect_args": {"timeout": 30}, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        }
+    logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="../translations")
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Log in to open this page.")
+    login_manager.login_message_category = "info"
+
+    from portal.auth.views import bp as auth_bp
+    from portal.home.views import bp as home_bp
+    from portal.partners.views import bp as partners_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(partners_bp)
+    register_navigation()
+
+    from portal.core.formatting import register_filters
+
+    register_filters(app)
+    register_error_pages(app)
+    app.context_processor(template_globals)
+
+    from portal.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    from portal.auth.models import User
+
+    raw_id, _sep, token = user_id.partition(":")
+    if not raw_id.isdigit():
+        return None
+    user = db.session.get(User, int(raw_id))
+    # A deactivated account, or a cookie issued before a password change, no longer signs anyone in.
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+def select_locale() -> str:
+    from portal.auth.models import LOCALES
+
+    if current_user and current_user.is_authenticated:
+        return current_user.locale
+    chosen = session.get("locale") or request.cookies.get("locale")
+    return chosen if chosen in LOCALES else "ru"
+
+
+def register_navigation() -> None:
+    from portal.auth.models import PARTNER_ADMIN, STAFF_ROLES
+    from portal.core.navigation import add_nav_item
+
+    add_nav_item("partners.team", _l("My team"), (PARTNER_ADMIN,), prefix="partners.team")
+    add_nav_item("partners.people", _l("Participants"), STAFF_ROLES, prefix="partners.p")
+    add_nav_item("partners.companies", _l("Companies"), STAFF_ROLES, prefix="partners.compan")
+
+
+def template_globals() -> dict:
+    from flask_babel import get_locale
+
+    from portal.core.navigation import nav_items
+    from portal.partners.forms import EmptyForm
+
+    return {
+        "program_name": Config.PROGRAM_NAME,
+        "current_locale": str(get_locale()),
+        "language_form": EmptyForm(),
+        "nav_items": nav_items,
+    }
+
+
+def register_error_pages(app: Flask) -> None:
+    messages = {
+        400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+        403: (_l("Access denied"), _l("This page is not available for your role.")),
+        404: (_l("Page not found"), _l("There is no such page, or it is not available to you.")),
+        405: (_l("Not allowed"), _l("This action cannot be done this way.")),
+        413: (_l("File too large"), _l("The upload is larger than the portal accepts.")),
+        429: (_l("Too many attempts"), _l("You have tried too often. Wait a few minutes and try again.")),
+        500: (_l("Something went wrong"), _l("We could not complete the request. Nothing was saved; try again later.")),
+    }
+
+    def render(code: int, detail=None):
+        title, text = messages[code]
+        return render_template("error.html", code=code, title=title, text=detail or text), code
+
+    for code in messages:
+        if code == 500:
+            continue
+        app.register_error_handler(code, lambda error, code=code: render(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render(400, _l("The form has expired. Open the page again and resend it."))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render(500)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_connection_setup(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys, let readers and a writer work together, fold Cyrillic case."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+    dbapi_connection.create_function("portal_lower", 1, lambda s: s.lower() if isinstance(s, str) else s,
+                                     deterministic=True)

@@ -1,0 +1,112 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from portal.auth.models import AUDIENCE_LABELS, AUDIENCES
+from portal.core.inn import is_valid_inn
+from portal.core.phones import normalize_phone
+
+REQUIRED = _l("This field is required.")
+LANGUAGE_CHOICES = [SelectChoice("ru", "Русский"), SelectChoice("en", "English")]
+
+
+def audience_choices():
+    return [SelectChoice(key, AUDIENCE_LABELS[key]) for key in AUDIENCES]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED)])
+    remember = BooleanField(_l("Remember me"))
+
+
+class PhoneMixin:
+    def validate_phone(self, field):
+        if field.data and normalize_phone(field.data) is None:
+            raise ValidationError(_l("Enter a Russian phone number: +7 (999) 999-99-99."))
+
+
+class RegistrationForm(PhoneMixin, FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    phone = StringField(
+        _l("Mobile phone"), validators=[DataRequired(REQUIRED)], render_kw={"placeholder": "+7 (999) 999-99-99"}
+    )
+    birthday = DateField(_l("Date of birth"), validators=[Optional()])
+    audience = RadioField(_l("Who you are in your company"), validators=[DataRequired(REQUIRED)])
+    job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=120)])
+    inn = StringField(
+        _l("Company INN"), validators=[DataRequired(REQUIRED)],
+        description=_l("10 digits for an organisation, 12 for a sole proprietor."),
+    )
+    company_name = StringField(
+        _l("Company name"), validators=[Optional(), Length(max=200)],
+        description=_l("Only if your company is not in the program yet."),
+    )
+    company_region = StringField(_l("Company region"), validators=[Optional(), Length(max=120)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(REQUIRED)],
+        description=_l("At least 8 characters, letters and digits."),
+    )
+    password_confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(REQUIRED), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+    accept_rules = BooleanField(validators=[DataRequired(_l("Accept the program rules to take part."))])
+    accept_personal_data = BooleanField(
+        validators=[DataRequired(_l("Consent to personal data processing is required."))]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.audience.choices = audience_choices()
+
+    def validate_inn(self, field):
+        if not is_valid_inn(field.data):
+            raise ValidationError(_l("Enter a valid INN: 10 or 12 digits with a correct check digit."))
+
+
+class ResendConfirmationForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(REQUIRED)],
+        description=_l("At least 8 characters, letters and digits."),
+    )
+    password_confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(REQUIRED), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+
+class ProfileForm(PhoneMixin, FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    phone = StringField(_l("Mobile phone"), render_kw={"placeholder": "+7 (999) 999-99-99"})
+    birthday = DateField(_l("Date of birth"), validators=[Optional()])
+    audience = RadioField(_l("Who you are in your company"), validators=[Optional()])
+    job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=120)])
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.audience.choices = audience_choices()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(REQUIRED)],
+        description=_l("At least 8 characters, letters and digits."),
+    )
+    password_confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(REQUIRED), EqualTo("password", message=_l("The passwords do not match."))],
+    )

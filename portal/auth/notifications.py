@@ -1,0 +1,23 @@
+"""Mails about accounts. Sent after the request's transaction committed, in the recipient's language."""
+
+from flask import url_for
+
+from portal.auth import services
+from portal.auth.models import User
+from portal.core.mail import send_email
+
+
+def send_confirmation(user: User) -> None:
+    link = url_for("auth.confirm_email", token=services.email_confirmation_token(user), _external=True)
+    send_email(
+        user.email, "auth/email/confirm_subject.txt", "auth/email/confirm_body.txt",
+        locale=user.locale, user=user, link=link,
+    )
+
+
+def send_password_reset(user: User) -> None:
+    link = url_for("auth.reset_password", token=services.password_reset_token(user), _external=True)
+    send_email(
+        user.email, "auth/email/reset_subject.txt", "auth/email/reset_body.txt",
+        locale=user.locale, user=user, link=link,
+    )

@@ -1,0 +1,68 @@
+"""Configuration read from the environment, with safe defaults for a local demo."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    # Cookies: HttpOnly always; Secure when served over HTTPS (set SESSION_COOKIE_SECURE=1 in production).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    BABEL_DEFAULT_LOCALE = "ru"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("PORTAL_TIMEZONE", "Europe/Moscow")
+    LANGUAGES = ("ru", "en")
+
+    BOOTSTRAP_SERVE_LOCAL = True
+
+    # Mail: with MAIL_SERVER set, mail goes over SMTP; otherwise it is printed to the log (the demo works offline).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Partner Club <noreply@portal.test>")
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", "")
+
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 10 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes")
+
+    # The demo and the tests use addresses under the reserved .test domain; turn off in production.
+    EMAIL_ALLOW_TEST_DOMAINS = _bool("EMAIL_ALLOW_TEST_DOMAINS", True)
+    EMAIL_CONFIRM_MAX_AGE = timedelta(days=3)
+    PASSWORD_RESET_MAX_AGE = timedelta(hours=2)
+    INVITATION_VALID_FOR = timedelta(days=14)
+
+    # Versions of the documents a participant consents to at registration.
+    RULES_VERSION = os.environ.get("RULES_VERSION", "2026-01")
+    PRIVACY_POLICY_VERSION = os.environ.get("PRIVACY_POLICY_VERSION", "2026-01")
+
+    PROGRAM_NAME = os.environ.get("PROGRAM_NAME", "Partner Club")

@@ -1,0 +1,26 @@
+"""The demo program: believable companies, people and activity, loaded once by `flask portal demo`.
+
+Each feature adds its own part through a `demo.py` of its own; this module runs them in order.
+"""
+
+import random
+
+from sqlalchemy import select
+
+from portal.auth.models import User
+from portal.extensions import db
+
+DEMO_PASSWORD = "demo12345"
+MARKER_EMAIL = "admin@demo.test"
+
+
+def load_demo(seed: int = 2026) -> bool:
+    """Load the demo program unless it is there already. Returns whether anything was created."""
+    if db.session.scalar(select(User.id).where(User.email == MARKER_EMAIL)) is not None:
+        return False
+    from portal.partners import demo as partners_demo
+
+    rng = random.Random(seed)
+    partners_demo.load(rng)
+    db.session.commit()
+    return True

@@ -1,0 +1,63 @@
+"""The landing page, the signed-in home page, language choice, the program's documents and health."""
+
+from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from portal.auth import services as accounts
+from portal.auth.models import LOCALES
+from portal.extensions import db
+from portal.partners.forms import EmptyForm
+
+bp = Blueprint("home", __name__, template_folder="templates")
+
+LOCALE_COOKIE = "locale"
+ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.dashboard"))
+    return render_template("home/index.html")
+
+
+@bp.get("/home")
+@login_required
+def dashboard():
+    return render_template("home/dashboard.html")
+
+
+@bp.get("/rules")
+def rules():
+    return render_template("home/rules.html")
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("home/privacy.html")
+
+
+@bp.post("/language/<locale>")
+def set_language(locale):
+    """Remember the visitor's language in a cookie, and on the account when signed in."""
+    target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else None
+    response = redirect(target or url_for("home.index"))
+    if locale not in LOCALES or not EmptyForm().validate_on_submit():
+        return response
+    session["locale"] = locale
+    response.set_cookie(LOCALE_COOKIE, locale, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    if current_user.is_authenticated:
+        accounts.set_locale(current_user, locale)
+        db.session.commit()
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means the database is not reachable
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,103 @@
+"""Partner companies, who works for which one and when, and invitations to join one."""
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.time import utcnow
+from portal.extensions import db
+
+PENDING = "pending"
+APPROVED = "approved"
+REJECTED = "rejected"
+COMPANY_STATUSES = (PENDING, APPROVED, REJECTED)
+COMPANY_STATUS_LABELS = {
+    PENDING: _l("Awaiting approval"),
+    APPROVED: _l("Approved"),
+    REJECTED: _l("Rejected"),
+}
+
+
+class PartnerCompany(db.Model):
+    __tablename__ = "partner_companies"
+    __table_args__ = (
+        CheckConstraint(f"status IN {COMPANY_STATUSES}", name="status_known"),
+        CheckConstraint("length(inn) IN (10, 12)", name="inn_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inn: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    region: Mapped[str] = mapped_column(String(120), default="")
+    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
+    rejection_reason: Mapped[str | None] = mapped_column(String(500))
+
+    staff = relationship("User", foreign_keys="User.company_id", back_populates="company")
+    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
+
+    @property
+    def status_label(self) -> str:
+        return str(COMPANY_STATUS_LABELS[self.status])
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == APPROVED
+
+    def __repr__(self) -> str:
+        return f"<PartnerCompany {self.inn} {self.name!r} {self.status}>"
+
+
+class CompanyMembership(db.Model):
+    """One stretch of time a person worked for a company. The open one (ended_at NULL) is the current one."""
+
+    __tablename__ = "company_memberships"
+    __table_args__ = (
+        # At most one open membership per person, enforced by the database on both engines.
+        Index(
+            "uq_company_memberships_open",
+            "user_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("partner_companies.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user = relationship("User", foreign_keys=[user_id])
+    company = relationship(PartnerCompany)
+    changed_by = relationship("User", foreign_keys=[changed_by_id])
+
+
+class Invitation(db.Model):
+    """A partner admin's invitation for a colleague to join the program in their company."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("partner_companies.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None]
+
+    company = relationship(PartnerCompany)
+    invited_by = relationship("User", foreign_keys=[invited_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > utcnow()

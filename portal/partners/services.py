@@ -1,0 +1,276 @@
+"""Partner company rules: registration by INN, approval, invitations and moving people between companies."""
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, User
+from portal.core.errors import DomainError, NotAllowed
+from portal.core.inn import is_valid_inn, normalize_inn
+from portal.core.time import utcnow
+from portal.core.tokens import TokenExpired, TokenInvalid, make_token, read_token
+from portal.extensions import db
+from portal.partners.models import APPROVED, PENDING, REJECTED, CompanyMembership, Invitation, PartnerCompany
+
+INVITATION = "invitation"
+
+
+def check_inn(inn: str) -> str:
+    inn = normalize_inn(inn)
+    if not is_valid_inn(inn):
+        raise DomainError(_l("Enter a valid INN: 10 or 12 digits with a correct check digit."), field="inn")
+    return inn
+
+
+def find_company_by_inn(inn: str) -> PartnerCompany | None:
+    return db.session.scalar(select(PartnerCompany).where(PartnerCompany.inn == normalize_inn(inn)))
+
+
+def company_for_registration(inn: str, name: str, region: str) -> PartnerCompany:
+    """The company a new participant joins: the known one with this INN, or a new one pending approval."""
+    inn = check_inn(inn)
+    company = find_company_by_inn(inn)
+    if company is not None:
+        if company.status == REJECTED:
+            raise DomainError(
+                _l("This company was not admitted to the program. Contact the program team."), field="inn"
+            )
+        return company
+    name = " ".join((name or "").split())
+    region = " ".join((region or "").split())
+    if not name:
+        raise DomainError(_l("This INN is new to the program: enter the company's name."), field="company_name")
+    if not region:
+        raise DomainError(_l("Enter the company's region."), field="company_region")
+    company = PartnerCompany(inn=inn, name=name, region=region, status=PENDING)
+    db.session.add(company)
+    db.session.flush()
+    return company
+
+
+def create_company(inn: str, name: str, region: str, actor: User) -> PartnerCompany:
+    """A program manager adds a company; it is approved at once."""
+    inn = check_inn(inn)
+    if find_company_by_inn(inn) is not None:
+        raise DomainError(_l("A company with this INN is already in the program."), field="inn")
+    company = PartnerCompany(
+        inn=inn, name=" ".join(name.split()), region=" ".join(region.split()), status=APPROVED,
+        reviewed_at=utcnow(), reviewed_by_id=actor.id,
+    )
+    db.session.add(company)
+    db.session.flush()
+    return company
+
+
+def approve_company(company: PartnerCompany, actor: User) -> None:
+    if company.status == APPROVED:
+        return
+    company.status = APPROVED
+    company.reviewed_at = utcnow()
+    company.reviewed_by_id = actor.id
+    company.rejection_reason = None
+
+
+def reject_company(company: PartnerCompany, actor: User, reason: str) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("Say why the company is rejected: its staff will see it."), field="reason")
+    if company.status == APPROVED and company.staff:
+        raise DomainError(_l("The company already has approved staff: move them before rejecting it."))
+    company.status = REJECTED
+    company.reviewed_at = utcnow()
+    company.reviewed_by_id = actor.id
+    company.rejection_reason = reason
+
+
+def start_membership(user: User, company: PartnerCompany, actor: User | None = None) -> CompanyMembership:
+    membership = CompanyMembership(user_id=user.id, company_id=company.id, changed_by_id=actor.id if actor else None)
+    user.company_id = company.id
+    db.session.add(membership)
+    db.session.flush()
+    return membership
+
+
+def current_membership(user: User) -> CompanyMembership | None:
+    return db.session.scalar(
+        select(CompanyMembership).where(CompanyMembership.user_id == user.id, CompanyMembership.ended_at.is_(None))
+    )
+
+
+def membership_history(user: User) -> list[CompanyMembership]:
+    return list(
+        db.session.scalars(
+            select(CompanyMembership)
+            .where(CompanyMembership.user_id == user.id)
+            .order_by(CompanyMembership.started_at.desc(), CompanyMembership.id.desc())
+        )
+    )
+
+
+def move_participant(user: User, company: PartnerCompany, actor: User) -> None:
+    """Move a person to another company. Their account, points and history stay theirs."""
+    if user.role not in PARTNER_ROLES:
+        raise DomainError(_l("Only partner staff belong to partner companies."))
+    if user.company_id == company.id:
+        raise DomainError(_l("The person already works for this company."), field="company")
+    if company.status == REJECTED:
+        raise DomainError(_l("This company is not admitted to the program."), field="company")
+    now = utcnow()
+    current = current_membership(user)
+    if current is not None:
+        current.ended_at = now
+        db.session.flush()  # close the open row before the unique index sees a second one
+    db.session.add(CompanyMembership(user_id=user.id, company_id=company.id, started_at=now, changed_by_id=actor.id))
+    user.company_id = company.id
+    if user.role == PARTNER_ADMIN:
+        user.role = "participant"  # heading a company does not carry over to the next one
+    db.session.flush()
+
+
+def invite_colleague(actor: User, email: str) -> Invitation:
+    """A partner admin invites someone to register in their company. Inviting again renews the link."""
+    from portal.auth.services import check_email, find_user_by_email
+
+    if actor.role != PARTNER_ADMIN or actor.company_id is None:
+        raise NotAllowed(_l("Only a partner admin can invite colleagues."))
+    if not actor.company.is_approved:
+        raise DomainError(_l("Your company is awaiting approval: invitations open once it is approved."))
+    email = check_email(email)
+    if find_user_by_email(email) is not None:
+        raise DomainError(_l("This person already has an account in the program."), field="email")
+    now = utcnow()
+    valid_for = current_app.config["INVITATION_VALID_FOR"]
+    invitation = db.session.scalar(
+        select(Invitation).where(
+            Invitation.company_id == actor.company_id,
+            Invitation.email == email,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+    )
+    if invitation is None:
+        invitation = Invitation(
+            company_id=actor.company_id, email=email, invited_by_id=actor.id, expires_at=now + valid_for
+        )
+        db.session.add(invitation)
+    else:
+        invitation.expires_at = now + valid_for
+        invitation.invited_by_id = actor.id
+    db.session.flush()
+    return invitation
+
+
+def revoke_invitation(invitation: Invitation, actor: User) -> None:
+    if actor.role != PARTNER_ADMIN or actor.company_id != invitation.company_id:
+        raise NotAllowed(_l("You cannot revoke this invitation."))
+    if invitation.accepted_at is None:
+        invitation.revoked_at = utcnow()
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return make_token(INVITATION, invitation.id)
+
+
+def load_invitation(token: str) -> Invitation:
+    try:
+        invitation_id = read_token(INVITATION, token, current_app.config["INVITATION_VALID_FOR"])
+    except (TokenExpired, TokenInvalid) as exc:
+        raise DomainError(_l("This invitation link is not valid or has expired.")) from exc
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or not invitation.is_open:
+        raise DomainError(_l("This invitation has already been used, revoked or has expired."))
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, user: User) -> None:
+    invitation.accepted_at = utcnow()
+    invitation.accepted_by_id = user.id
+
+
+def open_invitations(company_id: int) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.company_id == company_id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+            )
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+def search_people(*, q: str = "", role: str = "", audience: str = "", company_id: int | None = None, status: str = ""):
+    """The select behind the console's people list; filters are optional and combine."""
+    from sqlalchemy import or_
+    from sqlalchemy.orm import selectinload
+
+    query = select(User).options(selectinload(User.company)).order_by(User.full_name, User.id)
+    q = (q or "").strip()
+    if q:
+        like = f"%{q.lower()}%"
+        digits = "".join(ch for ch in q if ch.isdigit())
+        conditions = [func_lower(User.full_name).like(like), User.email.like(like)]
+        if len(digits) >= 4:
+            conditions.append(User.phone.like(f"%{digits}%"))
+        query = query.where(or_(*conditions))
+    if role:
+        query = query.where(User.role == role)
+    if audience:
+        query = query.where(User.audience == audience)
+    if company_id:
+        query = query.where(User.company_id == company_id)
+    if status == "active":
+        query = query.where(User.active.is_(True))
+    elif status == "inactive":
+        query = query.where(User.active.is_(False))
+    elif status == "unconfirmed":
+        query = query.where(User.email_confirmed_at.is_(None))
+    return query
+
+
+def search_companies(*, q: str = "", status: str = "", region: str = ""):
+    """The select behind the console's company list: pending companies first, as they wait for someone."""
+    from sqlalchemy import or_
+
+    query = select(PartnerCompany).order_by(
+        (PartnerCompany.status != PENDING), PartnerCompany.name, PartnerCompany.id
+    )
+    q = (q or "").strip()
+    if q:
+        query = query.where(
+            or_(func_lower(PartnerCompany.name).like(f"%{q.lower()}%"), PartnerCompany.inn.like(f"{normalize_inn(q)}%"))
+        )
+    if status:
+        query = query.where(PartnerCompany.status == status)
+    if region:
+        query = query.where(PartnerCompany.region == region)
+    return query
+
+
+def staff_counts(company_ids: list[int]) -> dict[int, int]:
+    """How many people each company has, in one query for a whole page of companies."""
+    from sqlalchemy import func
+
+    rows = db.session.execute(
+        select(User.company_id, func.count(User.id)).where(User.company_id.in_(company_ids)).group_by(User.company_id)
+    )
+    return dict(rows.all())
+
+
+def regions() -> list[str]:
+    return list(db.session.scalars(select(PartnerCompany.region).distinct().order_by(PartnerCompany.region)))
+
+
+def func_lower(column):
+    """lower() that folds Cyrillic whatever the database's locale.
+
+    SQLite's lower() knows only ASCII: a Python function registered on every connection does it.
+    PostgreSQL's follows the database's locale (none in a C-locale cluster): the ICU collation does it.
+    """
+    from sqlalchemy import func
+
+    if db.engine.dialect.name == "sqlite":
+        return func.portal_lower(column)
+    return func.lower(column.collate("und-x-icu"))

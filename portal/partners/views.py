@@ -1,0 +1,222 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.auth import services as accounts
+from portal.auth.models import AUDIENCE_SHORT_LABELS, PARTNER_ADMIN, ROLE_LABELS, STAFF_ROLES, User
+from portal.core.auth import roles_required
+from portal.core.errors import DomainError
+from portal.core.forms import show_error
+from portal.core.mail import send_email
+from portal.core.pagination import paginate
+from portal.extensions import db
+from portal.partners import services
+from portal.partners.forms import CompanyForm, EmptyForm, InviteForm, MoveForm, RejectCompanyForm, RoleForm
+from portal.partners.models import COMPANY_STATUS_LABELS, Invitation, PartnerCompany
+
+bp = Blueprint("partners", __name__, template_folder="templates")
+
+
+# --- program manager console: people -------------------------------------------------------------
+
+
+@bp.get("/console/people")
+@roles_required(*STAFF_ROLES)
+def people():
+    args = request.args
+    query = services.search_people(
+        q=args.get("q", ""), role=args.get("role", ""), audience=args.get("audience", ""),
+        company_id=args.get("company", type=int), status=args.get("status", ""),
+    )
+    company = db.session.get(PartnerCompany, args.get("company", type=int)) if args.get("company") else None
+    return render_template(
+        "partners/people.html", page=paginate(query), role_labels=ROLE_LABELS,
+        audience_labels=AUDIENCE_SHORT_LABELS, company=company,
+    )
+
+
+@bp.get("/console/people/<int:user_id>")
+@roles_required(*STAFF_ROLES)
+def person(user_id):
+    user = db.get_or_404(User, user_id)
+    role_form = RoleForm(role=user.role, prefix="role")
+    return render_template(
+        "partners/person.html", person=user, role_form=role_form, move_form=MoveForm(prefix="move"),
+        action_form=EmptyForm(), history=services.membership_history(user),
+    )
+
+
+@bp.post("/console/people/<int:user_id>/role")
+@roles_required(*STAFF_ROLES)
+def change_role(user_id):
+    user = db.get_or_404(User, user_id)
+    form = RoleForm(prefix="role")
+    if form.validate_on_submit():
+        try:
+            accounts.set_role(user, form.role.data, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("The role is changed to: %(role)s.", role=user.role_label), "success")
+    return redirect(url_for("partners.person", user_id=user.id))
+
+
+@bp.post("/console/people/<int:user_id>/active")
+@roles_required(*STAFF_ROLES)
+def toggle_active(user_id):
+    user = db.get_or_404(User, user_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            accounts.set_active(user, not user.active, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("The account is reactivated.") if user.active else _("The account is deactivated."), "success")
+    return redirect(url_for("partners.person", user_id=user.id))
+
+
+@bp.post("/console/people/<int:user_id>/move")
+@roles_required(*STAFF_ROLES)
+def move(user_id):
+    user = db.get_or_404(User, user_id)
+    form = MoveForm(prefix="move")
+    if form.validate_on_submit():
+        company = services.find_company_by_inn(form.inn.data)
+        try:
+            if company is None:
+                raise DomainError(_("No company with this INN is in the program."))
+            services.move_participant(user, company, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("%(name)s now works for %(company)s.", name=user.full_name, company=company.name), "success")
+    else:
+        for error in form.inn.errors:
+            flash(error, "danger")
+    return redirect(url_for("partners.person", user_id=user.id))
+
+
+# --- program manager console: companies ----------------------------------------------------------
+
+
+@bp.get("/console/companies")
+@roles_required(*STAFF_ROLES)
+def companies():
+    args = request.args
+    query = services.search_companies(q=args.get("q", ""), status=args.get("status", ""), region=args.get("region", ""))
+    page = paginate(query)
+    return render_template(
+        "partners/companies.html", page=page, status_labels=COMPANY_STATUS_LABELS, regions=services.regions(),
+        staff_counts=services.staff_counts([c.id for c in page.items]),
+    )
+
+
+@bp.route("/console/companies/new", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def new_company():
+    form = CompanyForm()
+    if form.validate_on_submit():
+        try:
+            company = services.create_company(form.inn.data, form.name.data, form.region.data, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The company is added to the program."), "success")
+            return redirect(url_for("partners.company", company_id=company.id))
+    return render_template("partners/company_form.html", form=form)
+
+
+@bp.get("/console/companies/<int:company_id>")
+@roles_required(*STAFF_ROLES)
+def company(company_id):
+    company = db.get_or_404(PartnerCompany, company_id)
+    return render_template(
+        "partners/company.html", company=company, action_form=EmptyForm(), reject_form=RejectCompanyForm(),
+        staff=sorted(company.staff, key=lambda u: u.full_name),
+    )
+
+
+@bp.post("/console/companies/<int:company_id>/approve")
+@roles_required(*STAFF_ROLES)
+def approve_company(company_id):
+    company = db.get_or_404(PartnerCompany, company_id)
+    if EmptyForm().validate_on_submit():
+        services.approve_company(company, current_user)
+        db.session.commit()
+        for person in company.staff:
+            send_email(
+                person.email, "partners/email/company_approved_subject.txt",
+                "partners/email/company_approved_body.txt", locale=person.locale, user=person, company=company,
+                link=url_for("home.dashboard", _external=True),
+            )
+        flash(_("%(company)s is approved.", company=company.name), "success")
+    return redirect(url_for("partners.company", company_id=company.id))
+
+
+@bp.post("/console/companies/<int:company_id>/reject")
+@roles_required(*STAFF_ROLES)
+def reject_company(company_id):
+    company = db.get_or_404(PartnerCompany, company_id)
+    form = RejectCompanyForm()
+    if form.validate_on_submit():
+        try:
+            services.reject_company(company, current_user, form.reason.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("%(company)s is rejected.", company=company.name), "info")
+    else:
+        flash(_("Say why the company is rejected: its staff will see it."), "danger")
+    return redirect(url_for("partners.company", company_id=company.id))
+
+
+# --- partner admin: my team ----------------------------------------------------------------------
+
+
+@bp.route("/team", methods=["GET", "POST"])
+@roles_required(PARTNER_ADMIN)
+def team():
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            invitation = services.invite_colleague(current_user, form.email.data)
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            link = url_for("auth.register", invite=services.invitation_token(invitation), _external=True)
+            send_email(
+                invitation.email, "partners/email/invitation_subject.txt", "partners/email/invitation_body.txt",
+                locale=current_user.locale, invitation=invitation, inviter=current_user, link=link,
+            )
+            flash(_("The invitation is sent to %(email)s.", email=invitation.email), "success")
+            return redirect(url_for("partners.team"))
+    company = current_user.company
+    return render_template(
+        "partners/team.html", form=form, company=company, staff=sorted(company.staff, key=lambda u: u.full_name),
+        invitations=services.open_invitations(company.id), action_form=EmptyForm(),
+    )
+
+
+@bp.post("/team/invitations/<int:invitation_id>/revoke")
+@roles_required(PARTNER_ADMIN)
+def revoke_invitation(invitation_id):
+    invitation = db.get_or_404(Invitation, invitation_id)
+    if invitation.company_id != current_user.company_id:
+        abort(404)  # another company's invitation does not exist for this user
+    if EmptyForm().validate_on_submit():
+        services.revoke_invitation(invitation, current_user)
+        db.session.commit()
+        flash(_("The invitation is revoked."), "info")
+    return redirect(url_for("partners.team"))

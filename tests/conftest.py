@@ -1,0 +1,145 @@
+"""Fixtures shared by the whole suite: one migrated database per run, cleaned after every test.
+
+TEST_DATABASE=postgresql runs everything on a PostgreSQL server the suite starts itself
+(or on TEST_DATABASE_URL when given); otherwise on a SQLite file.
+"""
+
+import os
+import shutil
+from urllib.parse import urlsplit
+
+import flask_migrate
+import pytest
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db as _db
+from tests import factories
+from tests.databases import postgres_cluster
+from tests.mailbox import Mailbox
+
+ON_POSTGRES = os.environ.get("TEST_DATABASE") == "postgresql"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if not ON_POSTGRES:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.sqlite3'}"
+    elif os.environ.get("TEST_DATABASE_URL"):
+        yield os.environ["TEST_DATABASE_URL"]
+    else:
+        with postgres_cluster() as url:
+            yield url
+
+
+@pytest.fixture(scope="session")
+def mailbox():
+    box = Mailbox()
+    box.start()
+    yield box
+    box.stop()
+
+
+def make_config(database_url: str, mailbox: Mailbox, **overrides) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20, "max_overflow": 40} if ON_POSTGRES else {},
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": mailbox.port,
+        **overrides,
+    }
+
+
+@pytest.fixture(scope="session")
+def app(database_url, mailbox):
+    app = create_app(make_config(database_url, mailbox))
+    with app.app_context():
+        # The schema comes from the migrations, so a model change without a migration fails here.
+        flask_migrate.upgrade()
+        _db.session.remove()
+        if not ON_POSTGRES:
+            _db.engine.dispose()
+            path = urlsplit(database_url).path
+            shutil.copyfile(path, path + ".template")
+    yield app
+
+
+@pytest.fixture
+def make_app(database_url, mailbox):
+    """Another app on the same database with other settings; its connections are closed afterwards."""
+    apps = []
+
+    def factory(**overrides):
+        app = create_app(make_config(database_url, mailbox, **overrides))
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+def _reset_database(app):
+    with app.app_context():
+        _db.session.remove()
+        if ON_POSTGRES:
+            tables = list(_db.metadata.tables)
+            with _db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            _db.engine.dispose()
+            path = urlsplit(app.config["SQLALCHEMY_DATABASE_URI"]).path
+            for suffix in ("-wal", "-shm"):
+                if os.path.exists(path + suffix):
+                    os.remove(path + suffix)
+            shutil.copyfile(path + ".template", path)
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request, mailbox):
+    """Every test that touches the database starts from the migrated, empty schema and an empty mailbox."""
+    yield
+    if "app" in request.fixturenames:
+        _reset_database(request.getfixturevalue("app"))
+    mailbox.clear()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app and request context for service tests."""
+    with app.test_request_context():
+        yield
+        _db.session.rollback()
+
+
+@pytest.fixture
+def db(ctx):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    def do_login(email: str, password: str = factories.PASSWORD):
+        response = client.post("/login", data={"email": email, "password": password})
+        assert response.status_code == 302, f"login failed for {email}"
+        return client
+
+    return do_login
+
+
+@pytest.fixture
+def make(app):
+    """Factories: make.company(), make.user(...). In service tests they share the test's session."""
+    factories.bind(app)
+    return factories

@@ -1,0 +1,88 @@
+"""End-to-end fixtures: the portal served from a thread, driven by Debian's Chromium through Playwright."""
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from portal.extensions import db
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Never `playwright install` here: use the system Chromium when there is one.
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"]
+    options = {**browser_type_launch_args, "args": args}
+    if executable:
+        options["executable_path"] = executable
+    return options
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1366, "height": 900}, "locale": "ru-RU"}
+
+
+@pytest.fixture
+def live_server(app, make_app):
+    """The portal as a browser sees it: CSRF on, on a free loopback port, on the test database."""
+    served = make_app(WTF_CSRF_ENABLED=True)
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    served.config["SERVER_NAME"] = None
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    with served.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def shot(request):
+    """Save a screenshot under artifacts/screenshots/ (git-ignored) to look at after a run."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str):
+        page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-{name}.png"), full_page=True)
+
+    return take
+
+
+@pytest.fixture
+def new_page(browser, browser_context_args):
+    """Another person's browser, with cookies of its own."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(**browser_context_args)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def pytest_configure(config):
+    os.environ.setdefault("PLAYWRIGHT_BROWSERS_PATH", "0")
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """Replaces pytest-base-url's fixture (deprecated form in pytest 9): tests use `live_server`."""
+    return None
