@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message = _l("Log in to open this page.")
     login_manager.login_message_category = "info"
 
+    import portal.models  # noqa: F401 - the whole schema, for relationships and migrations
     from portal.auth.views import bp as auth_bp
     from portal.home.views import bp as home_bp
     from portal.partners.views import bp as partners_bp
@@ -75,8 +76,12 @@ def load_user(user_id: str):
 
 
 def select_locale() -> str:
+    from flask import has_request_context
+
     from portal.auth.models import LOCALES
 
+    if not has_request_context():
+        return "ru"  # CLI commands and jobs; mail picks the recipient's language with force_locale
     if current_user and current_user.is_authenticated:
         return current_user.locale
     chosen = session.get("locale") or request.cookies.get("locale")

@@ -8,9 +8,12 @@ class DomainError(Exception):
     """
 
     def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
         self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 class NotAllowed(DomainError):

@@ -1,0 +1,6 @@
+"""Every feature's models, imported in one place so that Alembic and create_app() see the whole schema."""
+
+from portal.auth.models import Consent, User  # noqa: F401
+from portal.ledger.models import Account, LedgerEntry, LedgerTransaction, LotAllocation, PointLot  # noqa: F401
+from portal.partners.models import CompanyMembership, Invitation, PartnerCompany  # noqa: F401
+from portal.program.models import ProgramSettings  # noqa: F401
