@@ -22,6 +22,28 @@ def demo_command():
     click.echo("Demo program loaded." if created else "Demo program already present: nothing changed.")
 
 
+@portal_cli.command("run-jobs")
+def run_jobs_command():
+    """Run every scheduled job that is due (idempotent: run it from cron as often as you like)."""
+    from portal.jobs import run_due_jobs
+
+    for name, summary in run_due_jobs():
+        click.echo(f"{name}: {summary}")
+
+
+@portal_cli.command("check-ledger")
+def check_ledger_command():
+    """Recompute every balance from the ledger's entries and report any difference (exit code 1)."""
+    from portal.ledger.reports import check_ledger
+
+    problems = check_ledger()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("Ledger consistent: every transaction sums to zero and every balance matches its entries.")
+
+
 @portal_cli.group("translations")
 def translations():
     """Keep the Russian and English catalogues in step with the code."""

@@ -18,9 +18,12 @@ def load_demo(seed: int = 2026) -> bool:
     """Load the demo program unless it is there already. Returns whether anything was created."""
     if db.session.scalar(select(User.id).where(User.email == MARKER_EMAIL)) is not None:
         return False
+    from portal.ledger import demo as ledger_demo
     from portal.partners import demo as partners_demo
 
     rng = random.Random(seed)
     partners_demo.load(rng)
+    db.session.flush()
+    ledger_demo.load(rng)
     db.session.commit()
     return True

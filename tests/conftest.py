@@ -133,6 +133,7 @@ def client(app):
 @pytest.fixture
 def login(client):
     def do_login(email: str, password: str = factories.PASSWORD):
+        client.post("/logout")
         response = client.post("/login", data={"email": email, "password": password})
         assert response.status_code == 302, f"login failed for {email}"
         return client

@@ -97,7 +97,7 @@ def check_ledger() -> list[str]:
         .outerjoin(sums, sums.c.account_id == Account.id)
         .where(Account.balance != func.coalesce(sums.c.total, 0))
     ).all()
-    problems += [f"account {code}: stored balance {stored}, entries say {actual}" for code, stored, actual in wrong_balance]
+    problems += [f"account {code}: stored balance {stored}, entries say {sum_}" for code, stored, sum_ in wrong_balance]
 
     last_entry = (
         select(LedgerEntry.account_id, func.max(LedgerEntry.id).label("last_id")).group_by(LedgerEntry.account_id)
@@ -113,7 +113,8 @@ def check_ledger() -> list[str]:
 
     negative = db.session.scalars(
         select(Account.code).where(
-            ((Account.kind.in_([WALLET, HELD])) & (Account.balance < 0)) | ((Account.kind == DEBT) & (Account.balance > 0))
+            (Account.kind.in_([WALLET, HELD]) & (Account.balance < 0))
+            | ((Account.kind == DEBT) & (Account.balance > 0))
         )
     ).all()
     problems += [f"account {code}: balance on the wrong side of zero" for code in negative]

@@ -121,11 +121,8 @@ class Balances:
 
 
 def balances_of(user_id: int) -> Balances:
-    rows = dict(
-        db.session.execute(
-            select(Account.kind, Account.balance).where(Account.code.in_([_code(k, user_id) for k in (WALLET, HELD, DEBT)]))
-        ).all()
-    )
+    codes = [_code(kind, user_id) for kind in (WALLET, HELD, DEBT)]
+    rows = dict(db.session.execute(select(Account.kind, Account.balance).where(Account.code.in_(codes))).all())
     return Balances(available=rows.get(WALLET, 0), held=rows.get(HELD, 0), debt=-rows.get(DEBT, 0))
 
 
@@ -424,7 +421,8 @@ def expire_lot(lot: PointLot, *, now: datetime) -> LedgerTransaction | None:
 def due_lots(now: datetime) -> list[int]:
     return list(
         db.session.scalars(
-            select(PointLot.id).where(PointLot.remaining > 0, PointLot.expires_at.is_not(None), PointLot.expires_at <= now)
+            select(PointLot.id)
+            .where(PointLot.remaining > 0, PointLot.expires_at.is_not(None), PointLot.expires_at <= now)
             .order_by(PointLot.expires_at, PointLot.id)
         )
     )

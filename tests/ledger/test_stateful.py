@@ -145,7 +145,8 @@ def make_machine(app):
                 select(Account.user_id, LedgerEntry.amount, LedgerEntry.id)
                 .join(LedgerEntry, LedgerEntry.account_id == Account.id)
                 .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-                .where(LedgerTransaction.kind == EXPIRE, Account.kind == "wallet", LedgerEntry.id > self.last_expiry_entry)
+                .where(LedgerTransaction.kind == EXPIRE, Account.kind == "wallet",
+                       LedgerEntry.id > self.last_expiry_entry)
             ).all()
             for user_id, amount, entry_id in rows:
                 person = next(p for p in self.model.people if p.id == user_id)

@@ -1,0 +1,23 @@
+"""Scheduled jobs, run by `flask --app wsgi portal run-jobs` (from cron). Each is safe to run at any moment."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from portal.core.time import utcnow
+
+
+def _expire_points(now: datetime) -> str:
+    from portal.ledger.services import expire_due_points
+
+    return f"{expire_due_points(now)} lots expired"
+
+
+# (name, job): later features add theirs. A job commits its own work, unit by unit.
+JOBS: list[tuple[str, Callable[[datetime], str]]] = [
+    ("expire-points", _expire_points),
+]
+
+
+def run_due_jobs(now: datetime | None = None) -> list[tuple[str, str]]:
+    now = now or utcnow()
+    return [(name, job(now)) for name, job in JOBS]

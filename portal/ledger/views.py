@@ -1,0 +1,168 @@
+import uuid
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from portal.auth.models import ADMIN, PARTNER_ROLES, STAFF_ROLES, User
+from portal.core.auth import roles_required
+from portal.core.errors import DomainError
+from portal.core.exports import csv_response, xlsx_response
+from portal.core.forms import show_error
+from portal.core.pagination import paginate
+from portal.core.time import utcnow
+from portal.extensions import db
+from portal.ledger import services as ledger
+from portal.ledger.descriptions import describe
+from portal.ledger.forms import AdjustmentForm, SettingsForm, StatementFilterForm
+from portal.ledger.models import TRANSACTION_KIND_LABELS
+from portal.ledger.reports import program_totals, statement_query
+from portal.program.services import get_settings, update_settings
+
+bp = Blueprint("ledger", __name__, template_folder="templates")
+
+EXPIRY_WARNING = timedelta(days=90)
+
+
+def _statement_context(person: User) -> dict:
+    filters = StatementFilterForm(request.args)
+    valid = filters.validate() if request.args else True
+    query = statement_query(
+        person.id,
+        date_from=filters.date_from.data if valid else None,
+        date_to=filters.date_to.data if valid else None,
+        kind=filters.kind.data if valid and filters.kind.data in TRANSACTION_KIND_LABELS else "",
+    )
+    return {
+        "person": person,
+        "filters": filters,
+        "page": paginate(query),
+        "balances": ledger.balances_of(person.id),
+        "expiring": ledger.expiring_lots(person.id, before=utcnow() + EXPIRY_WARNING),
+        "describe": describe,
+        "kind_labels": TRANSACTION_KIND_LABELS,
+        "point_value": get_settings().point_value_kopecks,
+    }
+
+
+def _export(person: User, fmt: str):
+    filters = StatementFilterForm(request.args)
+    valid = filters.validate()
+    query = statement_query(
+        person.id, date_from=filters.date_from.data if valid else None, date_to=filters.date_to.data if valid else None,
+        kind=filters.kind.data if valid and filters.kind.data in TRANSACTION_KIND_LABELS else "",
+    )
+    entries = db.session.scalars(query).unique().all()
+    header = [_("Date"), _("Description"), _("Operation"), _("Points"), _("Balance")]
+    rows = [
+        (e.transaction.created_at, describe(e.transaction), str(TRANSACTION_KIND_LABELS[e.transaction.kind]),
+         e.amount, e.balance_after)
+        for e in entries
+    ]
+    filename = f"points-{person.id}-{utcnow():%Y%m%d}"
+    if fmt == "xlsx":
+        return xlsx_response(filename, header, rows, sheet_title=_("Points statement"))
+    return csv_response(filename, header, rows)
+
+
+# --- participant ---------------------------------------------------------------------------------
+
+
+@bp.get("/points")
+@roles_required(*PARTNER_ROLES)
+def statement():
+    return render_template("ledger/statement.html", **_statement_context(current_user))
+
+
+@bp.get("/points/export.<any(csv, xlsx):fmt>")
+@roles_required(*PARTNER_ROLES)
+def export(fmt):
+    return _export(current_user, fmt)
+
+
+# --- program manager -----------------------------------------------------------------------------
+
+
+@bp.get("/console/people/<int:user_id>/points")
+@roles_required(*STAFF_ROLES)
+def person_statement(user_id):
+    person = db.get_or_404(User, user_id)
+    if person.role not in PARTNER_ROLES:
+        abort(404)
+    form = AdjustmentForm(request_id=uuid.uuid4().hex)
+    return render_template("ledger/person_statement.html", form=form, **_statement_context(person))
+
+
+@bp.get("/console/people/<int:user_id>/points/export.<any(csv, xlsx):fmt>")
+@roles_required(*STAFF_ROLES)
+def person_export(user_id, fmt):
+    return _export(db.get_or_404(User, user_id), fmt)
+
+
+@bp.post("/console/people/<int:user_id>/points/adjust")
+@roles_required(*STAFF_ROLES)
+def adjust(user_id):
+    person = db.get_or_404(User, user_id)
+    if person.role not in PARTNER_ROLES:
+        abort(404)
+    form = AdjustmentForm()
+    if form.validate_on_submit():
+        points = form.points.data if form.direction.data == "credit" else -form.points.data
+        request_id = form.request_id.data or uuid.uuid4().hex
+        try:
+            ledger.adjust(person.id, points, reason=form.reason.data, actor_id=current_user.id,
+                          key=f"adjustment:{person.id}:{request_id}")
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(ngettext("The adjustment is recorded: %(num)s point.", "The adjustment is recorded: %(num)s points.",
+                           abs(points)) + " " + (_("Credited.") if points > 0 else _("Debited.")), "success")
+            return redirect(url_for("ledger.person_statement", user_id=person.id))
+    return render_template("ledger/person_statement.html", form=form, **_statement_context(person)), 400
+
+
+@bp.get("/console/points")
+@roles_required(*STAFF_ROLES)
+def totals():
+    return render_template(
+        "ledger/totals.html", totals=program_totals(), point_value=get_settings().point_value_kopecks
+    )
+
+
+@bp.route("/console/settings", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def settings():
+    current = get_settings()
+    form = SettingsForm(
+        point_value=f"{current.point_value_kopecks / 100:.2f}".replace(".", ","),
+        points_expire_months=current.points_expire_months,
+    )
+    if request.method == "POST":
+        if current_user.role != ADMIN:
+            abort(403)
+        form = SettingsForm()
+        if form.validate_on_submit():
+            try:
+                update_settings(point_value_kopecks=form.point_value.kopecks,
+                                points_expire_months=form.points_expire_months.data)
+            except DomainError as exc:
+                db.session.rollback()
+                show_error(form, exc)
+            else:
+                db.session.commit()
+                flash(_("The program settings are saved."), "success")
+                return redirect(url_for("ledger.settings"))
+    return render_template("ledger/settings.html", form=form, can_edit=current_user.role == ADMIN)
+
+
+@bp.app_template_global()
+def my_balances():
+    """The signed-in participant's balances, for the menu and the dashboard."""
+    if current_user.is_authenticated and current_user.role in PARTNER_ROLES:
+        return ledger.balances_of(current_user.id)
+    return None
+

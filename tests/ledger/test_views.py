@@ -1,0 +1,120 @@
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from portal.auth.models import ADMIN, MANAGER
+from portal.extensions import db
+from portal.ledger import services as ledger
+from portal.ledger.models import LedgerTransaction
+from portal.program.models import ProgramSettings
+
+
+@pytest.fixture
+def seller(app, make):
+    person = make.user(email="seller@example.test", full_name="Соколова Анна")
+    with app.app_context():
+        ledger.earn(person.id, 1200, key="s1", source_type="sale", source_id=1, params={"invoice": "СЧ-101"})
+        ledger.spend(person.id, 200, key="o1", source_type="order", source_id=5)
+        db.session.commit()
+    return person
+
+
+def test_participant_sees_balance_and_translated_statement(client, login, seller):
+    login("seller@example.test")
+    page = client.get("/points").get_data(as_text=True)
+    assert 'data-testid="balance-available">1\xa0000<' in page or 'data-testid="balance-available">1 000<' in page
+    assert "Подтверждена продажа, счёт СЧ-101" in page
+    assert "Заказ приза № 5" in page
+    assert "В ближайшие 90 дней ничего не сгорит." in page
+
+
+def test_statement_exports(client, login, seller):
+    login("seller@example.test")
+    response = client.get("/points/export.csv")
+    text = response.get_data(as_text=True)
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert text.startswith("\ufeffДата;Описание;Операция;Баллы;Остаток")
+    assert "Подтверждена продажа, счёт СЧ-101;Начисление;1200;1200" in text
+    response = client.get("/points/export.xlsx?kind=spend")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.values)
+    assert rows[0] == ("Дата", "Описание", "Операция", "Баллы", "Остаток")
+    assert [row[3] for row in rows[1:]] == [-200]
+
+
+def test_bad_filters_get_a_message_not_an_error(client, login, seller):
+    login("seller@example.test")
+    response = client.get("/points?date_from=2026-13-45&date_to=yesterday&kind=bogus")
+    assert response.status_code == 200
+    response = client.get("/points?date_from=2026-05-10&date_to=2026-05-01")
+    assert "Конец периода раньше его начала." in response.get_data(as_text=True)
+
+
+def test_participant_cannot_open_anyone_elses_statement(client, login, seller, make):
+    make.user(email="other@example.test")
+    login("other@example.test")
+    assert client.get(f"/console/people/{seller.id}/points").status_code == 403
+    assert client.get(f"/console/people/{seller.id}/points/export.csv").status_code == 403
+    page = client.get("/points").get_data(as_text=True)
+    assert "СЧ-101" not in page
+
+
+def test_manager_adjusts_with_a_reason_shown_to_the_participant(app, client, login, seller, make):
+    make.user(role=MANAGER, email="manager@example.test", full_name="Белов Кирилл")
+    login("manager@example.test")
+    form = {"direction": "credit", "points": "150", "reason": "Бонус за выставку", "request_id": "r-1"}
+    response = client.post(f"/console/people/{seller.id}/points/adjust", data=form, follow_redirects=True)
+    assert "Корректировка проведена: 150 баллов. Начислено." in response.get_data(as_text=True)
+    # The same form sent again (a double click) records nothing more.
+    client.post(f"/console/people/{seller.id}/points/adjust", data=form)
+    with app.app_context():
+        assert ledger.balance_of(seller.id) == 1150
+    participant = app.test_client()
+    participant.post("/login", data={"email": "seller@example.test", "password": "secret123"})
+    assert "Корректировка, Белов Кирилл: Бонус за выставку" in participant.get("/points").get_data(as_text=True)
+
+
+def test_debit_beyond_the_balance_is_refused_next_to_the_field(app, client, login, seller, make):
+    make.user(role=MANAGER, email="manager@example.test")
+    login("manager@example.test")
+    form = {"direction": "debit", "points": "5000", "reason": "ошибка", "request_id": "r-2"}
+    response = client.post(f"/console/people/{seller.id}/points/adjust", data=form)
+    assert response.status_code == 400
+    assert "Недостаточно баллов: доступно 1000, нужно 5000." in response.get_data(as_text=True)
+    with app.app_context():
+        assert ledger.balance_of(seller.id) == 1000
+        assert db.session.scalar(select(func.count(LedgerTransaction.id))) == 2
+
+
+def test_program_totals_page(client, login, seller, make):
+    make.user(role=MANAGER, email="manager@example.test")
+    login("manager@example.test")
+    page = client.get("/console/points").get_data(as_text=True)
+    assert 'data-testid="total-issued">1\xa0200<' in page or 'data-testid="total-issued">1 200<' in page
+    assert 'data-testid="total-spent">200<' in page
+    assert "1\xa0000,00\xa0₽" in page  # outstanding 1,000 points at 1 RUB
+
+
+def test_only_an_admin_changes_settings(app, client, login, make):
+    make.user(role=MANAGER, email="manager@example.test")
+    make.user(role=ADMIN, email="admin@example.test")
+    login("manager@example.test")
+    assert client.post("/console/settings", data={"point_value": "2", "points_expire_months": "6"}).status_code == 403
+    client.post("/logout")
+    login("admin@example.test")
+    response = client.post("/console/settings", data={"point_value": "abc"})
+    assert "Укажите сумму в рублях" in response.get_data(as_text=True)
+    client.post("/console/settings", data={"point_value": "0,50", "points_expire_months": ""})
+    with app.app_context():
+        settings = db.session.get(ProgramSettings, 1)
+        assert (settings.point_value_kopecks, settings.points_expire_months) == (50, None)
+
+
+def test_cli_run_jobs_and_check_ledger(app, seller):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["portal", "run-jobs"])
+    assert result.exit_code == 0 and "expire-points: 0 lots expired" in result.output
+    result = runner.invoke(args=["portal", "check-ledger"])
+    assert result.exit_code == 0 and "consistent" in result.output
