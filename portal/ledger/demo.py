@@ -1,4 +1,4 @@
-"""Demo points: a year and more of earnings, some prizes, a manual adjustment and a few expiries."""
+"""Demo points: more than a year of earnings, prizes, a manual adjustment, expiries and points about to expire."""
 
 from datetime import timedelta
 
@@ -10,6 +10,43 @@ from portal.extensions import db
 from portal.ledger import services as ledger
 
 COURSES = ["Основы климатической техники", "Монтаж мульти-сплит систем", "Продажи инверторных систем"]
+DEMO_LOGINS = ("seller@demo.test", "installer@demo.test", "head@demo.test")
+
+
+def _invoice(rng) -> str:
+    return f"{rng.choice(['СЧ', 'УПД', 'ТН'])}-{rng.randint(1000, 99999)}"
+
+
+def _history(rng, person, now) -> list[tuple]:
+    """(moment, what, points, params) of one person's activity."""
+    if person.email in DEMO_LOGINS:
+        # Scripted, so the demo shows every case: expired points, points expiring soon, spending, a bonus.
+        events = [
+            (now - timedelta(days=400), "welcome", 200, {}),
+            (now - timedelta(days=390), "course", 500, {"title": COURSES[0]}),
+            (now - timedelta(days=340), "sale", 3000, {"invoice": _invoice(rng)}),
+        ]
+        for days in sorted(rng.sample(range(30, 300), 7), reverse=True):
+            events.append((now - timedelta(days=days), "sale", rng.randrange(300, 2500, 10), {"invoice": _invoice(rng)}))
+        events.append((now - timedelta(days=25), "course", 800, {"title": COURSES[2]}))
+        events.append((now - timedelta(days=20), "adjustment", 150, {}))
+        events.append((now - timedelta(days=12), "order", 1000, {}))
+        events.append((now - timedelta(days=3), "order", 600, {}))
+        # Working hours, not all at the same minute.
+        return [(moment.replace(hour=rng.randint(6, 15), minute=rng.randint(0, 59)), *rest) for moment, *rest in events]
+    start = max(person.created_at, now - timedelta(days=500))
+    span = int((now - start).total_seconds())
+    moments = sorted(start + timedelta(seconds=rng.randint(0, span)) for _ in range(rng.randint(1, 8)))
+    events = [(moments[0], "welcome", 200, {})]
+    for moment in moments[1:]:
+        roll = rng.random()
+        if roll < 0.6:
+            events.append((moment, "sale", rng.randrange(150, 3000, 10), {"invoice": _invoice(rng)}))
+        elif roll < 0.8:
+            events.append((moment, "course", rng.choice([300, 500, 800]), {"title": rng.choice(COURSES)}))
+        else:
+            events.append((moment, "order", rng.randrange(300, 2000, 50), {}))
+    return events
 
 
 def load(rng) -> None:
@@ -17,36 +54,19 @@ def load(rng) -> None:
     manager = db.session.scalar(select(User).where(User.role == MANAGER))
     people = db.session.scalars(select(User).where(User.role.in_(PARTNER_ROLES)).order_by(User.id)).all()
     for person in people:
-        demo_login = person.email in ("seller@demo.test", "installer@demo.test", "head@demo.test")
-        if not demo_login and rng.random() < 0.35:
+        if person.email not in DEMO_LOGINS and rng.random() < 0.35:
             continue  # not everyone is active
-        start = max(person.created_at, now - timedelta(days=420))
-        events = 14 if demo_login else rng.randint(1, 8)
-        moments = sorted(start + timedelta(seconds=rng.randint(0, int((now - start).total_seconds())))
-                         for _ in range(events))
-        if demo_login:  # the demo logins get points that expire soon and points that expired already
-            moments[0] = now - timedelta(days=400)
-            moments[1] = now - timedelta(days=340)
-        for n, moment in enumerate(moments):
+        for n, (moment, what, points, params) in enumerate(_history(rng, person, now)):
             key = f"demo:{person.id}:{n}"
             with frozen_time(moment):
-                roll = rng.random()
-                if n == 0:
-                    ledger.earn(person.id, 200, key=key, source_type="welcome", source_id=person.id)
-                elif roll < 0.6:
-                    invoice = f"{rng.choice(['СЧ', 'УПД', 'ТН'])}-{rng.randint(1000, 99999)}"
-                    ledger.earn(person.id, rng.randrange(150, 3000, 10), key=key, source_type="sale",
-                                source_id=n, params={"invoice": invoice})
-                elif roll < 0.8:
-                    ledger.earn(person.id, rng.choice([300, 500, 800]), key=key, source_type="course",
-                                source_id=n, params={"title": rng.choice(COURSES)})
+                ledger.expire_due_points(moment)  # as the nightly job would have
+                if what == "adjustment" and manager is not None:
+                    ledger.adjust(person.id, points, reason="Бонус за участие в выставке «Мир Климата»",
+                                  actor_id=manager.id, key=key)
+                elif what == "order":
+                    if ledger.balance_of(person.id) >= points:
+                        ledger.spend(person.id, points, key=key, source_type="order", source_id=1000 + person.id * 20 + n)
                 else:
-                    available = ledger.balance_of(person.id)
-                    if available >= 500:
-                        ledger.spend(person.id, rng.randrange(300, available + 1, 50) // 2 * 2, key=key,
-                                     source_type="order", source_id=1000 + person.id * 20 + n)
-        if demo_login and manager is not None:
-            with frozen_time(now - timedelta(days=20)):
-                ledger.adjust(person.id, 150, reason="Бонус за участие в выставке «Мир Климата»",
-                              actor_id=manager.id, key=f"demo:{person.id}:adjustment")
+                    ledger.earn(person.id, points, key=key, source_type=what,
+                                source_id=person.id if what == "welcome" else n, params=params)
     ledger.expire_due_points(now)

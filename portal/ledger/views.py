@@ -160,6 +160,11 @@ def settings():
 
 
 @bp.app_template_global()
+def points_of(user_id: int) -> ledger.Balances:
+    return ledger.balances_of(user_id)
+
+
+@bp.app_template_global()
 def my_balances():
     """The signed-in participant's balances, for the menu and the dashboard."""
     if current_user.is_authenticated and current_user.role in PARTNER_ROLES:

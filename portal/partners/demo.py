@@ -73,7 +73,7 @@ def load(rng) -> None:
     approved = [c for c in companies if c.status == APPROVED]
 
     def person(email, full_name, role, company=None, audience=None, title=None, registered=None):
-        created = registered or now - timedelta(days=rng.randint(1, 300))
+        created = registered or now - timedelta(days=rng.randint(1, 520))
         user = User(
             email=email, password_hash=password, full_name=full_name, role=role, locale="ru",
             email_confirmed_at=created, created_at=created, audience=audience, job_title=title,
@@ -92,9 +92,13 @@ def load(rng) -> None:
     person("admin@demo.test", "Орлова Вера Николаевна", ADMIN, title="Руководитель программы")
     person("manager@demo.test", "Белов Кирилл Андреевич", MANAGER, title="Менеджер по работе с каналом")
     home = approved[0]
-    person("head@demo.test", "Громов Артём Сергеевич", PARTNER_ADMIN, home, AUDIENCE_MANAGER, "Генеральный директор")
-    person("seller@demo.test", "Соколова Анна Игоревна", PARTICIPANT, home, AUDIENCE_MANAGER, "Менеджер по продажам")
-    person("installer@demo.test", "Котов Иван Петрович", PARTICIPANT, home, AUDIENCE_SPECIALIST, "Монтажник")
+    long_ago = now - timedelta(days=430)  # the demo logins have more than a year of history
+    person("head@demo.test", "Громов Артём Сергеевич", PARTNER_ADMIN, home, AUDIENCE_MANAGER, "Генеральный директор",
+           registered=long_ago)
+    person("seller@demo.test", "Соколова Анна Игоревна", PARTICIPANT, home, AUDIENCE_MANAGER, "Менеджер по продажам",
+           registered=long_ago)
+    person("installer@demo.test", "Котов Иван Петрович", PARTICIPANT, home, AUDIENCE_SPECIALIST, "Монтажник",
+           registered=long_ago)
 
     for index in range(320):
         company = approved[index % len(approved)] if index < 300 else companies[33 + index % 3]
