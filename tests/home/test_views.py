@@ -42,3 +42,15 @@ def test_csrf_failure_gives_a_translated_400(app, make_app):
     response = app.test_client().post("/login", data={"email": "a@example.test", "password": "x"})
     assert response.status_code == 400
     assert "Форма устарела" in response.get_data(as_text=True)
+
+
+def test_unexpected_error_gives_a_translated_500_and_saves_nothing(app, make_app):
+    failing = make_app(PROPAGATE_EXCEPTIONS=False, TESTING=False)
+
+    def boom():
+        raise RuntimeError("unexpected")
+
+    failing.add_url_rule("/boom", "boom", boom)
+    response = failing.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "Что-то пошло не так" in response.get_data(as_text=True)
