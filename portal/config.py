@@ -66,3 +66,7 @@ class Config:
     PRIVACY_POLICY_VERSION = os.environ.get("PRIVACY_POLICY_VERSION", "2026-01")
 
     PROGRAM_NAME = os.environ.get("PROGRAM_NAME", "Partner Club")
+
+    # Uploaded files (invoice scans) live outside the static folder and are served only after a check.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    SCAN_MAX_BYTES = 10 * 1024 * 1024

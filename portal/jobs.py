@@ -13,8 +13,15 @@ def _expire_points(now: datetime) -> str:
 
 
 # (name, job): later features add theirs. A job commits its own work, unit by unit.
+def _birthday_bonuses(now: datetime) -> str:
+    from portal.claims.services import birthday_bonuses
+
+    return f"{birthday_bonuses(now)} birthday bonuses"
+
+
 JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("expire-points", _expire_points),
+    ("birthday-bonuses", _birthday_bonuses),
 ]
 
 

@@ -1,6 +1,9 @@
 """Every feature's models, imported in one place so that Alembic and create_app() see the whole schema."""
 
 from portal.auth.models import Consent, User  # noqa: F401
+from portal.claims.models import Claim, ClaimAward, ClaimEvent, ClaimLine  # noqa: F401
 from portal.ledger.models import Account, LedgerEntry, LedgerTransaction, LotAllocation, PointLot  # noqa: F401
 from portal.partners.models import CompanyMembership, Invitation, PartnerCompany  # noqa: F401
+from portal.products.models import Product  # noqa: F401
 from portal.program.models import ProgramSettings  # noqa: F401
+from portal.rules.models import EarningRule  # noqa: F401

@@ -93,7 +93,10 @@ def _reset_database(app):
             tables = [name for name in _db.metadata.tables if name != "program_settings"]
             with _db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-                conn.execute(text("UPDATE program_settings SET point_value_kopecks = 100, points_expire_months = 12"))
+                conn.execute(text(
+                    "UPDATE program_settings SET point_value_kopecks = 100, points_expire_months = 12, "
+                    "claim_window_days = 60, first_sale_bonus = 500, birthday_bonus = 300"
+                ))
         else:
             _db.engine.dispose()
             path = urlsplit(app.config["SQLALCHEMY_DATABASE_URI"]).path

@@ -45,6 +45,22 @@ def _expiry(transaction):
     return _("Points expired")
 
 
+@describes("claim")
+def _claim(transaction):
+    return _("Sale #%(id)s approved, invoice %(invoice)s", id=transaction.source_id,
+             invoice=transaction.params.get("invoice", ""))
+
+
+@describes("first_sale")
+def _first_sale(transaction):
+    return _("Bonus for the first approved sale")
+
+
+@describes("birthday")
+def _birthday(transaction):
+    return _("Happy birthday from the program!")
+
+
 @describes("sale")
 def _sale(transaction):
     return _("Sale approved, invoice %(invoice)s", invoice=transaction.params.get("invoice", ""))

@@ -110,6 +110,13 @@ def _lock(accounts: list[Account]) -> None:
     list(db.session.scalars(query.execution_options(populate_existing=True)))
 
 
+def lock_participant(user_id: int) -> None:
+    """Hold the participant's accounts until the transaction ends: for callers that decide how many
+    points to post from what was posted before (period caps, first-sale bonuses)."""
+    accounts = _accounts([(WALLET, user_id), (DEBT, user_id)])
+    _lock(list(accounts.values()))
+
+
 # --- reading -------------------------------------------------------------------------------------
 
 

@@ -12,6 +12,8 @@ class ProgramSettings(db.Model):
         CheckConstraint("id = 1", name="single_row"),
         CheckConstraint("point_value_kopecks > 0", name="point_value_positive"),
         CheckConstraint("points_expire_months IS NULL OR points_expire_months > 0", name="expiry_positive"),
+        CheckConstraint("claim_window_days > 0", name="claim_window_positive"),
+        CheckConstraint("first_sale_bonus >= 0 AND birthday_bonus >= 0", name="bonuses_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -19,3 +21,8 @@ class ProgramSettings(db.Model):
     point_value_kopecks: Mapped[int] = mapped_column(default=100)
     # Earned points expire this many months after they were earned; NULL means never.
     points_expire_months: Mapped[int | None] = mapped_column(default=12)
+    # A sale may be claimed up to this many days after its invoice date.
+    claim_window_days: Mapped[int] = mapped_column(default=60, server_default="60")
+    # Event bonuses, in points; 0 turns one off.
+    first_sale_bonus: Mapped[int] = mapped_column(default=500, server_default="500")
+    birthday_bonus: Mapped[int] = mapped_column(default=300, server_default="300")

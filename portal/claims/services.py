@@ -1,0 +1,353 @@
+"""Sales claims: drafting, submitting, reviewing, approving into points, rejecting and reversing."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, extract, func, or_, select, update
+
+from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES, User
+from portal.core.errors import DomainError, NotAllowed
+from portal.core.inn import is_valid_inn, normalize_inn
+from portal.core.time import today, utcnow
+from portal.extensions import db
+from portal.ledger import services as ledger
+from portal.products.models import Product
+from portal.program.services import get_settings
+from portal.rules import engine
+from portal.rules.services import score
+
+from .models import (
+    APPROVED,
+    DRAFT,
+    REJECTED,
+    REVERSED,
+    STATUS_LABELS,
+    SUBMITTED,
+    Claim,
+    ClaimAward,
+    ClaimEvent,
+    ClaimLine,
+)
+
+
+@dataclass
+class LineData:
+    sku: str
+    quantity: int | None
+    unit_price_kopecks: int | None
+
+
+@dataclass
+class ClaimData:
+    invoice_number: str
+    invoice_date: date | None
+    customer_name: str
+    customer_inn: str
+    lines: list[LineData]
+
+
+def invoice_key(number: str) -> str:
+    return "".join((number or "").split()).upper()
+
+
+# --- who may see and do what ---------------------------------------------------------------------
+
+
+def can_view(user: User, claim: Claim) -> bool:
+    """The owner, their company's partner admin, and the program team; nobody else."""
+    if user.role in STAFF_ROLES:
+        return True
+    if claim.user_id == user.id:
+        return True
+    return user.role == PARTNER_ADMIN and user.company_id == claim.company_id
+
+
+def _require_owner_draft(claim: Claim, user: User) -> None:
+    if claim.user_id != user.id:
+        raise NotAllowed(_l("Only the author can change this claim."))
+    if claim.status != DRAFT:
+        raise DomainError(_l("A submitted claim cannot be changed."))
+
+
+# --- drafting --------------------------------------------------------------------------------------
+
+
+def _resolve_lines(lines: list[LineData]) -> list[tuple[Product, int, int]]:
+    resolved = []
+    for number, line in enumerate(lines, start=1):
+        if not (line.sku or "").strip() and not line.quantity and not line.unit_price_kopecks:
+            continue  # an empty row of the form
+        sku = (line.sku or "").split(" — ")[0].strip()
+        product = db.session.scalar(select(Product).where(Product.sku == sku)) if sku else None
+        if product is None:
+            raise DomainError(_l("Line %(n)s: choose a product from the catalogue.", n=number), field="lines")
+        if not product.active:
+            raise DomainError(_l("Line %(n)s: %(product)s is no longer in the program.", n=number,
+                                 product=product.name), field="lines")
+        if not line.quantity or line.quantity <= 0:
+            raise DomainError(_l("Line %(n)s: the quantity must be a positive whole number.", n=number),
+                              field="lines")
+        if not line.unit_price_kopecks or line.unit_price_kopecks <= 0:
+            raise DomainError(_l("Line %(n)s: the price must be positive.", n=number), field="lines")
+        resolved.append((product, line.quantity, line.unit_price_kopecks))
+    return resolved
+
+
+def save_draft(user: User, data: ClaimData, claim: Claim | None = None,
+               scan: tuple[str, str, str] | None = None) -> Claim:
+    """Create or update a draft. Lines are checked as they are saved; the invoice rules wait for submit."""
+    if user.role not in PARTNER_ROLES or user.company is None:
+        raise NotAllowed(_l("Only partner staff register sales."))
+    if claim is not None:
+        _require_owner_draft(claim, user)
+    number = (data.invoice_number or "").strip()
+    if not number:
+        raise DomainError(_l("Enter the invoice number."), field="invoice_number")
+    if data.invoice_date is None:
+        raise DomainError(_l("Enter the invoice date."), field="invoice_date")
+    customer = " ".join((data.customer_name or "").split())
+    if not customer:
+        raise DomainError(_l("Enter the customer."), field="customer_name")
+    customer_inn = normalize_inn(data.customer_inn) or None
+    if customer_inn and not is_valid_inn(customer_inn):
+        raise DomainError(_l("Enter a valid INN: 10 or 12 digits with a correct check digit."), field="customer_inn")
+    lines = _resolve_lines(data.lines)
+    if not lines:
+        raise DomainError(_l("Add at least one line: product, quantity and price."), field="lines")
+
+    if claim is None:
+        claim = Claim(user_id=user.id, company_id=user.company_id, seller_inn=user.company.inn, status=DRAFT)
+        db.session.add(claim)
+    claim.invoice_number = number
+    claim.invoice_number_key = invoice_key(number)
+    claim.invoice_date = data.invoice_date
+    claim.customer_name = customer
+    claim.customer_inn = customer_inn
+    claim.lines.clear()
+    db.session.flush()
+    for position, (product, quantity, price) in enumerate(lines, start=1):
+        claim.lines.append(ClaimLine(position=position, product_id=product.id, quantity=quantity,
+                                     unit_price_kopecks=price, unit_cost_kopecks=product.cost_kopecks))
+    claim.total_kopecks = sum(quantity * price for _, quantity, price in lines)
+    if scan is not None:
+        claim.scan_path, claim.scan_filename, claim.scan_mimetype = scan
+    db.session.flush()
+    return claim
+
+
+def twins(claim: Claim) -> list[Claim]:
+    """Other claims of the same invoice (seller INN, number and date), in any company."""
+    return list(db.session.scalars(
+        select(Claim).where(
+            Claim.id != claim.id, Claim.status != DRAFT, Claim.seller_inn == claim.seller_inn,
+            Claim.invoice_number_key == claim.invoice_number_key, Claim.invoice_date == claim.invoice_date,
+        ).order_by(Claim.id)
+    ))
+
+
+def check_invoice_date(invoice_date: date) -> None:
+    if invoice_date > today():
+        raise DomainError(_l("The invoice date cannot be in the future."), field="invoice_date")
+    window = get_settings().claim_window_days
+    if invoice_date < today() - timedelta(days=window):
+        raise DomainError(
+            _l("Sales older than %(days)s days cannot be claimed.", days=window), field="invoice_date"
+        )
+
+
+def submit_claim(claim: Claim, user: User) -> Claim:
+    """Send a draft for review. A possible duplicate is flagged for the manager, not refused."""
+    _require_owner_draft(claim, user)
+    if not claim.lines:
+        raise DomainError(_l("Add at least one line: product, quantity and price."), field="lines")
+    if not claim.scan_path:
+        raise DomainError(_l("Attach the scan of the invoice."), field="scan")
+    check_invoice_date(claim.invoice_date)
+    inactive = [line.product.name for line in claim.lines if not line.product.active]
+    if inactive:
+        raise DomainError(_l("No longer in the program: %(products)s.", products=", ".join(inactive)), field="lines")
+    found = twins(claim)
+    claim.status = SUBMITTED
+    claim.submitted_at = utcnow()
+    claim.possible_duplicate = bool(found)
+    for twin in found:
+        twin.possible_duplicate = True
+    db.session.add(ClaimEvent(claim_id=claim.id, status=SUBMITTED, actor_id=user.id))
+    db.session.flush()
+    return claim
+
+
+def delete_draft(claim: Claim, user: User) -> None:
+    _require_owner_draft(claim, user)
+    db.session.delete(claim)
+    db.session.flush()
+
+
+# --- review --------------------------------------------------------------------------------------
+
+
+def claim_input(claim: Claim) -> engine.ClaimInput:
+    return engine.ClaimInput(
+        audience=claim.user.audience, company_id=claim.company_id, invoice_date=claim.invoice_date,
+        lines=tuple(engine.LineInput(line.product_id, line.product.category, line.quantity,
+                                     line.unit_price_kopecks, line.unit_cost_kopecks) for line in claim.lines),
+    )
+
+
+def expected_awards(claim: Claim) -> list[engine.Award]:
+    return score(claim_input(claim), claim.user_id)
+
+
+def _move(claim: Claim, source: str, target: str, actor: User, **values) -> None:
+    """Change the state only if nobody changed it meanwhile: of two managers, one wins, the other is told."""
+    moved = db.session.execute(
+        update(Claim).where(Claim.id == claim.id, Claim.status == source)
+        .values(status=target, decided_at=utcnow(), decided_by_id=actor.id, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(claim)
+    if moved != 1:
+        raise DomainError(_l("Claim #%(id)s is already %(status)s.", id=claim.id,
+                             status=str(STATUS_LABELS[claim.status]).lower()))
+
+
+def _check_reviewer(claim: Claim, actor: User) -> None:
+    if actor.role not in STAFF_ROLES:
+        raise NotAllowed(_l("Only the program team reviews claims."))
+    if claim.user_id == actor.id:
+        raise NotAllowed(_l("Nobody can review their own claim."))
+
+
+def approve_claim(claim: Claim, actor: User) -> Claim:
+    """Approve a submitted claim and credit its points through the rules, exactly once."""
+    _check_reviewer(claim, actor)
+    _move(claim, SUBMITTED, APPROVED, actor)
+    ledger.lock_participant(claim.user_id)  # period caps and the first-sale bonus read earlier awards
+    awards = expected_awards(claim)
+    total = engine.total_points(awards)
+    now = utcnow()
+    for award in awards:
+        db.session.add(ClaimAward(claim_id=claim.id, rule_id=award.rule_id, user_id=claim.user_id,
+                                  points=award.points, details={"kind": award.kind, "lines": award.details},
+                                  awarded_at=now))
+    if total > 0:
+        ledger.earn(claim.user_id, total, key=f"claim:{claim.id}:approved", source_type="claim",
+                    source_id=claim.id, actor_id=actor.id, params={"invoice": claim.invoice_number})
+    claim.points = total
+    db.session.add(ClaimEvent(claim_id=claim.id, status=APPROVED, actor_id=actor.id))
+    _first_sale_bonus(claim, actor)
+    db.session.flush()
+    return claim
+
+
+def _first_sale_bonus(claim: Claim, actor: User) -> None:
+    bonus = get_settings().first_sale_bonus
+    if bonus <= 0:
+        return
+    earlier = db.session.scalar(
+        select(func.count(Claim.id)).where(Claim.user_id == claim.user_id, Claim.id != claim.id,
+                                           Claim.status.in_([APPROVED, REVERSED]))
+    )
+    if earlier == 0:
+        ledger.earn(claim.user_id, bonus, key=f"first-sale:{claim.user_id}", source_type="first_sale",
+                    source_id=claim.id, actor_id=actor.id)
+
+
+def reject_claim(claim: Claim, actor: User, reason: str) -> Claim:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("Give the reason: the participant will see it."), field="reason")
+    _check_reviewer(claim, actor)
+    _move(claim, SUBMITTED, REJECTED, actor, rejection_reason=reason[:500])
+    db.session.add(ClaimEvent(claim_id=claim.id, status=REJECTED, actor_id=actor.id, note=reason[:500]))
+    db.session.flush()
+    return claim
+
+
+def reverse_claim(claim: Claim, actor: User, reason: str) -> Claim:
+    """A return: the claim's points are clawed back through the ledger (a debt if they were spent)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("Give the reason: the participant will see it."), field="reason")
+    if actor.role not in STAFF_ROLES:
+        raise NotAllowed(_l("Only the program team reviews claims."))
+    _move(claim, APPROVED, REVERSED, actor)
+    posted = ledger.find_transaction(f"claim:{claim.id}:approved")
+    if posted is not None:
+        ledger.reverse_transaction(posted, actor_id=actor.id, reason=reason[:500], key=f"claim:{claim.id}:reversed")
+    db.session.add(ClaimEvent(claim_id=claim.id, status=REVERSED, actor_id=actor.id, note=reason[:500]))
+    db.session.flush()
+    return claim
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+
+def my_claims(user: User, status: str = "", q: str = ""):
+    query = select(Claim).where(Claim.user_id == user.id).order_by(Claim.created_at.desc(), Claim.id.desc())
+    return _filter(query, status=status, q=q)
+
+
+def company_claims(company_id: int, status: str = "", q: str = ""):
+    query = select(Claim).where(Claim.company_id == company_id, Claim.status != DRAFT)
+    return _filter(query.order_by(Claim.submitted_at.desc(), Claim.id.desc()), status=status, q=q)
+
+
+def review_queue(*, status: str = SUBMITTED, company_id: int | None = None, date_from: date | None = None,
+                 date_to: date | None = None, min_total: int | None = None, max_total: int | None = None,
+                 flagged: bool = False, q: str = "", sort: str = "oldest"):
+    query = select(Claim).where(Claim.status != DRAFT)
+    if company_id:
+        query = query.where(Claim.company_id == company_id)
+    if date_from:
+        query = query.where(Claim.invoice_date >= date_from)
+    if date_to:
+        query = query.where(Claim.invoice_date <= date_to)
+    if min_total is not None:
+        query = query.where(Claim.total_kopecks >= min_total)
+    if max_total is not None:
+        query = query.where(Claim.total_kopecks <= max_total)
+    if flagged:
+        query = query.where(Claim.possible_duplicate.is_(True))
+    order = {
+        "oldest": (Claim.submitted_at.asc(), Claim.id.asc()),
+        "newest": (Claim.submitted_at.desc(), Claim.id.desc()),
+        "amount": (Claim.total_kopecks.desc(), Claim.id.asc()),
+    }.get(sort, (Claim.submitted_at.asc(), Claim.id.asc()))
+    return _filter(query.order_by(*order), status=status, q=q)
+
+
+def _filter(query, *, status: str, q: str):
+    if status:
+        query = query.where(Claim.status == status)
+    q = (q or "").strip()
+    if q:
+        query = query.where(or_(Claim.invoice_number.ilike(f"%{q}%"), Claim.customer_name.ilike(f"%{q}%"),
+                                and_(Claim.id == int(q)) if q.isdigit() else False))
+    return query
+
+
+def birthday_bonuses(now=None) -> int:
+    """The birthday job: today's birthdays get the bonus once a year (29 February counts on 28 in other years)."""
+    import calendar
+
+    now = now or utcnow()
+    bonus = get_settings().birthday_bonus
+    if bonus <= 0:
+        return 0
+    days = [now.day] + ([29] if now.month == 2 and now.day == 28 and not calendar.isleap(now.year) else [])
+    people = db.session.scalars(
+        select(User).where(
+            User.role.in_(PARTNER_ROLES), User.active.is_(True),
+            extract("month", User.birthday) == now.month, extract("day", User.birthday).in_(days),
+        )
+    ).all()
+    posted = 0
+    for person in people:
+        key = f"birthday:{person.id}:{now.year}"
+        if ledger.find_transaction(key) is None:
+            ledger.earn(person.id, bonus, key=key, source_type="birthday", source_id=person.id)
+            posted += 1
+        db.session.commit()
+    return posted

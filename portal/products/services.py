@@ -1,0 +1,190 @@
+"""The product catalogue: editing, and importing it from a spreadsheet with a row-by-row report."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from portal.core.errors import DomainError
+from portal.extensions import db
+from portal.partners.services import func_lower
+from portal.products.models import Product
+
+
+def parse_money(text) -> int | None:
+    """'12 345,50' or '12345.5' or 12345.5 -> kopecks; None when it is not an amount."""
+    if text is None:
+        return None
+    if isinstance(text, int | float | Decimal):
+        value = Decimal(str(text))
+    else:
+        cleaned = str(text).replace("\xa0", "").replace(" ", "").replace("₽", "").replace(",", ".").strip()
+        if not cleaned:
+            return None
+        try:
+            value = Decimal(cleaned)
+        except InvalidOperation:
+            return None
+    if value < 0 or value != value.quantize(Decimal("0.01")):
+        return None
+    return int(value * 100)
+
+
+@dataclass
+class ProductData:
+    sku: str
+    name: str
+    category: str
+    list_price_kopecks: int
+    cost_kopecks: int
+    active: bool = True
+
+
+def _check(data: ProductData, product: Product | None = None) -> None:
+    if not data.sku.strip():
+        raise DomainError(_l("Enter the SKU."), field="sku")
+    if not data.name.strip():
+        raise DomainError(_l("Enter the product name."), field="name")
+    if not data.category.strip():
+        raise DomainError(_l("Enter the category."), field="category")
+    if data.list_price_kopecks is None or data.list_price_kopecks <= 0:
+        raise DomainError(_l("Enter the list price."), field="list_price")
+    if data.cost_kopecks is None or data.cost_kopecks < 0:
+        raise DomainError(_l("Enter the cost."), field="cost")
+    existing = find_by_sku(data.sku)
+    if existing is not None and existing is not product:
+        raise DomainError(_l("Another product already has this SKU."), field="sku")
+
+
+def save_product(data: ProductData, product: Product | None = None) -> Product:
+    _check(data, product)
+    if product is None:
+        product = Product()
+        db.session.add(product)
+    product.sku = data.sku.strip()
+    product.name = " ".join(data.name.split())
+    product.category = " ".join(data.category.split())
+    product.list_price_kopecks = data.list_price_kopecks
+    product.cost_kopecks = data.cost_kopecks
+    product.active = data.active
+    db.session.flush()
+    return product
+
+
+def find_by_sku(sku: str) -> Product | None:
+    return db.session.scalar(select(Product).where(Product.sku == (sku or "").strip()))
+
+
+def search_products(q: str = "", category: str = "", active: str = ""):
+    query = select(Product).order_by(Product.category, Product.name)
+    q = (q or "").strip()
+    if q:
+        query = query.where(or_(func_lower(Product.name).like(f"%{q.lower()}%"), Product.sku.ilike(f"%{q}%")))
+    if category:
+        query = query.where(Product.category == category)
+    if active == "yes":
+        query = query.where(Product.active.is_(True))
+    elif active == "no":
+        query = query.where(Product.active.is_(False))
+    return query
+
+
+def categories() -> list[str]:
+    return list(db.session.scalars(select(Product.category).distinct().order_by(Product.category)))
+
+
+# --- import --------------------------------------------------------------------------------------
+
+COLUMNS = ("sku", "name", "category", "list_price", "cost", "active")
+HEADER_ALIASES = {
+    "sku": "sku", "артикул": "sku", "name": "name", "название": "name", "наименование": "name",
+    "category": "category", "категория": "category", "list_price": "list_price", "price": "list_price",
+    "цена": "list_price", "cost": "cost", "себестоимость": "cost", "active": "active", "активен": "active",
+}
+
+
+@dataclass
+class ImportRow:
+    number: int
+    data: ProductData | None
+    errors: list[str] = field(default_factory=list)
+    exists: bool = False
+
+
+def read_rows(filename: str, content: bytes) -> list[list]:
+    """The rows of an uploaded CSV or XLSX file, header first."""
+    if filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
+        except Exception as exc:  # noqa: BLE001 - any unreadable workbook gets the same message
+            raise DomainError(_l("The file is not a readable XLSX workbook."), field="file") from exc
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = content.decode("cp1251", errors="replace")
+    dialect = csv.Sniffer().sniff(text[:2048], delimiters=";,\t") if text.strip() else csv.excel
+    return [row for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def check_import(rows: list[list]) -> list[ImportRow]:
+    """Validate every row; nothing is written. Each row says what is wrong with it, in the reader's language."""
+    if not rows:
+        raise DomainError(_l("The file is empty."), field="file")
+    header = [HEADER_ALIASES.get(str(h or "").strip().lower()) for h in rows[0]]
+    missing = [c for c in COLUMNS[:5] if c not in header]
+    if missing:
+        raise DomainError(_l("The file needs the columns: %(columns)s.", columns=", ".join(COLUMNS)), field="file")
+    result, seen = [], set()
+    for number, raw in enumerate(rows[1:], start=2):
+        if not any(str(v or "").strip() for v in raw):
+            continue
+        values = {name: raw[i] if i < len(raw) else None for i, name in enumerate(header) if name}
+        row = ImportRow(number, None)
+        sku = str(values.get("sku") or "").strip()
+        name = str(values.get("name") or "").strip()
+        category = str(values.get("category") or "").strip()
+        price = parse_money(values.get("list_price"))
+        cost = parse_money(values.get("cost"))
+        active = str(values.get("active") if values.get("active") is not None else "1").strip().lower()
+        if not sku:
+            row.errors.append(str(_l("no SKU")))
+        elif sku in seen:
+            row.errors.append(str(_l("the SKU repeats an earlier row")))
+        if not name:
+            row.errors.append(str(_l("no name")))
+        if not category:
+            row.errors.append(str(_l("no category")))
+        if price is None or price <= 0:
+            row.errors.append(str(_l("the price is not a positive amount")))
+        if cost is None:
+            row.errors.append(str(_l("the cost is not an amount")))
+        elif price is not None and cost > price:
+            row.errors.append(str(_l("the cost is above the price")))
+        seen.add(sku)
+        if not row.errors:
+            row.data = ProductData(sku, name, category, price, cost,
+                                   active not in {"0", "no", "false", "нет", "n"})
+            row.exists = find_by_sku(sku) is not None
+        result.append(row)
+    return result
+
+
+def apply_import(rows: list[ImportRow]) -> tuple[int, int]:
+    """Create or update the products of the valid rows. Returns (created, updated)."""
+    created = updated = 0
+    for row in rows:
+        if row.data is None:
+            continue
+        product = find_by_sku(row.data.sku)
+        save_product(row.data, product)
+        if product is None:
+            created += 1
+        else:
+            updated += 1
+    return created, updated
