@@ -41,14 +41,20 @@ def create_app(config: dict | None = None) -> Flask:
 
     import portal.models  # noqa: F401 - the whole schema, for relationships and migrations
     from portal.auth.views import bp as auth_bp
+    from portal.claims.views import bp as claims_bp
     from portal.home.views import bp as home_bp
     from portal.ledger.views import bp as ledger_bp
     from portal.partners.views import bp as partners_bp
+    from portal.products.views import bp as products_bp
+    from portal.rules.views import bp as rules_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(ledger_bp)
+    app.register_blueprint(products_bp)
+    app.register_blueprint(rules_bp)
+    app.register_blueprint(claims_bp)
     register_navigation()
 
     from portal.core.formatting import register_filters
@@ -94,10 +100,14 @@ def register_navigation() -> None:
     from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES
     from portal.core.navigation import add_nav_item
 
+    add_nav_item("claims.index", _l("My sales"), PARTNER_ROLES, prefix="claims.")
     add_nav_item("ledger.statement", _l("My points"), PARTNER_ROLES, prefix="ledger.statement")
     add_nav_item("partners.team", _l("My team"), (PARTNER_ADMIN,), prefix="partners.team")
     add_nav_item("partners.people", _l("Participants"), STAFF_ROLES, prefix="partners.p")
     add_nav_item("partners.companies", _l("Companies"), STAFF_ROLES, prefix="partners.compan")
+    add_nav_item("claims.queue", _l("Sales"), STAFF_ROLES, prefix="claims.")
+    add_nav_item("products.index", _l("Products"), STAFF_ROLES, prefix="products.")
+    add_nav_item("rules.index", _l("Rules"), STAFF_ROLES, prefix="rules.")
     add_nav_item("ledger.totals", _l("Points"), STAFF_ROLES, prefix="ledger.totals")
     add_nav_item("ledger.settings", _l("Settings"), STAFF_ROLES, prefix="ledger.settings")
 

@@ -22,11 +22,10 @@ def store_scan(filename: str, content: bytes) -> tuple[str, str, str]:
         raise DomainError(_l("The file is empty."), field="scan")
     if len(content) > current_app.config["SCAN_MAX_BYTES"]:
         raise DomainError(_l("The scan is larger than 10 MB."), field="scan")
-    for magic, mimetype, extension in SIGNATURES:
-        if content.startswith(magic):
-            break
-    else:
+    kind = next(((mime, ext) for magic, mime, ext in SIGNATURES if content.startswith(magic)), None)
+    if kind is None:
         raise DomainError(_l("The scan must be a PDF, JPEG or PNG file."), field="scan")
+    mimetype, extension = kind
     directory = Path(current_app.config["UPLOAD_DIR"]) / "claims"
     directory.mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(16) + extension

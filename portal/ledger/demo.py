@@ -27,7 +27,8 @@ def _history(rng, person, now) -> list[tuple]:
             (now - timedelta(days=340), "sale", 3000, {"invoice": _invoice(rng)}),
         ]
         for days in sorted(rng.sample(range(30, 300), 7), reverse=True):
-            events.append((now - timedelta(days=days), "sale", rng.randrange(300, 2500, 10), {"invoice": _invoice(rng)}))
+            points = rng.randrange(300, 2500, 10)
+            events.append((now - timedelta(days=days), "sale", points, {"invoice": _invoice(rng)}))
         events.append((now - timedelta(days=25), "course", 800, {"title": COURSES[2]}))
         events.append((now - timedelta(days=20), "adjustment", 150, {}))
         events.append((now - timedelta(days=12), "order", 1000, {}))
@@ -65,7 +66,8 @@ def load(rng) -> None:
                                   actor_id=manager.id, key=key)
                 elif what == "order":
                     if ledger.balance_of(person.id) >= points:
-                        ledger.spend(person.id, points, key=key, source_type="order", source_id=1000 + person.id * 20 + n)
+                        ledger.spend(person.id, points, key=key, source_type="order",
+                                     source_id=1000 + person.id * 20 + n)
                 else:
                     ledger.earn(person.id, points, key=key, source_type=what,
                                 source_id=person.id if what == "welcome" else n, params=params)

@@ -57,6 +57,16 @@ class SettingsForm(FlaskForm):
         _l("Points expire after, months"), validators=[Optional(), NumberRange(min=1, max=120)],
         description=_l("Leave empty if points never expire."),
     )
+    claim_window_days = IntegerField(
+        _l("Sales can be claimed within, days"), validators=[DataRequired(REQUIRED), NumberRange(min=1, max=366)],
+        description=_l("Counted from the invoice date."),
+    )
+    first_sale_bonus = IntegerField(_l("Bonus for the first approved sale, points"),
+                                    validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    birthday_bonus = IntegerField(
+        _l("Birthday bonus, points"), validators=[Optional(), NumberRange(min=0, max=1_000_000)],
+        description=_l("0 or empty turns a bonus off."),
+    )
 
     def validate_point_value(self, field):
         from decimal import Decimal, InvalidOperation

@@ -139,7 +139,8 @@ def settings():
     current = get_settings()
     form = SettingsForm(
         point_value=f"{current.point_value_kopecks / 100:.2f}".replace(".", ","),
-        points_expire_months=current.points_expire_months,
+        points_expire_months=current.points_expire_months, claim_window_days=current.claim_window_days,
+        first_sale_bonus=current.first_sale_bonus, birthday_bonus=current.birthday_bonus,
     )
     if request.method == "POST":
         if current_user.role != ADMIN:
@@ -148,7 +149,10 @@ def settings():
         if form.validate_on_submit():
             try:
                 update_settings(point_value_kopecks=form.point_value.kopecks,
-                                points_expire_months=form.points_expire_months.data)
+                                points_expire_months=form.points_expire_months.data,
+                                claim_window_days=form.claim_window_days.data,
+                                first_sale_bonus=form.first_sale_bonus.data or 0,
+                                birthday_bonus=form.birthday_bonus.data or 0)
             except DomainError as exc:
                 db.session.rollback()
                 show_error(form, exc)

@@ -19,8 +19,8 @@ LINE_KINDS = (PER_UNIT, REVENUE_PCT, MARGIN_PCT)
 KINDS = (*LINE_KINDS, FIXED_PER_CLAIM, MULTIPLIER)
 KIND_LABELS = {
     PER_UNIT: _l("Points per unit"),
-    REVENUE_PCT: _l("% of revenue"),
-    MARGIN_PCT: _l("% of margin"),
+    REVENUE_PCT: _l("Percent of revenue"),
+    MARGIN_PCT: _l("Percent of margin"),
     FIXED_PER_CLAIM: _l("Fixed points per approved claim"),
     MULTIPLIER: _l("Campaign multiplier"),
 }

@@ -106,7 +106,8 @@ def test_only_an_admin_changes_settings(app, client, login, make):
     login("admin@example.test")
     response = client.post("/console/settings", data={"point_value": "abc"})
     assert "Укажите сумму в рублях" in response.get_data(as_text=True)
-    client.post("/console/settings", data={"point_value": "0,50", "points_expire_months": ""})
+    form = {"point_value": "0,50", "points_expire_months": "", "claim_window_days": "30"}
+    client.post("/console/settings", data=form)
     with app.app_context():
         settings = db.session.get(ProgramSettings, 1)
         assert (settings.point_value_kopecks, settings.points_expire_months) == (50, None)

@@ -1,0 +1,56 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.claims.models import REJECTION_REASONS
+from portal.core.inn import is_valid_inn
+from portal.products.forms import MoneyField
+
+REQUIRED = _l("This field is required.")
+
+
+class LineForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    product = StringField(_l("Product"), validators=[Optional(), Length(max=300)])
+    quantity = IntegerField(_l("Quantity"), validators=[Optional(), NumberRange(min=1, max=100_000,
+                                                                                   message=_l("From 1 to 100,000."))])
+    price = MoneyField(_l("Price, RUB"), validators=[Optional()])
+
+
+class ClaimForm(FlaskForm):
+    invoice_number = StringField(_l("Invoice number"), validators=[DataRequired(REQUIRED), Length(max=64)])
+    invoice_date = DateField(_l("Invoice date"), validators=[DataRequired(_l("Enter the invoice date."))])
+    customer_name = StringField(_l("Customer"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    customer_inn = StringField(_l("Customer INN"), validators=[Optional()], description=_l("If you know it."))
+    lines = FieldList(FormField(LineForm), min_entries=3, max_entries=50)
+    scan = FileField(_l("Scan of the invoice"), description=_l("PDF, JPEG or PNG, up to 10 MB."))
+
+    def validate_customer_inn(self, field):
+        if field.data and not is_valid_inn(field.data):
+            raise ValidationError(_l("Enter a valid INN: 10 or 12 digits with a correct check digit."))
+
+
+class RejectForm(FlaskForm):
+    reason_code = SelectField(_l("Reason"), choices=[SelectChoice(k, v) for k, v in REJECTION_REASONS.items()])
+    note = TextAreaField(_l("Comment for the participant"), validators=[Optional(), Length(max=400)])
+
+    def reason_text(self) -> str:
+        label = str(REJECTION_REASONS.get(self.reason_code.data, ""))
+        note = (self.note.data or "").strip()
+        if self.reason_code.data == "other":
+            return note
+        return f"{label}. {note}" if note else label
+
+
+class ReverseForm(FlaskForm):
+    reason = StringField(_l("Reason for the reversal"), validators=[DataRequired(REQUIRED), Length(max=400)])
+
+
+class BulkForm(RejectForm):
+    action = SelectField(choices=[SelectChoice("approve", _l("Approve")), SelectChoice("reject", _l("Reject"))])
+    confirm = BooleanField()

@@ -1,0 +1,277 @@
+from datetime import date
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES
+from portal.claims import notifications, services
+from portal.claims.forms import BulkForm, ClaimForm, RejectForm, ReverseForm
+from portal.claims.models import STATUS_LABELS, SUBMITTED, Claim
+from portal.claims.scans import scan_file, store_scan
+from portal.core.auth import roles_required
+from portal.core.errors import DomainError
+from portal.core.forms import show_error
+from portal.core.pagination import paginate
+from portal.extensions import db
+from portal.partners.models import APPROVED, PartnerCompany
+from portal.products.services import find_by_sku, parse_money
+from portal.rules import engine
+from portal.rules.services import score
+
+bp = Blueprint("claims", __name__, template_folder="templates")
+
+
+def _claim_or_404(claim_id: int) -> Claim:
+    claim = db.get_or_404(Claim, claim_id)
+    if not services.can_view(current_user, claim):
+        abort(404)  # another company's claim does not exist for this user
+    return claim
+
+
+def _data(form: ClaimForm) -> services.ClaimData:
+    return services.ClaimData(
+        invoice_number=form.invoice_number.data, invoice_date=form.invoice_date.data,
+        customer_name=form.customer_name.data, customer_inn=form.customer_inn.data or "",
+        lines=[services.LineData(line.form.product.data or "", line.form.quantity.data, line.form.price.kopecks)
+               for line in form.lines.entries],
+    )
+
+
+# --- participant ---------------------------------------------------------------------------------
+
+
+@bp.get("/claims")
+@roles_required(*PARTNER_ROLES)
+def index():
+    query = services.my_claims(current_user, request.args.get("status", ""), request.args.get("q", ""))
+    return render_template("claims/index.html", page=paginate(query), status_labels=STATUS_LABELS,
+                           title=_("My sales"), endpoint="claims.index")
+
+
+@bp.get("/team/claims")
+@roles_required(PARTNER_ADMIN)
+def team():
+    query = services.company_claims(current_user.company_id, request.args.get("status", ""), request.args.get("q", ""))
+    return render_template("claims/index.html", page=paginate(query), status_labels=STATUS_LABELS,
+                           title=_("Sales of my team"), endpoint="claims.team", team=True)
+
+
+@bp.route("/claims/new", methods=["GET", "POST"])
+@bp.route("/claims/<int:claim_id>/edit", methods=["GET", "POST"])
+@roles_required(*PARTNER_ROLES)
+def edit(claim_id=None):
+    claim = _claim_or_404(claim_id) if claim_id else None
+    if claim is not None and (claim.user_id != current_user.id or not claim.editable):
+        flash(_("A submitted claim cannot be changed."), "warning")
+        return redirect(url_for("claims.detail", claim_id=claim.id))
+    form = ClaimForm()
+    if request.method == "GET" and claim is not None:
+        form = ClaimForm(data={
+            "invoice_number": claim.invoice_number, "invoice_date": claim.invoice_date,
+            "customer_name": claim.customer_name, "customer_inn": claim.customer_inn or "",
+            "lines": [{"product": f"{line.product.sku} — {line.product.name}", "quantity": line.quantity,
+                       "price": f"{line.unit_price_kopecks / 100:.2f}".replace(".", ",")} for line in claim.lines],
+        })
+        while len(form.lines.entries) < 3:
+            form.lines.append_entry()
+    if form.validate_on_submit():
+        try:
+            scan = None
+            if form.scan.data and getattr(form.scan.data, "filename", ""):
+                scan = store_scan(form.scan.data.filename, form.scan.data.read())
+            claim = services.save_draft(current_user, _data(form), claim, scan=scan)
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()  # the draft is kept whatever the submit step says
+            if request.form.get("action") != "submit":
+                flash(_("The draft is saved."), "success")
+                return redirect(url_for("claims.detail", claim_id=claim.id))
+            try:
+                services.submit_claim(claim, current_user)
+            except DomainError as exc:
+                db.session.rollback()
+                flash(_("Saved as a draft, not submitted: %(reason)s", reason=exc.message), "warning")
+                return redirect(url_for("claims.edit", claim_id=claim.id))
+            db.session.commit()
+            flash(_("The sale is submitted for review."), "success")
+            return redirect(url_for("claims.detail", claim_id=claim.id))
+    return render_template("claims/form.html", form=form, claim=claim)
+
+
+@bp.post("/claims/preview")
+@roles_required(*PARTNER_ROLES)
+def preview():
+    """The points a claim being typed would earn now, and why, for the form to show as you type."""
+    form = ClaimForm()
+    lines = []
+    for entry in form.lines.entries:
+        sku = (entry.form.product.data or "").split(" — ")[0].strip()
+        price = parse_money(entry.form.price.data)
+        quantity = entry.form.quantity.data if isinstance(entry.form.quantity.data, int) else None
+        if not sku or not quantity or not price or quantity <= 0:
+            continue
+        product = find_by_sku(sku)
+        if product is None or not product.active:
+            continue
+        lines.append(engine.LineInput(product.id, product.category, quantity, price, product.cost_kopecks))
+    invoice_date = form.invoice_date.data if isinstance(form.invoice_date.data, date) else date.today()
+    sample = engine.ClaimInput(current_user.audience, current_user.company_id, invoice_date, tuple(lines))
+    awards = score(sample, current_user.id)
+    return jsonify(
+        total=engine.total_points(awards), revenue_kopecks=sum(line.revenue_kopecks for line in lines),
+        awards=[{"rule": a.rule_name, "points": a.points} for a in awards],
+    )
+
+
+@bp.get("/claims/<int:claim_id>")
+@roles_required(*PARTNER_ROLES, *STAFF_ROLES)
+def detail(claim_id):
+    claim = _claim_or_404(claim_id)
+    staff = current_user.role in STAFF_ROLES
+    expected = services.expected_awards(claim) if claim.status in ("draft", "submitted") else None
+    return render_template(
+        "claims/detail.html", claim=claim, expected=expected, staff=staff,
+        twins=services.twins(claim) if staff else [], reject_form=RejectForm(), reverse_form=ReverseForm(),
+    )
+
+
+@bp.post("/claims/<int:claim_id>/submit")
+@roles_required(*PARTNER_ROLES)
+def submit(claim_id):
+    claim = _claim_or_404(claim_id)
+    try:
+        services.submit_claim(claim, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("The sale is submitted for review."), "success")
+    return redirect(url_for("claims.detail", claim_id=claim.id))
+
+
+@bp.post("/claims/<int:claim_id>/delete")
+@roles_required(*PARTNER_ROLES)
+def delete(claim_id):
+    claim = _claim_or_404(claim_id)
+    try:
+        services.delete_draft(claim, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(url_for("claims.detail", claim_id=claim.id))
+    db.session.commit()
+    flash(_("The draft is deleted."), "info")
+    return redirect(url_for("claims.index"))
+
+
+@bp.get("/claims/<int:claim_id>/scan")
+@roles_required(*PARTNER_ROLES, *STAFF_ROLES)
+def scan(claim_id):
+    claim = _claim_or_404(claim_id)
+    path = scan_file(claim.scan_path) if claim.scan_path else None
+    if path is None or not path.exists():
+        abort(404)
+    return send_file(path, mimetype=claim.scan_mimetype, download_name=claim.scan_filename,
+                     as_attachment=request.args.get("download") == "1", max_age=0)
+
+
+# --- program manager -----------------------------------------------------------------------------
+
+
+def _queue_query(args):
+    def as_date(value):
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError:
+            return None
+
+    return services.review_queue(
+        status=args.get("status", SUBMITTED),
+        company_id=int(args["company"]) if str(args.get("company", "")).isdigit() else None,
+        date_from=as_date(args.get("date_from")), date_to=as_date(args.get("date_to")),
+        min_total=parse_money(args.get("min")) if args.get("min") else None,
+        max_total=parse_money(args.get("max")) if args.get("max") else None,
+        flagged=args.get("flagged") == "1", q=args.get("q", ""), sort=args.get("sort", "oldest"),
+    )
+
+
+@bp.get("/console/claims")
+@roles_required(*STAFF_ROLES)
+def queue():
+    companies = db.session.scalars(
+        select(PartnerCompany).where(PartnerCompany.status == APPROVED).order_by(PartnerCompany.name)
+    ).all()
+    args = request.args.to_dict()
+    args.setdefault("status", SUBMITTED)
+    return render_template("claims/queue.html", page=paginate(_queue_query(args)), status_labels=STATUS_LABELS,
+                           companies=companies, bulk_form=BulkForm(), args=args)
+
+
+@bp.post("/console/claims/bulk")
+@roles_required(*STAFF_ROLES)
+def bulk():
+    form = BulkForm()
+    ids = [int(i) for i in request.form.getlist("claim_ids") if i.isdigit()]
+    if not form.validate_on_submit() or not ids:
+        flash(_("Tick the claims to decide on."), "warning")
+        return redirect(request.referrer or url_for("claims.queue"))
+    done, refused = [], []
+    for claim in db.session.scalars(select(Claim).where(Claim.id.in_(ids)).order_by(Claim.id)).all():
+        try:
+            if form.action.data == "approve":
+                services.approve_claim(claim, current_user)
+            else:
+                reason = form.reason_text()
+                services.reject_claim(claim, current_user, reason)
+            db.session.commit()
+            done.append(claim)
+        except DomainError as exc:
+            db.session.rollback()
+            refused.append(f"#{claim.id}: {exc.message}")
+    for claim in done:
+        notifications.send_decision(claim)
+    if done:
+        flash(ngettext("%(num)s claim decided.", "%(num)s claims decided.", len(done)), "success")
+    for message in refused:
+        flash(message, "danger")
+    return redirect(request.referrer or url_for("claims.queue"))
+
+
+def _decide(claim_id, action):
+    claim = db.get_or_404(Claim, claim_id)
+    try:
+        action(claim)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    else:
+        db.session.commit()
+        notifications.send_decision(claim)
+        flash(_("Claim #%(id)s: %(status)s.", id=claim.id, status=claim.status_label), "success")
+    return redirect(url_for("claims.detail", claim_id=claim_id))
+
+
+@bp.post("/console/claims/<int:claim_id>/approve")
+@roles_required(*STAFF_ROLES)
+def approve(claim_id):
+    return _decide(claim_id, lambda claim: services.approve_claim(claim, current_user))
+
+
+@bp.post("/console/claims/<int:claim_id>/reject")
+@roles_required(*STAFF_ROLES)
+def reject(claim_id):
+    form = RejectForm()
+    return _decide(claim_id, lambda claim: services.reject_claim(claim, current_user, form.reason_text()))
+
+
+@bp.post("/console/claims/<int:claim_id>/reverse")
+@roles_required(*STAFF_ROLES)
+def reverse(claim_id):
+    form = ReverseForm()
+    return _decide(claim_id, lambda claim: services.reverse_claim(claim, current_user, form.reason.data or ""))

@@ -1,0 +1,82 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    FieldList,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from portal.auth.models import AUDIENCE_SHORT_LABELS
+from portal.rules.models import CAP_PERIOD_LABELS, KIND_LABELS
+
+REQUIRED = _l("This field is required.")
+
+
+def audience_choices(any_label):
+    return [SelectChoice("", any_label)] + [SelectChoice(k, v) for k, v in AUDIENCE_SHORT_LABELS.items()]
+
+
+class RuleForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()])
+    value = DecimalField(
+        _l("Value"), places=None, validators=[DataRequired(REQUIRED)],
+        description=_l(
+            "Points per unit; a percent for percentage rules; points for a fixed rule; a factor for a multiplier."
+        ),
+    )
+    product_ids = SelectMultipleField(_l("Products"), coerce=int, validate_choice=False,
+                                      description=_l("None chosen: any product."))
+    categories = SelectMultipleField(_l("Categories"), validate_choice=False,
+                                     description=_l("A line counts when its product or its category is chosen."))
+    company_ids = SelectMultipleField(_l("Partner companies"), coerce=int, validate_choice=False,
+                                      description=_l("None chosen: every company."))
+    audience = SelectField(_l("Audience"))
+    valid_from = DateField(_l("Valid from"), validators=[Optional()])
+    valid_to = DateField(_l("Valid to"), validators=[Optional()], description=_l("By the invoice date."))
+    priority = IntegerField(
+        _l("Priority"), default=100, validators=[DataRequired(REQUIRED), NumberRange(0, 1000)],
+        description=_l("Higher first. Of exclusive rules matching a line, only the highest counts."),
+    )
+    stackable = BooleanField(_l("Adds up with other rules"), default=True)
+    cap_per_claim = IntegerField(_l("Cap per claim, points"), validators=[Optional(), NumberRange(min=1)])
+    cap_per_period = IntegerField(_l("Cap per participant, points"), validators=[Optional(), NumberRange(min=1)])
+    cap_period = SelectField(_l("Cap period"), choices=[SelectChoice(k, v) for k, v in CAP_PERIOD_LABELS.items()])
+    active = BooleanField(_l("Active"), default=True)
+
+    def __init__(self, *args, products=(), categories=(), companies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.product_ids.choices = [SelectChoice(p.id, f"{p.sku} — {p.name}") for p in products]
+        self.categories.choices = [SelectChoice(c, c) for c in categories]
+        self.company_ids.choices = [SelectChoice(c.id, c.name) for c in companies]
+        self.audience.choices = audience_choices(_l("Any"))
+
+
+class SampleLineForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    sku = StringField(_l("SKU"))
+    quantity = IntegerField(_l("Quantity"), validators=[Optional(), NumberRange(min=1)])
+    price = StringField(_l("Price, RUB"))
+
+
+class PreviewForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    audience = SelectField(_l("Audience"))
+    invoice_date = DateField(_l("Invoice date"), validators=[Optional()])
+    lines = FieldList(FormField(SampleLineForm), min_entries=3, max_entries=10)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.audience.choices = audience_choices(_l("Manager"))[1:]

@@ -1,0 +1,162 @@
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.auth.models import MANAGER, PARTNER_ADMIN
+from portal.claims.models import APPROVED, DRAFT, SUBMITTED, Claim
+from portal.core.time import today
+from portal.extensions import db
+from portal.ledger import services as ledger
+from portal.program.services import get_settings
+from tests.claims import factories as f
+
+PDF = b"%PDF-1.4\nfake invoice"
+
+
+@pytest.fixture(autouse=True)
+def uploads(app, tmp_path):
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+
+
+@pytest.fixture
+def catalogue(app):
+    with app.app_context():
+        f.product()
+        f.product(sku="PIPE", name="Труба медная", category="Монтаж", price=100_000, cost=70_000)
+        f.per_unit_rule(100)
+        get_settings().first_sale_bonus = 0
+        db.session.commit()
+
+
+def claim_form(**overrides):
+    data = {
+        "invoice_number": "СЧ-501", "invoice_date": (today() - timedelta(days=2)).isoformat(),
+        "customer_name": "ООО «Заказчик»", "customer_inn": "",
+        "lines-0-product": "SPL-09 — Сплит-система 09", "lines-0-quantity": "2", "lines-0-price": "49 000,00",
+        "lines-1-product": "PIPE", "lines-1-quantity": "10", "lines-1-price": "1000",
+        "lines-2-product": "", "lines-2-quantity": "", "lines-2-price": "",
+        "scan": (io.BytesIO(PDF), "invoice.pdf"), "action": "submit",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_participant_submits_a_sale_and_sees_expected_points(app, client, login, make, catalogue):
+    make.user(email="seller@example.test")
+    login("seller@example.test")
+    response = client.post("/claims/new", data=claim_form(), content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Продажа отправлена на проверку." in page
+    assert 'data-testid="expected-points">1\xa0200<' in page or 'data-testid="expected-points">1 200<' in page
+    with app.app_context():
+        claim = db.session.scalar(select(Claim))
+        assert (claim.status, claim.total_kopecks, len(claim.lines)) == (SUBMITTED, 10_800_000, 2)
+
+
+def test_preview_endpoint_explains_points(client, login, make, catalogue):
+    make.user(email="seller@example.test")
+    login("seller@example.test")
+    form = claim_form()
+    form.pop("scan")
+    result = client.post("/claims/preview", data=form).get_json()
+    assert result == {"total": 1200, "revenue_kopecks": 10_800_000, "awards": [{"rule": "За штуку", "points": 1200}]}
+
+
+def test_a_fake_scan_is_refused_and_the_typed_sale_is_kept(app, client, login, make, catalogue):
+    make.user(email="seller@example.test")
+    login("seller@example.test")
+    form = claim_form(scan=(io.BytesIO(b"MZ\x90\x00 an exe renamed"), "invoice.pdf"))
+    page = client.post("/claims/new", data=form, content_type="multipart/form-data").get_data(as_text=True)
+    assert "Скан должен быть файлом PDF, JPEG или PNG." in page
+    assert 'value="СЧ-501"' in page and "ООО «Заказчик»" in page
+    with app.app_context():
+        assert db.session.scalar(select(Claim)) is None
+
+
+def test_submit_problem_keeps_a_draft(app, client, login, make, catalogue):
+    make.user(email="seller@example.test")
+    login("seller@example.test")
+    old = (today() - timedelta(days=90)).isoformat()
+    response = client.post("/claims/new", data=claim_form(invoice_date=old), content_type="multipart/form-data",
+                           follow_redirects=True)
+    assert "не отправлено" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Claim.status)) == DRAFT
+
+
+def test_nobody_reaches_another_companys_claim_or_scan(app, client, login, make, catalogue):
+    owner = make.user(email="owner@example.test")
+    make.user(email="stranger@example.test")
+    make.user(role=PARTNER_ADMIN, email="otherhead@example.test")
+    make.user(role=PARTNER_ADMIN, email="head@example.test", company=None)
+    with app.app_context():
+        from portal.auth.models import User
+
+        claim = f.submitted(db.session.get(User, owner.id))
+        claim.scan_path = "x.pdf"
+        db.session.commit()
+        claim_id = claim.id
+    for email in ("stranger@example.test", "otherhead@example.test"):
+        login(email)
+        assert client.get(f"/claims/{claim_id}").status_code == 404
+        assert client.get(f"/claims/{claim_id}/scan").status_code == 404
+        assert client.post(f"/claims/{claim_id}/submit").status_code == 404
+    login("stranger@example.test")
+    assert client.get("/console/claims").status_code == 403
+    assert client.post(f"/console/claims/{claim_id}/approve").status_code == 403
+
+
+def test_partner_admin_sees_the_teams_claims_but_cannot_approve(app, client, login, make, catalogue):
+    company = make.company()
+    seller = make.user(company=company, email="seller@example.test")
+    make.user(role=PARTNER_ADMIN, company=company, email="head@example.test")
+    with app.app_context():
+        from portal.auth.models import User
+
+        claim_id = f.submitted(db.session.get(User, seller.id)).id
+        db.session.commit()
+    login("head@example.test")
+    assert client.get(f"/claims/{claim_id}").status_code == 200
+    assert "СЧ-1" in client.get("/team/claims").get_data(as_text=True)
+    assert client.post(f"/console/claims/{claim_id}/approve").status_code == 403
+
+
+def test_manager_bulk_approves_and_participants_are_emailed(app, client, login, make, catalogue, mailbox):
+    seller = make.user(email="seller@example.test")
+    make.user(role=MANAGER, email="manager@example.test")
+    with app.app_context():
+        from portal.auth.models import User
+
+        person = db.session.get(User, seller.id)
+        ids = [f.submitted(person, number=f"N-{n}").id for n in range(3)]
+        db.session.commit()
+    login("manager@example.test")
+    page = client.get("/console/claims").get_data(as_text=True)
+    assert all(f"#{i}" in page for i in ids)
+    response = client.post("/console/claims/bulk", data={"claim_ids": ids[:2], "action": "approve",
+                                                          "reason_code": "other", "note": ""},
+                           follow_redirects=True)
+    assert "2 заявки обработаны." in response.get_data(as_text=True)
+    with app.app_context():
+        assert ledger.balance_of(seller.id) == 400
+        statuses = dict(db.session.execute(select(Claim.id, Claim.status)).all())
+        assert [statuses[i] for i in ids] == [APPROVED, APPROVED, SUBMITTED]
+    assert len(mailbox.to("seller@example.test")) == 2
+    assert "Одобрена" in mailbox.last_to("seller@example.test")["Subject"]
+
+
+def test_manager_rejects_with_a_standard_reason(app, client, login, make, catalogue, mailbox):
+    seller = make.user(email="seller@example.test")
+    make.user(role=MANAGER, email="manager@example.test")
+    with app.app_context():
+        from portal.auth.models import User
+
+        claim_id = f.submitted(db.session.get(User, seller.id)).id
+        db.session.commit()
+    login("manager@example.test")
+    client.post(f"/console/claims/{claim_id}/reject", data={"reason_code": "mismatch", "note": "Проверьте цены"})
+    body = mailbox.body(mailbox.last_to("seller@example.test"))
+    assert "Строки не совпадают со счётом. Проверьте цены" in body

@@ -1,0 +1,77 @@
+import io
+
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from portal.auth.models import MANAGER
+from portal.extensions import db
+from portal.products.models import Product
+
+
+def xlsx(rows) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_manager_adds_and_edits_a_product(app, client, login, make):
+    make.user(role=MANAGER, email="manager@example.test")
+    login("manager@example.test")
+    data = {"sku": "SPL-12", "name": "Сплит 12", "category": "Сплит-системы", "list_price": "65 000,00",
+            "cost": "51000", "active": "y"}
+    assert client.post("/console/products/new", data=data).status_code == 302
+    again = client.post("/console/products/new", data=data)
+    assert "Другой товар уже имеет этот артикул." in again.get_data(as_text=True)
+    with app.app_context():
+        product = db.session.scalar(select(Product))
+        assert (product.list_price_kopecks, product.cost_kopecks) == (6_500_000, 5_100_000)
+    response = client.post(f"/console/products/{product.id}", data={**data, "list_price": "много"})
+    assert "Укажите сумму в рублях" in response.get_data(as_text=True)
+
+
+def test_import_with_errors_reports_rows_and_imports_only_after_confirmation(app, client, login, make):
+    make.user(role=MANAGER, email="manager@example.test")
+    login("manager@example.test")
+    content = (
+        "артикул;название;категория;цена;себестоимость\n"
+        "A-1;Кондиционер;Сплит;1000;800\n;Без артикула;Сплит;10;5\nA-2;Дорогой;Сплит;100;150\n"
+    )
+    response = client.post("/console/products/import",
+                           data={"file": (io.BytesIO(content.encode("utf-8")), "products.csv")},
+                           content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert "1 из 3 строк можно импортировать" in page
+    assert "нет артикула" in page and "себестоимость выше цены" in page
+    with app.app_context():
+        assert db.session.scalar(select(Product)) is None  # nothing yet
+    token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
+    client.post("/console/products/import/confirm", data={"token": token})
+    with app.app_context():
+        assert [p.sku for p in db.session.scalars(select(Product))] == ["A-1"]
+
+
+def test_clean_xlsx_imports_at_once_and_updates_known_skus(app, client, login, make):
+    make.user(role=MANAGER, email="manager@example.test")
+    login("manager@example.test")
+    rows = [["sku", "name", "category", "list_price", "cost", "active"],
+            ["B-1", "Насос", "Насосы", 12000.5, 9000, 1], ["B-2", "Котёл", "Котлы", 90000, 70000, "нет"]]
+    response = client.post("/console/products/import", data={"file": (io.BytesIO(xlsx(rows)), "p.xlsx")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    assert "Импортировано: новых 2, обновлено 0." in response.get_data(as_text=True)
+    rows[1][3] = 13000
+    client.post("/console/products/import", data={"file": (io.BytesIO(xlsx(rows)), "p.xlsx")},
+                content_type="multipart/form-data")
+    with app.app_context():
+        products = {p.sku: p for p in db.session.scalars(select(Product))}
+        assert products["B-1"].list_price_kopecks == 1_300_000
+        assert products["B-2"].active is False
+
+
+def test_participants_cannot_manage_products(client, login, make):
+    make.user(email="seller@example.test")
+    login("seller@example.test")
+    assert client.get("/console/products").status_code == 403
+    assert client.post("/console/products/import").status_code == 403
