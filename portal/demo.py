@@ -18,6 +18,7 @@ def load_demo(seed: int = 2026) -> bool:
     """Load the demo program unless it is there already. Returns whether anything was created."""
     if db.session.scalar(select(User.id).where(User.email == MARKER_EMAIL)) is not None:
         return False
+    from portal.claims import demo as claims_demo
     from portal.ledger import demo as ledger_demo
     from portal.partners import demo as partners_demo
 
@@ -25,5 +26,6 @@ def load_demo(seed: int = 2026) -> bool:
     partners_demo.load(rng)
     db.session.flush()
     ledger_demo.load(rng)
+    claims_demo.load(rng)
     db.session.commit()
     return True
