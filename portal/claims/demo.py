@@ -73,7 +73,8 @@ def load(rng) -> None:
         db.session.add(product)
         products.append(product)
     db.session.add(Product(sku="AC-S07-OLD", name="Сплит-система Nord 07 (снята с производства)",
-                           category="Сплит-системы", list_price_kopecks=29_900_00, cost_kopecks=23_000_00, active=False))
+                           category="Сплит-системы", list_price_kopecks=2_990_000, cost_kopecks=2_300_000,
+                           active=False))
     for values in RULES:
         db.session.add(EarningRule(created_by_id=manager.id if manager else None, **values))
     db.session.flush()
