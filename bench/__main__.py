@@ -2,9 +2,9 @@
 
 import sys
 
-from bench import console
+from bench import console, ledger
 
-BENCHMARKS = {"console": console.run}
+BENCHMARKS = {"console": console.run, "ledger": ledger.run}
 
 
 def main() -> None:

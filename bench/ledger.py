@@ -1,0 +1,79 @@
+"""The ledger at the size of a year of a real program: 2,000 participants, 40,000 transactions."""
+
+import random
+import time
+
+from sqlalchemy import insert
+
+from bench.harness import bench_app, timed
+from portal.auth.models import MANAGER, User
+from portal.auth.passwords import hash_password
+from portal.core.inn import make_inn
+from portal.core.time import utcnow
+from portal.extensions import db
+from portal.ledger import services as ledger
+from portal.ledger.reports import check_ledger, program_totals
+from portal.partners.models import APPROVED, PartnerCompany
+
+PEOPLE = 2_000
+TRANSACTIONS = 40_000
+HEAVY_USER_TRANSACTIONS = 3_000
+
+
+def build(rng: random.Random) -> int:
+    now = utcnow()
+    db.session.execute(insert(PartnerCompany), [
+        {"inn": make_inn(f"6{i:08d}"), "name": f"ООО «Партнёр {i}»", "region": "Москва", "status": APPROVED,
+         "created_at": now} for i in range(100)
+    ])
+    password = hash_password("bench12345")
+    db.session.execute(insert(User), [
+        {"email": f"p{i}@bench.test", "password_hash": password, "session_token": f"{i:032d}",
+         "full_name": f"Участник {i}", "role": "participant", "locale": "ru", "active": True,
+         "audience": "manager", "company_id": 1 + i % 100, "created_at": now, "email_confirmed_at": now}
+        for i in range(PEOPLE)
+    ])
+    db.session.add(User(email="manager@bench.test", password_hash=password, full_name="Менеджер", role=MANAGER,
+                        email_confirmed_at=now))
+    db.session.commit()
+    start = time.perf_counter()
+    for n in range(TRANSACTIONS):
+        user_id = 1 if n < HEAVY_USER_TRANSACTIONS else rng.randint(1, PEOPLE)
+        if n % 4 == 3 and ledger.balance_of(user_id) >= 100:
+            ledger.spend(user_id, 100, key=f"s{n}", source_type="order", source_id=n)
+        else:
+            ledger.earn(user_id, rng.randint(50, 900), key=f"e{n}", source_type="sale", source_id=n,
+                        params={"invoice": f"СЧ-{n}"})
+        if n % 500 == 499:
+            db.session.commit()
+    db.session.commit()
+    return time.perf_counter() - start
+
+
+def run() -> None:
+    print(f"ledger: {PEOPLE} participants, {TRANSACTIONS} transactions ({HEAVY_USER_TRANSACTIONS} for one person)")
+    with bench_app() as app:
+        with app.app_context():
+            seconds = build(random.Random(11))
+            print(f"  posted {TRANSACTIONS} transactions in {seconds:.1f} s on {db.engine.dialect.name}: "
+                  f"{TRANSACTIONS / seconds:,.0f} per second, one at a time through the service")
+            timed("balance of one participant", lambda: ledger.balances_of(1), repeat=200)
+            timed("program totals", program_totals)
+            timed("check-ledger over every entry", check_ledger, repeat=5)
+
+            counter = iter(range(10**9))
+            timed("post one earning and commit", lambda: (
+                ledger.earn(2, 10, key=f"t{next(counter)}", source_type="sale", source_id=1), db.session.commit()))
+        participant, manager = app.test_client(), app.test_client()
+        participant.post("/login", data={"email": "p0@bench.test", "password": "bench12345"})
+        manager.post("/login", data={"email": "manager@bench.test", "password": "bench12345"})
+
+        def get(client, path):
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+
+        timed("statement page, 3,000 entries, first page", lambda: get(participant, "/points"))
+        timed("statement page, last page", lambda: get(participant, "/points?page=120"))
+        timed("statement filtered by kind", lambda: get(participant, "/points?kind=spend"))
+        timed("statement XLSX export, 3,000 rows", lambda: get(participant, "/points/export.xlsx"), repeat=5)
+        timed("program totals page", lambda: get(manager, "/console/points"))
