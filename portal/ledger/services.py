@@ -16,10 +16,9 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.core.errors import DomainError
+from portal.core.sql import insert_ignoring_duplicates
 from portal.core.time import add_months, utcnow
 from portal.extensions import db
 from portal.ledger.models import (
@@ -85,9 +84,7 @@ def _accounts(specs: list[tuple[str, int | None]]) -> dict[tuple[str, int | None
         if code not in found
     ]
     if missing:
-        dialect = db.session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        db.session.execute(insert(Account).values(missing).on_conflict_do_nothing(index_elements=["code"]))
+        insert_ignoring_duplicates(Account, missing, ["code"])
         found = {a.code: a for a in db.session.scalars(select(Account).where(Account.code.in_(codes)))}
     return {spec: found[code] for code, spec in codes.items()}
 

@@ -1,0 +1,144 @@
+"""Training: courses of lessons and quizzes, attempts, and who passed what when."""
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.time import utcnow
+from portal.extensions import db
+
+LESSON = "lesson"
+QUIZ = "quiz"
+ITEM_KINDS = (LESSON, QUIZ)
+ITEM_KIND_LABELS = {LESSON: _l("Lesson"), QUIZ: _l("Quiz")}
+
+NOT_STARTED = "not_started"
+IN_PROGRESS = "in_progress"
+PASSED = "passed"
+PROGRESS_LABELS = {NOT_STARTED: _l("Not started"), IN_PROGRESS: _l("In progress"), PASSED: _l("Passed")}
+
+
+class Course(db.Model):
+    __tablename__ = "courses"
+    __table_args__ = (
+        CheckConstraint("points >= 0", name="points_not_negative"),
+        CheckConstraint("audience IS NULL OR audience IN ('manager', 'specialist')", name="audience_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")  # sanitised HTML
+    audience: Mapped[str | None] = mapped_column(String(16))  # NULL: everyone
+    points: Mapped[int] = mapped_column(default=0)
+    duration_minutes: Mapped[int] = mapped_column(default=30)
+    published: Mapped[bool] = mapped_column(default=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    items = relationship("CourseItem", back_populates="course", order_by="CourseItem.position",
+                         cascade="all, delete-orphan")
+
+
+class CourseItem(db.Model):
+    """A lesson or a quiz, in its place in the course."""
+
+    __tablename__ = "course_items"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {ITEM_KINDS}", name="kind_known"),
+        CheckConstraint("pass_mark BETWEEN 1 AND 100", name="pass_mark_percent"),
+        CheckConstraint("max_attempts IS NULL OR max_attempts > 0", name="attempts_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")  # sanitised HTML, for lessons
+    attachment_path: Mapped[str | None] = mapped_column(String(255))
+    attachment_name: Mapped[str | None] = mapped_column(String(255))
+    attachment_mimetype: Mapped[str | None] = mapped_column(String(64))
+    pass_mark: Mapped[int] = mapped_column(default=70)  # percent, for quizzes
+    max_attempts: Mapped[int | None] = mapped_column(default=3)  # NULL: unlimited
+
+    course = relationship(Course, back_populates="items")
+    questions = relationship("Question", back_populates="item", order_by="Question.position",
+                             cascade="all, delete-orphan")
+
+    @property
+    def is_quiz(self) -> bool:
+        return self.kind == QUIZ
+
+
+class Question(db.Model):
+    __tablename__ = "quiz_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("course_items.id"), index=True)
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(String(500))
+    multiple: Mapped[bool] = mapped_column(default=False)  # several right answers: tick them all
+
+    item = relationship(CourseItem, back_populates="questions")
+    choices = relationship("Choice", back_populates="question", order_by="Choice.id", cascade="all, delete-orphan")
+
+
+class Choice(db.Model):
+    __tablename__ = "quiz_choices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("quiz_questions.id"), index=True)
+    text: Mapped[str] = mapped_column(String(300))
+    correct: Mapped[bool] = mapped_column(default=False)
+
+    question = relationship(Question, back_populates="choices")
+
+
+class LessonView(db.Model):
+    """A participant finished reading a lesson."""
+
+    __tablename__ = "lesson_views"
+    __table_args__ = (UniqueConstraint("user_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("course_items.id"), index=True)
+    viewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QuizAttempt(db.Model):
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (
+        # Two submissions at once cannot both be attempt number 2.
+        UniqueConstraint("user_id", "item_id", "number"),
+        CheckConstraint("score BETWEEN 0 AND 100", name="score_percent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("course_items.id"), index=True)
+    number: Mapped[int]
+    score: Mapped[int]
+    passed: Mapped[bool]
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)  # question id -> chosen choice ids
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CourseCompletion(db.Model):
+    """The first pass of a course: one per person and course, enforced by the database."""
+
+    __tablename__ = "course_completions"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("partner_companies.id"), index=True)
+    passed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    attempts: Mapped[int]  # quiz attempts it took, over the whole course
+    points: Mapped[int]
+
+    user = relationship("User")
+    course = relationship(Course)
+    company = relationship("PartnerCompany")
