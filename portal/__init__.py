@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.partners.views import bp as partners_bp
     from portal.products.views import bp as products_bp
     from portal.rules.views import bp as rules_bp
+    from portal.shop.views import bp as shop_bp
     from portal.training.views import bp as training_bp
 
     app.register_blueprint(home_bp)
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(rules_bp)
     app.register_blueprint(claims_bp)
     app.register_blueprint(training_bp)
+    app.register_blueprint(shop_bp)
     register_navigation()
 
     from portal.core.formatting import register_filters
@@ -105,6 +107,7 @@ def register_navigation() -> None:
     add_nav_item("claims.index", _l("My sales"), PARTNER_ROLES, prefix="claims.")
     add_nav_item("training.index", _l("Training"), PARTNER_ROLES, prefix="training.")
     add_nav_item("ledger.statement", _l("My points"), PARTNER_ROLES, prefix="ledger.statement")
+    add_nav_item("shop.index", _l("Shop"), PARTNER_ROLES, prefix="shop.")
     add_nav_item("partners.team", _l("My team"), (PARTNER_ADMIN,), prefix="partners.team")
     add_nav_item("partners.people", _l("Participants"), STAFF_ROLES, prefix="partners.p")
     add_nav_item("partners.companies", _l("Companies"), STAFF_ROLES, prefix="partners.compan")
@@ -112,6 +115,7 @@ def register_navigation() -> None:
     add_nav_item("products.index", _l("Products"), STAFF_ROLES, prefix="products.")
     add_nav_item("rules.index", _l("Rules"), STAFF_ROLES, prefix="rules.")
     add_nav_item("training.manage", _l("Training"), STAFF_ROLES, prefix="training.")
+    add_nav_item("shop.fulfilment", _l("Orders"), STAFF_ROLES, prefix="shop.")
     add_nav_item("ledger.totals", _l("Points"), STAFF_ROLES, prefix="ledger.totals")
     add_nav_item("ledger.settings", _l("Settings"), STAFF_ROLES, prefix="ledger.settings")
 

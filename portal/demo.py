@@ -21,6 +21,7 @@ def load_demo(seed: int = 2026) -> bool:
     from portal.claims import demo as claims_demo
     from portal.ledger import demo as ledger_demo
     from portal.partners import demo as partners_demo
+    from portal.shop import demo as shop_demo
     from portal.training import demo as training_demo
 
     rng = random.Random(seed)
@@ -29,5 +30,6 @@ def load_demo(seed: int = 2026) -> bool:
     ledger_demo.load(rng)
     claims_demo.load(rng)
     training_demo.load(rng)
+    shop_demo.load(rng)
     db.session.commit()
     return True

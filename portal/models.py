@@ -7,6 +7,17 @@ from portal.partners.models import CompanyMembership, Invitation, PartnerCompany
 from portal.products.models import Product  # noqa: F401
 from portal.program.models import ProgramSettings  # noqa: F401
 from portal.rules.models import EarningRule  # noqa: F401
+from portal.shop.models import (  # noqa: F401
+    CartItem,
+    DeliveryProfile,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Prize,
+    PrizeCategory,
+    StockMovement,
+    TaxProfile,
+)
 from portal.training.models import (  # noqa: F401
     Choice,
     Course,

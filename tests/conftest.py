@@ -95,7 +95,8 @@ def _reset_database(app):
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
                 conn.execute(text(
                     "UPDATE program_settings SET point_value_kopecks = 100, points_expire_months = 12, "
-                    "claim_window_days = 60, first_sale_bonus = 500, birthday_bonus = 300"
+                    "claim_window_days = 60, first_sale_bonus = 500, birthday_bonus = 300, "
+                    "tax_threshold_kopecks = 400000, tax_rate_percent = 13, tax_details_required = true"
                 ))
         else:
             _db.engine.dispose()

@@ -29,6 +29,16 @@ def is_valid_inn(value: str | None) -> bool:
     return False
 
 
+def make_personal_inn(prefix: str) -> str:
+    """Complete a 10-digit prefix into a valid 12-digit personal INN (used by the demo and tests)."""
+    digits = [int(ch) for ch in prefix]
+    if len(digits) != 10:
+        raise ValueError("prefix must have 10 digits")
+    eleventh = _check_digit(digits, _WEIGHTS_11)
+    twelfth = _check_digit([*digits, eleventh], _WEIGHTS_12)
+    return f"{prefix}{eleventh}{twelfth}"
+
+
 def make_inn(prefix: str) -> str:
     """Complete a 9-digit prefix into a valid 10-digit INN (used by the demo and tests)."""
     digits = [int(ch) for ch in prefix]

@@ -14,6 +14,7 @@ class ProgramSettings(db.Model):
         CheckConstraint("points_expire_months IS NULL OR points_expire_months > 0", name="expiry_positive"),
         CheckConstraint("claim_window_days > 0", name="claim_window_positive"),
         CheckConstraint("first_sale_bonus >= 0 AND birthday_bonus >= 0", name="bonuses_not_negative"),
+        CheckConstraint("tax_rate_percent BETWEEN 0 AND 100", name="tax_rate_percent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -26,3 +27,7 @@ class ProgramSettings(db.Model):
     # Event bonuses, in points; 0 turns one off.
     first_sale_bonus: Mapped[int] = mapped_column(default=500, server_default="500")
     birthday_bonus: Mapped[int] = mapped_column(default=300, server_default="300")
+    # Prize tax: prizes above this yearly total are taxable income; the program is the tax agent.
+    tax_threshold_kopecks: Mapped[int] = mapped_column(default=400_000, server_default="400000")
+    tax_rate_percent: Mapped[int] = mapped_column(default=13, server_default="13")
+    tax_details_required: Mapped[bool] = mapped_column(default=True, server_default="1")

@@ -1,0 +1,419 @@
+"""Shop rules: what a participant may buy, cart, placing an order atomically, fulfilment and prize tax."""
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import extract, func, or_, select, update
+
+from portal.auth.models import PARTNER_ROLES, STAFF_ROLES, User
+from portal.core.errors import DomainError, NotAllowed
+from portal.core.inn import is_valid_inn, normalize_inn
+from portal.core.phones import normalize_phone
+from portal.core.time import utcnow
+from portal.extensions import db
+from portal.ledger import services as ledger
+from portal.program.services import get_settings
+from portal.shop.models import (
+    APPROVED,
+    CANCELLABLE_BY_PARTICIPANT,
+    CANCELLED,
+    DELIVERED,
+    PLACED,
+    SHIPPED,
+    STATUS_LABELS,
+    TRANSITIONS,
+    CartItem,
+    DeliveryProfile,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Prize,
+    StockMovement,
+    TaxProfile,
+)
+
+# --- catalogue -----------------------------------------------------------------------------------
+
+
+def available_to(user: User, prize: Prize) -> bool:
+    return prize.active and (prize.audience is None or user.role in STAFF_ROLES or prize.audience == user.audience)
+
+
+def catalogue(user: User, *, q: str = "", category_id: int | None = None, max_points: int | None = None,
+              affordable: bool = False, sort: str = "popular"):
+    from portal.partners.services import func_lower
+
+    query = select(Prize).where(Prize.active.is_(True))
+    if user.role in PARTNER_ROLES:
+        query = query.where(or_(Prize.audience.is_(None), Prize.audience == user.audience))
+    if q.strip():
+        query = query.where(func_lower(Prize.name).like(f"%{q.strip().lower()}%"))
+    if category_id:
+        query = query.where(Prize.category_id == category_id)
+    if max_points:
+        query = query.where(Prize.price_points <= max_points)
+    if affordable:
+        query = query.where(Prize.price_points <= ledger.balance_of(user.id))
+    order = {"cheap": (Prize.price_points.asc(),), "expensive": (Prize.price_points.desc(),),
+             "new": (Prize.created_at.desc(),)}.get(sort, (Prize.category_id, Prize.price_points))
+    return query.order_by(*order, Prize.id)
+
+
+def prize_value(prize: Prize) -> int:
+    """The prize's value in kopecks for tax: its own value when set, else its price at the point value."""
+    if prize.value_kopecks is not None:
+        return prize.value_kopecks
+    return prize.price_points * get_settings().point_value_kopecks
+
+
+# --- cart ----------------------------------------------------------------------------------------
+
+
+def cart_of(user: User) -> list[CartItem]:
+    return list(db.session.scalars(select(CartItem).where(CartItem.user_id == user.id).order_by(CartItem.id)))
+
+
+def add_to_cart(user: User, prize: Prize, quantity: int = 1) -> None:
+    if user.role not in PARTNER_ROLES:
+        raise NotAllowed(_l("Only participants order prizes."))
+    if not available_to(user, prize):
+        raise DomainError(_l("This prize is not available to you."))
+    if quantity < 1 or quantity > 100:
+        raise DomainError(_l("Choose a quantity from 1 to 100."), field="quantity")
+    item = db.session.scalar(select(CartItem).where(CartItem.user_id == user.id, CartItem.prize_id == prize.id))
+    wanted = quantity + (item.quantity if item else 0)
+    if prize.stock is not None and wanted > prize.stock:
+        raise DomainError(_l("Only %(n)s left in stock.", n=prize.stock), field="quantity")
+    if item is None:
+        db.session.add(CartItem(user_id=user.id, prize_id=prize.id, quantity=quantity))
+    else:
+        item.quantity = wanted
+    db.session.flush()
+
+
+def set_quantity(user: User, item: CartItem, quantity: int) -> None:
+    if item.user_id != user.id:
+        raise NotAllowed(_l("This is not your cart."))
+    if quantity <= 0:
+        db.session.delete(item)
+    elif item.prize.stock is not None and quantity > item.prize.stock:
+        raise DomainError(_l("Only %(n)s left in stock.", n=item.prize.stock), field="quantity")
+    else:
+        item.quantity = quantity
+    db.session.flush()
+
+
+# --- checkout ------------------------------------------------------------------------------------
+
+
+def yearly_prize_total(user_id: int, year: int) -> int:
+    """The value of the prizes a person received (ordered, not cancelled) in a calendar year, in kopecks."""
+    return int(db.session.scalar(
+        select(func.coalesce(func.sum(Order.prize_value_kopecks), 0)).where(
+            Order.user_id == user_id, Order.status != CANCELLED, extract("year", Order.created_at) == year)
+    ))
+
+
+@dataclass
+class Summary:
+    items: list[CartItem]
+    points: int
+    balance: int
+    value_kopecks: int
+    year_total_before: int
+    threshold_kopecks: int
+    electronic_only: bool
+    tax_profile: TaxProfile | None
+    tax_details_required: bool
+
+    @property
+    def balance_after(self) -> int:
+        return self.balance - self.points
+
+    @property
+    def year_total_after(self) -> int:
+        return self.year_total_before + self.value_kopecks
+
+    @property
+    def crosses_threshold(self) -> bool:
+        return self.year_total_after > self.threshold_kopecks
+
+    @property
+    def taxable_kopecks(self) -> int:
+        return max(0, self.year_total_after - max(self.threshold_kopecks, self.year_total_before))
+
+    @property
+    def needs_tax_details(self) -> bool:
+        return self.crosses_threshold and self.tax_details_required and self.tax_profile is None
+
+
+def summary(user: User) -> Summary:
+    items = cart_of(user)
+    settings = get_settings()
+    return Summary(
+        items=items, points=sum(i.prize.price_points * i.quantity for i in items),
+        balance=ledger.balance_of(user.id), value_kopecks=sum(prize_value(i.prize) * i.quantity for i in items),
+        year_total_before=yearly_prize_total(user.id, utcnow().year), threshold_kopecks=settings.tax_threshold_kopecks,
+        electronic_only=bool(items) and all(i.prize.electronic for i in items),
+        tax_profile=db.session.get(TaxProfile, user.id), tax_details_required=settings.tax_details_required,
+    )
+
+
+@dataclass
+class Delivery:
+    address: str
+    phone: str
+    email: str
+
+
+def delivery_profile(user: User) -> DeliveryProfile | None:
+    return db.session.get(DeliveryProfile, user.id)
+
+
+def place_order(user: User, *, request_token: str, delivery: Delivery) -> Order:
+    """Turn the cart into an order: points are debited and stock reserved in one transaction, or nothing is.
+
+    The participant's accounts are locked first, so a double click waits for the first order and gets it
+    back (the form's one-time token); stock is taken by a conditional update, so it never goes negative
+    when many people buy the last items at once."""
+    if user.role not in PARTNER_ROLES:
+        raise NotAllowed(_l("Only participants order prizes."))
+    if not request_token:
+        raise DomainError(_l("The form has expired. Open the page again and resend it."))
+    ledger.lock_participant(user.id)
+    existing = db.session.scalar(select(Order).where(Order.request_token == request_token))
+    if existing is not None:
+        if existing.user_id != user.id:
+            raise NotAllowed(_l("The form has expired. Open the page again and resend it."))
+        return existing
+    plan = summary(user)
+    if not plan.items:
+        raise DomainError(_l("Your cart is empty."))
+    for item in plan.items:
+        if not available_to(user, item.prize):
+            raise DomainError(_l("%(prize)s is no longer available: remove it from the cart.", prize=item.prize.name))
+    address = " ".join((delivery.address or "").split())
+    email = (delivery.email or "").strip().lower()
+    phone = normalize_phone(delivery.phone) if delivery.phone else None
+    if not plan.electronic_only:
+        if len(address) < 10:
+            raise DomainError(_l("Enter the delivery address: city, street, house, flat."), field="address")
+        if phone is None:
+            raise DomainError(_l("Enter a Russian phone number: +7 (999) 999-99-99."), field="phone")
+    if any(i.prize.electronic for i in plan.items) and "@" not in email:
+        raise DomainError(_l("Enter the email for electronic certificates."), field="email")
+    if plan.needs_tax_details:
+        raise DomainError(_l("This order takes your prizes this year above %(threshold)s RUB: fill in the tax "
+                             "details first.", threshold=plan.threshold_kopecks // 100), field="tax")
+    if plan.balance < plan.points:
+        raise ledger.InsufficientPoints(available=plan.balance, needed=plan.points)
+
+    order = Order(user_id=user.id, status=PLACED, request_token=request_token, points=plan.points,
+                  prize_value_kopecks=plan.value_kopecks, delivery_address=address or None, delivery_phone=phone,
+                  delivery_email=email or None)
+    db.session.add(order)
+    db.session.flush()
+    for item in plan.items:
+        _take_stock(item.prize, item.quantity, order)
+        db.session.add(OrderLine(order_id=order.id, prize_id=item.prize_id, quantity=item.quantity,
+                                 price_points=item.prize.price_points, value_kopecks=prize_value(item.prize)))
+    ledger.spend(user.id, plan.points, key=f"order:{order.id}:points", source_type="order", source_id=order.id)
+    for item in plan.items:
+        db.session.delete(item)
+    _remember_delivery(user, address, phone, email)
+    db.session.add(OrderEvent(order_id=order.id, status=PLACED, actor_id=user.id))
+    db.session.flush()
+    return order
+
+
+def _take_stock(prize: Prize, quantity: int, order: Order) -> None:
+    if prize.stock is None:
+        return
+    taken = db.session.execute(
+        update(Prize).where(Prize.id == prize.id, Prize.stock >= quantity)
+        .values(stock=Prize.stock - quantity).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(prize)
+    if taken != 1:
+        raise DomainError(_l("Sorry, %(prize)s has just run out: %(n)s left.", prize=prize.name, n=prize.stock))
+    db.session.add(StockMovement(prize_id=prize.id, delta=-quantity, reason="order", order_id=order.id))
+
+
+def _remember_delivery(user: User, address: str, phone: str | None, email: str) -> None:
+    profile = db.session.get(DeliveryProfile, user.id) or DeliveryProfile(user_id=user.id)
+    profile.address, profile.phone, profile.email = address or profile.address, phone or profile.phone, \
+        email or profile.email
+    db.session.add(profile)
+
+
+def save_tax_profile(user: User, *, personal_inn: str, passport: str, registration_address: str) -> TaxProfile:
+    inn = normalize_inn(personal_inn)
+    if len(inn) != 12 or not is_valid_inn(inn):
+        raise DomainError(_l("Enter your personal INN: 12 digits with correct check digits."), field="personal_inn")
+    digits = "".join(ch for ch in passport or "" if ch.isdigit())
+    if len(digits) != 10:
+        raise DomainError(_l("Enter the passport series and number: 10 digits."), field="passport")
+    if len(" ".join((registration_address or "").split())) < 10:
+        raise DomainError(_l("Enter the registration address."), field="registration_address")
+    profile = db.session.get(TaxProfile, user.id) or TaxProfile(user_id=user.id)
+    profile.personal_inn = inn
+    profile.passport = f"{digits[:4]} {digits[4:]}"
+    profile.registration_address = " ".join(registration_address.split())
+    db.session.add(profile)
+    db.session.flush()
+    return profile
+
+
+# --- fulfilment ----------------------------------------------------------------------------------
+
+
+def _move(order: Order, target: str, actor: User, note: str | None = None, **values) -> None:
+    if target not in TRANSITIONS[order.status]:
+        raise DomainError(_l("Order #%(id)s is %(status)s: it cannot become %(target)s.", id=order.id,
+                             status=str(STATUS_LABELS[order.status]).lower(),
+                             target=str(STATUS_LABELS[target]).lower()))
+    moved = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.status == order.status)
+        .values(status=target, updated_at=utcnow(), **values).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(order)
+    if moved != 1:
+        raise DomainError(_l("Order #%(id)s was changed by someone else: reload the page.", id=order.id))
+    db.session.add(OrderEvent(order_id=order.id, status=target, actor_id=actor.id, note=note))
+    db.session.flush()
+
+
+def _require_staff(actor: User) -> None:
+    if actor.role not in STAFF_ROLES:
+        raise NotAllowed(_l("Only the program team fulfils orders."))
+
+
+def approve_order(order: Order, actor: User) -> None:
+    _require_staff(actor)
+    _move(order, APPROVED, actor)
+
+
+def ship_order(order: Order, actor: User, tracking_number: str = "") -> None:
+    _require_staff(actor)
+    tracking = (tracking_number or "").strip()[:100] or None
+    _move(order, SHIPPED, actor, note=tracking, tracking_number=tracking)
+
+
+def deliver_order(order: Order, actor: User) -> None:
+    _require_staff(actor)
+    _move(order, DELIVERED, actor)
+
+
+def cancel_order(order: Order, actor: User, reason: str = "") -> None:
+    """Cancel an order: the points go back to the same lots and the stock is returned, once."""
+    reason = (reason or "").strip()
+    if actor.role in STAFF_ROLES:
+        if not reason:
+            raise DomainError(_l("Say why the order is cancelled: the participant will see it."), field="reason")
+    elif order.user_id != actor.id:
+        raise NotAllowed(_l("This is not your order."))
+    elif order.status not in CANCELLABLE_BY_PARTICIPANT:
+        raise DomainError(_l("The order is already approved: ask the program team to cancel it."))
+    _move(order, CANCELLED, actor, note=reason or None, cancel_reason=reason or None)
+    spent = ledger.find_transaction(f"order:{order.id}:points")
+    if spent is not None:
+        ledger.reverse_transaction(spent, actor_id=actor.id, reason=reason or None, key=f"order:{order.id}:cancelled")
+    for line in order.lines:
+        if line.prize.stock is not None:
+            db.session.execute(update(Prize).where(Prize.id == line.prize_id)
+                               .values(stock=Prize.stock + line.quantity).execution_options(synchronize_session=False))
+            db.session.expire(line.prize, ["stock"])
+            db.session.add(StockMovement(prize_id=line.prize_id, delta=line.quantity, reason="cancelled order",
+                                         order_id=order.id, actor_id=actor.id))
+    db.session.flush()
+
+
+def adjust_stock(prize: Prize, delta: int, reason: str, actor: User) -> None:
+    _require_staff(actor)
+    if not (reason or "").strip():
+        raise DomainError(_l("Say why the stock changes."), field="reason")
+    if prize.stock is None:
+        raise DomainError(_l("This prize has unlimited stock."))
+    if prize.stock + delta < 0:
+        raise DomainError(_l("Stock cannot go below zero: %(n)s in stock.", n=prize.stock), field="delta")
+    prize.stock += delta
+    db.session.add(StockMovement(prize_id=prize.id, delta=delta, reason=reason.strip()[:200], actor_id=actor.id))
+    db.session.flush()
+
+
+def orders_query(*, user_id: int | None = None, status: str = "", q: str = ""):
+    query = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    if user_id:
+        query = query.where(Order.user_id == user_id)
+    if status:
+        query = query.where(Order.status == status)
+    if q.strip().isdigit():
+        query = query.where(Order.id == int(q.strip()))
+    elif q.strip():
+        from portal.partners.services import func_lower
+
+        query = query.join(User, User.id == Order.user_id).where(func_lower(User.full_name).like(f"%{q.lower()}%"))
+    return query
+
+
+def tax_register(year: int) -> list[dict]:
+    """Per participant: the year's prize total, what is above the threshold, and the tax at the program's rate."""
+    settings = get_settings()
+    rows = db.session.execute(
+        select(User, func.sum(Order.prize_value_kopecks)).join(Order, Order.user_id == User.id)
+        .where(Order.status != CANCELLED, extract("year", Order.created_at) == year)
+        .group_by(User.id).order_by(User.full_name)
+    ).all()
+    register = []
+    for user, total in rows:
+        total = int(total)
+        excess = max(0, total - settings.tax_threshold_kopecks)
+        register.append({"user": user, "total": total, "excess": excess,
+                         "tax": excess * settings.tax_rate_percent // 100,
+                         "profile": db.session.get(TaxProfile, user.id)})
+    return register
+
+
+
+
+def save_prize(prize: Prize | None, *, name: str, category: str, description: str, price_points: int,
+               value_kopecks: int | None, stock: int | None, electronic: bool, audience: str | None, active: bool,
+               images: tuple[str, str] | None, actor: User) -> Prize:
+    from portal.shop.models import PrizeCategory
+
+    _require_staff(actor)
+    if not (name or "").strip():
+        raise DomainError(_l("Enter the prize name."), field="name")
+    if not price_points or price_points <= 0:
+        raise DomainError(_l("The price must be positive."), field="price_points")
+    category_name = " ".join((category or "").split())
+    found = db.session.scalar(select(PrizeCategory).where(PrizeCategory.name == category_name))
+    if found is None:
+        found = PrizeCategory(name=category_name)
+        db.session.add(found)
+        db.session.flush()
+    if prize is None:
+        prize = Prize(stock=None)
+        db.session.add(prize)
+        previous_stock = None
+    else:
+        previous_stock = prize.stock
+    prize.name = " ".join(name.split())
+    prize.category_id = found.id
+    prize.description = description.strip()
+    prize.price_points = price_points
+    prize.value_kopecks = value_kopecks
+    prize.electronic = electronic
+    prize.audience = audience
+    prize.active = active
+    if images is not None:
+        prize.image_path, prize.thumb_path = images
+    db.session.flush()
+    if stock != previous_stock:
+        # Stock changes from the form are recorded like any other movement.
+        delta = (stock or 0) - (previous_stock or 0)
+        prize.stock = stock
+        if stock is not None and delta:
+            db.session.add(StockMovement(prize_id=prize.id, delta=delta, reason="prize form", actor_id=actor.id))
+    db.session.flush()
+    return prize

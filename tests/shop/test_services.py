@@ -1,0 +1,203 @@
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.auth.models import MANAGER, User
+from portal.core.errors import DomainError, NotAllowed
+from portal.extensions import db
+from portal.ledger import services as ledger
+from portal.shop import services
+from portal.shop.models import (
+    APPROVED,
+    AWAITING_PAYMENT,
+    CANCELLED,
+    DELIVERED,
+    PAID,
+    PLACED,
+    SHIPPED,
+    TRANSITIONS,
+    Order,
+    Prize,
+    StockMovement,
+)
+from tests.ledger.helpers import assert_ledger_consistent
+from tests.shop import factories as f
+
+
+@pytest.fixture
+def buyer(make, db):
+    person = make.user()
+    ledger.earn(person.id, 3000, key="start", source_type="sale", source_id=1)
+    return person
+
+
+@pytest.fixture
+def manager(make):
+    return make.user(role=MANAGER)
+
+
+def order_one(user, prize, quantity=1, token="t1"):
+    services.add_to_cart(user, prize, quantity)
+    return services.place_order(user, request_token=token, delivery=f.delivery())
+
+
+@pytest.mark.parametrize(
+    ("source", "allowed"),
+    [
+        (PLACED, {APPROVED, CANCELLED}),
+        (AWAITING_PAYMENT, {PAID, CANCELLED}),
+        (PAID, {APPROVED, CANCELLED}),
+        (APPROVED, {SHIPPED, CANCELLED}),
+        (SHIPPED, {DELIVERED}),
+        (DELIVERED, set()),
+        (CANCELLED, set()),
+    ],
+)
+def test_order_state_machine_table(source, allowed):
+    assert TRANSITIONS[source] == allowed
+
+
+def test_placing_an_order_debits_points_reserves_stock_and_clears_the_cart(db, buyer):
+    prize = f.prize(points=500, stock=10)
+    order = order_one(buyer, prize, quantity=2)
+    assert (order.status, order.points, order.prize_value_kopecks) == (PLACED, 1000, 100_000)
+    assert ledger.balance_of(buyer.id) == 2000
+    assert prize.stock == 8
+    assert services.cart_of(buyer) == []
+    assert db.session.scalar(select(StockMovement.delta)) == -2
+    assert_ledger_consistent()
+
+
+def test_the_same_form_sent_twice_places_one_order(db, buyer):
+    prize = f.prize()
+    first = order_one(buyer, prize, token="same")
+    services.add_to_cart(buyer, prize, 1)
+    again = services.place_order(buyer, request_token="same", delivery=f.delivery())
+    assert again.id == first.id
+    assert db.session.scalar(select(func.count(Order.id))) == 1
+
+
+@pytest.mark.parametrize(
+    ("points", "stock", "quantity", "field_or_message"),
+    [
+        (4000, 10, 1, "points"),  # more than the balance
+        (100, 2, 3, "quantity"),  # more than in stock
+    ],
+)
+def test_what_cannot_be_ordered(db, buyer, points, stock, quantity, field_or_message):
+    prize = f.prize(points=points, stock=stock)
+    with pytest.raises(DomainError) as error:
+        order_one(buyer, prize, quantity=quantity)
+    assert error.value.field == field_or_message
+    assert ledger.balance_of(buyer.id) == 3000
+
+
+def test_physical_prizes_need_an_address_and_phone(db, buyer):
+    services.add_to_cart(buyer, f.prize())
+    with pytest.raises(DomainError) as error:
+        services.place_order(buyer, request_token="x", delivery=services.Delivery("", "", ""))
+    assert error.value.field == "address"
+
+
+def test_audience_restricted_prize(db, make):
+    specialist_only = f.prize(audience="specialist")
+    manager_audience = make.user(audience="manager")
+    with pytest.raises(DomainError):
+        services.add_to_cart(manager_audience, specialist_only)
+
+
+def test_cancel_returns_points_and_stock_once(db, buyer, manager):
+    prize = f.prize(points=500, stock=5)
+    order = order_one(buyer, prize, quantity=2)
+    services.cancel_order(order, buyer)
+    assert order.status == CANCELLED
+    assert ledger.balance_of(buyer.id) == 3000
+    assert prize.stock == 5
+    with pytest.raises(DomainError):
+        services.cancel_order(order, manager, "повтор")
+    assert ledger.balance_of(buyer.id) == 3000 and prize.stock == 5
+    assert_ledger_consistent()
+
+
+def test_participant_cannot_cancel_after_approval_but_a_manager_can(db, buyer, manager):
+    order = order_one(buyer, f.prize())
+    services.approve_order(order, manager)
+    with pytest.raises(DomainError):
+        services.cancel_order(order, buyer)
+    with pytest.raises(DomainError):
+        services.cancel_order(order, manager, "")  # a manager gives the reason
+    services.cancel_order(order, manager, "Нет у поставщика")
+    assert order.status == CANCELLED and ledger.balance_of(buyer.id) == 3000
+
+
+def test_fulfilment_path_and_forbidden_jumps(db, buyer, manager):
+    order = order_one(buyer, f.prize())
+    with pytest.raises(DomainError):
+        services.ship_order(order, manager, "RU123")  # not approved yet
+    services.approve_order(order, manager)
+    services.ship_order(order, manager, "RU123456789")
+    services.deliver_order(order, manager)
+    assert (order.status, order.tracking_number) == (DELIVERED, "RU123456789")
+    with pytest.raises(NotAllowed):
+        services.approve_order(order, buyer)
+
+
+def test_prize_tax_threshold(db, make):
+    person = make.user()
+    ledger.earn(person.id, 10_000, key="start", source_type="sale", source_id=1)
+    cheap, dear = f.prize(points=3000), f.prize(name="Наушники", points=2000)
+    order_one(person, cheap, token="a")  # 3,000 RUB: under the threshold
+    services.add_to_cart(person, dear)
+    plan = services.summary(person)
+    assert plan.crosses_threshold and plan.taxable_kopecks == 100_000 and plan.needs_tax_details
+    with pytest.raises(DomainError) as error:
+        services.place_order(person, request_token="b", delivery=f.delivery())
+    assert error.value.field == "tax"
+    with pytest.raises(DomainError):
+        services.save_tax_profile(person, personal_inn="123", passport="4510 123456", registration_address="Москва")
+    services.save_tax_profile(person, personal_inn="500100732259", passport="4510123456",
+                              registration_address="Москва, ул. Ленина, д. 1")
+    services.place_order(person, request_token="b", delivery=f.delivery())
+    register = services.tax_register(db.session.scalar(select(func.max(Order.created_at))).year)
+    assert [(r["total"], r["excess"], r["tax"]) for r in register] == [(500_000, 100_000, 13_000)]
+
+
+def test_thirty_buyers_race_for_the_last_five(app, make):
+    buyers = [make.user() for _ in range(30)]
+    with app.app_context():
+        prize_id = f.prize(points=100, stock=5).id
+        for person in buyers:
+            ledger.earn(person.id, 1000, key=f"s{person.id}", source_type="sale", source_id=person.id)
+            services.add_to_cart(db.session.get(User, person.id), db.session.get(Prize, prize_id), 1)
+        db.session.commit()
+    barrier = threading.Barrier(30)
+    outcomes = {}
+
+    def buy(person_id):
+        with app.app_context():
+            try:
+                barrier.wait(timeout=20)
+                services.place_order(db.session.get(User, person_id), request_token=f"race-{person_id}",
+                                     delivery=f.delivery())
+                db.session.commit()
+                outcomes[person_id] = "bought"
+            except DomainError as error:
+                db.session.rollback()
+                outcomes[person_id] = str(error.message)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=buy, args=(p.id,)) for p in buyers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert list(outcomes.values()).count("bought") == 5
+    losers = [m for m in outcomes.values() if m != "bought"]
+    assert len(losers) == 25 and all("закончился" in m or "run out" in m for m in losers)
+    with app.app_context():
+        assert db.session.get(Prize, prize_id).stock == 0
+        assert db.session.scalar(select(func.count(Order.id))) == 5
+        balances = sorted(ledger.balance_of(p.id) for p in buyers)
+        assert balances == [900] * 5 + [1000] * 25

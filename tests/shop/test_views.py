@@ -1,0 +1,112 @@
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from portal.auth.models import MANAGER, User
+from portal.extensions import db
+from portal.ledger import services as ledger
+from portal.shop import services
+from portal.shop.models import SHIPPED, Order, Prize
+from tests.shop import factories as f
+
+
+@pytest.fixture(autouse=True)
+def uploads(app, tmp_path):
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+
+
+@pytest.fixture
+def shop(app, make):
+    buyer = make.user(email="buyer@example.test", full_name="Покупатель Пётр")
+    make.user(role=MANAGER, email="manager@example.test")
+    with app.app_context():
+        ledger.earn(buyer.id, 2000, key="start", source_type="sale", source_id=1)
+        prize_id = f.prize(name="Термокружка", points=900, stock=3).id
+        db.session.commit()
+    return buyer, prize_id
+
+
+def test_browse_order_and_the_manager_ships(app, client, login, shop, mailbox):
+    buyer, prize_id = shop
+    login("buyer@example.test")
+    assert "Термокружка" in client.get("/shop?affordable=1").get_data(as_text=True)
+    client.post("/shop/cart", data={"prize_id": prize_id, "quantity": 2})
+    page = client.get("/shop/checkout").get_data(as_text=True)
+    assert 'data-testid="balance-after">200<' in page
+    token = page.split('name="request_token" type="hidden" value="')[1].split('"')[0]
+    form = {"request_token": token, "address": "Москва, ул. Тверская, д. 1, кв. 5", "phone": "89160001122",
+            "email": ""}
+    response = client.post("/shop/checkout", data=form)
+    assert response.status_code == 302
+    client.post("/shop/checkout", data=form)  # the same form again: no second order
+    with app.app_context():
+        orders = db.session.scalars(select(Order)).all()
+        assert len(orders) == 1 and db.session.get(Prize, prize_id).stock == 1
+        order_id = orders[0].id
+    assert "оформлен" in mailbox.last_to("buyer@example.test")["Subject"].lower()
+
+    login("manager@example.test")
+    client.post("/console/orders/bulk", data={"order_ids": [order_id], "action": "approve"})
+    client.post(f"/console/orders/{order_id}/ship", data={"tracking_number": "RU123456789"})
+    export = client.get("/console/orders/export.xlsx?status=shipped")
+    rows = list(load_workbook(io.BytesIO(export.data)).active.values)
+    assert rows[1][2] == "Покупатель Пётр" and rows[1][6] == "Термокружка"
+    with app.app_context():
+        assert db.session.get(Order, order_id).status == SHIPPED
+    assert "RU123456789" in mailbox.body(mailbox.last_to("buyer@example.test"))
+
+
+def test_orders_of_others_are_not_found(app, client, login, shop, make):
+    buyer, prize_id = shop
+    with app.app_context():
+        person = db.session.get(User, buyer.id)
+        services.add_to_cart(person, db.session.get(Prize, prize_id))
+        order = services.place_order(person, request_token="t", delivery=f.delivery())
+        db.session.commit()
+        order_id = order.id
+    make.user(email="other@example.test")
+    login("other@example.test")
+    assert client.get(f"/shop/orders/{order_id}").status_code == 404
+    assert client.post(f"/shop/orders/{order_id}/cancel").status_code == 404
+    assert client.get("/console/orders").status_code == 403
+
+
+def test_checkout_without_address_keeps_the_cart(app, client, login, shop):
+    buyer, prize_id = shop
+    login("buyer@example.test")
+    client.post("/shop/cart", data={"prize_id": prize_id, "quantity": 1})
+    page = client.post("/shop/checkout", data={"request_token": "abc", "address": "", "phone": "", "email": ""})
+    assert "Укажите адрес доставки" in page.get_data(as_text=True)
+    with app.app_context():
+        assert len(services.cart_of(db.session.get(User, buyer.id))) == 1
+        assert ledger.balance_of(buyer.id) == 2000
+
+
+def test_manager_adds_a_prize_with_a_photo_and_adjusts_stock(app, client, login, shop):
+    from portal.shop.demo import picture
+
+    login("manager@example.test")
+    response = client.post("/console/prizes/new", data={
+        "name": "Рюкзак", "category": "Аксессуары", "description": "", "price_points": "2500", "value": "",
+        "stock": "4", "audience": "", "active": "y", "image": (io.BytesIO(picture("Рюкзак", (10, 80, 160), 0)), "r.png"),
+    }, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        prize = db.session.scalar(select(Prize).where(Prize.name == "Рюкзак"))
+        assert prize.thumb_path and prize.stock == 4
+        prize_id = prize.id
+    bad = client.post(f"/console/prizes/{prize_id}/stock", data={"delta": "-10", "reason": "списание"},
+                      follow_redirects=True)
+    assert "Остаток не может стать отрицательным" in bad.get_data(as_text=True)
+    client.post(f"/console/prizes/{prize_id}/stock", data={"delta": "6", "reason": "поставка"})
+    with app.app_context():
+        assert db.session.get(Prize, prize_id).stock == 10
+    with client.get(f"/shop/images/{prize.thumb_path}") as image:
+        assert image.status_code == 200 and image.mimetype == "image/jpeg"
+    fake = client.post("/console/prizes/new", data={
+        "name": "X", "category": "Y", "price_points": "1", "audience": "", "description": "", "value": "",
+        "stock": "", "image": (io.BytesIO(b"not an image"), "x.png")},
+        content_type="multipart/form-data")
+    assert "Загрузите изображение JPEG или PNG." in fake.get_data(as_text=True)
