@@ -90,7 +90,8 @@ def test_manager_adds_a_prize_with_a_photo_and_adjusts_stock(app, client, login,
     login("manager@example.test")
     response = client.post("/console/prizes/new", data={
         "name": "Рюкзак", "category": "Аксессуары", "description": "", "price_points": "2500", "value": "",
-        "stock": "4", "audience": "", "active": "y", "image": (io.BytesIO(picture("Рюкзак", (10, 80, 160), 0)), "r.png"),
+        "stock": "4", "audience": "", "active": "y",
+        "image": (io.BytesIO(picture("Рюкзак", (10, 80, 160), 0)), "r.png"),
     }, content_type="multipart/form-data")
     assert response.status_code == 302
     with app.app_context():
