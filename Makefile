@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
+STRIPE_PORT ?= 8420
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
@@ -35,8 +36,13 @@ run: translations
 	@echo "    seller@demo.test     participant, manager audience"
 	@echo "    installer@demo.test  participant, specialist audience"
 	@echo "  Mail is printed here (set MAIL_SERVER to send it)."
+	@echo "  Card payments go to a local Stripe emulator on port $(STRIPE_PORT) (test card 4242 4242 4242 4242)."
 	@echo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@$(BIN)/python -m portal.payments.emulator --port $(STRIPE_PORT) \
+	    --webhook http://$(HOST):$(PORT)/payments/webhook > instance/stripe-emulator.log 2>&1 & \
+	  emulator=$$!; trap 'kill $$emulator 2>/dev/null' EXIT INT TERM; \
+	  STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) STRIPE_JS_URL=http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/ \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Chromium for the browser tests and PostgreSQL for the second database run, when missing (as root).
 system-deps:

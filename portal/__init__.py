@@ -45,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.home.views import bp as home_bp
     from portal.ledger.views import bp as ledger_bp
     from portal.partners.views import bp as partners_bp
+    from portal.payments.views import bp as payments_bp
     from portal.products.views import bp as products_bp
     from portal.rules.views import bp as rules_bp
     from portal.shop.views import bp as shop_bp
@@ -59,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(claims_bp)
     app.register_blueprint(training_bp)
     app.register_blueprint(shop_bp)
+    app.register_blueprint(payments_bp)
     register_navigation()
 
     from portal.core.formatting import register_filters

@@ -19,8 +19,15 @@ def _birthday_bonuses(now: datetime) -> str:
     return f"{birthday_bonuses(now)} birthday bonuses"
 
 
+def _expire_unpaid_orders(now: datetime) -> str:
+    from portal.shop.services import expire_unpaid_orders
+
+    return f"{expire_unpaid_orders(now)} unpaid orders cancelled"
+
+
 JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("expire-points", _expire_points),
+    ("expire-unpaid-orders", _expire_unpaid_orders),
     ("birthday-bonuses", _birthday_bonuses),
 ]
 

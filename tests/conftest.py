@@ -68,6 +68,47 @@ def app(database_url, mailbox):
     yield app
 
 
+@pytest.fixture(scope="session")
+def stripe_emulator():
+    """The local Stripe emulator (localstripe) on a free loopback port, for the whole run."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.databases import _free_port
+
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "portal.payments.emulator", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{base}/js.stripe.com/v3/", timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise RuntimeError("the Stripe emulator did not start")
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def stripe(app, stripe_emulator):
+    """Point the app at the emulator, with an empty emulator state for the test."""
+    import urllib.request
+
+    reset = urllib.request.Request(f"{stripe_emulator}/_config/data", method="DELETE")
+    urllib.request.urlopen(reset, timeout=5).close()
+    saved = {k: app.config[k] for k in ("STRIPE_API_BASE", "STRIPE_JS_URL")}
+    app.config.update(STRIPE_API_BASE=stripe_emulator, STRIPE_JS_URL=f"{stripe_emulator}/js.stripe.com/v3/")
+    yield stripe_emulator
+    app.config.update(saved)
+
+
 @pytest.fixture
 def make_app(database_url, mailbox):
     """Another app on the same database with other settings; its connections are closed afterwards."""
@@ -96,7 +137,8 @@ def _reset_database(app):
                 conn.execute(text(
                     "UPDATE program_settings SET point_value_kopecks = 100, points_expire_months = 12, "
                     "claim_window_days = 60, first_sale_bonus = 500, birthday_bonus = 300, "
-                    "tax_threshold_kopecks = 400000, tax_rate_percent = 13, tax_details_required = true"
+                    "tax_threshold_kopecks = 400000, tax_rate_percent = 13, tax_details_required = true, "
+                    "copay_enabled = true, copay_max_share_percent = 50, payment_timeout_minutes = 30"
                 ))
         else:
             _db.engine.dispose()

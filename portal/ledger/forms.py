@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -63,6 +63,13 @@ class SettingsForm(FlaskForm):
     )
     first_sale_bonus = IntegerField(_l("Bonus for the first approved sale, points"),
                                     validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    copay_enabled = BooleanField(_l("Participants may pay the rest by card when points fall short"))
+    copay_max_share_percent = IntegerField(
+        _l("Largest share of an order payable by card, %"), validators=[Optional(), NumberRange(min=0, max=100)])
+    payment_timeout_minutes = IntegerField(
+        _l("Unpaid card orders are cancelled after, minutes"), validators=[Optional(), NumberRange(min=5, max=1440)])
+    tax_rate_percent = IntegerField(_l("Prize tax rate, %"), validators=[Optional(), NumberRange(min=0, max=100)])
+    tax_details_required = BooleanField(_l("Ask for tax details before an order passes the yearly threshold"))
     birthday_bonus = IntegerField(
         _l("Birthday bonus, points"), validators=[Optional(), NumberRange(min=0, max=1_000_000)],
         description=_l("0 or empty turns a bonus off."),

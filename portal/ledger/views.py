@@ -141,6 +141,9 @@ def settings():
         point_value=f"{current.point_value_kopecks / 100:.2f}".replace(".", ","),
         points_expire_months=current.points_expire_months, claim_window_days=current.claim_window_days,
         first_sale_bonus=current.first_sale_bonus, birthday_bonus=current.birthday_bonus,
+        copay_enabled=current.copay_enabled, copay_max_share_percent=current.copay_max_share_percent,
+        payment_timeout_minutes=current.payment_timeout_minutes, tax_rate_percent=current.tax_rate_percent,
+        tax_details_required=current.tax_details_required,
     )
     if request.method == "POST":
         if current_user.role != ADMIN:
@@ -153,6 +156,12 @@ def settings():
                                 claim_window_days=form.claim_window_days.data,
                                 first_sale_bonus=form.first_sale_bonus.data or 0,
                                 birthday_bonus=form.birthday_bonus.data or 0)
+                shop_settings = get_settings()
+                shop_settings.copay_enabled = form.copay_enabled.data
+                shop_settings.tax_details_required = form.tax_details_required.data
+                for name in ("copay_max_share_percent", "payment_timeout_minutes", "tax_rate_percent"):
+                    if getattr(form, name).data is not None:
+                        setattr(shop_settings, name, getattr(form, name).data)
             except DomainError as exc:
                 db.session.rollback()
                 show_error(form, exc)

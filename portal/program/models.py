@@ -27,6 +27,10 @@ class ProgramSettings(db.Model):
     # Event bonuses, in points; 0 turns one off.
     first_sale_bonus: Mapped[int] = mapped_column(default=500, server_default="500")
     birthday_bonus: Mapped[int] = mapped_column(default=300, server_default="300")
+    # Card co-payment in the shop when points fall short: on/off and the largest share of an order's value.
+    copay_enabled: Mapped[bool] = mapped_column(default=True, server_default="1")
+    copay_max_share_percent: Mapped[int] = mapped_column(default=50, server_default="50")
+    payment_timeout_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
     # Prize tax: prizes above this yearly total are taxable income; the program is the tax agent.
     tax_threshold_kopecks: Mapped[int] = mapped_column(default=400_000, server_default="400000")
     tax_rate_percent: Mapped[int] = mapped_column(default=13, server_default="13")

@@ -15,6 +15,7 @@ from portal.ledger import services as ledger
 from portal.program.services import get_settings
 from portal.shop.models import (
     APPROVED,
+    AWAITING_PAYMENT,
     CANCELLABLE_BY_PARTICIPANT,
     CANCELLED,
     DELIVERED,
@@ -125,10 +126,28 @@ class Summary:
     electronic_only: bool
     tax_profile: TaxProfile | None
     tax_details_required: bool
+    point_value_kopecks: int = 100
+    copay_enabled: bool = False
+    copay_max_share_percent: int = 0
 
     @property
     def balance_after(self) -> int:
-        return self.balance - self.points
+        return max(0, self.balance - self.points)
+
+    @property
+    def shortfall(self) -> int:
+        """Points missing for the order."""
+        return max(0, self.points - self.balance)
+
+    @property
+    def card_kopecks(self) -> int:
+        return self.shortfall * self.point_value_kopecks
+
+    @property
+    def copay_possible(self) -> bool:
+        """Points fall short and the program lets the participant pay the rest by card, up to its share."""
+        return (self.shortfall > 0 and self.copay_enabled and self.points > 0
+                and self.shortfall * 100 <= self.points * self.copay_max_share_percent)
 
     @property
     def year_total_after(self) -> int:
@@ -156,6 +175,8 @@ def summary(user: User) -> Summary:
         year_total_before=yearly_prize_total(user.id, utcnow().year), threshold_kopecks=settings.tax_threshold_kopecks,
         electronic_only=bool(items) and all(i.prize.electronic for i in items),
         tax_profile=db.session.get(TaxProfile, user.id), tax_details_required=settings.tax_details_required,
+        point_value_kopecks=settings.point_value_kopecks, copay_enabled=settings.copay_enabled,
+        copay_max_share_percent=settings.copay_max_share_percent,
     )
 
 
@@ -170,7 +191,7 @@ def delivery_profile(user: User) -> DeliveryProfile | None:
     return db.session.get(DeliveryProfile, user.id)
 
 
-def place_order(user: User, *, request_token: str, delivery: Delivery) -> Order:
+def place_order(user: User, *, request_token: str, delivery: Delivery, pay_rest_by_card: bool = False) -> Order:
     """Turn the cart into an order: points are debited and stock reserved in one transaction, or nothing is.
 
     The participant's accounts are locked first, so a double click waits for the first order and gets it
@@ -205,10 +226,12 @@ def place_order(user: User, *, request_token: str, delivery: Delivery) -> Order:
     if plan.needs_tax_details:
         raise DomainError(_l("This order takes your prizes this year above %(threshold)s RUB: fill in the tax "
                              "details first.", threshold=plan.threshold_kopecks // 100), field="tax")
-    if plan.balance < plan.points:
+    copay = plan.shortfall > 0 and pay_rest_by_card
+    if plan.shortfall > 0 and not (copay and plan.copay_possible):
         raise ledger.InsufficientPoints(available=plan.balance, needed=plan.points)
 
-    order = Order(user_id=user.id, status=PLACED, request_token=request_token, points=plan.points,
+    order = Order(user_id=user.id, status=AWAITING_PAYMENT if copay else PLACED, request_token=request_token,
+                  points=plan.points - plan.shortfall, card_kopecks=plan.card_kopecks if copay else 0,
                   prize_value_kopecks=plan.value_kopecks, delivery_address=address or None, delivery_phone=phone,
                   delivery_email=email or None)
     db.session.add(order)
@@ -217,11 +240,18 @@ def place_order(user: User, *, request_token: str, delivery: Delivery) -> Order:
         _take_stock(item.prize, item.quantity, order)
         db.session.add(OrderLine(order_id=order.id, prize_id=item.prize_id, quantity=item.quantity,
                                  price_points=item.prize.price_points, value_kopecks=prize_value(item.prize)))
-    ledger.spend(user.id, plan.points, key=f"order:{order.id}:points", source_type="order", source_id=order.id)
+    if copay:
+        # The points are held, not spent, until the card part is paid; a failed payment gives them back.
+        if order.points:
+            ledger.spend(user.id, order.points, key=f"order:{order.id}:hold", source_type="order",
+                         source_id=order.id, hold=True)
+    else:
+        ledger.spend(user.id, order.points, key=f"order:{order.id}:points", source_type="order",
+                     source_id=order.id)
     for item in plan.items:
         db.session.delete(item)
     _remember_delivery(user, address, phone, email)
-    db.session.add(OrderEvent(order_id=order.id, status=PLACED, actor_id=user.id))
+    db.session.add(OrderEvent(order_id=order.id, status=order.status, actor_id=user.id))
     db.session.flush()
     return order
 
@@ -315,17 +345,132 @@ def cancel_order(order: Order, actor: User, reason: str = "") -> None:
     elif order.status not in CANCELLABLE_BY_PARTICIPANT:
         raise DomainError(_l("The order is already approved: ask the program team to cancel it."))
     _move(order, CANCELLED, actor, note=reason or None, cancel_reason=reason or None)
+    _release(order, actor.id, reason or None)
+
+
+def _release(order: Order, actor_id: int | None, reason: str | None) -> None:
+    """Give back what a cancelled order took: points (to the same lots), the card payment, the stock."""
+    from portal.payments import services as payments
+
     spent = ledger.find_transaction(f"order:{order.id}:points")
     if spent is not None:
-        ledger.reverse_transaction(spent, actor_id=actor.id, reason=reason or None, key=f"order:{order.id}:cancelled")
+        ledger.reverse_transaction(spent, actor_id=actor_id, reason=reason, key=f"order:{order.id}:cancelled")
+    captured = ledger.find_transaction(f"order:{order.id}:capture")
+    if captured is not None:
+        ledger.reverse_transaction(captured, actor_id=actor_id, reason=reason, key=f"order:{order.id}:uncaptured")
+    hold = ledger.find_transaction(f"order:{order.id}:hold")
+    if hold is not None:
+        ledger.reverse_transaction(hold, actor_id=actor_id, reason=reason, key=f"order:{order.id}:released")
+    payment = payments.payment_for(order.id)
+    if payment is not None:
+        if payment.status == "succeeded":
+            payments.refund(payment)
+        else:
+            payments.cancel_intent(payment)
     for line in order.lines:
         if line.prize.stock is not None:
             db.session.execute(update(Prize).where(Prize.id == line.prize_id)
                                .values(stock=Prize.stock + line.quantity).execution_options(synchronize_session=False))
             db.session.expire(line.prize, ["stock"])
             db.session.add(StockMovement(prize_id=line.prize_id, delta=line.quantity, reason="cancelled order",
-                                         order_id=order.id, actor_id=actor.id))
+                                         order_id=order.id, actor_id=actor_id))
     db.session.flush()
+
+
+# --- card co-payment -----------------------------------------------------------------------------
+
+
+def pay_order(order: Order, user: User, card_token: str) -> str:
+    """Charge the card part of an order awaiting payment. Returns the payment intent's status; a declined
+    card cancels the order and gives back the held points and stock."""
+    from portal.payments import services as payments
+
+    if order.user_id != user.id:
+        raise NotAllowed(_l("This is not your order."))
+    if order.status != AWAITING_PAYMENT:
+        raise DomainError(_l("This order is not awaiting payment."))
+    existing = payments.payment_for(order.id)
+    if existing is not None:
+        return "requires_action" if existing.status == "created" else existing.status
+    try:
+        _payment, status = payments.charge_card(order.id, order.card_kopecks, card_token)
+    except payments.CardDeclined:
+        _fail_payment(order, note="card declined")
+        raise
+    return status
+
+
+def _fail_payment(order: Order, note: str) -> None:
+    from portal.payments import services as payments
+
+    payment = payments.payment_for(order.id)
+    if payment is not None and payment.status == "created":
+        payment.status = "failed"
+    if order.status == AWAITING_PAYMENT:
+        system = db.session.get(User, order.user_id)
+        _move(order, CANCELLED, system, note=note, cancel_reason=note)
+        _release(order, None, note)
+
+
+def payment_succeeded(intent_id: str) -> Order | None:
+    """The verified webhook says the card part is paid: the held points are spent and the order is paid.
+    A late success for an order already cancelled (abandoned) is refunded."""
+    from portal.payments import services as payments
+    from portal.shop.models import PAID
+
+    payment = payments.payment_by_intent(intent_id)
+    if payment is None:
+        return None
+    order = db.session.get(Order, payment.order_id)
+    ledger.lock_participant(order.user_id)
+    db.session.refresh(order)
+    if payment.status in ("succeeded", "refunded"):
+        return order  # already handled
+    payment.status = "succeeded"
+    if order.status == AWAITING_PAYMENT:
+        hold = ledger.find_transaction(f"order:{order.id}:hold")
+        if hold is not None:
+            ledger.capture_hold(hold, key=f"order:{order.id}:capture")
+        _move(order, PAID, db.session.get(User, order.user_id), note="card")
+    elif order.status == CANCELLED:
+        payments.refund(payment)
+    db.session.flush()
+    return order
+
+
+def payment_failed(intent_id: str) -> Order | None:
+    from portal.payments import services as payments
+
+    payment = payments.payment_by_intent(intent_id)
+    if payment is None:
+        return None
+    order = db.session.get(Order, payment.order_id)
+    ledger.lock_participant(order.user_id)
+    db.session.refresh(order)
+    _fail_payment(order, note="card payment failed")
+    db.session.flush()
+    return order
+
+
+def expire_unpaid_orders(now=None) -> int:
+    """The job for abandoned checkouts: orders awaiting payment past the timeout are cancelled and release
+    their points and stock."""
+    from datetime import timedelta
+
+    now = now or utcnow()
+    limit = now - timedelta(minutes=get_settings().payment_timeout_minutes)
+    expired = 0
+    for order_id in db.session.scalars(
+        select(Order.id).where(Order.status == AWAITING_PAYMENT, Order.created_at < limit).order_by(Order.id)
+    ).all():
+        order = db.session.get(Order, order_id)
+        ledger.lock_participant(order.user_id)
+        db.session.refresh(order)
+        if order.status == AWAITING_PAYMENT:
+            _fail_payment(order, note="payment not completed in time")
+            expired += 1
+        db.session.commit()
+    return expired
 
 
 def adjust_stock(prize: Prize, delta: int, reason: str, actor: User) -> None:

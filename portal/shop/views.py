@@ -1,6 +1,6 @@
 import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -21,6 +21,7 @@ from portal.shop.forms import CancelForm, CheckoutForm, PrizeForm, ShipForm, Sto
 from portal.shop.images import image_file, store_image
 from portal.shop.models import (
     APPROVED,
+    AWAITING_PAYMENT,
     STATUS_LABELS,
     CartItem,
     Order,
@@ -125,7 +126,8 @@ def checkout():
     if form.validate_on_submit():
         delivery = services.Delivery(form.address.data or "", form.phone.data or "", form.email.data or "")
         try:
-            order = services.place_order(current_user, request_token=form.request_token.data, delivery=delivery)
+            order = services.place_order(current_user, request_token=form.request_token.data, delivery=delivery,
+                                         pay_rest_by_card=request.form.get("pay_rest_by_card") == "1")
         except DomainError as exc:
             db.session.rollback()
             show_error(form, exc)
@@ -133,10 +135,53 @@ def checkout():
                 return redirect(url_for("shop.tax_details", next="checkout"))
         else:
             db.session.commit()
+            if order.status == AWAITING_PAYMENT:
+                return redirect(url_for("shop.pay", order_id=order.id))
             _notify(order)
             flash(_("Order #%(id)s is placed.", id=order.id), "success")
             return redirect(url_for("shop.order", order_id=order.id))
     return render_template("shop/checkout.html", plan=plan, form=form)
+
+
+def _own_order(order_id: int) -> Order:
+    order = db.get_or_404(Order, order_id)
+    if order.user_id != current_user.id:
+        abort(404)
+    return order
+
+
+@bp.get("/shop/orders/<int:order_id>/pay")
+@roles_required(*PARTNER_ROLES)
+def pay(order_id):
+    order = _own_order(order_id)
+    if order.status != AWAITING_PAYMENT:
+        return redirect(url_for("shop.order", order_id=order.id))
+    return render_template("shop/pay.html", order=order)
+
+
+@bp.post("/shop/orders/<int:order_id>/pay")
+@roles_required(*PARTNER_ROLES)
+def charge(order_id):
+    """The browser sends the card token from Stripe.js; the answer says whether 3-D Secure is needed."""
+    from portal.payments.services import payment_for
+
+    order = _own_order(order_id)
+    token = (request.get_json(silent=True) or {}).get("token", "")
+    try:
+        status = services.pay_order(order, current_user, token)
+    except DomainError as exc:
+        db.session.commit()  # a declined card has cancelled the order and released its points and stock
+        return jsonify(error=str(exc.message), status=order.status), 402
+    db.session.commit()
+    payment = payment_for(order.id)
+    return jsonify(status=status, client_secret=payment.client_secret if payment else None)
+
+
+@bp.get("/shop/orders/<int:order_id>/state")
+@roles_required(*PARTNER_ROLES)
+def order_state(order_id):
+    order = _own_order(order_id)
+    return jsonify(status=order.status, label=order.status_label)
 
 
 @bp.route("/shop/tax-details", methods=["GET", "POST"])

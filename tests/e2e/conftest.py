@@ -39,7 +39,9 @@ def browser_context_args(browser_context_args):
 @pytest.fixture
 def live_server(app, make_app):
     """The portal as a browser sees it: CSRF on, on a free loopback port, on the test database."""
-    served = make_app(WTF_CSRF_ENABLED=True)
+    # Settings a test changed on the shared app (the Stripe emulator's address, say) carry over.
+    served = make_app(WTF_CSRF_ENABLED=True, **{k: app.config[k] for k in ("STRIPE_API_BASE", "STRIPE_JS_URL",
+                                                                          "UPLOAD_DIR")})
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

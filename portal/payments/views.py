@@ -1,0 +1,29 @@
+"""The Stripe webhook: the only way an order becomes paid by card."""
+
+from flask import Blueprint, current_app, jsonify, request
+
+from portal.extensions import csrf, db
+from portal.payments import services
+
+bp = Blueprint("payments", __name__)
+
+
+@bp.post("/payments/webhook")
+@csrf.exempt  # Stripe signs the request instead; the signature is checked over the raw body
+def webhook():
+    try:
+        event = services.verified_event(request.get_data(), request.headers.get("Stripe-Signature"))
+    except services.BadSignature:
+        return jsonify(error="bad signature"), 400
+    if not services.first_delivery(event["id"], event["type"]):
+        return jsonify(received=True, duplicate=True)
+    from portal.shop import services as shop
+
+    intent = event["data"]["object"]
+    if event["type"] == "payment_intent.succeeded":
+        shop.payment_succeeded(intent["id"])
+    elif event["type"] == "payment_intent.payment_failed":
+        shop.payment_failed(intent["id"])
+    db.session.commit()
+    current_app.logger.info("Stripe event %s %s handled", event["id"], event["type"])
+    return jsonify(received=True)

@@ -1,0 +1,146 @@
+"""Card co-payment against the local Stripe emulator: intents, the signed webhook, declines and refunds."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.auth.models import MANAGER, User
+from portal.core.errors import DomainError
+from portal.core.time import utcnow
+from portal.extensions import db
+from portal.ledger import services as ledger
+from portal.payments.models import Payment
+from portal.shop import services
+from portal.shop.models import AWAITING_PAYMENT, CANCELLED, PAID, Order, Prize
+from tests.ledger.helpers import assert_ledger_consistent
+from tests.payments_helpers import card_token, signed_event
+from tests.shop import factories as f
+
+
+@pytest.fixture
+def copay_order(app, make, stripe):
+    """A participant with 3,000 points orders a 4,000-point prize: 1,000 RUB goes on the card."""
+    buyer = make.user(email="buyer@example.test")
+    with app.app_context():
+        ledger.earn(buyer.id, 3000, key="start", source_type="sale", source_id=1)
+        prize = f.prize(points=4000, stock=2)
+        person = db.session.get(User, buyer.id)
+        services.add_to_cart(person, prize)
+        order = services.place_order(person, request_token="co", delivery=f.delivery(), pay_rest_by_card=True)
+        db.session.commit()
+        return buyer.id, order.id, prize.id
+
+
+def post_event(client, event_type, intent_id, **kwargs):
+    payload, signature = signed_event(event_type, intent_id, **kwargs)
+    return client.post("/payments/webhook", data=payload, headers={"Stripe-Signature": signature},
+                       content_type="application/json")
+
+
+def test_copay_order_holds_points_until_the_webhook(app, client, stripe, copay_order):
+    buyer_id, order_id, prize_id = copay_order
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert (order.status, order.points, order.card_kopecks) == (AWAITING_PAYMENT, 3000, 100_000)
+        assert ledger.balances_of(buyer_id) == ledger.Balances(available=0, held=3000, debt=0)
+        status = services.pay_order(order, db.session.get(User, buyer_id), card_token(stripe))
+        db.session.commit()
+        assert status == "succeeded"
+        assert db.session.get(Order, order_id).status == AWAITING_PAYMENT  # not paid until the webhook
+        intent_id = db.session.scalar(select(Payment.intent_id))
+
+    assert post_event(client, "payment_intent.succeeded", intent_id).status_code == 200
+    assert post_event(client, "payment_intent.succeeded", intent_id).get_json()["duplicate"] is True
+    with app.app_context():
+        assert db.session.get(Order, order_id).status == PAID
+        assert ledger.balances_of(buyer_id) == ledger.Balances(available=0, held=0, debt=0)
+        assert_ledger_consistent()
+
+
+def test_a_bad_signature_changes_nothing(app, client, stripe, copay_order):
+    buyer_id, order_id, _ = copay_order
+    with app.app_context():
+        services.pay_order(db.session.get(Order, order_id), db.session.get(User, buyer_id), card_token(stripe))
+        db.session.commit()
+        intent_id = db.session.scalar(select(Payment.intent_id))
+    response = post_event(client, "payment_intent.succeeded", intent_id, secret="whsec_forged")
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.get(Order, order_id).status == AWAITING_PAYMENT
+
+
+def test_a_declined_card_cancels_and_releases_points_and_stock(app, stripe, copay_order):
+    buyer_id, order_id, prize_id = copay_order
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        with pytest.raises(DomainError):
+            services.pay_order(order, db.session.get(User, buyer_id), card_token(stripe, "declined"))
+        db.session.commit()
+        assert db.session.get(Order, order_id).status == CANCELLED
+        assert ledger.balances_of(buyer_id) == ledger.Balances(available=3000, held=0, debt=0)
+        assert db.session.get(Prize, prize_id).stock == 2
+        assert_ledger_consistent()
+
+
+def test_a_failed_payment_webhook_releases_everything(app, client, stripe, copay_order):
+    buyer_id, order_id, _ = copay_order
+    with app.app_context():
+        services.pay_order(db.session.get(Order, order_id), db.session.get(User, buyer_id), card_token(stripe, "3ds"))
+        db.session.commit()
+        intent_id = db.session.scalar(select(Payment.intent_id))
+    post_event(client, "payment_intent.payment_failed", intent_id)
+    with app.app_context():
+        assert db.session.get(Order, order_id).status == CANCELLED
+        assert ledger.balance_of(buyer_id) == 3000
+
+
+def test_cancelling_a_paid_order_refunds_the_card_once(app, client, stripe, copay_order, make):
+    buyer_id, order_id, _ = copay_order
+    manager = make.user(role=MANAGER)
+    with app.app_context():
+        services.pay_order(db.session.get(Order, order_id), db.session.get(User, buyer_id), card_token(stripe))
+        db.session.commit()
+        intent_id = db.session.scalar(select(Payment.intent_id))
+    post_event(client, "payment_intent.succeeded", intent_id)
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        services.cancel_order(order, db.session.get(User, manager.id), "Нет у поставщика")
+        db.session.commit()
+        payment = db.session.scalar(select(Payment))
+        assert payment.status == "refunded" and payment.refund_id.startswith("re_")
+        assert ledger.balances_of(buyer_id) == ledger.Balances(available=3000, held=0, debt=0)
+        assert_ledger_consistent()
+    # A late duplicate of the success event refunds nothing more and charges nothing again.
+    post_event(client, "payment_intent.succeeded", intent_id, event_id="evt_late_copy")
+    with app.app_context():
+        assert db.session.scalar(select(Payment.status)) == "refunded"
+
+
+def test_an_abandoned_checkout_is_released_by_the_job_and_a_late_success_is_refunded(app, client, stripe,
+                                                                                     copay_order):
+    buyer_id, order_id, _ = copay_order
+    with app.app_context():
+        # The card is charged at Stripe, but its webhook is late: the job cancels the order first.
+        services.pay_order(db.session.get(Order, order_id), db.session.get(User, buyer_id), card_token(stripe))
+        db.session.commit()
+        intent_id = db.session.scalar(select(Payment.intent_id))
+        assert services.expire_unpaid_orders(utcnow() + timedelta(minutes=31)) == 1
+        assert db.session.get(Order, order_id).status == CANCELLED
+        assert ledger.balance_of(buyer_id) == 3000
+    post_event(client, "payment_intent.succeeded", intent_id)  # arrives after the cancellation
+    with app.app_context():
+        assert db.session.get(Order, order_id).status == CANCELLED
+        assert ledger.balance_of(buyer_id) == 3000
+        assert db.session.scalar(select(Payment.status)) == "refunded"  # the money goes back too
+
+
+def test_copay_is_limited_by_the_program_share(app, make, stripe):
+    buyer = make.user()
+    with app.app_context():
+        ledger.earn(buyer.id, 1000, key="start", source_type="sale", source_id=1)
+        person = db.session.get(User, buyer.id)
+        services.add_to_cart(person, f.prize(points=4000))  # 75% by card: above the 50% the program allows
+        assert not services.summary(person).copay_possible
+        with pytest.raises(ledger.InsufficientPoints):
+            services.place_order(person, request_token="x", delivery=f.delivery(), pay_rest_by_card=True)
