@@ -32,6 +32,8 @@ def test_pay_the_rest_by_card(app, stripe, live_server, page, make, shot, tmp_pa
     page.get_by_test_id("add-to-cart").click()
     page.get_by_test_id("to-checkout").click()
     expect(page.get_by_test_id("copay")).to_contain_text("1\xa0000,00\xa0₽")
+    expect(page.get_by_test_id("checkout-points")).to_have_text("3\xa0000")
+    expect(page.get_by_test_id("checkout-card")).to_have_text("1\xa0000,00\xa0₽")
     page.get_by_label("Адрес доставки").fill("г. Тула, ул. Советская, д. 3, кв. 7")
     page.get_by_label("Телефон для курьера").fill("+7 953 111-22-33")
     page.get_by_test_id("place-order").click()
