@@ -20,10 +20,15 @@ def webhook():
     from portal.shop import services as shop
 
     intent = event["data"]["object"]
+    order = None
     if event["type"] == "payment_intent.succeeded":
-        shop.payment_succeeded(intent["id"])
+        order = shop.payment_succeeded(intent["id"])
     elif event["type"] == "payment_intent.payment_failed":
-        shop.payment_failed(intent["id"])
+        order = shop.payment_failed(intent["id"])
     db.session.commit()
+    if order is not None:
+        from portal.shop.notifications import send_order_update
+
+        send_order_update(order)
     current_app.logger.info("Stripe event %s %s handled", event["id"], event["type"])
     return jsonify(received=True)

@@ -11,7 +11,6 @@ from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import csv_response, xlsx_response
 from portal.core.forms import show_error
-from portal.core.mail import send_email
 from portal.core.pagination import paginate
 from portal.core.phones import format_phone
 from portal.core.time import utcnow
@@ -29,14 +28,12 @@ from portal.shop.models import (
     PrizeCategory,
     StockMovement,
 )
+from portal.shop.notifications import send_order_update
 
 bp = Blueprint("shop", __name__, template_folder="templates")
 
 
-def _notify(order: Order) -> None:
-    send_email(order.user.email, "shop/email/order_subject.txt", "shop/email/order_body.txt",
-               locale=order.user.locale, order=order,
-               link=url_for("shop.order", order_id=order.id, _external=True))
+
 
 
 # --- participant ---------------------------------------------------------------------------------
@@ -137,7 +134,7 @@ def checkout():
             db.session.commit()
             if order.status == AWAITING_PAYMENT:
                 return redirect(url_for("shop.pay", order_id=order.id))
-            _notify(order)
+            send_order_update(order)
             flash(_("Order #%(id)s is placed.", id=order.id), "success")
             return redirect(url_for("shop.order", order_id=order.id))
     return render_template("shop/checkout.html", plan=plan, form=form)
@@ -237,7 +234,7 @@ def cancel(order_id):
         flash(str(exc.message), "danger")
     else:
         db.session.commit()
-        _notify(order)
+        send_order_update(order)
         flash(_("Order #%(id)s is cancelled; the points are back on your account.", id=order.id)
               if order.user_id == current_user.id else _("Order #%(id)s is cancelled.", id=order.id), "info")
     return redirect(url_for("shop.order", order_id=order.id))
@@ -278,7 +275,7 @@ def bulk():
             db.session.rollback()
             refused.append(str(exc.message))
     for order in done:
-        _notify(order)
+        send_order_update(order)
     if done:
         flash(ngettext("%(num)s order updated.", "%(num)s orders updated.", len(done)), "success")
     for message in refused:
@@ -302,7 +299,7 @@ def act(order_id, action):
         flash(str(exc.message), "danger")
     else:
         db.session.commit()
-        _notify(order)
+        send_order_update(order)
         flash(_("Order #%(id)s: %(status)s.", id=order.id, status=order.status_label), "success")
     return redirect(url_for("shop.order", order_id=order.id))
 

@@ -38,7 +38,7 @@ def post_event(client, event_type, intent_id, **kwargs):
                        content_type="application/json")
 
 
-def test_copay_order_holds_points_until_the_webhook(app, client, stripe, copay_order):
+def test_copay_order_holds_points_until_the_webhook(app, client, stripe, copay_order, mailbox):
     buyer_id, order_id, prize_id = copay_order
     with app.app_context():
         order = db.session.get(Order, order_id)
@@ -52,6 +52,7 @@ def test_copay_order_holds_points_until_the_webhook(app, client, stripe, copay_o
 
     assert post_event(client, "payment_intent.succeeded", intent_id).status_code == 200
     assert post_event(client, "payment_intent.succeeded", intent_id).get_json()["duplicate"] is True
+    assert "Оплачен" in mailbox.last_to("buyer@example.test")["Subject"]
     with app.app_context():
         assert db.session.get(Order, order_id).status == PAID
         assert ledger.balances_of(buyer_id) == ledger.Balances(available=0, held=0, debt=0)
