@@ -2,9 +2,9 @@
 
 import sys
 
-from bench import console, ledger
+from bench import console, ledger, shop
 
-BENCHMARKS = {"console": console.run, "ledger": ledger.run}
+BENCHMARKS = {"console": console.run, "ledger": ledger.run, "shop": shop.run}
 
 
 def main() -> None:

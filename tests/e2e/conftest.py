@@ -6,11 +6,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from portal.extensions import db
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+# CI shares two cores between the browser, the server and the database: give pages time to settle.
+expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(items):

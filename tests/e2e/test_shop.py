@@ -46,8 +46,7 @@ def test_order_with_points_shipped_by_the_manager(app, live_server, page, new_pa
     expect(manager.get_by_test_id("order-status")).to_have_text("Отправлен")
     shot(manager, "shipped")
 
-    page.get_by_test_id("language-switch").click()
-    page.reload()
+    page.get_by_test_id("language-switch").click()  # posts, then comes back to this order page, in English
     expect(page.get_by_test_id("order-status")).to_have_text("Shipped")
     expect(page.get_by_test_id("tracking")).to_have_text("RU987654321")
     page.get_by_role("link", name="My points").first.click()
