@@ -7,6 +7,7 @@ from sqlalchemy import select
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, User
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.inn import is_valid_inn, normalize_inn
+from portal.core.sql import lower_text
 from portal.core.time import utcnow
 from portal.core.tokens import TokenExpired, TokenInvalid, make_token, read_token
 from portal.extensions import db
@@ -211,7 +212,7 @@ def search_people(*, q: str = "", role: str = "", audience: str = "", company_id
     if q:
         like = f"%{q.lower()}%"
         digits = "".join(ch for ch in q if ch.isdigit())
-        conditions = [func_lower(User.full_name).like(like), User.email.like(like)]
+        conditions = [lower_text(User.full_name).like(like), User.email.like(like)]
         if len(digits) >= 4:
             conditions.append(User.phone.like(f"%{digits}%"))
         query = query.where(or_(*conditions))
@@ -240,7 +241,7 @@ def search_companies(*, q: str = "", status: str = "", region: str = ""):
     q = (q or "").strip()
     if q:
         query = query.where(
-            or_(func_lower(PartnerCompany.name).like(f"%{q.lower()}%"), PartnerCompany.inn.like(f"{normalize_inn(q)}%"))
+            or_(lower_text(PartnerCompany.name).like(f"%{q.lower()}%"), PartnerCompany.inn.like(f"{normalize_inn(q)}%"))
         )
     if status:
         query = query.where(PartnerCompany.status == status)
@@ -261,16 +262,3 @@ def staff_counts(company_ids: list[int]) -> dict[int, int]:
 
 def regions() -> list[str]:
     return list(db.session.scalars(select(PartnerCompany.region).distinct().order_by(PartnerCompany.region)))
-
-
-def func_lower(column):
-    """lower() that folds Cyrillic whatever the database's locale.
-
-    SQLite's lower() knows only ASCII: a Python function registered on every connection does it.
-    PostgreSQL's follows the database's locale (none in a C-locale cluster): the ICU collation does it.
-    """
-    from sqlalchemy import func
-
-    if db.engine.dialect.name == "sqlite":
-        return func.portal_lower(column)
-    return func.lower(column.collate("und-x-icu"))

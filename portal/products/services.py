@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from portal.core.errors import DomainError
+from portal.core.sql import lower_text
 from portal.extensions import db
-from portal.partners.services import func_lower
 from portal.products.models import Product
 
 
@@ -82,7 +82,7 @@ def search_products(q: str = "", category: str = "", active: str = ""):
     query = select(Product).order_by(Product.category, Product.name)
     q = (q or "").strip()
     if q:
-        query = query.where(or_(func_lower(Product.name).like(f"%{q.lower()}%"), Product.sku.ilike(f"%{q}%")))
+        query = query.where(or_(lower_text(Product.name).like(f"%{q.lower()}%"), Product.sku.ilike(f"%{q}%")))
     if category:
         query = query.where(Product.category == category)
     if active == "yes":

@@ -9,6 +9,7 @@ from portal.auth.models import PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.phones import normalize_phone
+from portal.core.sql import lower_text
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.ledger import services as ledger
@@ -42,13 +43,12 @@ def available_to(user: User, prize: Prize) -> bool:
 
 def catalogue(user: User, *, q: str = "", category_id: int | None = None, max_points: int | None = None,
               affordable: bool = False, sort: str = "popular"):
-    from portal.partners.services import func_lower
 
     query = select(Prize).where(Prize.active.is_(True))
     if user.role in PARTNER_ROLES:
         query = query.where(or_(Prize.audience.is_(None), Prize.audience == user.audience))
     if q.strip():
-        query = query.where(func_lower(Prize.name).like(f"%{q.strip().lower()}%"))
+        query = query.where(lower_text(Prize.name).like(f"%{q.strip().lower()}%"))
     if category_id:
         query = query.where(Prize.category_id == category_id)
     if max_points:
@@ -495,9 +495,8 @@ def orders_query(*, user_id: int | None = None, status: str = "", q: str = ""):
     if q.strip().isdigit():
         query = query.where(Order.id == int(q.strip()))
     elif q.strip():
-        from portal.partners.services import func_lower
 
-        query = query.join(User, User.id == Order.user_id).where(func_lower(User.full_name).like(f"%{q.lower()}%"))
+        query = query.join(User, User.id == Order.user_id).where(lower_text(User.full_name).like(f"%{q.lower()}%"))
     return query
 
 
