@@ -36,7 +36,7 @@ def build(rng: random.Random) -> float:
         db.session.add(PrizeCategory(name=f"Категория {c}", position=c))
     db.session.flush()
     db.session.execute(insert(Prize), [
-        {"category_id": 1 + i % 10, "name": f"Приз {i}", "description": "", "price_points": rng.randint(5, 400) * 10,
+        {"category_id": 1 + i % 10, "name": f"Приз {i}", "description": "", "price_points": rng.randint(5, 250) * 10,
          "stock": rng.choice([None, 1000]), "electronic": False, "active": True, "low_stock_threshold": 3,
          "created_at": now} for i in range(PRIZES)
     ])

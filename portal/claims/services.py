@@ -319,6 +319,9 @@ def review_queue(*, status: str = SUBMITTED, company_id: int | None = None, date
 
 
 def _filter(query, *, status: str, q: str):
+    from sqlalchemy.orm import selectinload
+
+    query = query.options(selectinload(Claim.user), selectinload(Claim.company))  # the lists show both
     if status:
         query = query.where(Claim.status == status)
     q = (q or "").strip()

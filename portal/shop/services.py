@@ -487,7 +487,11 @@ def adjust_stock(prize: Prize, delta: int, reason: str, actor: User) -> None:
 
 
 def orders_query(*, user_id: int | None = None, status: str = "", q: str = ""):
-    query = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    from sqlalchemy.orm import selectinload
+
+    query = select(Order).options(
+        selectinload(Order.user), selectinload(Order.lines).selectinload(OrderLine.prize)
+    ).order_by(Order.created_at.desc(), Order.id.desc())
     if user_id:
         query = query.where(Order.user_id == user_id)
     if status:
@@ -508,13 +512,14 @@ def tax_register(year: int) -> list[dict]:
         .where(Order.status != CANCELLED, extract("year", Order.created_at) == year)
         .group_by(User.id).order_by(User.full_name)
     ).all()
+    profiles = {p.user_id: p for p in db.session.scalars(
+        select(TaxProfile).where(TaxProfile.user_id.in_([user.id for user, _ in rows])))}
     register = []
     for user, total in rows:
         total = int(total)
         excess = max(0, total - settings.tax_threshold_kopecks)
         register.append({"user": user, "total": total, "excess": excess,
-                         "tax": excess * settings.tax_rate_percent // 100,
-                         "profile": db.session.get(TaxProfile, user.id)})
+                         "tax": excess * settings.tax_rate_percent // 100, "profile": profiles.get(user.id)})
     return register
 
 
