@@ -114,12 +114,10 @@ def register_navigation() -> None:
     add_nav_item("partners.people", _l("Participants"), STAFF_ROLES, prefix="partners.p")
     add_nav_item("partners.companies", _l("Companies"), STAFF_ROLES, prefix="partners.compan")
     add_nav_item("claims.queue", _l("Sales"), STAFF_ROLES, prefix="claims.")
-    add_nav_item("products.index", _l("Products"), STAFF_ROLES, prefix="products.")
-    add_nav_item("rules.index", _l("Rules"), STAFF_ROLES, prefix="rules.")
     add_nav_item("training.manage", _l("Training"), STAFF_ROLES, prefix="training.")
     add_nav_item("shop.fulfilment", _l("Orders"), STAFF_ROLES, prefix="shop.")
     add_nav_item("ledger.totals", _l("Points"), STAFF_ROLES, prefix="ledger.totals")
-    add_nav_item("ledger.settings", _l("Settings"), STAFF_ROLES, prefix="ledger.settings")
+
 
 
 def template_globals() -> dict:

@@ -58,8 +58,8 @@ def _pybabel(*args: str) -> None:
 @translations.command("update")
 def translations_update():
     """Extract messages from the code and merge them into both catalogues."""
-    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "--no-location", "--sort-output",
-             "-o", str(POT), str(ROOT))
+    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_pgettext:1c,2", "--no-location",
+             "--sort-output", "-o", str(POT), str(ROOT))
     for locale in ("ru", "en"):
         po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
         if po.exists():

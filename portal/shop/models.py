@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -17,14 +17,15 @@ SHIPPED = "shipped"
 DELIVERED = "delivered"
 CANCELLED = "cancelled"
 STATUSES = (PLACED, AWAITING_PAYMENT, PAID, APPROVED, SHIPPED, DELIVERED, CANCELLED)
+# With a context: in Russian an order's states agree with «заказ», a claim's with «заявка».
 STATUS_LABELS = {
-    PLACED: _l("Placed"),
-    AWAITING_PAYMENT: _l("Awaiting payment"),
-    PAID: _l("Paid"),
-    APPROVED: _l("Approved"),
-    SHIPPED: _l("Shipped"),
-    DELIVERED: _l("Delivered"),
-    CANCELLED: _l("Cancelled"),
+    PLACED: lazy_pgettext("order status", "Placed"),
+    AWAITING_PAYMENT: lazy_pgettext("order status", "Awaiting payment"),
+    PAID: lazy_pgettext("order status", "Paid"),
+    APPROVED: lazy_pgettext("order status", "Approved"),
+    SHIPPED: lazy_pgettext("order status", "Shipped"),
+    DELIVERED: lazy_pgettext("order status", "Delivered"),
+    CANCELLED: lazy_pgettext("order status", "Cancelled"),
 }
 # The order's state machine: from each state, the states it may move to.
 TRANSITIONS = {
