@@ -354,3 +354,7 @@ def birthday_bonuses(now=None) -> int:
             posted += 1
         db.session.commit()
     return posted
+
+
+def count_awaiting_review() -> int:
+    return db.session.scalar(select(func.count(Claim.id)).where(Claim.status == SUBMITTED)) or 0

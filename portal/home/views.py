@@ -25,7 +25,15 @@ def index():
 @bp.get("/home")
 @login_required
 def dashboard():
-    return render_template("home/dashboard.html")
+    counts = None
+    if current_user.is_staff:
+        from portal.claims.services import count_awaiting_review
+        from portal.partners.services import count_pending_companies
+        from portal.shop.services import count_to_fulfil
+
+        counts = {"claims": count_awaiting_review(), "companies": count_pending_companies(),
+                  "orders": count_to_fulfil()}
+    return render_template("home/dashboard.html", counts=counts)
 
 
 @bp.get("/rules")

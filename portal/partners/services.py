@@ -262,3 +262,9 @@ def staff_counts(company_ids: list[int]) -> dict[int, int]:
 
 def regions() -> list[str]:
     return list(db.session.scalars(select(PartnerCompany.region).distinct().order_by(PartnerCompany.region)))
+
+
+def count_pending_companies() -> int:
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count(PartnerCompany.id)).where(PartnerCompany.status == PENDING)) or 0

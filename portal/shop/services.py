@@ -566,3 +566,11 @@ def save_prize(prize: Prize | None, *, name: str, category: str, description: st
             db.session.add(StockMovement(prize_id=prize.id, delta=delta, reason="prize form", actor_id=actor.id))
     db.session.flush()
     return prize
+
+
+def count_to_fulfil() -> int:
+    """Orders the program team has to act on: placed or paid (to approve) and approved (to ship)."""
+    from portal.shop.models import PAID
+
+    return db.session.scalar(
+        select(func.count(Order.id)).where(Order.status.in_([PLACED, PAID, APPROVED]))) or 0

@@ -54,3 +54,15 @@ def test_unexpected_error_gives_a_translated_500_and_saves_nothing(app, make_app
     response = failing.test_client().get("/boom")
     assert response.status_code == 500
     assert "Что-то пошло не так" in response.get_data(as_text=True)
+
+
+def test_manager_dashboard_counts_what_waits(app, client, login, make):
+    from portal.partners.models import PENDING
+
+    make.user(role="manager", email="manager@example.test")
+    make.company(status=PENDING)
+    make.company(status=PENDING)
+    login("manager@example.test")
+    page = client.get("/home").get_data(as_text=True)
+    assert 'data-testid="count-companies">2<' in page
+    assert 'data-testid="count-claims">0<' in page
