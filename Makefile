@@ -9,7 +9,7 @@ STRIPE_PORT ?= 8420
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgresql install system-deps translations bench lint clean
+.PHONY: run banner test test-sqlite test-postgresql install system-deps translations bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,13 @@ translations: install
 run: translations
 	mkdir -p instance
 	$(FLASK) db upgrade
-	$(FLASK) portal demo
+	@$(BIN)/python -m portal.payments.emulator --port $(STRIPE_PORT) \
+	    --webhook http://$(HOST):$(PORT)/payments/webhook > instance/stripe-emulator.log 2>&1 & \
+	  emulator=$$!; trap 'kill $$emulator 2>/dev/null' EXIT INT TERM; sleep 1; \
+	  export STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) STRIPE_JS_URL=http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/; \
+	  $(FLASK) portal demo && $(MAKE) --no-print-directory banner && $(FLASK) run --host $(HOST) --port $(PORT)
+
+banner:
 	@echo
 	@echo "  Partner loyalty portal: http://$(HOST):$(PORT)"
 	@echo "  Demo logins (password demo12345):"
@@ -38,11 +44,6 @@ run: translations
 	@echo "  Mail is printed here (set MAIL_SERVER to send it)."
 	@echo "  Card payments go to a local Stripe emulator on port $(STRIPE_PORT) (test card 4242 4242 4242 4242)."
 	@echo
-	@$(BIN)/python -m portal.payments.emulator --port $(STRIPE_PORT) \
-	    --webhook http://$(HOST):$(PORT)/payments/webhook > instance/stripe-emulator.log 2>&1 & \
-	  emulator=$$!; trap 'kill $$emulator 2>/dev/null' EXIT INT TERM; \
-	  STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) STRIPE_JS_URL=http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/ \
-	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Chromium for the browser tests and PostgreSQL for the second database run, when missing (as root).
 system-deps:
