@@ -4,11 +4,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, extract, func, or_, select, update
+from sqlalchemy import and_, extract, func, or_, select
 
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.inn import is_valid_inn, normalize_inn
+from portal.core.sql import compare_and_set
 from portal.core.time import today, utcnow
 from portal.extensions import db
 from portal.ledger import services as ledger
@@ -24,6 +25,7 @@ from .models import (
     REVERSED,
     STATUS_LABELS,
     SUBMITTED,
+    TRANSITIONS,
     Claim,
     ClaimAward,
     ClaimEvent,
@@ -201,13 +203,9 @@ def expected_awards(claim: Claim) -> list[engine.Award]:
 
 def _move(claim: Claim, source: str, target: str, actor: User, **values) -> None:
     """Change the state only if nobody changed it meanwhile: of two managers, one wins, the other is told."""
-    moved = db.session.execute(
-        update(Claim).where(Claim.id == claim.id, Claim.status == source)
-        .values(status=target, decided_at=utcnow(), decided_by_id=actor.id, **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.refresh(claim)
-    if moved != 1:
+    assert target in TRANSITIONS[source], f"claims never go from {source} to {target}"
+    if not compare_and_set(claim, "status", source, status=target, decided_at=utcnow(), decided_by_id=actor.id,
+                           **values):
         raise DomainError(_l("Claim #%(id)s is already %(status)s.", id=claim.id,
                              status=str(STATUS_LABELS[claim.status]).lower()))
 

@@ -1,5 +1,6 @@
 """Small SQL helpers that behave the same on SQLite and PostgreSQL."""
 
+from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -12,11 +13,25 @@ def lower_text(column):
     SQLite's lower() knows only ASCII: a Python function registered on every connection does it.
     PostgreSQL's follows the database's locale (none in a C-locale cluster): the ICU collation does it.
     """
-    from sqlalchemy import func
-
     if db.session.get_bind().dialect.name == "sqlite":
         return func.portal_lower(column)
     return func.lower(column.collate("und-x-icu"))
+
+
+def compare_and_set(obj, field: str, expected, **values) -> bool:
+    """UPDATE the row only while `field` still holds `expected`, then reload the object.
+
+    The conditional UPDATE is atomic on both engines (PostgreSQL waits for a concurrent writer and
+    re-checks; SQLite holds its write lock), so of two requests changing the same state, one wins and
+    the other gets False. Used for every state machine move."""
+    model = type(obj)
+    moved = db.session.execute(
+        update(model).where(model.id == obj.id, getattr(model, field) == expected)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(obj)
+    return moved == 1
 
 
 def insert_ignoring_duplicates(model, rows: list[dict], unique_columns: list[str]) -> None:

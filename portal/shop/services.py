@@ -9,7 +9,7 @@ from portal.auth.models import PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.phones import normalize_phone
-from portal.core.sql import lower_text
+from portal.core.sql import compare_and_set, lower_text
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.ledger import services as ledger
@@ -302,12 +302,7 @@ def _move(order: Order, target: str, actor: User, note: str | None = None, **val
         raise DomainError(_l("Order #%(id)s is %(status)s: it cannot become %(target)s.", id=order.id,
                              status=str(STATUS_LABELS[order.status]).lower(),
                              target=str(STATUS_LABELS[target]).lower()))
-    moved = db.session.execute(
-        update(Order).where(Order.id == order.id, Order.status == order.status)
-        .values(status=target, updated_at=utcnow(), **values).execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.refresh(order)
-    if moved != 1:
+    if not compare_and_set(order, "status", order.status, status=target, updated_at=utcnow(), **values):
         raise DomainError(_l("Order #%(id)s was changed by someone else: reload the page.", id=order.id))
     db.session.add(OrderEvent(order_id=order.id, status=target, actor_id=actor.id, note=note))
     db.session.flush()
