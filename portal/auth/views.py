@@ -18,6 +18,7 @@ from portal.auth.models import PARTNER_ROLES
 from portal.core.errors import DomainError
 from portal.core.forms import show_error
 from portal.core.inn import is_valid_inn
+from portal.core.phones import format_phone
 from portal.extensions import db, limiter
 from portal.partners import services as partners
 
@@ -204,8 +205,6 @@ def profile():
     form = ProfileForm(obj=current_user)
     password_form = ChangePasswordForm(prefix="pw")
     if request.method == "GET":
-        from portal.core.phones import format_phone
-
         form.phone.data = format_phone(current_user.phone)
     if form.validate_on_submit():
         try:

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, extract, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.errors import DomainError, NotAllowed
@@ -317,8 +318,6 @@ def review_queue(*, status: str = SUBMITTED, company_id: int | None = None, date
 
 
 def _filter(query, *, status: str, q: str):
-    from sqlalchemy.orm import selectinload
-
     query = query.options(selectinload(Claim.user), selectinload(Claim.company))  # the lists show both
     if status:
         query = query.where(Claim.status == status)

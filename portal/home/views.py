@@ -6,8 +6,11 @@ from sqlalchemy import text
 
 from portal.auth import services as accounts
 from portal.auth.models import LOCALES
+from portal.claims.services import count_awaiting_review
 from portal.extensions import db
 from portal.partners.forms import EmptyForm
+from portal.partners.services import count_pending_companies
+from portal.shop.services import count_to_fulfil
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
@@ -27,10 +30,6 @@ def index():
 def dashboard():
     counts = None
     if current_user.is_staff:
-        from portal.claims.services import count_awaiting_review
-        from portal.partners.services import count_pending_companies
-        from portal.shop.services import count_to_fulfil
-
         counts = {"claims": count_awaiting_review(), "companies": count_pending_companies(),
                   "orders": count_to_fulfil()}
     return render_template("home/dashboard.html", counts=counts)

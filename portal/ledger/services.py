@@ -42,6 +42,7 @@ from portal.ledger.models import (
     LotAllocation,
     PointLot,
 )
+from portal.program.services import get_settings
 
 
 class InsufficientPoints(DomainError):
@@ -216,8 +217,6 @@ class _Builder:
 
 
 def _default_expiry(earned_at: datetime) -> datetime | None:
-    from portal.program.services import get_settings
-
     months = get_settings().points_expire_months
     return add_months(earned_at, months) if months else None
 

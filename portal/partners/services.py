@@ -2,7 +2,8 @@
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, User
 from portal.core.errors import DomainError, NotAllowed
@@ -130,7 +131,7 @@ def move_participant(user: User, company: PartnerCompany, actor: User) -> None:
 
 def invite_colleague(actor: User, email: str) -> Invitation:
     """A partner admin invites someone to register in their company. Inviting again renews the link."""
-    from portal.auth.services import check_email, find_user_by_email
+    from portal.auth.services import check_email, find_user_by_email  # auth.services imports this module
 
     if actor.role != PARTNER_ADMIN or actor.company_id is None:
         raise NotAllowed(_l("Only a partner admin can invite colleagues."))
@@ -204,9 +205,6 @@ def open_invitations(company_id: int) -> list[Invitation]:
 
 def search_people(*, q: str = "", role: str = "", audience: str = "", company_id: int | None = None, status: str = ""):
     """The select behind the console's people list; filters are optional and combine."""
-    from sqlalchemy import or_
-    from sqlalchemy.orm import selectinload
-
     query = select(User).options(selectinload(User.company)).order_by(User.full_name, User.id)
     q = (q or "").strip()
     if q:
@@ -233,8 +231,6 @@ def search_people(*, q: str = "", role: str = "", audience: str = "", company_id
 
 def search_companies(*, q: str = "", status: str = "", region: str = ""):
     """The select behind the console's company list: pending companies first, as they wait for someone."""
-    from sqlalchemy import or_
-
     query = select(PartnerCompany).order_by(
         (PartnerCompany.status != PENDING), PartnerCompany.name, PartnerCompany.id
     )
@@ -252,8 +248,6 @@ def search_companies(*, q: str = "", status: str = "", region: str = ""):
 
 def staff_counts(company_ids: list[int]) -> dict[int, int]:
     """How many people each company has, in one query for a whole page of companies."""
-    from sqlalchemy import func
-
     rows = db.session.execute(
         select(User.company_id, func.count(User.id)).where(User.company_id.in_(company_ids)).group_by(User.company_id)
     )
@@ -265,6 +259,4 @@ def regions() -> list[str]:
 
 
 def count_pending_companies() -> int:
-    from sqlalchemy import func
-
     return db.session.scalar(select(func.count(PartnerCompany.id)).where(PartnerCompany.status == PENDING)) or 0

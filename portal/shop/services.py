@@ -1,9 +1,11 @@
 """Shop rules: what a participant may buy, cart, placing an order atomically, fulfilment and prize tax."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from portal.auth.models import PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.errors import DomainError, NotAllowed
@@ -13,6 +15,7 @@ from portal.core.sql import compare_and_set, lower_text
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.ledger import services as ledger
+from portal.payments import services as payments
 from portal.program.services import get_settings
 from portal.shop.models import (
     APPROVED,
@@ -20,6 +23,7 @@ from portal.shop.models import (
     CANCELLABLE_BY_PARTICIPANT,
     CANCELLED,
     DELIVERED,
+    PAID,
     PLACED,
     SHIPPED,
     STATUS_LABELS,
@@ -30,6 +34,7 @@ from portal.shop.models import (
     OrderEvent,
     OrderLine,
     Prize,
+    PrizeCategory,
     StockMovement,
     TaxProfile,
 )
@@ -345,8 +350,6 @@ def cancel_order(order: Order, actor: User, reason: str = "") -> None:
 
 def _release(order: Order, actor_id: int | None, reason: str | None) -> None:
     """Give back what a cancelled order took: points (to the same lots), the card payment, the stock."""
-    from portal.payments import services as payments
-
     spent = ledger.find_transaction(f"order:{order.id}:points")
     if spent is not None:
         ledger.reverse_transaction(spent, actor_id=actor_id, reason=reason, key=f"order:{order.id}:cancelled")
@@ -378,8 +381,6 @@ def _release(order: Order, actor_id: int | None, reason: str | None) -> None:
 def pay_order(order: Order, user: User, card_token: str) -> str:
     """Charge the card part of an order awaiting payment. Returns the payment intent's status; a declined
     card cancels the order and gives back the held points and stock."""
-    from portal.payments import services as payments
-
     if order.user_id != user.id:
         raise NotAllowed(_l("This is not your order."))
     if order.status != AWAITING_PAYMENT:
@@ -396,8 +397,6 @@ def pay_order(order: Order, user: User, card_token: str) -> str:
 
 
 def _fail_payment(order: Order, note: str) -> None:
-    from portal.payments import services as payments
-
     payment = payments.payment_for(order.id)
     if payment is not None and payment.status == "created":
         payment.status = "failed"
@@ -410,9 +409,6 @@ def _fail_payment(order: Order, note: str) -> None:
 def payment_succeeded(intent_id: str) -> Order | None:
     """The verified webhook says the card part is paid: the held points are spent and the order is paid.
     A late success for an order already cancelled (abandoned) is refunded."""
-    from portal.payments import services as payments
-    from portal.shop.models import PAID
-
     payment = payments.payment_by_intent(intent_id)
     if payment is None:
         return None
@@ -434,8 +430,6 @@ def payment_succeeded(intent_id: str) -> Order | None:
 
 
 def payment_failed(intent_id: str) -> Order | None:
-    from portal.payments import services as payments
-
     payment = payments.payment_by_intent(intent_id)
     if payment is None:
         return None
@@ -450,8 +444,6 @@ def payment_failed(intent_id: str) -> Order | None:
 def expire_unpaid_orders(now=None) -> int:
     """The job for abandoned checkouts: orders awaiting payment past the timeout are cancelled and release
     their points and stock."""
-    from datetime import timedelta
-
     now = now or utcnow()
     limit = now - timedelta(minutes=get_settings().payment_timeout_minutes)
     expired = 0
@@ -482,8 +474,6 @@ def adjust_stock(prize: Prize, delta: int, reason: str, actor: User) -> None:
 
 
 def orders_query(*, user_id: int | None = None, status: str = "", q: str = ""):
-    from sqlalchemy.orm import selectinload
-
     query = select(Order).options(
         selectinload(Order.user), selectinload(Order.lines).selectinload(OrderLine.prize)
     ).order_by(Order.created_at.desc(), Order.id.desc())
@@ -523,8 +513,6 @@ def tax_register(year: int) -> list[dict]:
 def save_prize(prize: Prize | None, *, name: str, category: str, description: str, price_points: int,
                value_kopecks: int | None, stock: int | None, electronic: bool, audience: str | None, active: bool,
                images: tuple[str, str] | None, actor: User) -> Prize:
-    from portal.shop.models import PrizeCategory
-
     _require_staff(actor)
     if not (name or "").strip():
         raise DomainError(_l("Enter the prize name."), field="name")
@@ -565,7 +553,5 @@ def save_prize(prize: Prize | None, *, name: str, category: str, description: st
 
 def count_to_fulfil() -> int:
     """Orders the program team has to act on: placed or paid (to approve) and approved (to ship)."""
-    from portal.shop.models import PAID
-
     return db.session.scalar(
         select(func.count(Order.id)).where(Order.status.in_([PLACED, PAID, APPROVED]))) or 0

@@ -7,7 +7,7 @@ import nh3
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from portal.auth.models import PARTNER_ROLES, STAFF_ROLES, User
+from portal.auth.models import AUDIENCES, PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.sql import insert_ignoring_duplicates
 from portal.core.time import utcnow
@@ -288,8 +288,6 @@ def completions(course_id: int | None = None, company_id: int | None = None):
 
 def completion_stats(company_id: int | None = None) -> list[dict]:
     """Per course: how many passed, by audience; the base is everyone who may take it."""
-    from portal.auth.models import AUDIENCES
-
     rows = []
     for course in db.session.scalars(select(Course).order_by(Course.id)):
         audiences = [course.audience] if course.audience else list(AUDIENCES)
