@@ -5,9 +5,7 @@ import time
 
 from sqlalchemy import insert
 
-from bench.harness import bench_app, timed
-from portal.auth.models import MANAGER, User
-from portal.auth.passwords import hash_password
+from bench.harness import add_people, bench_app, page_getter, timed
 from portal.core.inn import make_inn
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -26,15 +24,7 @@ def build(rng: random.Random) -> int:
         {"inn": make_inn(f"6{i:08d}"), "name": f"ООО «Партнёр {i}»", "region": "Москва", "status": APPROVED,
          "created_at": now} for i in range(100)
     ])
-    password = hash_password("bench12345")
-    db.session.execute(insert(User), [
-        {"email": f"p{i}@bench.test", "password_hash": password, "session_token": f"{i:032d}",
-         "full_name": f"Участник {i}", "role": "participant", "locale": "ru", "active": True,
-         "audience": "manager", "company_id": 1 + i % 100, "created_at": now, "email_confirmed_at": now}
-        for i in range(PEOPLE)
-    ])
-    db.session.add(User(email="manager@bench.test", password_hash=password, full_name="Менеджер", role=MANAGER,
-                        email_confirmed_at=now))
+    add_people(PEOPLE, email="p{i}@bench.test", full_name="Участник {i}", company_ids=100)
     db.session.commit()
     start = time.perf_counter()
     for n in range(TRANSACTIONS):
@@ -64,16 +54,9 @@ def run() -> None:
             counter = iter(range(10**9))
             timed("post one earning and commit", lambda: (
                 ledger.earn(2, 10, key=f"t{next(counter)}", source_type="sale", source_id=1), db.session.commit()))
-        participant, manager = app.test_client(), app.test_client()
-        participant.post("/login", data={"email": "p0@bench.test", "password": "bench12345"})
-        manager.post("/login", data={"email": "manager@bench.test", "password": "bench12345"})
-
-        def get(client, path):
-            response = client.get(path)
-            assert response.status_code == 200, (path, response.status_code)
-
-        timed("statement page, 2,500 entries, first page", lambda: get(participant, "/points"))
-        timed("statement page, last page", lambda: get(participant, "/points?page=100"))
-        timed("statement filtered by kind", lambda: get(participant, "/points?kind=spend"))
-        timed("statement XLSX export, 2,500 rows", lambda: get(participant, "/points/export.xlsx"), repeat=5)
-        timed("program totals page", lambda: get(manager, "/console/points"))
+        participant, manager = page_getter(app, "p0@bench.test"), page_getter(app, "manager@bench.test")
+        timed("statement page, 2,500 entries, first page", lambda: participant("/points"))
+        timed("statement page, last page", lambda: participant("/points?page=100"))
+        timed("statement filtered by kind", lambda: participant("/points?kind=spend"))
+        timed("statement XLSX export, 2,500 rows", lambda: participant("/points/export.xlsx"), repeat=5)
+        timed("program totals page", lambda: manager("/console/points"))

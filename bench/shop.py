@@ -5,9 +5,8 @@ import time
 
 from sqlalchemy import insert
 
-from bench.harness import bench_app, timed
-from portal.auth.models import MANAGER, User
-from portal.auth.passwords import hash_password
+from bench.harness import add_people, bench_app, page_getter, timed
+from portal.auth.models import User
 from portal.core.inn import make_inn
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -23,15 +22,7 @@ BUYERS = 1_000
 def build(rng: random.Random) -> float:
     now = utcnow()
     db.session.add(PartnerCompany(inn=make_inn("600000001"), name="ООО «Партнёр»", region="Москва", status=APPROVED))
-    password = hash_password("bench12345")
-    db.session.execute(insert(User), [
-        {"email": f"b{i}@bench.test", "password_hash": password, "session_token": f"{i:032d}",
-         "full_name": f"Покупатель {i}", "role": "participant", "locale": "ru", "active": True,
-         "audience": "manager", "company_id": 1, "created_at": now, "email_confirmed_at": now}
-        for i in range(BUYERS)
-    ])
-    db.session.add(User(email="manager@bench.test", password_hash=password, full_name="Менеджер", role=MANAGER,
-                        email_confirmed_at=now))
+    add_people(BUYERS, email="b{i}@bench.test", full_name="Покупатель {i}")
     for c in range(10):
         db.session.add(PrizeCategory(name=f"Категория {c}", position=c))
     db.session.flush()
@@ -60,17 +51,10 @@ def run() -> None:
             seconds = build(random.Random(5))
             print(f"  placed {BUYERS} orders in {seconds:.1f} s on {db.engine.dialect.name}: "
                   f"{seconds / BUYERS * 1000:.1f} ms each (cart, stock, points, commit)")
-        buyer, manager = app.test_client(), app.test_client()
-        buyer.post("/login", data={"email": "b1@bench.test", "password": "bench12345"})
-        manager.post("/login", data={"email": "manager@bench.test", "password": "bench12345"})
-
-        def get(client, path):
-            response = client.get(path)
-            assert response.status_code == 200, (path, response.status_code)
-
-        timed("catalogue, first page", lambda: get(buyer, "/shop"))
-        timed("catalogue, what I can afford, cheapest first", lambda: get(buyer, "/shop?affordable=1&sort=cheap"))
-        timed("catalogue search", lambda: get(buyer, "/shop?q=приз 1"))
-        timed("fulfilment queue, 1,000 orders", lambda: get(manager, "/console/orders"))
-        timed("orders to ship, XLSX", lambda: get(manager, "/console/orders/export.xlsx?status=placed"), repeat=5)
-        timed("prize tax register, 1,000 participants", lambda: get(manager, "/console/prize-tax"), repeat=5)
+        buyer, manager = page_getter(app, "b1@bench.test"), page_getter(app, "manager@bench.test")
+        timed("catalogue, first page", lambda: buyer("/shop"))
+        timed("catalogue, what I can afford, cheapest first", lambda: buyer("/shop?affordable=1&sort=cheap"))
+        timed("catalogue search", lambda: buyer("/shop?q=приз 1"))
+        timed("fulfilment queue, 1,000 orders", lambda: manager("/console/orders"))
+        timed("orders to ship, XLSX", lambda: manager("/console/orders/export.xlsx?status=placed"), repeat=5)
+        timed("prize tax register, 1,000 participants", lambda: manager("/console/prize-tax"), repeat=5)

@@ -1,6 +1,5 @@
 """End-to-end fixtures: the portal served from a thread, driven by Debian's Chromium through Playwright."""
 
-import os
 import shutil
 import threading
 from pathlib import Path
@@ -81,10 +80,6 @@ def new_page(browser, browser_context_args):
     yield open_page
     for context in contexts:
         context.close()
-
-
-def pytest_configure(config):
-    os.environ.setdefault("PLAYWRIGHT_BROWSERS_PATH", "0")
 
 
 @pytest.fixture(scope="session")
