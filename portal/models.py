@@ -3,8 +3,15 @@
 from portal.auth.models import Consent, User  # noqa: F401
 from portal.claims.models import Claim, ClaimAward, ClaimEvent, ClaimLine  # noqa: F401
 from portal.ledger.models import Account, LedgerEntry, LedgerTransaction, LotAllocation, PointLot  # noqa: F401
-from portal.partners.models import CompanyMembership, Invitation, PartnerCompany  # noqa: F401
+from portal.partners.models import (  # noqa: F401
+    CompanyMembership,
+    GroupMembership,
+    Invitation,
+    PartnerCompany,
+    PartnerGroup,
+)
 from portal.payments.models import Payment, WebhookEvent  # noqa: F401
+from portal.plans.models import SalesPlan  # noqa: F401
 from portal.products.models import Product  # noqa: F401
 from portal.program.models import ProgramSettings  # noqa: F401
 from portal.rules.models import EarningRule  # noqa: F401

@@ -22,6 +22,7 @@ from portal.auth.models import (
     User,
 )
 from portal.auth.passwords import check_password_strength, hash_password, verify_password
+from portal.core import events
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.phones import normalize_phone
 from portal.core.time import today, utcnow
@@ -142,6 +143,7 @@ def register_participant(reg: Registration, invitation: Invitation | None = None
     ):
         db.session.add(Consent(user_id=user.id, document=document, version=version, ip_address=reg.ip_address))
     db.session.flush()
+    events.participant_registered.send(user)
     return user
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import and_, extract, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES, User
+from portal.core import events
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.sql import compare_and_set
@@ -237,6 +238,7 @@ def approve_claim(claim: Claim, actor: User) -> Claim:
     db.session.add(ClaimEvent(claim_id=claim.id, status=APPROVED, actor_id=actor.id))
     _first_sale_bonus(claim, actor)
     db.session.flush()
+    events.claim_approved.send(claim, actor=actor)
     return claim
 
 
@@ -277,6 +279,7 @@ def reverse_claim(claim: Claim, actor: User, reason: str) -> Claim:
         ledger.reverse_transaction(posted, actor_id=actor.id, reason=reason[:500], key=f"claim:{claim.id}:reversed")
     db.session.add(ClaimEvent(claim_id=claim.id, status=REVERSED, actor_id=actor.id, note=reason[:500]))
     db.session.flush()
+    events.claim_reversed.send(claim, actor=actor)
     return claim
 
 

@@ -101,3 +101,51 @@ class Invitation(db.Model):
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > utcnow()
+
+
+class PartnerGroup(db.Model):
+    """A manager's grouping of partner companies ("Дилеры Москвы", "Интеграторы Gold"): by region, tier or type.
+
+    Groups scope earning rules, contests (leagues), plans and reports. A company may be in several groups.
+    """
+
+    __tablename__ = "partner_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    created_by = relationship("User")
+
+    def __repr__(self) -> str:
+        return f"<PartnerGroup {self.name!r}>"
+
+
+class GroupMembership(db.Model):
+    """One stretch of time a company belonged to a group. The open one (removed_at NULL) is current."""
+
+    __tablename__ = "group_memberships"
+    __table_args__ = (
+        Index(
+            "uq_group_memberships_open",
+            "group_id",
+            "company_id",
+            unique=True,
+            sqlite_where=text("removed_at IS NULL"),
+            postgresql_where=text("removed_at IS NULL"),
+        ),
+        CheckConstraint("removed_at IS NULL OR removed_at >= added_at", name="removed_after_added"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("partner_groups.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("partner_companies.id"), index=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[datetime | None]
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    group = relationship(PartnerGroup)
+    company = relationship(PartnerCompany)

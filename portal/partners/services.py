@@ -6,13 +6,22 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, User
+from portal.core import events
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.sql import lower_text
 from portal.core.time import utcnow
 from portal.core.tokens import TokenExpired, TokenInvalid, make_token, read_token
 from portal.extensions import db
-from portal.partners.models import APPROVED, PENDING, REJECTED, CompanyMembership, Invitation, PartnerCompany
+from portal.partners.models import (
+    APPROVED,
+    PENDING,
+    REJECTED,
+    CompanyMembership,
+    GroupMembership,
+    Invitation,
+    PartnerCompany,
+)
 
 INVITATION = "invitation"
 
@@ -123,10 +132,12 @@ def move_participant(user: User, company: PartnerCompany, actor: User) -> None:
         current.ended_at = now
         db.session.flush()  # close the open row before the unique index sees a second one
     db.session.add(CompanyMembership(user_id=user.id, company_id=company.id, started_at=now, changed_by_id=actor.id))
+    old_company_id = user.company_id
     user.company_id = company.id
     if user.role == PARTNER_ADMIN:
         user.role = "participant"  # heading a company does not carry over to the next one
     db.session.flush()
+    events.participant_moved.send(user, old_company_id=old_company_id, new_company_id=company.id)
 
 
 def invite_colleague(actor: User, email: str) -> Invitation:
@@ -260,3 +271,14 @@ def regions() -> list[str]:
 
 def count_pending_companies() -> int:
     return db.session.scalar(select(func.count(PartnerCompany.id)).where(PartnerCompany.status == PENDING)) or 0
+
+
+def group_company_ids(group_id: int, at=None) -> list[int]:
+    """The companies in a group now, or at the moment `at` (memberships are dated)."""
+    query = select(GroupMembership.company_id).where(GroupMembership.group_id == group_id)
+    if at is None:
+        query = query.where(GroupMembership.removed_at.is_(None))
+    else:
+        query = query.where(GroupMembership.added_at <= at,
+                            (GroupMembership.removed_at.is_(None)) | (GroupMembership.removed_at > at))
+    return list(db.session.scalars(query.distinct()))

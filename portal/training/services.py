@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from portal.auth.models import AUDIENCES, PARTNER_ROLES, STAFF_ROLES, User
+from portal.core import events
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.sql import insert_ignoring_duplicates
 from portal.core.time import utcnow
@@ -178,9 +179,11 @@ def _complete(user: User, course: Course) -> int:
     total_attempts = db.session.scalar(
         select(func.count(QuizAttempt.id)).where(QuizAttempt.user_id == user.id,
                                                  QuizAttempt.item_id.in_([i.id for i in course.items])))
-    db.session.add(CourseCompletion(user_id=user.id, course_id=course.id, company_id=user.company_id,
-                                    attempts=total_attempts, points=course.points))
+    completion = CourseCompletion(user_id=user.id, course_id=course.id, company_id=user.company_id,
+                                  attempts=total_attempts, points=course.points)
+    db.session.add(completion)
     db.session.flush()
+    events.course_passed.send(completion)
     if course.points > 0:
         ledger.earn(user.id, course.points, key=f"course:{course.id}:user:{user.id}", source_type="course",
                     source_id=course.id, params={"title": course.title})

@@ -1,0 +1,31 @@
+"""Domain events that other features react to inside the same database transaction.
+
+A service that changes something other features keep aggregates of (contest scores, KPI actuals,
+lead attribution) sends one of these signals *after* its own rows are flushed. Receivers run
+synchronously in the sender's transaction: if the request rolls back, so does every aggregate.
+Receivers must only flush, never commit, and must not send mail directly.
+
+Connect receivers in a feature's `events.py` (imported by `create_app`), for example::
+
+    from portal.core import events
+
+    @events.claim_approved.connect
+    def _count_sale(claim, **extra): ...
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: A claim moved to approved and its points were posted. Sender: the Claim. Extra: actor.
+claim_approved = _signals.signal("claim-approved")
+#: An approved claim was reversed and its points clawed back. Sender: the Claim. Extra: actor.
+claim_reversed = _signals.signal("claim-reversed")
+#: A participant passed a course for the first time. Sender: the CourseCompletion.
+course_passed = _signals.signal("course-passed")
+#: A new participant account was created (self-registration or invitation). Sender: the User.
+participant_registered = _signals.signal("participant-registered")
+#: A participant moved from one company to another. Sender: the User. Extra: old_company_id, new_company_id.
+participant_moved = _signals.signal("participant-moved")
+#: A lead was qualified by the program (once per lead). Sender: the Lead. Extra: actor.
+lead_qualified = _signals.signal("lead-qualified")

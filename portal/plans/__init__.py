@@ -1,0 +1,1 @@
+"""Personal sales plans: a target per participant per period for a metric."""

@@ -1,0 +1,66 @@
+"""Personal sales plans: a target per participant, period and metric."""
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.time import utcnow
+from portal.extensions import db
+
+# Metrics a plan can target. Money is in kopecks, like everywhere else.
+SALES_AMOUNT = "sales_amount"
+UNITS = "units"
+MARGIN = "margin"
+APPROVED_CLAIMS = "approved_claims"
+METRICS = (SALES_AMOUNT, UNITS, MARGIN, APPROVED_CLAIMS)
+METRIC_LABELS = {
+    SALES_AMOUNT: _l("Sales amount"),
+    UNITS: _l("Units sold"),
+    MARGIN: _l("Margin"),
+    APPROVED_CLAIMS: _l("Approved sales"),
+}
+MONEY_METRICS = (SALES_AMOUNT, MARGIN)
+
+MONTH = "month"
+QUARTER = "quarter"
+PERIOD_KINDS = (MONTH, QUARTER)
+PERIOD_LABELS = {MONTH: _l("Month"), QUARTER: _l("Quarter")}
+
+
+class SalesPlan(db.Model):
+    """A participant's target for one period. `target` is in kopecks for money metrics, else a count.
+
+    `period_start` is the first day of the month or quarter; `period_end` its last day.
+    """
+
+    __tablename__ = "sales_plans"
+    __table_args__ = (
+        UniqueConstraint("user_id", "metric", "period_start", name="one_per_person_metric_period"),
+        CheckConstraint(f"metric IN {METRICS}", name="metric_known"),
+        CheckConstraint(f"period_kind IN {PERIOD_KINDS}", name="period_kind_known"),
+        CheckConstraint("target > 0", name="target_positive"),
+        CheckConstraint("period_end >= period_start", name="period_ordered"),
+        Index("ix_sales_plans_period_metric", "period_start", "metric"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    metric: Mapped[str] = mapped_column(String(20))
+    period_kind: Mapped[str] = mapped_column(String(10), default=MONTH)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    target: Mapped[int] = mapped_column(BigInteger)
+    # Where the target came from: "manual", "import", "copy", "default".
+    source: Mapped[str] = mapped_column(String(10), default="manual")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user = relationship("User", foreign_keys=[user_id])
+    updated_by = relationship("User", foreign_keys=[updated_by_id])
+
+    @property
+    def metric_label(self) -> str:
+        return str(METRIC_LABELS[self.metric])
