@@ -27,6 +27,11 @@ def create_app(config: dict | None = None) -> Flask:
         }
     logging.basicConfig(level=logging.INFO)
 
+    from portal.core.fields import BoundedIntegerConverter
+    from portal.core.requests import PortalRequest
+
+    app.url_map.converters["int"] = BoundedIntegerConverter
+    app.request_class = PortalRequest
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     login_manager.init_app(app)

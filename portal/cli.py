@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 POT = TRANSLATIONS / "messages.pot"
+WIDTH = "120"  # one line width for every catalogue, so an update rewrites only what changed
 
 portal_cli = AppGroup("portal", help="Partner loyalty portal commands.")
 
@@ -59,12 +60,12 @@ def _pybabel(*args: str) -> None:
 def translations_update():
     """Extract messages from the code and merge them into both catalogues."""
     _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_pgettext:1c,2", "--no-location",
-             "--sort-output", "-o", str(POT), str(ROOT))
+             "--sort-output", "-w", WIDTH, "-o", str(POT), str(ROOT))
     for locale in ("ru", "en"):
         po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
         if po.exists():
             _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", locale, "--no-fuzzy-matching",
-                     "--ignore-obsolete")
+                     "--ignore-obsolete", "-w", WIDTH)
         else:
             _pybabel("init", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", locale)
     _fill_english()
@@ -86,7 +87,7 @@ def _fill_english() -> None:
         elif not message.string:
             message.string = message.id
     with po.open("wb") as fh:
-        write_po(fh, catalog, sort_output=True, omit_header=False, include_previous=False, width=110)
+        write_po(fh, catalog, sort_output=True, omit_header=False, include_previous=False, width=int(WIDTH))
 
 
 @translations.command("compile")

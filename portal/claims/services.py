@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES, User
 from portal.core import events
 from portal.core.errors import DomainError, NotAllowed
+from portal.core.fields import as_id
 from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.sql import compare_and_set
 from portal.core.time import today, utcnow
@@ -327,7 +328,7 @@ def _filter(query, *, status: str, q: str):
     q = (q or "").strip()
     if q:
         query = query.where(or_(Claim.invoice_number.ilike(f"%{q}%"), Claim.customer_name.ilike(f"%{q}%"),
-                                and_(Claim.id == int(q)) if q.isdigit() else False))
+                                and_(Claim.id == as_id(q)) if as_id(q) else False))
     return query
 
 

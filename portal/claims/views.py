@@ -13,6 +13,7 @@ from portal.claims.models import STATUS_LABELS, SUBMITTED, Claim
 from portal.claims.scans import scan_file, store_scan
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
+from portal.core.fields import as_id
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.extensions import db
@@ -193,7 +194,7 @@ def _queue_query(args):
 
     return services.review_queue(
         status=args.get("status", SUBMITTED),
-        company_id=int(args["company"]) if str(args.get("company", "")).isdigit() else None,
+        company_id=as_id(args.get("company")),
         date_from=as_date(args.get("date_from")), date_to=as_date(args.get("date_to")),
         min_total=parse_money(args.get("min")) if args.get("min") else None,
         max_total=parse_money(args.get("max")) if args.get("max") else None,
@@ -217,7 +218,7 @@ def queue():
 @roles_required(*STAFF_ROLES)
 def bulk():
     form = BulkForm()
-    ids = [int(i) for i in request.form.getlist("claim_ids") if i.isdigit()]
+    ids = [i for i in map(as_id, request.form.getlist("claim_ids")) if i]
     if not form.validate_on_submit() or not ids:
         flash(_("Tick the claims to decide on."), "warning")
         return redirect(request.referrer or url_for("claims.queue"))

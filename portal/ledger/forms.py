@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from portal.core.fields import IntegerField, finite_decimal
 from portal.ledger.models import TRANSACTION_KIND_LABELS
 
 REQUIRED = _l("This field is required.")
@@ -76,11 +77,11 @@ class SettingsForm(FlaskForm):
     )
 
     def validate_point_value(self, field):
-        from decimal import Decimal, InvalidOperation
+        from decimal import Decimal
 
         try:
-            value = Decimal(field.data.replace(",", ".").replace(" ", ""))
-        except (InvalidOperation, AttributeError) as exc:
+            value = finite_decimal(field.data or "")
+        except ValueError as exc:
             raise ValidationError(_l("Enter an amount in roubles, for example 1,00.")) from exc
         if value <= 0 or value != value.quantize(Decimal("0.01")):
             raise ValidationError(_l("Enter a positive amount with at most two decimals (kopecks)."))

@@ -6,6 +6,7 @@ from portal.auth import services as accounts
 from portal.auth.models import AUDIENCE_SHORT_LABELS, PARTNER_ADMIN, ROLE_LABELS, STAFF_ROLES, User
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
+from portal.core.fields import db_int
 from portal.core.forms import show_error
 from portal.core.mail import send_email
 from portal.core.pagination import paginate
@@ -26,9 +27,9 @@ def people():
     args = request.args
     query = services.search_people(
         q=args.get("q", ""), role=args.get("role", ""), audience=args.get("audience", ""),
-        company_id=args.get("company", type=int), status=args.get("status", ""),
+        company_id=args.get("company", type=db_int), status=args.get("status", ""),
     )
-    company = db.session.get(PartnerCompany, args.get("company", type=int)) if args.get("company") else None
+    company = db.session.get(PartnerCompany, args.get("company", type=db_int)) if args.get("company") else None
     return render_template(
         "partners/people.html", page=paginate(query), role_labels=ROLE_LABELS,
         audience_labels=AUDIENCE_SHORT_LABELS, company=company,

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from portal.core.errors import DomainError
+from portal.core.fields import MONEY_MAX
 from portal.core.sql import lower_text
 from portal.extensions import db
 from portal.products.models import Product
@@ -28,7 +29,8 @@ def parse_money(text) -> int | None:
             value = Decimal(cleaned)
         except InvalidOperation:
             return None
-    if value < 0 or value != value.quantize(Decimal("0.01")):
+    # NaN, infinities and 1e309 are not amounts (and would make quantize() raise).
+    if not value.is_finite() or value < 0 or value > MONEY_MAX or value != value.quantize(Decimal("0.01")):
         return None
     return int(value * 100)
 
@@ -128,7 +130,10 @@ def read_rows(filename: str, content: bytes) -> list[list]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("cp1251", errors="replace")
-    dialect = csv.Sniffer().sniff(text[:2048], delimiters=";,\t") if text.strip() else csv.excel
+    try:
+        dialect = csv.Sniffer().sniff(text[:2048], delimiters=";,\t") if text.strip() else csv.excel
+    except csv.Error:
+        dialect = csv.excel  # one column, or not a table at all: the row check says what is wrong
     return [row for row in csv.reader(io.StringIO(text), dialect)]
 
 

@@ -1,20 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    DecimalField,
-    FieldList,
-    FormField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-)
+from wtforms import BooleanField, DateField, FieldList, FormField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.auth.models import AUDIENCE_SHORT_LABELS
+from portal.core.fields import DecimalField, IntegerField
 from portal.rules.models import CAP_PERIOD_LABELS, KIND_LABELS
 
 REQUIRED = _l("This field is required.")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.auth.models import PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.errors import DomainError, NotAllowed
+from portal.core.fields import as_id
 from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.phones import normalize_phone
 from portal.core.sql import compare_and_set, lower_text
@@ -482,9 +483,8 @@ def orders_query(*, user_id: int | None = None, status: str = "", q: str = ""):
     if status:
         query = query.where(Order.status == status)
     if q.strip().isdigit():
-        query = query.where(Order.id == int(q.strip()))
+        query = query.where(Order.id == (as_id(q) or 0))
     elif q.strip():
-
         query = query.join(User, User.id == Order.user_id).where(lower_text(User.full_name).like(f"%{q.lower()}%"))
     return query
 

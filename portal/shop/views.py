@@ -10,6 +10,7 @@ from portal.auth.models import PARTNER_ROLES, STAFF_ROLES
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import csv_response, xlsx_response
+from portal.core.fields import as_id, db_int
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.core.phones import format_phone
@@ -43,8 +44,8 @@ bp = Blueprint("shop", __name__, template_folder="templates")
 @roles_required(*PARTNER_ROLES, *STAFF_ROLES)
 def index():
     args = request.args
-    query = services.catalogue(current_user, q=args.get("q", ""), category_id=args.get("category", type=int),
-                               max_points=args.get("max", type=int), affordable=args.get("affordable") == "1",
+    query = services.catalogue(current_user, q=args.get("q", ""), category_id=args.get("category", type=db_int),
+                               max_points=args.get("max", type=db_int), affordable=args.get("affordable") == "1",
                                sort=args.get("sort", ""))
     categories = db.session.scalars(select(PrizeCategory).order_by(PrizeCategory.position, PrizeCategory.name)).all()
     return render_template("shop/index.html", page=paginate(query), categories=categories,
@@ -72,9 +73,9 @@ def image(name):
 @bp.post("/shop/cart")
 @roles_required(*PARTNER_ROLES)
 def add_to_cart():
-    prize = db.get_or_404(Prize, request.form.get("prize_id", type=int))
+    prize = db.get_or_404(Prize, request.form.get("prize_id", 0, type=db_int))
     try:
-        services.add_to_cart(current_user, prize, request.form.get("quantity", 1, type=int) or 1)
+        services.add_to_cart(current_user, prize, request.form.get("quantity", 1, type=db_int) or 1)
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc.message), "warning")
@@ -97,7 +98,7 @@ def update_cart(item_id):
     if item.user_id != current_user.id:
         abort(404)
     try:
-        services.set_quantity(current_user, item, request.form.get("quantity", 0, type=int) or 0)
+        services.set_quantity(current_user, item, request.form.get("quantity", 0, type=db_int) or 0)
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc.message), "warning")
@@ -255,7 +256,7 @@ def fulfilment():
 @bp.post("/console/orders/bulk")
 @roles_required(*STAFF_ROLES)
 def bulk():
-    ids = [int(i) for i in request.form.getlist("order_ids") if i.isdigit()]
+    ids = [i for i in map(as_id, request.form.getlist("order_ids")) if i]
     action = request.form.get("action")
     actions = {
         "approve": lambda o: services.approve_order(o, current_user),
@@ -331,7 +332,9 @@ def prizes():
 @roles_required(*STAFF_ROLES)
 def edit_prize(prize_id=None):
     prize = db.get_or_404(Prize, prize_id) if prize_id else None
-    form = PrizeForm(obj=prize)
+    # Only the page's first view is filled from the prize: a submitted form, even one with fields missing,
+    # is read from what was sent (the prize's category is an object, not the text the field holds).
+    form = PrizeForm(obj=prize if request.method == "GET" else None)
     if request.method == "GET" and prize is not None:
         form.category.data = prize.category.name
         form.value.data = f"{prize.value_kopecks / 100:.2f}".replace(".", ",") if prize.value_kopecks else ""
@@ -383,7 +386,7 @@ def stock(prize_id):
 @bp.get("/console/prize-tax")
 @roles_required(*STAFF_ROLES)
 def tax_register():
-    year = request.args.get("year", utcnow().year, type=int)
+    year = request.args.get("year", utcnow().year, type=db_int)
     return render_template("shop/tax_register.html", rows=services.tax_register(year), year=year,
                            years=range(utcnow().year, utcnow().year - 4, -1))
 
@@ -391,7 +394,7 @@ def tax_register():
 @bp.get("/console/prize-tax.xlsx")
 @roles_required(*STAFF_ROLES)
 def tax_register_export():
-    year = request.args.get("year", utcnow().year, type=int)
+    year = request.args.get("year", utcnow().year, type=db_int)
     rows = [(r["user"].full_name, r["user"].email, r["profile"].personal_inn if r["profile"] else "",
              r["total"] / 100, r["excess"] / 100, r["tax"] / 100) for r in services.tax_register(year)]
     header = [_("Participant"), _("Email"), _("Personal INN"), _("Prizes in the year, RUB"),

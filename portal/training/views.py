@@ -6,6 +6,7 @@ from portal.auth.models import AUDIENCE_SHORT_LABELS, PARTNER_ADMIN, PARTNER_ROL
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import csv_response, xlsx_response
+from portal.core.fields import db_int
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.core.time import utcnow
@@ -248,7 +249,7 @@ def delete_question(question_id):
 
 
 def _completions_page(company_id=None):
-    course_id = request.args.get("course", type=int)
+    course_id = request.args.get("course", type=db_int)
     return services.completions(course_id=course_id, company_id=company_id)
 
 
