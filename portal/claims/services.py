@@ -14,8 +14,8 @@ from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.sql import compare_and_set
 from portal.core.time import today, utcnow
 from portal.extensions import db
-from portal.ledger import services as ledger
 from portal.leads.services import resolve_claim_lead
+from portal.ledger import services as ledger
 from portal.products.models import Product
 from portal.program.services import get_settings
 from portal.rules import engine

@@ -14,11 +14,22 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.core.inn import is_valid_inn
-from portal.products.forms import MoneyField
+from portal.products.forms import MoneyField as _MoneyField
 
 from .models import REJECTION_REASONS, REWARD_KIND_LABELS
 
 REQUIRED = _l("This field is required.")
+
+
+class MoneyField(_MoneyField):
+    """The products' money field, also refusing NaN, infinities and amounts no database column holds."""
+
+    def pre_validate(self, form):
+        text = str(self.data or "").strip().lower()
+        if any(word in text for word in ("nan", "inf", "e")) or len(text) > 24:
+            self.kopecks = None
+            raise ValidationError(_l("Enter an amount in roubles, for example 12 345,50."))
+        super().pre_validate(form)
 
 
 class LeadForm(FlaskForm):
@@ -38,7 +49,8 @@ class LeadForm(FlaskForm):
     expected_close_date = DateField(_l("Expected close date"), validators=[Optional()])
     channel_id = SelectField(_l("Where the lead came from"), choices=[], validate_choice=False)
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=4000)])
-    attachments = MultipleFileField(_l("Attachments"), description=_l("Up to 5 files: PDF, JPEG or PNG, up to 10 MB each."))
+    attachments = MultipleFileField(_l("Attachments"),
+                                    description=_l("Up to 5 files: PDF, JPEG or PNG, up to 10 MB each."))
 
     def validate_customer_inn(self, field):
         if field.data and not is_valid_inn(field.data):

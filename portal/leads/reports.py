@@ -146,10 +146,10 @@ def _rub(kopecks) -> float | str:
 
 
 def export_rows(report: Report) -> tuple[list[str], list[list]]:
-    header = [str(GROUPS[report.group]), _("Submitted"), _("Qualified"), _("Won"), _("Qualified, %"),
-              _("Won of qualified, %"), _("Attributed revenue, RUB"), _("Attributed margin, RUB"), _("Points paid"),
-              _("Cost, RUB"), _("Cost per qualified lead, RUB"), _("Cost per won deal, RUB"),
-              _("Revenue per 1 RUB of points")]
+    header = [str(GROUPS[report.group]), _("Leads registered"), _("Leads qualified"), _("Deals won"),
+              _("Qualified of submitted, %"), _("Won of qualified, %"), _("Attributed revenue, RUB"),
+              _("Attributed margin, RUB"), _("Points paid"), _("Cost, RUB"), _("Cost per qualified lead, RUB"),
+              _("Cost per won deal, RUB"), _("Revenue per 1 RUB of points")]
     rows = [[r.label, r.submitted, r.qualified, r.won, _rate(r.qualified_rate), _rate(r.won_rate),
              _rub(r.revenue_kopecks), _rub(r.margin_kopecks), r.points, _rub(r.cost_kopecks),
              _rub(r.cost_per_qualified_kopecks), _rub(r.cost_per_won_kopecks),

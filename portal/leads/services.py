@@ -14,7 +14,7 @@ from portal.core import events
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.phones import normalize_phone
-from portal.core.sql import compare_and_set
+from portal.core.sql import compare_and_set, insert_ignoring_duplicates, lower_text
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.ledger import services as ledger
@@ -25,9 +25,9 @@ from . import matching
 from .models import (
     ACTIVE,
     ATTRIBUTABLE,
+    EXPIRED,
     EXTENDED,
     EXTENSION_REQUESTED,
-    EXPIRED,
     LOST,
     QUALIFIED,
     QUALIFIED_REWARD,
@@ -74,9 +74,11 @@ def get_lead_settings() -> LeadSettings:
     """The settings row, created with defaults the first time it is asked for."""
     found = db.session.get(LeadSettings, 1)
     if found is None:
-        found = LeadSettings(id=1)
-        db.session.add(found)
-        db.session.flush()
+        # Two requests may ask for the first time at once: the second one's insert is skipped.
+        defaults = {c.name: c.default.arg for c in LeadSettings.__table__.columns if c.default is not None}
+        defaults["reminder_days"] = [7, 1]
+        insert_ignoring_duplicates(LeadSettings, [{**defaults, "id": 1}], ["id"])
+        found = db.session.get(LeadSettings, 1)
     return found
 
 
@@ -114,7 +116,7 @@ def save_channel(name_ru: str, name_en: str, position: int, active: bool,
     name_ru, name_en = " ".join((name_ru or "").split()), " ".join((name_en or "").split())
     if not name_ru:
         raise DomainError(_l("Name the channel."), field="name_ru")
-    taken = db.session.scalar(select(LeadChannel.id).where(func.lower(LeadChannel.name_ru) == name_ru.lower()))
+    taken = db.session.scalar(select(LeadChannel.id).where(lower_text(LeadChannel.name_ru) == name_ru.lower()))
     if taken is not None and (channel is None or taken != channel.id):
         raise DomainError(_l("There is such a channel already."), field="name_ru")
     if channel is None:
@@ -196,7 +198,8 @@ def _clean(data: LeadData) -> dict:
     estimate = data.estimated_kopecks
     if estimate is None or not 0 < estimate <= MAX_AMOUNT_KOPECKS:
         raise DomainError(_l("Enter the estimated amount in roubles."), field="estimated_amount")
-    channel = db.session.get(LeadChannel, data.channel_id) if data.channel_id else None
+    valid_id = isinstance(data.channel_id, int) and 0 < data.channel_id < 2**31
+    channel = db.session.get(LeadChannel, data.channel_id) if valid_id else None
     if channel is None or not channel.active:
         raise DomainError(_l("Choose where the lead came from."), field="channel_id")
     return {
@@ -446,8 +449,6 @@ def expire_protection(now: datetime | None = None) -> int:
 
 def send_protection_reminders(now: datetime | None = None) -> int:
     """Remind participants before their protection ends: each reminder once per lead and protection end."""
-    from portal.core.sql import insert_ignoring_duplicates
-
     from .models import LeadReminder
     from .notifications import send_reminder
 
