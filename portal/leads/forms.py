@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -78,7 +79,8 @@ class BulkForm(RejectForm):
 
 
 class CloseForm(FlaskForm):
-    outcome = SelectField(_l("Outcome"), choices=[SelectChoice("won", _l("Won")), SelectChoice("lost", _l("Lost"))])
+    outcome = SelectField(_l("Outcome"), choices=[SelectChoice("won", lazy_pgettext("lead", "Won")),
+                                                  SelectChoice("lost", lazy_pgettext("lead", "Lost"))])
     note = StringField(_l("Comment"), validators=[Optional(), Length(max=400)])
 
 

@@ -4,7 +4,7 @@ protects it for a while, and rewards it once qualified and again for the sales i
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
@@ -19,13 +19,14 @@ WON = "won"
 LOST = "lost"
 EXPIRED = "expired"
 STATUSES = (SUBMITTED, QUALIFIED, REJECTED, WON, LOST, EXPIRED)
+# "lead" context: a lead is masculine in Russian, a claim (заявка) feminine.
 STATUS_LABELS = {
-    SUBMITTED: _l("Submitted"),
-    QUALIFIED: _l("Qualified"),
-    REJECTED: _l("Rejected"),
-    WON: _l("Won"),
-    LOST: _l("Lost"),
-    EXPIRED: _l("Expired"),
+    SUBMITTED: lazy_pgettext("lead", "Submitted"),
+    QUALIFIED: lazy_pgettext("lead", "Qualified"),
+    REJECTED: lazy_pgettext("lead", "Rejected"),
+    WON: lazy_pgettext("lead", "Won"),
+    LOST: lazy_pgettext("lead", "Lost"),
+    EXPIRED: lazy_pgettext("lead", "Expired"),
 }
 # The lead's state machine: from each state, the states it may move to.
 TRANSITIONS = {
@@ -57,6 +58,7 @@ REMINDED = "reminded"
 ATTRIBUTED = "attributed"
 EVENT_LABELS = {
     **STATUS_LABELS,
+    SUBMITTED: lazy_pgettext("lead", "Registered"),
     EXTENSION_REQUESTED: _l("Extension of protection requested"),
     EXTENDED: _l("Protection extended"),
     REMINDED: _l("Reminder sent"),

@@ -208,7 +208,7 @@ def test_sale_naming_the_lead_earns_its_share_explained_on_claim_and_statement(a
     assert "1\xa0% от" in page or "1 % от" in page or "1% от" in page
     statement = client.get("/points").get_data(as_text=True)
     assert f"Лид #{lead_id} квалифицирован" in statement
-    assert f"Доля продажи #{claim_id}" in statement
+    assert f"Доля продажи № {claim_id}" in statement
     lead_page = client.get(f"/leads/{lead_id}").get_data(as_text=True)
     assert "Выиграна" in lead_page or "Выигран" in lead_page
 
