@@ -147,7 +147,7 @@ def _rub(kopecks) -> float | str:
 
 def export_rows(report: Report) -> tuple[list[str], list[list]]:
     header = [str(GROUPS[report.group]), _("Leads registered"), _("Leads qualified"), _("Deals won"),
-              _("Qualified of submitted, %"), _("Won of qualified, %"), _("Attributed revenue, RUB"),
+              _("Qualified of registered, %"), _("Won of qualified, %"), _("Attributed revenue, RUB"),
               _("Attributed margin, RUB"), _("Points paid"), _("Cost, RUB"), _("Cost per qualified lead, RUB"),
               _("Cost per won deal, RUB"), _("Revenue per 1 RUB of points")]
     rows = [[r.label, r.submitted, r.qualified, r.won, _rate(r.qualified_rate), _rate(r.won_rate),
