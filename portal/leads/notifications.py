@@ -11,7 +11,7 @@ def send_reminder(lead: Lead) -> None:
     """Tell the participant their protection of a customer ends soon, in their language."""
     # Jobs run without a request: links then point at PORTAL_URL.
     context = nullcontext() if has_request_context() else current_app.test_request_context(
-        base_url=current_app.config.get("PORTAL_URL", "http://127.0.0.1:5000"))
+        base_url=current_app.config["PORTAL_URL"])
     with context:
         send_email(
             lead.user.email, "leads/email/reminder_subject.txt", "leads/email/reminder_body.txt",

@@ -10,6 +10,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES, User
+from portal.claims.models import APPROVED as CLAIM_APPROVED
+from portal.claims.models import Claim
 from portal.core import events
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.inn import is_valid_inn, normalize_inn
@@ -33,6 +35,7 @@ from .models import (
     QUALIFIED_REWARD,
     REJECTED,
     REJECTION_REASONS,
+    REMINDED,
     SALE_SHARE,
     STATUS_LABELS,
     SUBMITTED,
@@ -43,9 +46,11 @@ from .models import (
     LeadAward,
     LeadChannel,
     LeadEvent,
+    LeadReminder,
     LeadRewardRule,
     LeadSettings,
 )
+from .notifications import send_reminder
 
 MAX_AMOUNT_KOPECKS = 10**15  # a thousand trillion roubles: anything above is a typo
 
@@ -280,9 +285,7 @@ def similar_leads(lead: Lead) -> list[Lead]:
 
 def existing_customer_sales(lead: Lead):
     """Approved sales to the same customer INN, by anyone: the customer may already be buying."""
-    from portal.claims.models import APPROVED, Claim
-
-    query = select(Claim).where(Claim.customer_inn == lead.customer_inn, Claim.status == APPROVED)
+    query = select(Claim).where(Claim.customer_inn == lead.customer_inn, Claim.status == CLAIM_APPROVED)
     return list(db.session.scalars(query.order_by(Claim.invoice_date.desc()).limit(20)))
 
 
@@ -449,9 +452,6 @@ def expire_protection(now: datetime | None = None) -> int:
 
 def send_protection_reminders(now: datetime | None = None) -> int:
     """Remind participants before their protection ends: each reminder once per lead and protection end."""
-    from .models import LeadReminder
-    from .notifications import send_reminder
-
     now = now or utcnow()
     days = sorted(get_lead_settings().reminder_days or [])
     if not days:
@@ -471,7 +471,7 @@ def send_protection_reminders(now: datetime | None = None) -> int:
         insert_ignoring_duplicates(LeadReminder, [
             {"lead_id": lead.id, "protected_until": lead.protected_until, "days_before": d, "sent_at": now}
             for d in fresh], ["lead_id", "protected_until", "days_before"])
-        _event(lead, "reminded", None)
+        _event(lead, REMINDED, None)
         db.session.commit()
         send_reminder(lead)
         sent += 1

@@ -462,3 +462,14 @@ def test_source_report_counts_the_funnel_revenue_and_cost(db, seller, rival, man
     by_person = source_report("participant")
     assert {r.label: r.submitted for r in by_person.rows} == {seller.full_name: 2, rival.full_name: 2}
     assert source_report("channel", date_from=T0.date(), date_to=T0.date()).rows == []
+
+
+def test_the_scheduled_jobs_run_lead_protection(db, seller, manager, channel):
+    from portal.jobs import run_due_jobs
+
+    with frozen_time(T0):
+        lead = services.qualify_lead(f.lead(seller, channel.id), manager)
+    db.session.commit()
+    summaries = dict(run_due_jobs(T0 + timedelta(days=400)))
+    assert summaries["lead-protection"].endswith("1 lead protections ended")
+    assert db.session.get(Lead, lead.id).status == EXPIRED
