@@ -473,3 +473,38 @@ def test_the_scheduled_jobs_run_lead_protection(db, seller, manager, channel):
     summaries = dict(run_due_jobs(T0 + timedelta(days=400)))
     assert summaries["lead-protection"].endswith("1 lead protections ended")
     assert db.session.get(Lead, lead.id).status == EXPIRED
+
+
+def _lead_in(state, seller, manager, channel):
+    lead = f.lead(seller, channel.id)
+    if state == REJECTED:
+        services.reject_lead(lead, manager, "нет")
+    elif state != SUBMITTED:
+        services.qualify_lead(lead, manager)
+        if state in (WON, LOST):
+            services.close_lead(lead, manager, won=state == WON)
+        elif state == EXPIRED:
+            services.expire_protection(lead.protected_until)
+    assert lead.status == state
+    return lead
+
+
+ACTIONS = {
+    QUALIFIED: lambda lead, manager: services.qualify_lead(lead, manager),
+    REJECTED: lambda lead, manager: services.reject_lead(lead, manager, "нет"),
+    WON: lambda lead, manager: services.close_lead(lead, manager, won=True),
+    LOST: lambda lead, manager: services.close_lead(lead, manager, won=False),
+}
+
+
+@pytest.mark.parametrize("source", [SUBMITTED, QUALIFIED, REJECTED, WON, LOST, EXPIRED])
+@pytest.mark.parametrize("target", list(ACTIONS))
+def test_services_follow_the_state_table(db, seller, manager, channel, source, target):
+    lead = _lead_in(source, seller, manager, channel)
+    if target in TRANSITIONS[source]:
+        ACTIONS[target](lead, manager)
+        assert lead.status == target
+    else:
+        with pytest.raises(DomainError):
+            ACTIONS[target](lead, manager)
+        assert lead.status == source
