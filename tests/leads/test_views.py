@@ -113,6 +113,7 @@ def test_a_taken_customer_is_reported_without_the_other_partners_data(app, clien
     login("manager@example.test")
     page = client.get(f"/leads/{taken.id}").get_data(as_text=True)
     assert "Первова Анна" in page and f"#{first.id}" in page  # managers see both side by side
+    assert 'data-testid="compare"' in page and "petrov@sever-office.ru" in page
 
 
 def test_nobody_reaches_another_companys_lead_or_attachment(app, client, login, make, setup):
