@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.auth.views import bp as auth_bp
     from portal.claims.views import bp as claims_bp
     from portal.home.views import bp as home_bp
+    from portal.leads.views import bp as leads_bp
     from portal.ledger.views import bp as ledger_bp
     from portal.partners.views import bp as partners_bp
     from portal.payments.views import bp as payments_bp
@@ -66,6 +67,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(training_bp)
     app.register_blueprint(shop_bp)
     app.register_blueprint(payments_bp)
+    app.register_blueprint(leads_bp)
+    import portal.leads.events  # noqa: F401 - lead shares on approved and reversed sales
     register_navigation()
 
     from portal.core.formatting import register_filters
@@ -122,6 +125,8 @@ def register_navigation() -> None:
     add_nav_item("training.manage", _l("Training"), STAFF_ROLES, prefix="training.")
     add_nav_item("shop.fulfilment", _l("Orders"), STAFF_ROLES, prefix="shop.")
     add_nav_item("ledger.totals", _l("Points"), STAFF_ROLES, prefix="ledger.totals")
+    add_nav_item("leads.index", _l("Leads"), PARTNER_ROLES, prefix="leads.")
+    add_nav_item("leads.queue", _l("Leads"), STAFF_ROLES, prefix="leads.")
 
 
 

@@ -48,6 +48,8 @@ class Config:
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Partner Club <noreply@portal.test>")
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", "")
+    # Where mail sent by scheduled jobs (no request to take the address from) links to.
+    PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:5000")
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -25,10 +25,18 @@ def _expire_unpaid_orders(now: datetime) -> str:
     return f"{expire_unpaid_orders(now)} unpaid orders cancelled"
 
 
+def _lead_protection(now: datetime) -> str:
+    from portal.leads.services import expire_protection, send_protection_reminders
+
+    reminded = send_protection_reminders(now)
+    return f"{reminded} lead reminders, {expire_protection(now)} lead protections ended"
+
+
 JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("expire-points", _expire_points),
     ("expire-unpaid-orders", _expire_unpaid_orders),
     ("birthday-bonuses", _birthday_bonuses),
+    ("lead-protection", _lead_protection),
 ]
 
 

@@ -2,6 +2,16 @@
 
 from portal.auth.models import Consent, User  # noqa: F401
 from portal.claims.models import Claim, ClaimAward, ClaimEvent, ClaimLine  # noqa: F401
+from portal.leads.models import (  # noqa: F401
+    Lead,
+    LeadAttachment,
+    LeadAward,
+    LeadChannel,
+    LeadEvent,
+    LeadReminder,
+    LeadRewardRule,
+    LeadSettings,
+)
 from portal.ledger.models import Account, LedgerEntry, LedgerTransaction, LotAllocation, PointLot  # noqa: F401
 from portal.partners.models import (  # noqa: F401
     CompanyMembership,

@@ -30,6 +30,9 @@ class ClaimForm(FlaskForm):
     customer_inn = StringField(_l("Customer INN"), validators=[Optional()], description=_l("If you know it."))
     lines = FieldList(FormField(LineForm), min_entries=3, max_entries=50)
     scan = FileField(_l("Scan of the invoice"), description=_l("PDF, JPEG or PNG, up to 10 MB."))
+    # The lead this sale closes (portal/leads); choices are the participant's qualified leads.
+    lead_id = SelectField(_l("Lead this sale closes"), choices=[], validate_choice=False,
+                          coerce=lambda value: "" if value is None else str(value))
 
     def validate_customer_inn(self, field):
         if field.data and not is_valid_inn(field.data):

@@ -71,9 +71,12 @@ class Claim(db.Model):
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The lead this sale closes (portal/leads), if any: every line of the claim is attributed to it.
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
 
     user = relationship("User", foreign_keys=[user_id])
     company = relationship("PartnerCompany")
+    lead = relationship("Lead")
     decided_by = relationship("User", foreign_keys=[decided_by_id])
     lines = relationship("ClaimLine", back_populates="claim", order_by="ClaimLine.position",
                          cascade="all, delete-orphan")

@@ -15,6 +15,7 @@ from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.sql import compare_and_set
 from portal.core.time import today, utcnow
 from portal.extensions import db
+from portal.leads.services import resolve_claim_lead
 from portal.ledger import services as ledger
 from portal.products.models import Product
 from portal.program.services import get_settings
@@ -50,6 +51,7 @@ class ClaimData:
     customer_name: str
     customer_inn: str
     lines: list[LineData]
+    lead_id: str | int | None = None  # the lead the sale closes, checked by portal.leads
 
 
 def invoice_key(number: str) -> str:
@@ -120,6 +122,7 @@ def save_draft(user: User, data: ClaimData, claim: Claim | None = None,
     lines = _resolve_lines(data.lines)
     if not lines:
         raise DomainError(_l("Add at least one line: product, quantity and price."), field="lines")
+    lead_id = resolve_claim_lead(user, data.lead_id, customer_inn, data.invoice_date)
 
     if claim is None:
         claim = Claim(user_id=user.id, company_id=user.company_id, seller_inn=user.company.inn, status=DRAFT)
@@ -129,6 +132,7 @@ def save_draft(user: User, data: ClaimData, claim: Claim | None = None,
     claim.invoice_date = data.invoice_date
     claim.customer_name = customer
     claim.customer_inn = customer_inn
+    claim.lead_id = lead_id
     claim.lines.clear()
     db.session.flush()
     for position, (product, quantity, price) in enumerate(lines, start=1):

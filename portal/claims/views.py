@@ -17,6 +17,7 @@ from portal.core.fields import as_id
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.extensions import db
+from portal.leads.forms import claim_lead_choices
 from portal.partners.models import APPROVED, PartnerCompany
 from portal.products.services import find_by_sku, parse_money
 from portal.rules import engine
@@ -38,6 +39,7 @@ def _data(form: ClaimForm) -> services.ClaimData:
         customer_name=form.customer_name.data, customer_inn=form.customer_inn.data or "",
         lines=[services.LineData(line.form.product.data or "", line.form.quantity.data, line.form.price.kopecks)
                for line in form.lines.entries],
+        lead_id=form.lead_id.data,
     )
 
 
@@ -78,6 +80,9 @@ def edit(claim_id=None):
         })
         while len(form.lines.entries) < 3:
             form.lines.append_entry()
+    form.lead_id.choices = claim_lead_choices(current_user)
+    if request.method == "GET" and claim is not None:
+        form.lead_id.data = str(claim.lead_id or "")
     if form.validate_on_submit():
         try:
             scan = None

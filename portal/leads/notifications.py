@@ -1,0 +1,19 @@
+from contextlib import nullcontext
+
+from flask import current_app, has_request_context, url_for
+
+from portal.core.mail import send_email
+
+from .models import Lead
+
+
+def send_reminder(lead: Lead) -> None:
+    """Tell the participant their protection of a customer ends soon, in their language."""
+    # Jobs run without a request: links then point at PORTAL_URL.
+    context = nullcontext() if has_request_context() else current_app.test_request_context(
+        base_url=current_app.config["PORTAL_URL"])
+    with context:
+        send_email(
+            lead.user.email, "leads/email/reminder_subject.txt", "leads/email/reminder_body.txt",
+            locale=lead.user.locale, lead=lead, link=url_for("leads.detail", lead_id=lead.id, _external=True),
+        )
