@@ -1,0 +1,19 @@
+"""Reading numbers from query strings without trusting them: out-of-range ids become "not given"."""
+
+from flask import request
+
+MAX_ID = 2**31 - 1  # an INTEGER column on both engines: a larger id cannot exist
+
+
+def id_arg(name: str) -> int | None:
+    """A positive id from the query string, or None when absent, not a number or out of range."""
+    raw = request.args.get(name, "")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None
+
+
+def text_arg(name: str, limit: int = 200) -> str:
+    """A query-string text cut to a sane length."""
+    return request.args.get(name, "")[:limit]
