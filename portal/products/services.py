@@ -28,6 +28,8 @@ def parse_money(text) -> int | None:
             value = Decimal(cleaned)
         except InvalidOperation:
             return None
+    if not value.is_finite() or value.adjusted() > 14:  # NaN, Infinity, 1e309 or absurdly large
+        return None
     if value < 0 or value != value.quantize(Decimal("0.01")):
         return None
     return int(value * 100)
@@ -128,7 +130,10 @@ def read_rows(filename: str, content: bytes) -> list[list]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("cp1251", errors="replace")
-    dialect = csv.Sniffer().sniff(text[:2048], delimiters=";,\t") if text.strip() else csv.excel
+    try:
+        dialect = csv.Sniffer().sniff(text[:2048], delimiters=";,\t") if text.strip() else csv.excel
+    except csv.Error:  # a single column (a list of INNs, say) has no delimiter to find
+        dialect = csv.excel
     return [row for row in csv.reader(io.StringIO(text), dialect)]
 
 
