@@ -17,3 +17,14 @@ def id_arg(name: str) -> int | None:
 def text_arg(name: str, limit: int = 200) -> str:
     """A query-string text cut to a sane length."""
     return request.args.get(name, "")[:limit]
+
+
+def get_or_404(model, ident: int):
+    """db.get_or_404 that answers 404 for an id no INTEGER column can hold, instead of a database error."""
+    from flask import abort
+
+    from portal.extensions import db
+
+    if not 0 < ident <= MAX_ID:
+        abort(404)
+    return db.get_or_404(model, ident)

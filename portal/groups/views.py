@@ -13,7 +13,7 @@ from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
-from portal.core.params import text_arg
+from portal.core.params import get_or_404, text_arg
 from portal.extensions import db
 from portal.groups import services
 from portal.groups.forms import AddCompanyForm, AddRegionForm, ConfirmImportForm, GroupForm, ImportMembersForm
@@ -38,7 +38,7 @@ def index():
 @bp.route("/console/groups/<int:group_id>/edit", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def edit(group_id=None):
-    group = db.get_or_404(PartnerGroup, group_id) if group_id else None
+    group = get_or_404(PartnerGroup, group_id) if group_id else None
     form = GroupForm(obj=group)
     if form.validate_on_submit():
         try:
@@ -56,7 +56,7 @@ def edit(group_id=None):
 @bp.get("/console/groups/<int:group_id>")
 @roles_required(*STAFF_ROLES)
 def detail(group_id):
-    group = db.get_or_404(PartnerGroup, group_id)
+    group = get_or_404(PartnerGroup, group_id)
     showing_history = request.args.get("view") == "history"
     query = services.membership_history(group.id) if showing_history else services.current_members(
         group.id, text_arg("q"))
@@ -72,7 +72,7 @@ def detail(group_id):
 @bp.post("/console/groups/<int:group_id>/members")
 @roles_required(*STAFF_ROLES)
 def add_member(group_id):
-    group = db.get_or_404(PartnerGroup, group_id)
+    group = get_or_404(PartnerGroup, group_id)
     form = AddCompanyForm()
     if not form.validate_on_submit():
         for error in form.company.errors:
@@ -93,7 +93,7 @@ def add_member(group_id):
 @bp.post("/console/groups/<int:group_id>/region")
 @roles_required(*STAFF_ROLES)
 def add_region(group_id):
-    group = db.get_or_404(PartnerGroup, group_id)
+    group = get_or_404(PartnerGroup, group_id)
     form = AddRegionForm()
     if form.validate_on_submit():
         try:
@@ -113,8 +113,8 @@ def add_region(group_id):
 @bp.post("/console/groups/<int:group_id>/members/<int:company_id>/remove")
 @roles_required(*STAFF_ROLES)
 def remove_member(group_id, company_id):
-    group = db.get_or_404(PartnerGroup, group_id)
-    company = db.get_or_404(PartnerCompany, company_id)
+    group = get_or_404(PartnerGroup, group_id)
+    company = get_or_404(PartnerCompany, company_id)
     if EmptyForm().validate_on_submit():
         try:
             services.remove_company(group, company, current_user)
@@ -136,7 +136,7 @@ def _import_path(token: str) -> Path | None:
 @bp.route("/console/groups/<int:group_id>/import", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def import_members(group_id):
-    group = db.get_or_404(PartnerGroup, group_id)
+    group = get_or_404(PartnerGroup, group_id)
     form = ImportMembersForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -160,7 +160,7 @@ def import_members(group_id):
 @bp.post("/console/groups/<int:group_id>/import/confirm")
 @roles_required(*STAFF_ROLES)
 def confirm_import(group_id):
-    group = db.get_or_404(PartnerGroup, group_id)
+    group = get_or_404(PartnerGroup, group_id)
     form = ConfirmImportForm()
     path = _import_path(form.token.data or "")
     if not form.validate_on_submit() or path is None or not path.exists():

@@ -14,7 +14,7 @@ from portal.core.errors import DomainError
 from portal.core.exports import xlsx_response
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
-from portal.core.params import id_arg, text_arg
+from portal.core.params import get_or_404, id_arg, text_arg
 from portal.core.time import today
 from portal.extensions import db
 from portal.groups.services import all_groups
@@ -101,7 +101,7 @@ def manage():
 def export():
     period = _period()
     plans = db.session.scalars(_manager_query(period).limit(EXPORT_LIMIT)).all()
-    header = [_("Participant"), _("Email"), _("Company"), _("Metric"), _("Target"), _("Actual"), _("% of plan"),
+    header = [_("Participant"), _("Email"), _("Company"), _("Metric"), _("Target"), _("Actual"), _("Plan done"),
               _("Expected by today"), _("Behind pace"), _("Source")]
     rows = [[*row[:8], _("yes") if row[8] else _("no"), row[9]]
             for row in services.export_rows(services.with_progress(plans))]
@@ -142,7 +142,7 @@ def set_plan():
 @bp.post("/console/plans/<int:plan_id>/delete")
 @roles_required(*STAFF_ROLES)
 def delete(plan_id):
-    plan = db.get_or_404(SalesPlan, plan_id)
+    plan = get_or_404(SalesPlan, plan_id)
     key = period_of(plan.period_kind, plan.period_start).key
     if EmptyForm().validate_on_submit():
         services.delete_plan(plan)

@@ -118,10 +118,10 @@ def test_import_reports_every_row_and_writes_nothing_until_applied(db, make, man
     assert report == [
         (2, True, False, []),
         (3, True, True, []),
-        (4, False, False, ["not a valid INN"]),
-        (5, False, False, ["no company with this INN is in the program"]),
-        (6, False, False, ["the INN repeats an earlier row"]),
-        (7, False, False, ["the company is not admitted to the program"]),
+        (4, False, False, ["неверный ИНН"]),
+        (5, False, False, ["компании с таким ИНН в программе нет"]),
+        (6, False, False, ["ИНН повторяет строку выше"]),
+        (7, False, False, ["компания не допущена к программе"]),
     ]
     assert services.current_company_ids(group.id) == [member.id]  # checking wrote nothing
     assert services.apply_member_import(group, rows, manager) == 1

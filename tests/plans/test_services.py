@@ -198,8 +198,8 @@ def test_plan_import_reports_rows_and_writes_only_when_applied(db, make, manager
         (2, True, None), (3, True, 5), (4, False, None), (5, False, None), (6, False, None), (7, False, None),
         (8, False, None),
     ]
-    assert rows[2].errors == ["nobody with this email is in the program"]
-    assert rows[6].errors == ["repeats an earlier row"]
+    assert rows[2].errors == ["участника с такой почтой в программе нет"]
+    assert rows[6].errors == ["повторяет строку выше"]
     assert db.session.scalar(select(SalesPlan.target).where(SalesPlan.user_id == colleague.id)) == 5
     assert services.apply_plan_import(rows, JUNE, manager) == 2
     targets = {(p.user_id, p.metric): (p.target, p.source) for p in db.session.scalars(select(SalesPlan))}
