@@ -8,7 +8,7 @@ REQUIRED = _l("This field is required.")
 
 
 class GroupForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)],
+    name = StringField(_l("Group name"), validators=[DataRequired(REQUIRED), Length(max=120)],
                        description=_l("For example «Дилеры Москвы» or «Интеграторы Gold»."))
     description = TextAreaField(_l("Description"), validators=[Length(max=1000)],
                                 description=_l("Who belongs here and why: managers see it next to the name."))

@@ -196,7 +196,8 @@ class Progress:
     def expected(self) -> int:
         """Where a steady seller would be by today: the target times the share of days passed."""
         passed, span = pace_fraction(self.starts_on, self.plan.period_end, self.today)
-        return math.ceil(self.plan.target * passed / span)
+        unit = 100 if self.is_money else 1  # whole roubles for money
+        return min(self.plan.target, math.ceil(self.plan.target * passed / span / unit) * unit)
 
     @property
     def pace_percent(self) -> int:
@@ -237,7 +238,8 @@ def current_plans(user: User, on: date | None = None) -> list[Progress]:
     plans = list(db.session.scalars(
         select(SalesPlan).where(SalesPlan.user_id == user.id, SalesPlan.period_start <= on,
                                 SalesPlan.period_end >= on)
-        .order_by(SalesPlan.period_end, SalesPlan.metric)))
+        .order_by(SalesPlan.period_end)))
+    plans.sort(key=lambda p: (p.period_end, METRICS.index(p.metric)))
     return with_progress(plans, on)
 
 

@@ -39,7 +39,9 @@
     input.setAttribute("autocomplete", "off");
     if (strings.placeholder) { input.setAttribute("placeholder", strings.placeholder); }
     var list = el("ul", {"id": id + "-list", "role": "listbox", "class": "picker-list list-group position-absolute w-100 shadow-sm", "hidden": ""});
-    var status = el("div", {"class": "visually-hidden", "role": "status", "aria-live": "polite"});
+    // Single pickers show what was chosen (the box holds its code); multiple ones announce it to screen readers.
+    var status = el("div", {"class": single ? "small text-success mt-1 picker-chosen" : "visually-hidden",
+                            "role": "status", "aria-live": "polite"});
     var label = root.querySelector("label");
     if (label && !single) {
       input.id = id + "-input";
@@ -150,6 +152,7 @@
     }
 
     input.addEventListener("input", function () {
+      if (single) { status.textContent = ""; }
       clearTimeout(timer);
       timer = setTimeout(search, 200);
     });

@@ -11,7 +11,6 @@ from portal.auth.models import MANAGER
 from portal.core.errors import DomainError
 from portal.core.inn import make_inn
 from portal.core.time import frozen_time
-from portal.extensions import db
 from portal.groups import services
 from portal.partners.models import PENDING, REJECTED, GroupMembership
 from portal.partners.services import group_company_ids

@@ -74,7 +74,8 @@ def test_bad_inputs_get_messages_not_errors(client, manager, make):
     assert "Компании с таким ИНН или названием в программе нет" in unknown
     assert client.post(f"/console/groups/{group_id}/import/confirm", data={"token": "../../etc/passwd"},
                        follow_redirects=True).status_code == 200
-    for path in ["/console/groups/99999999999999999999999999", f"/console/groups/{group_id}?page=1e309&q=" + "я" * 10_000,
+    for path in ["/console/groups/99999999999999999999999999",
+                 f"/console/groups/{group_id}?page=1e309&q=" + "я" * 10_000,
                  "/console/people?group=1e309&company=" + "9" * 40, "/console/companies?group=NaN",
                  "/console/search/companies?q=" + "%" * 5000]:
         assert client.get(path).status_code in (200, 404), path
@@ -119,7 +120,8 @@ def test_rule_form_takes_codes_from_the_pickers_and_a_group_scope(client, manage
     form = client.get("/console/rules/new").get_data(as_text=True)
     assert "picker.js" in form and 'data-picker-url="/console/search/products"' in form
     data = {"name": "Gold", "kind": "per_unit", "value": "100", "priority": "100", "cap_period": "month",
-            "product_ids": "SPL-09\nNOPE-1", "company_ids": company.inn, "group_ids": str(group_id), "active": "y", "audience": ""}
+            "product_ids": "SPL-09\nNOPE-1", "company_ids": company.inn, "group_ids": str(group_id), "active": "y",
+            "audience": ""}
     refused = client.post("/console/rules/new", data=data)
     assert refused.status_code == 200 and "NOPE-1" in refused.get_data(as_text=True)
     data["product_ids"] = "SPL-09"

@@ -21,7 +21,8 @@ def claim(*lines, audience="manager", company_id=7, on=date(2026, 6, 15)):
 
 def rule(id, kind, value, **scope):
     return RuleSpec(id=id, name=f"rule {id}", kind=kind, value=D(value), **{
-        k: frozenset(v) if k in ("product_ids", "categories", "company_ids", "group_ids") else v for k, v in scope.items()
+        k: frozenset(v) if k in ("product_ids", "categories", "company_ids", "group_ids") else v
+        for k, v in scope.items()
     })
 
 
