@@ -4,7 +4,8 @@ import re
 import secrets
 from pathlib import Path
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import click
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -26,7 +27,7 @@ from portal.plans.models import METRIC_LABELS, METRICS, MONTH, SalesPlan
 from portal.plans.periods import nearby_periods, parse_period, period_of
 from portal.products.services import read_rows
 
-bp = Blueprint("plans", __name__, template_folder="templates")
+bp = Blueprint("plans", __name__, template_folder="templates", cli_group="plans")
 TOKEN = re.compile(r"^[0-9a-f]{24}\.(csv|xlsx)$")
 EXPORT_LIMIT = 100_000
 
@@ -40,6 +41,21 @@ def plan_card_helper():
         return services.current_plans(current_user)
 
     return {"my_plan_card": my_plan_card}
+
+
+@bp.cli.command("recompute")
+@click.option("--check", is_flag=True, help="Only report drift; change nothing.")
+def recompute_command(check):
+    """Rebuild plan actuals from the approved claims and report any drift (flask plans recompute)."""
+    drifts = services.recompute_actuals(fix=not check)
+    for drift in drifts:
+        click.echo(f"user {drift.user_id} {drift.month:%Y-%m} {drift.metric}: stored {drift.stored}, "
+                   f"claims say {drift.actual}", err=True)
+    if not check:
+        db.session.commit()
+    click.echo(f"Plan actuals checked: {len(drifts)} differences" + ("" if check else " fixed") + ".")
+    if check and drifts:
+        raise SystemExit(1)
 
 
 def _period():
@@ -64,6 +80,8 @@ def mine():
 @bp.get("/team/plans")
 @roles_required(PARTNER_ADMIN)
 def team():
+    if current_user.company_id is None:
+        abort(404)  # a partner admin without a company has no team to show
     period = _period()
     query = services.search_plans(period, metric=request.args.get("metric", ""), company_id=current_user.company_id,
                                   behind=request.args.get("behind") == "1", q=text_arg("q"))

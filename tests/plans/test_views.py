@@ -11,7 +11,7 @@ from portal.auth.models import MANAGER, PARTNER_ADMIN
 from portal.core.time import today
 from portal.extensions import db
 from portal.plans import services
-from portal.plans.models import MONTH, SALES_AMOUNT, UNITS, SalesPlan
+from portal.plans.models import MONTH, SALES_AMOUNT, UNITS, PlanActual, SalesPlan
 from portal.plans.periods import period_of
 
 MANAGER_PAGES = ["/console/plans", "/console/plans/set", "/console/plans/defaults", "/console/plans/import",
@@ -166,3 +166,23 @@ def test_default_and_copy_through_the_pages(client, manager, make, app):
     with app.app_context():
         assert db.session.scalar(select(SalesPlan.target).where(SalesPlan.period_start == current.start)) == 9
     assert date.today()  # the pages answered in Russian throughout
+
+
+def test_recompute_command_reports_and_fixes_drift(app, make):
+    seller = make.user()
+    with app.app_context():
+        db.session.add(PlanActual(user_id=seller.id, month=date(2026, 6, 1), sales_amount=100, units=1, margin=0,
+                                  approved_claims=1))
+        db.session.commit()
+    runner = app.test_cli_runner()
+    checked = runner.invoke(args=["plans", "recompute", "--check"])
+    assert checked.exit_code == 1 and "stored 100, claims say 0" in checked.output
+    fixed = runner.invoke(args=["plans", "recompute"])
+    assert fixed.exit_code == 0 and "3 differences fixed" in fixed.output
+    assert runner.invoke(args=["plans", "recompute", "--check"]).exit_code == 0
+
+
+def test_partner_admin_without_company_sees_no_team(client, login, make):
+    make.user(role=PARTNER_ADMIN, email="head@example.test", company=None)
+    login("head@example.test")
+    assert client.get("/team/plans").status_code == 404
