@@ -57,7 +57,7 @@ def test_participant_sees_own_plan_on_home_and_plan_page(client, login, make, ap
     assert 'data-testid="plan-card"' in home and "Мой план продаж" in home and "0%" in home
     page = client.get("/plan").get_data(as_text=True)
     assert "Сумма продаж" in page and "150" in page and "Темп" in page
-    assert "77" not in page
+    assert "Продано штук" not in page  # the other person's plan (units) is not shown
 
 
 def test_participant_without_plan_sees_a_friendly_card(client, login, make):
