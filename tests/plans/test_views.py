@@ -182,7 +182,12 @@ def test_recompute_command_reports_and_fixes_drift(app, make):
     assert runner.invoke(args=["plans", "recompute", "--check"]).exit_code == 0
 
 
-def test_partner_admin_without_company_sees_no_team(client, login, make):
-    make.user(role=PARTNER_ADMIN, email="head@example.test", company=None)
+def test_partner_admin_without_company_sees_no_team(client, login, make, app):
+    head = make.user(role=PARTNER_ADMIN, email="head@example.test")
+    with app.app_context():
+        from portal.auth.models import User
+
+        db.session.get(User, head.id).company_id = None
+        db.session.commit()
     login("head@example.test")
     assert client.get("/team/plans").status_code == 404
