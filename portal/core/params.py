@@ -15,8 +15,13 @@ def id_arg(name: str) -> int | None:
 
 
 def text_arg(name: str, limit: int = 200) -> str:
-    """A query-string text cut to a sane length."""
-    return request.args.get(name, "")[:limit]
+    """A query-string text cut to a sane length, without NUL characters (PostgreSQL refuses them)."""
+    return clean_text(request.args.get(name, ""))[:limit]
+
+
+def clean_text(value) -> str:
+    """Text as typed, minus NUL characters that no database column may hold."""
+    return str(value or "").replace("\x00", "")
 
 
 def get_or_404(model, ident: int):

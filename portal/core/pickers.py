@@ -16,7 +16,7 @@ MAX_CODES = 5000
 
 def split_codes(text: str) -> list[str]:
     codes, seen = [], set()
-    for code in _SEPARATORS.split(text or ""):
+    for code in _SEPARATORS.split((text or "").replace("\x00", "")):
         code = " ".join(code.split())
         if code and code not in seen:
             seen.add(code)

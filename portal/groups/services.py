@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from portal.auth.models import User
 from portal.core.errors import DomainError
 from portal.core.inn import is_valid_inn, normalize_inn
+from portal.core.params import clean_text
 from portal.core.sql import lower_text
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -45,7 +46,7 @@ def member_counts(group_ids: list[int]) -> dict[int, int]:
 
 def save_group(name: str, description: str, actor: User, group: PartnerGroup | None = None) -> PartnerGroup:
     """Create a group or rename and describe an existing one. Names are unique, ignoring case."""
-    name = " ".join((name or "").split())
+    name = " ".join(clean_text(name).split())
     if not name:
         raise DomainError(_l("Give the group a name."), field="name")
     if len(name) > 120:
@@ -57,7 +58,7 @@ def save_group(name: str, description: str, actor: User, group: PartnerGroup | N
         group = PartnerGroup(created_by_id=actor.id)
         db.session.add(group)
     group.name = name
-    group.description = (description or "").strip()[:1000]
+    group.description = clean_text(description).strip()[:1000]
     db.session.flush()
     return group
 
@@ -183,7 +184,7 @@ def groups_by_ids(group_ids) -> list[PartnerGroup]:
 
 def find_companies(q: str, limit: int = 20) -> list[PartnerCompany]:
     """Companies whose name contains, or INN starts with, the text: for the searchable pickers."""
-    q = (q or "").strip()[:200]
+    q = clean_text(q).strip()[:200]
     query = select(PartnerCompany).where(PartnerCompany.status != REJECTED).order_by(PartnerCompany.name)
     if q:
         digits = normalize_inn(q)
@@ -196,7 +197,7 @@ def find_companies(q: str, limit: int = 20) -> list[PartnerCompany]:
 
 def resolve_company(text: str) -> PartnerCompany:
     """A company by its INN, or by its exact name: what a person types when the picker has no script."""
-    text = " ".join((text or "").split())[:200]
+    text = " ".join(clean_text(text).split())[:200]
     if not text:
         raise DomainError(_l("Choose a company."), field="company")
     inn = normalize_inn(text)
@@ -278,7 +279,7 @@ def _cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a spreadsheet keeps an INN typed as a number as a float
-    return str(value).strip()
+    return clean_text(value).strip()[:100]
 
 
 def apply_member_import(group: PartnerGroup, rows: list[MemberRow], actor: User) -> int:

@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,10 +25,9 @@ EXPORT_LIMIT = 100_000
 
 
 def _people_query():
-    args = request.args
     return services.search_people(
-        q=text_arg("q"), role=args.get("role", ""), audience=args.get("audience", ""),
-        company_id=id_arg("company"), status=args.get("status", ""), group_id=id_arg("group"),
+        q=text_arg("q"), role=text_arg("role", 20), audience=text_arg("audience", 20),
+        company_id=id_arg("company"), status=text_arg("status", 20), group_id=id_arg("group"),
     )
 
 
@@ -128,8 +127,7 @@ def move(user_id):
 
 
 def _companies_query():
-    args = request.args
-    return services.search_companies(q=text_arg("q"), status=args.get("status", ""),
+    return services.search_companies(q=text_arg("q"), status=text_arg("status", 20),
                                      region=text_arg("region"), group_id=id_arg("group"))
 
 

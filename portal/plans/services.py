@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.auth.models import AUDIENCES, PARTNER_ROLES, User
 from portal.core.errors import DomainError
+from portal.core.params import clean_text
 from portal.core.sql import lower_text
 from portal.core.time import today as today_
 from portal.core.time import utcnow
@@ -563,14 +564,14 @@ def check_plan_import(rows: list[list], period: Period, default_metric: str = ""
     parsed = []
     for number, raw in body:
         values = {name: raw[i] if i < len(raw) else None for i, name in enumerate(header) if name}
-        email = str(values.get("email") or "").strip().lower()[:254]
+        email = clean_text(values.get("email")).strip().lower()[:254]
         parsed.append((number, email, values))
         emails.add(email)
     people = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
     result, seen = [], set()
     for number, email, values in parsed:
         row = PlanRow(number, email)
-        metric_text = str(values.get("metric") or "").strip().lower() if "metric" in header else ""
+        metric_text = clean_text(values.get("metric")).strip().lower()[:100] if "metric" in header else ""
         row.metric = METRIC_NAMES.get(metric_text) if metric_text else (default_metric or None)
         person = people.get(email)
         if not email:

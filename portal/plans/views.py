@@ -15,7 +15,7 @@ from portal.core.errors import DomainError
 from portal.core.exports import xlsx_response
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
-from portal.core.params import get_or_404, id_arg, text_arg
+from portal.core.params import clean_text, get_or_404, id_arg, text_arg
 from portal.core.time import today
 from portal.extensions import db
 from portal.groups.services import all_groups
@@ -138,7 +138,7 @@ def set_plan():
             form.email.data = person.email
     if form.validate_on_submit():
         chosen = parse_period(form.period.data)
-        person = db.session.query(User).filter(User.email == form.email.data.strip().lower()).first()
+        person = db.session.query(User).filter(User.email == clean_text(form.email.data).strip().lower()).first()
         try:
             if chosen is None:
                 raise DomainError(_("Choose the period."), field="period")
