@@ -8,7 +8,7 @@ from portal.auth.models import PARTNER_ROLES, User
 from portal.core.time import today, utcnow
 from portal.extensions import db
 from portal.partners.models import PartnerGroup
-from portal.plans import services
+from portal.plans import actuals, services
 from portal.plans.models import APPROVED_CLAIMS, MONTH, SALES_AMOUNT, UNITS, PlanActual, SalesPlan
 from portal.plans.periods import period_of
 
@@ -18,7 +18,7 @@ def _round_to(value: int, step: int) -> int:
 
 
 def load(rng) -> None:
-    services.recompute_actuals(fix=True)  # the demo's claims were approved through the usual events already
+    actuals.recompute_actuals(fix=True)  # the demo's claims were approved through the usual events already
     manager = db.session.scalar(select(User).where(User.email == "manager@demo.test"))
     current = period_of(MONTH, today())
     previous = current.previous()

@@ -1,17 +1,17 @@
-"""Plan actuals follow approved sales in the same transaction as the approval or reversal."""
+"""Plan actuals follow approved sales in the same transaction; newcomers get the running default plans."""
 
 from portal.core import events
-from portal.plans import services
+from portal.plans import actuals, services
 
 
 @events.claim_approved.connect
 def _count_sale(claim, **extra):
-    services.record_claim(claim, +1)
+    actuals.record_claim(claim, +1)
 
 
 @events.claim_reversed.connect
 def _take_back_sale(claim, **extra):
-    services.record_claim(claim, -1)
+    actuals.record_claim(claim, -1)
 
 
 @events.participant_registered.connect

@@ -1,9 +1,7 @@
 """Personal sales plans: targets, where they come from, and progress against approved sales.
 
-Actuals are the participant's approved claims whose invoice date falls in the period, counted when
-approved and taken back when reversed. They are kept per person and month in PlanActual by the claim
-events (plans/events.py), so a page reads one row per person and month; `recompute_actuals()` rebuilds
-them from the claims and reports any drift.
+Actuals (plans/actuals.py) are the participant's approved claims whose invoice date falls in the period,
+kept per person and month; imports from spreadsheets live in plans/imports.py.
 
 Pro-rata: a default target for someone who registered after the period began covers only the days
 from their registration to the period's end (rounded up to a whole unit, a whole rouble for money),
@@ -16,31 +14,24 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import AUDIENCES, PARTNER_ROLES, User
 from portal.core.errors import DomainError
-from portal.core.params import clean_text
 from portal.core.sql import lower_text
 from portal.core.time import today as today_
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.partners.models import GroupMembership
+from portal.plans.actuals import actuals_for
 from portal.plans.models import (
-    APPROVED_CLAIMS,
-    MARGIN,
-    METRIC_LABELS,
     METRICS,
     MONEY_METRICS,
-    SALES_AMOUNT,
-    UNITS,
     PlanActual,
     PlanDefault,
     SalesPlan,
 )
-from portal.plans.periods import Period, month_start
+from portal.plans.periods import Period
 
 MAX_TARGET = 10**13  # kopecks or units: far above any real plan, far below integer overflow
 
@@ -58,106 +49,6 @@ def plan_targets(user_ids: list[int] | None, metric: str, start: date, end: date
     for user_id, target in db.session.execute(query):
         totals[user_id] = totals.get(user_id, 0) + target
     return totals
-
-
-# --- actuals ---------------------------------------------------------------------------------------
-
-
-def claim_totals(claim) -> dict[str, int]:
-    """What one claim adds to its participant's month: revenue, units, margin (never below zero per line)."""
-    return {
-        SALES_AMOUNT: sum(line.quantity * line.unit_price_kopecks for line in claim.lines),
-        UNITS: sum(line.quantity for line in claim.lines),
-        MARGIN: sum(max(0, line.quantity * (line.unit_price_kopecks - line.unit_cost_kopecks)) for line in claim.lines),
-        APPROVED_CLAIMS: 1,
-    }
-
-
-def add_to_actuals(user_id: int, month: date, amounts: dict[str, int], sign: int = 1) -> None:
-    """Add (or with sign -1 take back) amounts to a person's month, atomically on both engines.
-
-    INSERT ... ON CONFLICT DO UPDATE adds to the row in one statement, so two approvals of the same
-    person's claims at once both count."""
-    values = {metric: sign * amounts.get(metric, 0) for metric in METRICS}
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(PlanActual).values(user_id=user_id, month=month_start(month), **values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["user_id", "month"],
-        set_={metric: getattr(PlanActual, metric) + statement.excluded[metric] for metric in METRICS},
-    )
-    db.session.execute(statement)
-
-
-def record_claim(claim, sign: int) -> None:
-    add_to_actuals(claim.user_id, claim.invoice_date, claim_totals(claim), sign)
-
-
-@dataclass
-class Drift:
-    user_id: int
-    month: date
-    metric: str
-    stored: int
-    actual: int
-
-
-def actuals_from_claims() -> dict[tuple[int, date], dict[str, int]]:
-    """Every person's monthly actuals computed from the approved claims themselves."""
-    from portal.claims.models import APPROVED, Claim, ClaimLine
-
-    margin = case((ClaimLine.unit_price_kopecks > ClaimLine.unit_cost_kopecks,
-                   ClaimLine.quantity * (ClaimLine.unit_price_kopecks - ClaimLine.unit_cost_kopecks)), else_=0)
-    rows = db.session.execute(
-        select(Claim.user_id, Claim.invoice_date, func.count(func.distinct(Claim.id)),
-               func.sum(ClaimLine.quantity * ClaimLine.unit_price_kopecks), func.sum(ClaimLine.quantity),
-               func.sum(margin))
-        .join(ClaimLine, ClaimLine.claim_id == Claim.id)
-        .where(Claim.status == APPROVED)
-        .group_by(Claim.user_id, Claim.invoice_date)
-    )
-    totals: dict[tuple[int, date], dict[str, int]] = {}
-    for user_id, invoice_date, claims, sales, units, margin_sum in rows:
-        bucket = totals.setdefault((user_id, month_start(invoice_date)), dict.fromkeys(METRICS, 0))
-        bucket[APPROVED_CLAIMS] += int(claims)
-        bucket[SALES_AMOUNT] += int(sales or 0)
-        bucket[UNITS] += int(units or 0)
-        bucket[MARGIN] += int(margin_sum or 0)
-    return totals
-
-
-def recompute_actuals(fix: bool = True) -> list[Drift]:
-    """Compare the stored monthly actuals with the claims; with `fix`, rewrite the rows that drifted."""
-    truth = actuals_from_claims()
-    stored = {(row.user_id, row.month): row for row in db.session.scalars(select(PlanActual))}
-    drifts = []
-    for key in sorted(set(truth) | set(stored)):
-        expected = truth.get(key, dict.fromkeys(METRICS, 0))
-        row = stored.get(key)
-        found = [Drift(key[0], key[1], metric, getattr(row, metric) if row is not None else 0, expected[metric])
-                 for metric in METRICS if (getattr(row, metric) if row is not None else 0) != expected[metric]]
-        drifts.extend(found)
-        if fix and found:
-            if row is None:
-                row = PlanActual(user_id=key[0], month=key[1])
-                db.session.add(row)
-            for metric in METRICS:
-                setattr(row, metric, expected[metric])
-    db.session.flush()
-    return drifts
-
-
-def actuals_for(user_ids: list[int], period: Period) -> dict[int, dict[str, int]]:
-    """Each person's actuals over a period, from the monthly rows: one indexed read."""
-    result: dict[int, dict[str, int]] = {}
-    if not user_ids:
-        return result
-    rows = db.session.execute(
-        select(PlanActual.user_id, *[func.sum(getattr(PlanActual, m)) for m in METRICS])
-        .where(PlanActual.user_id.in_(user_ids), PlanActual.month >= period.start, PlanActual.month <= period.end)
-        .group_by(PlanActual.user_id))
-    for user_id, *sums in rows:
-        result[user_id] = {m: int(v or 0) for m, v in zip(METRICS, sums, strict=True)}
-    return result
 
 
 # --- progress --------------------------------------------------------------------------------------
@@ -513,103 +404,6 @@ def apply_defaults_to(user: User, on: date | None = None) -> int:
     for default in defaults:
         result = materialise_default(default, None, [user.id])
         written += result.created + result.updated
-    return written
-
-
-# --- import ----------------------------------------------------------------------------------------
-
-HEADERS = {
-    "email": "email", "e-mail": "email", "почта": "email", "эл. почта": "email", "электронная почта": "email",
-    "metric": "metric", "метрика": "metric", "показатель": "metric",
-    "target": "target", "план": "target", "цель": "target",
-}
-METRIC_NAMES = {
-    "sales_amount": SALES_AMOUNT, "sales": SALES_AMOUNT, "сумма продаж": SALES_AMOUNT, "выручка": SALES_AMOUNT,
-    "units": UNITS, "штуки": UNITS, "штук": UNITS, "количество": UNITS,
-    "margin": MARGIN, "маржа": MARGIN,
-    "approved_claims": APPROVED_CLAIMS, "claims": APPROVED_CLAIMS, "продажи": APPROVED_CLAIMS,
-    "одобренные продажи": APPROVED_CLAIMS,
-}
-for _metric, _label in METRIC_LABELS.items():
-    METRIC_NAMES.setdefault(str(_label).lower(), _metric)
-
-
-@dataclass
-class PlanRow:
-    number: int
-    email: str
-    metric: str | None = None
-    target: int | None = None
-    user: User | None = None
-    errors: list[str] = field(default_factory=list)
-    replaces: int | None = None  # the target it replaces
-
-    @property
-    def valid(self) -> bool:
-        return self.user is not None and not self.errors
-
-
-def check_plan_import(rows: list[list], period: Period, default_metric: str = "") -> list[PlanRow]:
-    """Check every row (email, metric, target); nothing is written."""
-    if not rows:
-        raise DomainError(_l("The file is empty."), field="file")
-    header = [HEADERS.get(str(h or "").strip().lower()) for h in rows[0]]
-    if "email" not in header or "target" not in header or ("metric" not in header and not default_metric):
-        raise DomainError(_l("The file needs the columns email, metric and target (the metric may be chosen "
-                             "above instead)."), field="file")
-    if len(rows) > 20_001:
-        raise DomainError(_l("The file has too many rows: at most 20,000 at a time."), field="file")
-    body = [(number, raw) for number, raw in enumerate(rows[1:], start=2) if any(str(v or "").strip() for v in raw)]
-    emails = set()
-    parsed = []
-    for number, raw in body:
-        values = {name: raw[i] if i < len(raw) else None for i, name in enumerate(header) if name}
-        email = clean_text(values.get("email")).strip().lower()[:254]
-        parsed.append((number, email, values))
-        emails.add(email)
-    people = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
-    result, seen = [], set()
-    for number, email, values in parsed:
-        row = PlanRow(number, email)
-        metric_text = clean_text(values.get("metric")).strip().lower()[:100] if "metric" in header else ""
-        row.metric = METRIC_NAMES.get(metric_text) if metric_text else (default_metric or None)
-        person = people.get(email)
-        if not email:
-            row.errors.append(str(_l("no email")))
-        elif person is None:
-            row.errors.append(str(_l("nobody with this email is in the program")))
-        elif person.role not in PARTNER_ROLES:
-            row.errors.append(str(_l("plans are set for partner staff only")))
-        if row.metric is None:
-            row.errors.append(str(_l("unknown metric")))
-        else:
-            try:
-                row.target = parse_target(row.metric, values.get("target"))
-            except DomainError as exc:
-                row.errors.append(str(exc.message).rstrip(".").lower())
-            if (email, row.metric) in seen:
-                row.errors.append(str(_l("repeats an earlier row")))
-            seen.add((email, row.metric))
-        if not row.errors:
-            row.user = person
-            existing = find_plan(person.id, row.metric, period)
-            if existing is not None:
-                if existing.period_kind != period.kind:
-                    row.errors.append(str(_l("this person has a plan of another period kind starting that day")))
-                    row.user = None
-                else:
-                    row.replaces = existing.target
-        result.append(row)
-    return result
-
-
-def apply_plan_import(rows: list[PlanRow], period: Period, actor: User) -> int:
-    """Write the valid rows' targets (source 'import'). Returns how many plans were written."""
-    written = 0
-    for row in rows:
-        if row.valid:
-            set_plan(row.user, row.metric, period, row.target, actor, source="import")
-            written += 1
     return written
 
 

@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.groups.services import all_groups
 from portal.partners.forms import EmptyForm
 from portal.partners.models import PartnerCompany, PartnerGroup
-from portal.plans import services
+from portal.plans import actuals, imports, services
 from portal.plans.forms import ConfirmImportForm, CopyForm, DefaultForm, ImportPlansForm, PlanForm
 from portal.plans.models import METRIC_LABELS, METRICS, MONTH, SalesPlan
 from portal.plans.periods import nearby_periods, parse_period, period_of
@@ -47,7 +47,7 @@ def plan_card_helper():
 @click.option("--check", is_flag=True, help="Only report drift; change nothing.")
 def recompute_command(check):
     """Rebuild plan actuals from the approved claims and report any drift (flask plans recompute)."""
-    drifts = services.recompute_actuals(fix=not check)
+    drifts = actuals.recompute_actuals(fix=not check)
     for drift in drifts:
         click.echo(f"user {drift.user_id} {drift.month:%Y-%m} {drift.metric}: stored {drift.stored}, "
                    f"claims say {drift.actual}", err=True)
@@ -242,7 +242,7 @@ def import_plans():
         try:
             if chosen is None:
                 raise DomainError(_("Choose the period."), field="period")
-            rows = services.check_plan_import(read_rows(upload.filename or "", content), chosen, metric)
+            rows = imports.check_plan_import(read_rows(upload.filename or "", content), chosen, metric)
         except DomainError as exc:
             show_error(form, exc)
             return render_template("plans/import.html", metric_labels=METRIC_LABELS, form=form, rows=None)
@@ -268,8 +268,8 @@ def confirm_import():
         return redirect(url_for("plans.import_plans"))
     metric = form.metric.data if form.metric.data in METRICS else ""
     try:
-        rows = services.check_plan_import(read_rows(path.name, path.read_bytes()), period, metric)
-        written = services.apply_plan_import(rows, period, current_user)
+        rows = imports.check_plan_import(read_rows(path.name, path.read_bytes()), period, metric)
+        written = imports.apply_plan_import(rows, period, current_user)
     except DomainError as exc:
         db.session.rollback()  # all valid rows or none
         flash(str(exc.message), "danger")

@@ -10,7 +10,7 @@ from portal.claims import services as claims
 from portal.claims.models import Claim
 from portal.core.time import frozen_time
 from portal.extensions import db
-from portal.plans import services
+from portal.plans import actuals
 from portal.plans.models import PlanActual
 from tests.claims import factories as f
 from tests.plans.helpers import NOW
@@ -51,4 +51,4 @@ def test_parallel_approvals_of_one_persons_sales_all_count(app, make):
     with app.app_context():
         row = db.session.scalar(select(PlanActual).where(PlanActual.user_id == seller.id))
         assert row.approved_claims == PARALLEL and row.units == 2 * PARALLEL
-        assert services.recompute_actuals(fix=False) == []
+        assert actuals.recompute_actuals(fix=False) == []

@@ -13,7 +13,7 @@ from portal.core.errors import DomainError
 from portal.core.time import frozen_time
 from portal.extensions import db as _db
 from portal.groups import services as groups
-from portal.plans import services
+from portal.plans import actuals, imports, services
 from portal.plans.models import APPROVED_CLAIMS, MARGIN, MONTH, QUARTER, SALES_AMOUNT, UNITS, PlanActual, SalesPlan
 from portal.plans.periods import parse_period, period_of
 from portal.products.services import read_rows
@@ -193,7 +193,7 @@ def test_plan_import_reports_rows_and_writes_only_when_applied(db, make, manager
                 "seller@example.test;mystery;3\n"
                 "seller@example.test;units;-1\n"
                 "seller@example.test;сумма продаж;1\n")
-    rows = services.check_plan_import(read_rows("plans.csv", csv_text.encode()), JUNE)
+    rows = imports.check_plan_import(read_rows("plans.csv", csv_text.encode()), JUNE)
     assert [(r.number, r.valid, r.replaces) for r in rows] == [
         (2, True, None), (3, True, 5), (4, False, None), (5, False, None), (6, False, None), (7, False, None),
         (8, False, None),
@@ -201,15 +201,15 @@ def test_plan_import_reports_rows_and_writes_only_when_applied(db, make, manager
     assert rows[2].errors == ["участника с такой почтой в программе нет"]
     assert rows[6].errors == ["повторяет строку выше"]
     assert db.session.scalar(select(SalesPlan.target).where(SalesPlan.user_id == colleague.id)) == 5
-    assert services.apply_plan_import(rows, JUNE, manager) == 2
+    assert imports.apply_plan_import(rows, JUNE, manager) == 2
     targets = {(p.user_id, p.metric): (p.target, p.source) for p in db.session.scalars(select(SalesPlan))}
     assert targets == {(seller.id, SALES_AMOUNT): (15_000_000, "import"), (colleague.id, UNITS): (8, "import")}
 
 
 def test_plan_import_needs_its_columns(db):
     with pytest.raises(DomainError):
-        services.check_plan_import(read_rows("plans.csv", b"email;target\na@b.c;5\n"), JUNE)
-    rows = services.check_plan_import(read_rows("plans.csv", b"email;target\na@b.c;5\n"), JUNE, UNITS)
+        imports.check_plan_import(read_rows("plans.csv", b"email;target\na@b.c;5\n"), JUNE)
+    rows = imports.check_plan_import(read_rows("plans.csv", b"email;target\na@b.c;5\n"), JUNE, UNITS)
     assert rows[0].metric == UNITS
 
 
@@ -231,7 +231,7 @@ def test_actuals_follow_approvals_and_reversals(db, catalogue, seller, manager):
         claims.reverse_claim(first, manager, "возврат")
     db.session.refresh(june)
     assert (june.sales_amount, june.units, june.margin, june.approved_claims) == (0, 0, 0, 0)
-    assert services.recompute_actuals(fix=False) == []
+    assert actuals.recompute_actuals(fix=False) == []
 
 
 def test_progress_percent_and_pace(db, catalogue, seller, manager):
@@ -282,10 +282,10 @@ def test_recompute_reports_and_fixes_drift(db, catalogue, seller, manager):
                        approved_claims=0)
     db.session.add(ghost)
     db.session.flush()
-    drifts = services.recompute_actuals(fix=True)
+    drifts = actuals.recompute_actuals(fix=True)
     assert {(d.user_id, d.metric, d.stored, d.actual) for d in drifts} == {
         (seller.id, UNITS, 999, 2), (manager.id, SALES_AMOUNT, 5, 0)}
-    assert services.recompute_actuals(fix=False) == []
+    assert actuals.recompute_actuals(fix=False) == []
 
 
 def test_plan_targets_for_contests(db, seller, manager):
@@ -320,8 +320,8 @@ def test_rollup_equals_recomputation_after_any_sequence(db, make, catalogue, man
             claim = approved.pop(step[1] % len(approved))
             with frozen_time(NOW):
                 claims.reverse_claim(claim, manager, "возврат")
-    assert services.recompute_actuals(fix=False) == []
-    truth = services.actuals_from_claims()
+    assert actuals.recompute_actuals(fix=False) == []
+    truth = actuals.actuals_from_claims()
     for row in db.session.scalars(select(PlanActual)):
         expected = truth.get((row.user_id, row.month))
         if expected is None:
