@@ -78,3 +78,43 @@ def test_manager_groups_companies_and_sets_a_plan_participant_sees_it(app, live_
     expect(participant.get_by_test_id("plan-actual")).to_contain_text("98,000")
     expect(participant.locator("body")).to_contain_text("Pace: where you would be today")
     shot(participant, "my-plan-en")
+
+
+def test_rule_pickers_work_with_the_keyboard(app, live_server, page, make, shot):
+    from portal.groups import services as groups
+
+    climate = make.company(name="ООО «Климат Плюс»")
+    make.company(name="ООО «Вектор»")
+    manager = make.user(role="manager", email="manager@example.test")
+    with app.app_context():
+        f.product()
+        f.per_unit_rule(points=100, name="За сплиты")
+        groups.save_group("Интеграторы Gold", "", db.session.get(User, manager.id))
+        db.session.commit()
+
+    log_in(page, live_server, "manager@example.test")
+    page.goto(f"{live_server}/console/rules")
+    page.get_by_role("link", name="За сплиты").click()
+    page.get_by_role("link", name="Изменить").click()
+    companies = page.get_by_test_id("picker-company_ids")
+    search = companies.get_by_role("combobox")
+    search.press_sequentially("вект", delay=30)
+    expect(page.get_by_role("option", name="ООО «Вектор»", exact=False)).to_be_visible()
+    search.press("Enter")
+    search.press("Backspace")  # the empty box's Backspace takes the last choice back
+    expect(companies.locator(".picker-chip")).to_have_count(0)
+    search.press_sequentially("климат", delay=30)
+    expect(page.get_by_role("option", name="ООО «Климат Плюс»", exact=False)).to_be_visible()
+    search.press("ArrowDown")
+    search.press("Enter")
+    expect(companies.locator(".picker-chip")).to_contain_text(f"ООО «Климат Плюс» · {climate.inn}")
+    products = page.get_by_test_id("picker-product_ids").get_by_role("combobox")
+    products.press_sequentially("SPL", delay=30)
+    expect(page.get_by_role("option", name="SPL-09", exact=False)).to_be_visible()
+    products.press("Enter")
+    page.get_by_label("Группы партнёров").select_option(label="Интеграторы Gold")
+    shot(page, "rule-pickers")
+    page.get_by_role("button", name="Сохранить").click()
+    expect(page.get_by_test_id("rule-groups")).to_contain_text("Интеграторы Gold")
+    expect(page.locator("body")).to_contain_text("ООО «Климат Плюс»")
+    expect(page.locator("body")).to_contain_text("SPL-09")
