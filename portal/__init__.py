@@ -47,11 +47,13 @@ def create_app(config: dict | None = None) -> Flask:
     import portal.models  # noqa: F401 - the whole schema, for relationships and migrations
     from portal.auth.views import bp as auth_bp
     from portal.claims.views import bp as claims_bp
+    from portal.groups.views import bp as groups_bp
     from portal.home.views import bp as home_bp
     from portal.leads.views import bp as leads_bp
     from portal.ledger.views import bp as ledger_bp
     from portal.partners.views import bp as partners_bp
     from portal.payments.views import bp as payments_bp
+    from portal.plans.views import bp as plans_bp
     from portal.products.views import bp as products_bp
     from portal.rules.views import bp as rules_bp
     from portal.shop.views import bp as shop_bp
@@ -69,6 +71,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(payments_bp)
     app.register_blueprint(leads_bp)
     import portal.leads.events  # noqa: F401 - lead shares on approved and reversed sales
+    app.register_blueprint(groups_bp)
+    app.register_blueprint(plans_bp)
+    import portal.plans.events  # noqa: F401 - keeps plan actuals up to date with approved claims
     register_navigation()
 
     from portal.core.formatting import register_filters
@@ -121,6 +126,8 @@ def register_navigation() -> None:
     add_nav_item("partners.team", _l("My team"), (PARTNER_ADMIN,), prefix="partners.team")
     add_nav_item("partners.people", _l("Participants"), STAFF_ROLES, prefix="partners.p")
     add_nav_item("partners.companies", _l("Companies"), STAFF_ROLES, prefix="partners.compan")
+    add_nav_item("groups.index", _l("Groups"), STAFF_ROLES, prefix="groups.")
+    add_nav_item("plans.manage", _l("Plans"), STAFF_ROLES, prefix="plans.")
     add_nav_item("claims.queue", _l("Sales"), STAFF_ROLES, prefix="claims.")
     add_nav_item("training.manage", _l("Training"), STAFF_ROLES, prefix="training.")
     add_nav_item("shop.fulfilment", _l("Orders"), STAFF_ROLES, prefix="shop.")

@@ -19,9 +19,11 @@ def load_demo(seed: int = 2026) -> bool:
     if db.session.scalar(select(User.id).where(User.email == MARKER_EMAIL)) is not None:
         return False
     from portal.claims import demo as claims_demo
+    from portal.groups import demo as groups_demo
     from portal.leads import demo as leads_demo
     from portal.ledger import demo as ledger_demo
     from portal.partners import demo as partners_demo
+    from portal.plans import demo as plans_demo
     from portal.shop import demo as shop_demo
     from portal.training import demo as training_demo
 
@@ -33,5 +35,7 @@ def load_demo(seed: int = 2026) -> bool:
     training_demo.load(rng)
     shop_demo.load(rng)
     leads_demo.load(rng)
+    groups_demo.load(rng)
+    plans_demo.load(rng)
     db.session.commit()
     return True

@@ -21,7 +21,7 @@ from portal.partners.models import (  # noqa: F401
     PartnerGroup,
 )
 from portal.payments.models import Payment, WebhookEvent  # noqa: F401
-from portal.plans.models import SalesPlan  # noqa: F401
+from portal.plans.models import PlanActual, PlanDefault, SalesPlan  # noqa: F401
 from portal.products.models import Product  # noqa: F401
 from portal.program.models import ProgramSettings  # noqa: F401
 from portal.rules.models import EarningRule  # noqa: F401

@@ -214,7 +214,14 @@ def open_invitations(company_id: int) -> list[Invitation]:
     )
 
 
-def search_people(*, q: str = "", role: str = "", audience: str = "", company_id: int | None = None, status: str = ""):
+def _in_group(column, group_id: int):
+    """`column` (a company id) belongs to a company that is in the group now."""
+    return column.in_(select(GroupMembership.company_id).where(
+        GroupMembership.group_id == group_id, GroupMembership.removed_at.is_(None)))
+
+
+def search_people(*, q: str = "", role: str = "", audience: str = "", company_id: int | None = None, status: str = "",
+                  group_id: int | None = None):
     """The select behind the console's people list; filters are optional and combine."""
     query = select(User).options(selectinload(User.company)).order_by(User.full_name, User.id)
     q = (q or "").strip()
@@ -231,6 +238,8 @@ def search_people(*, q: str = "", role: str = "", audience: str = "", company_id
         query = query.where(User.audience == audience)
     if company_id:
         query = query.where(User.company_id == company_id)
+    if group_id:
+        query = query.where(_in_group(User.company_id, group_id))
     if status == "active":
         query = query.where(User.active.is_(True))
     elif status == "inactive":
@@ -240,7 +249,7 @@ def search_people(*, q: str = "", role: str = "", audience: str = "", company_id
     return query
 
 
-def search_companies(*, q: str = "", status: str = "", region: str = ""):
+def search_companies(*, q: str = "", status: str = "", region: str = "", group_id: int | None = None):
     """The select behind the console's company list: pending companies first, as they wait for someone."""
     query = select(PartnerCompany).order_by(
         (PartnerCompany.status != PENDING), PartnerCompany.name, PartnerCompany.id
@@ -254,6 +263,8 @@ def search_companies(*, q: str = "", status: str = "", region: str = ""):
         query = query.where(PartnerCompany.status == status)
     if region:
         query = query.where(PartnerCompany.region == region)
+    if group_id:
+        query = query.where(_in_group(PartnerCompany.id, group_id))
     return query
 
 

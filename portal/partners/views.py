@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -6,34 +6,54 @@ from portal.auth import services as accounts
 from portal.auth.models import AUDIENCE_SHORT_LABELS, PARTNER_ADMIN, ROLE_LABELS, STAFF_ROLES, User
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
-from portal.core.fields import db_int
+from portal.core.exports import csv_response, xlsx_response
 from portal.core.forms import show_error
 from portal.core.mail import send_email
 from portal.core.pagination import paginate
+from portal.core.params import id_arg, text_arg
 from portal.extensions import db
+from portal.groups.services import all_groups, company_group_history, group_names_of_companies
 from portal.partners import services
 from portal.partners.forms import CompanyForm, EmptyForm, InviteForm, MoveForm, RejectCompanyForm, RoleForm
 from portal.partners.models import COMPANY_STATUS_LABELS, Invitation, PartnerCompany
 
 bp = Blueprint("partners", __name__, template_folder="templates")
+EXPORT_LIMIT = 100_000
 
 
 # --- program manager console: people -------------------------------------------------------------
 
 
+def _people_query():
+    return services.search_people(
+        q=text_arg("q"), role=text_arg("role", 20), audience=text_arg("audience", 20),
+        company_id=id_arg("company"), status=text_arg("status", 20), group_id=id_arg("group"),
+    )
+
+
 @bp.get("/console/people")
 @roles_required(*STAFF_ROLES)
 def people():
-    args = request.args
-    query = services.search_people(
-        q=args.get("q", ""), role=args.get("role", ""), audience=args.get("audience", ""),
-        company_id=args.get("company", type=db_int), status=args.get("status", ""),
-    )
-    company = db.session.get(PartnerCompany, args.get("company", type=db_int)) if args.get("company") else None
+    company = db.session.get(PartnerCompany, id_arg("company")) if id_arg("company") else None
     return render_template(
-        "partners/people.html", page=paginate(query), role_labels=ROLE_LABELS,
-        audience_labels=AUDIENCE_SHORT_LABELS, company=company,
+        "partners/people.html", page=paginate(_people_query()), role_labels=ROLE_LABELS,
+        audience_labels=AUDIENCE_SHORT_LABELS, company=company, groups=all_groups(),
     )
+
+
+@bp.get("/console/people/export.<any(csv, xlsx):fmt>")
+@roles_required(*STAFF_ROLES)
+def people_export(fmt):
+    """The people list as filtered on the page (group included), every page of it."""
+    people = db.session.scalars(_people_query().limit(EXPORT_LIMIT))
+    header = [_("Name"), _("Email"), _("Phone"), _("Company"), _("INN"), _("Role"), _("Audience"), _("Active"),
+              _("Registered")]
+    rows = ([p.full_name, p.email, p.phone or "", p.company.name if p.company else "",
+             p.company.inn if p.company else "", p.role_label, p.audience_label, _("yes") if p.active else _("no"),
+             p.created_at.date()] for p in people)
+    if fmt == "xlsx":
+        return xlsx_response("participants", header, rows, _("Participants"))
+    return csv_response("participants", header, rows)
 
 
 @bp.get("/console/people/<int:user_id>")
@@ -106,16 +126,34 @@ def move(user_id):
 # --- program manager console: companies ----------------------------------------------------------
 
 
+def _companies_query():
+    return services.search_companies(q=text_arg("q"), status=text_arg("status", 20),
+                                     region=text_arg("region"), group_id=id_arg("group"))
+
+
 @bp.get("/console/companies")
 @roles_required(*STAFF_ROLES)
 def companies():
-    args = request.args
-    query = services.search_companies(q=args.get("q", ""), status=args.get("status", ""), region=args.get("region", ""))
-    page = paginate(query)
+    page = paginate(_companies_query())
     return render_template(
         "partners/companies.html", page=page, status_labels=COMPANY_STATUS_LABELS, regions=services.regions(),
-        staff_counts=services.staff_counts([c.id for c in page.items]),
+        staff_counts=services.staff_counts([c.id for c in page.items]), groups=all_groups(),
     )
+
+
+@bp.get("/console/companies/export.<any(csv, xlsx):fmt>")
+@roles_required(*STAFF_ROLES)
+def companies_export(fmt):
+    """The company list as filtered on the page (group included), with each company's current groups."""
+    companies = db.session.scalars(_companies_query().limit(EXPORT_LIMIT)).all()
+    counts = services.staff_counts([c.id for c in companies])
+    names = group_names_of_companies([c.id for c in companies])
+    header = [_("Company"), _("INN"), _("Region"), _("Status"), _("Staff"), _("Groups"), _("Added")]
+    rows = ([c.name, c.inn, c.region, c.status_label, counts.get(c.id, 0), ", ".join(names.get(c.id, [])),
+             c.created_at.date()] for c in companies)
+    if fmt == "xlsx":
+        return xlsx_response("companies", header, rows, _("Companies"))
+    return csv_response("companies", header, rows)
 
 
 @bp.route("/console/companies/new", methods=["GET", "POST"])
@@ -141,7 +179,7 @@ def company(company_id):
     company = db.get_or_404(PartnerCompany, company_id)
     return render_template(
         "partners/company.html", company=company, action_form=EmptyForm(), reject_form=RejectCompanyForm(),
-        staff=sorted(company.staff, key=lambda u: u.full_name),
+        staff=sorted(company.staff, key=lambda u: u.full_name), group_history=company_group_history(company.id),
     )
 
 

@@ -54,12 +54,71 @@ class SalesPlan(db.Model):
     target: Mapped[int] = mapped_column(BigInteger)
     # Where the target came from: "manual", "import", "copy", "default".
     source: Mapped[str] = mapped_column(String(10), default="manual")
+    # The day the target starts counting when it was pro-rated for someone who joined mid-period;
+    # None means the period's first day. Pace ("where you should be by today") runs from here.
+    starts_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     user = relationship("User", foreign_keys=[user_id])
     updated_by = relationship("User", foreign_keys=[updated_by_id])
+
+    @property
+    def metric_label(self) -> str:
+        return str(METRIC_LABELS[self.metric])
+
+
+SOURCES = ("manual", "import", "copy", "default")
+
+
+class PlanActual(db.Model):
+    """What a participant sold in one calendar month, from their approved claims (by invoice date).
+
+    Kept up to date by the claim_approved and claim_reversed events in the same transaction, so plan
+    pages read one row per person and month; `recompute_actuals()` rebuilds it from the claims.
+    """
+
+    __tablename__ = "plan_actuals"
+    __table_args__ = (UniqueConstraint("user_id", "month", name="one_per_person_month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    month: Mapped[date] = mapped_column(Date, index=True)  # the month's first day
+    sales_amount: Mapped[int] = mapped_column(BigInteger, default=0)  # kopecks
+    units: Mapped[int] = mapped_column(BigInteger, default=0)
+    margin: Mapped[int] = mapped_column(BigInteger, default=0)  # kopecks, each line's margin never below zero
+    approved_claims: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PlanDefault(db.Model):
+    """A target for everyone in an audience or a group who has no plan of their own for the period.
+
+    It is materialised as SalesPlan rows with source 'default' when set, and for people who register
+    during the period (pro-rated); a plan set by hand, imported or copied is never overwritten.
+    """
+
+    __tablename__ = "plan_defaults"
+    __table_args__ = (
+        CheckConstraint(f"metric IN {METRICS}", name="metric_known"),
+        CheckConstraint(f"period_kind IN {PERIOD_KINDS}", name="period_kind_known"),
+        CheckConstraint("target > 0", name="target_positive"),
+        CheckConstraint("audience IS NULL OR audience IN ('manager', 'specialist')", name="audience_known"),
+        Index("ix_plan_defaults_period", "period_start", "period_end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    metric: Mapped[str] = mapped_column(String(20))
+    period_kind: Mapped[str] = mapped_column(String(10), default=MONTH)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    target: Mapped[int] = mapped_column(BigInteger)
+    audience: Mapped[str | None] = mapped_column(String(16))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("partner_groups.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    group = relationship("PartnerGroup")
 
     @property
     def metric_label(self) -> str:

@@ -2,7 +2,8 @@
 
 How a claim earns points:
 1. A rule applies when it is active, the invoice date is in its window, and the participant's audience
-   and company are in its scope.
+   and company are in its scope. A rule scoped by partner groups applies when the claim's company was in
+   at least one of them on the invoice date (the caller passes those group ids in, as it does the company).
 2. Each line is scored by the line rules (per unit, % of revenue, % of margin) whose product or category
    scope covers it. Stacking rules all add up; of the exclusive ones only the highest priority counts.
    Percent rules are converted to points at the program's point value: 5% of 10,000 RUB of revenue at
@@ -44,6 +45,7 @@ class ClaimInput:
     company_id: int | None
     invoice_date: date
     lines: tuple[LineInput, ...]
+    group_ids: frozenset = frozenset()  # the company's partner groups on the invoice date
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class RuleSpec:
     product_ids: frozenset = frozenset()
     categories: frozenset = frozenset()
     company_ids: frozenset = frozenset()
+    group_ids: frozenset = frozenset()
     audience: str | None = None
     valid_from: date | None = None
     valid_to: date | None = None
@@ -69,6 +72,7 @@ class RuleSpec:
             and (self.valid_to is None or claim.invoice_date <= self.valid_to)
             and (self.audience is None or self.audience == claim.audience)
             and (not self.company_ids or claim.company_id in self.company_ids)
+            and (not self.group_ids or not self.group_ids.isdisjoint(claim.group_ids))
         )
 
     def covers(self, line: LineInput) -> bool:

@@ -6,7 +6,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.auth.models import AUDIENCE_SHORT_LABELS
 from portal.core.fields import DecimalField, IntegerField
+from portal.core.pickers import PickerField
 from portal.rules.models import CAP_PERIOD_LABELS, KIND_LABELS
+from portal.rules.pickers import describe_companies, describe_products, resolve_companies, resolve_products
 
 REQUIRED = _l("This field is required.")
 
@@ -24,12 +26,17 @@ class RuleForm(FlaskForm):
             "Points per unit; a percent for percentage rules; points for a fixed rule; a factor for a multiplier."
         ),
     )
-    product_ids = SelectMultipleField(_l("Products"), coerce=int, validate_choice=False,
-                                      description=_l("None chosen: any product."))
+    product_ids = PickerField(_l("Products"), resolve=resolve_products, describe=describe_products,
+                              description=_l("None chosen: any product. Search by SKU or name, or paste SKUs, "
+                                             "one per line."))
     categories = SelectMultipleField(_l("Categories"), validate_choice=False,
                                      description=_l("A line counts when its product or its category is chosen."))
-    company_ids = SelectMultipleField(_l("Partner companies"), coerce=int, validate_choice=False,
-                                      description=_l("None chosen: every company."))
+    company_ids = PickerField(_l("Partner companies"), resolve=resolve_companies, describe=describe_companies,
+                              description=_l("None chosen: every company. Search by name or INN, or paste INNs, "
+                                             "one per line."))
+    group_ids = SelectMultipleField(_l("Partner groups"), coerce=int, validate_choice=False,
+                                    description=_l("None chosen: any group. Otherwise the claim's company must be "
+                                                   "in one of them on the invoice date."))
     audience = SelectField(_l("Audience"))
     valid_from = DateField(_l("Valid from"), validators=[Optional()])
     valid_to = DateField(_l("Valid to"), validators=[Optional()], description=_l("By the invoice date."))
@@ -43,11 +50,10 @@ class RuleForm(FlaskForm):
     cap_period = SelectField(_l("Cap period"), choices=[SelectChoice(k, v) for k, v in CAP_PERIOD_LABELS.items()])
     active = BooleanField(_l("Active"), default=True)
 
-    def __init__(self, *args, products=(), categories=(), companies=(), **kwargs):
+    def __init__(self, *args, categories=(), groups=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.product_ids.choices = [SelectChoice(p.id, f"{p.sku} — {p.name}") for p in products]
         self.categories.choices = [SelectChoice(c, c) for c in categories]
-        self.company_ids.choices = [SelectChoice(c.id, c.name) for c in companies]
+        self.group_ids.choices = [SelectChoice(g.id, g.name) for g in groups]
         self.audience.choices = audience_choices(_l("Any"))
 
 

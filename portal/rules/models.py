@@ -49,6 +49,8 @@ class EarningRule(db.Model):
     product_ids: Mapped[list] = mapped_column(JSON, default=list)
     categories: Mapped[list] = mapped_column(JSON, default=list)
     company_ids: Mapped[list] = mapped_column(JSON, default=list)
+    # Partner groups: the claim's company must be in one of them on the invoice date.
+    group_ids: Mapped[list] = mapped_column(JSON, default=list)
     audience: Mapped[str | None] = mapped_column(String(16))
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)

@@ -1,6 +1,6 @@
 """Managing earning rules, and scoring claims with them."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from portal.core.errors import DomainError
 from portal.core.time import utcnow
 from portal.extensions import db
+from portal.groups.services import company_group_ids
 from portal.program.services import get_settings
 from portal.rules import engine
 from portal.rules.models import CAP_PERIODS, KINDS, MULTIPLIER, EarningRule
@@ -32,6 +33,7 @@ class RuleData:
     cap_per_period: int | None
     cap_period: str
     active: bool = True
+    group_ids: list[int] = field(default_factory=list)
 
 
 def _check(data: RuleData) -> None:
@@ -94,7 +96,8 @@ def rule_specs(user_id: int | None, rules: list[EarningRule] | None = None) -> l
         specs.append(engine.RuleSpec(
             id=rule.id, name=rule.name, kind=rule.kind, value=Decimal(rule.value),
             product_ids=frozenset(rule.product_ids or ()), categories=frozenset(rule.categories or ()),
-            company_ids=frozenset(rule.company_ids or ()), audience=rule.audience, valid_from=rule.valid_from,
+            company_ids=frozenset(rule.company_ids or ()), group_ids=frozenset(rule.group_ids or ()),
+            audience=rule.audience, valid_from=rule.valid_from,
             valid_to=rule.valid_to, priority=rule.priority, stackable=rule.stackable,
             cap_per_claim=rule.cap_per_claim, period_cap_left=left,
         ))
@@ -103,4 +106,7 @@ def rule_specs(user_id: int | None, rules: list[EarningRule] | None = None) -> l
 
 def score(claim_input: engine.ClaimInput, user_id: int | None, rules: list[EarningRule] | None = None):
     """The awards a claim would earn now, for the preview and for approval."""
+    if claim_input.company_id is not None and not claim_input.group_ids:
+        groups = company_group_ids(claim_input.company_id, on=claim_input.invoice_date)
+        claim_input = replace(claim_input, group_ids=groups)
     return engine.calculate(claim_input, rule_specs(user_id, rules), get_settings().point_value_kopecks)

@@ -11,7 +11,8 @@ from portal.core.errors import DomainError
 from portal.core.forms import show_error
 from portal.core.time import today
 from portal.extensions import db
-from portal.partners.models import APPROVED, PartnerCompany
+from portal.groups.services import all_groups, groups_by_ids
+from portal.partners.models import PartnerCompany
 from portal.products.models import Product
 from portal.products.services import categories, parse_money
 from portal.rules import engine, services
@@ -22,19 +23,14 @@ bp = Blueprint("rules", __name__, template_folder="templates")
 
 
 def _choices():
-    return {
-        "products": db.session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.sku)).all(),
-        "categories": categories(),
-        "companies": db.session.scalars(
-            select(PartnerCompany).where(PartnerCompany.status == APPROVED).order_by(PartnerCompany.name)
-        ).all(),
-    }
+    return {"categories": categories(), "groups": all_groups()}
 
 
 def _data(form: RuleForm) -> services.RuleData:
     return services.RuleData(
         name=form.name.data, kind=form.kind.data, value=form.value.data, product_ids=form.product_ids.data or [],
         categories=form.categories.data or [], company_ids=form.company_ids.data or [],
+        group_ids=form.group_ids.data or [],
         audience=form.audience.data or None, valid_from=form.valid_from.data, valid_to=form.valid_to.data,
         priority=form.priority.data, stackable=form.stackable.data, cap_per_claim=form.cap_per_claim.data,
         cap_per_period=form.cap_per_period.data, cap_period=form.cap_period.data, active=form.active.data,
@@ -95,8 +91,9 @@ def detail(rule_id):
         awards = services.score(sample, None, rules=[rule, *others])
     products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(rule.product_ids or [])))}
     companies = db.session.scalars(select(PartnerCompany).where(PartnerCompany.id.in_(rule.company_ids or []))).all()
+    groups = groups_by_ids(rule.group_ids)
     return render_template(
         "rules/detail.html", rule=rule, preview=preview, awards=awards, problems=problems, products=products,
-        companies=companies, kind_labels=KIND_LABELS, period_labels=CAP_PERIOD_LABELS,
+        companies=companies, groups=groups, kind_labels=KIND_LABELS, period_labels=CAP_PERIOD_LABELS,
         audience_labels=AUDIENCE_SHORT_LABELS, value=Decimal(rule.value).normalize(),
     )

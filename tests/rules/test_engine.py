@@ -21,7 +21,8 @@ def claim(*lines, audience="manager", company_id=7, on=date(2026, 6, 15)):
 
 def rule(id, kind, value, **scope):
     return RuleSpec(id=id, name=f"rule {id}", kind=kind, value=D(value), **{
-        k: frozenset(v) if k in ("product_ids", "categories", "company_ids") else v for k, v in scope.items()
+        k: frozenset(v) if k in ("product_ids", "categories", "company_ids", "group_ids") else v
+        for k, v in scope.items()
     })
 
 
@@ -90,3 +91,21 @@ def test_each_line_is_rounded_on_its_own():
     lines = tuple(LineInput(i, "X", 1, 150, 0) for i in range(3))  # 1.5 points each
     awards = calculate(claim(*lines), [rule(1, "revenue_pct", 100)], point_value_kopecks=100)
     assert total_points(awards) == 6  # 2 + 2 + 2, not round(4.5)
+
+
+# --- scope by partner group: the caller passes the company's groups on the invoice date ------------
+
+
+@pytest.mark.parametrize(("rule_groups", "claim_groups", "applies"), [
+    ((), (), True),  # no group scope: every company
+    ((), (5,), True),
+    ((5,), (5,), True),
+    ((5, 6), (6, 9), True),  # one shared group is enough
+    ((5,), (), False),  # the company was in no group
+    ((5,), (6,), False),
+])
+def test_rules_scoped_by_partner_group(rule_groups, claim_groups, applies):
+    scoped = rule(1, "per_unit", 100, group_ids=rule_groups)
+    sale = ClaimInput(audience="manager", company_id=7, invoice_date=date(2026, 6, 15), lines=(SPLIT,),
+                      group_ids=frozenset(claim_groups))
+    assert total_points(calculate(sale, [scoped], 100)) == (200 if applies else 0)

@@ -1,0 +1,193 @@
+"""Plan pages: who sees what, the manager's flows, and the participant's card."""
+
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from portal.auth.models import MANAGER, PARTNER_ADMIN
+from portal.core.time import today
+from portal.extensions import db
+from portal.plans import services
+from portal.plans.models import MONTH, SALES_AMOUNT, UNITS, PlanActual, SalesPlan
+from portal.plans.periods import period_of
+
+MANAGER_PAGES = ["/console/plans", "/console/plans/set", "/console/plans/defaults", "/console/plans/import",
+                 "/console/plans/export.xlsx"]
+
+
+@pytest.mark.parametrize("role", ["participant", PARTNER_ADMIN])
+@pytest.mark.parametrize("path", MANAGER_PAGES)
+def test_partner_staff_cannot_open_manager_plan_pages(client, login, make, role, path):
+    make.user(role=role, email="someone@example.test")
+    login("someone@example.test")
+    assert client.get(path).status_code == 403
+
+
+def test_participants_cannot_see_team_plans_and_managers_have_no_plan_page(client, login, make):
+    make.user(email="seller@example.test")
+    login("seller@example.test")
+    assert client.get("/team/plans").status_code == 403
+    make.user(role=MANAGER, email="manager@example.test")
+    login("manager@example.test")
+    assert client.get("/plan").status_code == 403
+
+
+def _plan(app, person, metric=UNITS, target=10, period=None):
+    with app.app_context():
+        manager = db.session.scalar(select(SalesPlan.updated_by_id))  # any; None is fine
+        plan = SalesPlan(user_id=person.id, metric=metric, period_kind=MONTH,
+                         period_start=(period or period_of(MONTH, today())).start,
+                         period_end=(period or period_of(MONTH, today())).end, target=target,
+                         updated_by_id=manager)
+        db.session.add(plan)
+        db.session.commit()
+        return plan.id
+
+
+def test_participant_sees_own_plan_on_home_and_plan_page(client, login, make, app):
+    seller = make.user(email="seller@example.test")
+    other = make.user(full_name="Чужой Человек")
+    _plan(app, seller, SALES_AMOUNT, 15_000_000)
+    _plan(app, other, UNITS, 77)
+    login("seller@example.test")
+    home = client.get("/home").get_data(as_text=True)
+    assert 'data-testid="plan-card"' in home and "Мой план продаж" in home and "0%" in home
+    page = client.get("/plan").get_data(as_text=True)
+    assert "Сумма продаж" in page and "150" in page and "Темп" in page
+    assert "Продано штук" not in page  # the other person's plan (units) is not shown
+
+
+def test_participant_without_plan_sees_a_friendly_card(client, login, make):
+    make.user(email="seller@example.test")
+    login("seller@example.test")
+    assert "На этот период план вам не задан" in client.get("/home").get_data(as_text=True)
+
+
+def test_partner_admin_sees_only_their_company(client, login, make, app):
+    company = make.company()
+    make.user(role=PARTNER_ADMIN, email="head@example.test", company=company)
+    colleague = make.user(company=company, full_name="Коллега Свой")
+    stranger = make.user(full_name="Чужой Конкурент")
+    _plan(app, colleague)
+    stranger_plan = _plan(app, stranger)
+    login("head@example.test")
+    page = client.get("/team/plans").get_data(as_text=True)
+    assert "Коллега Свой" in page and "Чужой Конкурент" not in page
+    assert client.get(f"/team/plans?company={stranger.company_id}").get_data(as_text=True).count("Чужой") == 0
+    assert client.post(f"/console/plans/{stranger_plan}/delete").status_code == 403
+
+
+@pytest.fixture
+def manager(make, login):
+    make.user(role=MANAGER, email="manager@example.test")
+    return login("manager@example.test")
+
+
+def test_manager_sets_a_plan_and_sees_it_with_filters(client, manager, make):
+    seller = make.user(email="seller@example.test", full_name="Соколова Анна")
+    key = period_of(MONTH, today()).key
+    response = client.post("/console/plans/set", data={"email": "Seller@Example.test", "period": key,
+                                                        "metric": SALES_AMOUNT, "target": "150 000"})
+    assert response.status_code == 302
+    page = client.get(f"/console/plans?period={key}").get_data(as_text=True)
+    assert "Соколова Анна" in page and "150" in page
+    assert "Соколова Анна" in client.get(f"/console/plans?period={key}&behind=1").get_data(as_text=True) or \
+        today().day == 1  # on the first day nobody is behind yet
+    assert "Соколова Анна" not in client.get(f"/console/plans?period={key}&metric=units").get_data(as_text=True)
+    export = client.get(f"/console/plans/export.xlsx?period={key}")
+    sheet = load_workbook(io.BytesIO(export.data)).active
+    assert sheet.cell(row=2, column=1).value == "Соколова Анна" and sheet.cell(row=2, column=5).value == 150000
+    form = client.get(f"/console/plans/set?user={seller.id}").get_data(as_text=True)
+    assert "seller@example.test" in form
+
+
+@pytest.mark.parametrize("data", [
+    {"email": "nobody@example.test", "metric": UNITS, "target": "5"},
+    {"email": "seller@example.test", "metric": UNITS, "target": "1e309"},
+    {"email": "seller@example.test", "metric": UNITS, "target": "NaN"},
+    {"email": "seller@example.test", "metric": UNITS, "target": "9" * 40},
+    {"email": "seller@example.test", "metric": "bogus", "target": "5"},
+    {"email": "seller@example.test", "metric": UNITS, "target": "5", "period": "2026-13"},
+    {"email": "x" * 10_000, "metric": UNITS, "target": "5"},
+])
+def test_bad_plan_input_is_refused_with_a_message(client, manager, make, data):
+    make.user(email="seller@example.test")
+    data = {"period": period_of(MONTH, today()).key, **data}
+    response = client.post("/console/plans/set", data=data)
+    assert response.status_code == 200 and "invalid-feedback" in response.get_data(as_text=True)
+    with client.application.app_context():
+        assert db.session.scalar(select(SalesPlan)) is None
+
+
+@pytest.mark.parametrize("query", ["period=9999-99", "period=" + "x" * 10_000, "group=1e309", "company=" + "9" * 40,
+                                   "page=NaN", "metric=%00", "behind=1&q=" + "я" * 10_000])
+def test_bad_filters_never_fail(client, manager, query):
+    assert client.get(f"/console/plans?{query}").status_code == 200
+    assert client.get(f"/console/plans/export.xlsx?{query}").status_code == 200
+
+
+def test_import_flow_needs_confirmation(client, manager, make):
+    make.user(email="seller@example.test")
+    key = period_of(MONTH, today()).key
+    data = {"period": key, "metric": "", "file": (io.BytesIO(
+        b"email;metric;target\nseller@example.test;units;12\nnobody@example.test;units;3\n"), "plans.csv")}
+    report = client.post("/console/plans/import", data=data, content_type="multipart/form-data")
+    page = report.get_data(as_text=True)
+    assert "1 из 2" in page
+    with client.application.app_context():
+        assert db.session.scalar(select(SalesPlan)) is None
+    token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
+    client.post("/console/plans/import/confirm", data={"token": token, "period": key, "metric": ""})
+    with client.application.app_context():
+        assert db.session.scalar(select(SalesPlan.target)) == 12
+    again = client.post("/console/plans/import/confirm", data={"token": token, "period": key},
+                        follow_redirects=True)
+    assert "upload it again" in again.get_data(as_text=True) or "загрузите" in again.get_data(as_text=True).lower()
+
+
+def test_default_and_copy_through_the_pages(client, manager, make, app):
+    seller = make.user(email="seller@example.test", full_name="Соколова Анна")
+    current = period_of(MONTH, today())
+    with app.app_context():
+        from portal.auth.models import User
+
+        boss = db.session.scalar(select(User).where(User.email == "manager@example.test"))
+        services.set_plan(db.session.get(User, seller.id), UNITS, current.previous(), 9, boss)
+        db.session.commit()
+    copied = client.post("/console/plans/copy", data={"period": current.key, "metric": ""}, follow_redirects=True)
+    assert "Скопировано планов" in copied.get_data(as_text=True)
+    response = client.post("/console/plans/defaults", data={"period": current.key, "metric": UNITS, "target": "4",
+                                                            "audience": "", "group": ""}, follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "сохранено собственных планов — 1" in text
+    with app.app_context():
+        assert db.session.scalar(select(SalesPlan.target).where(SalesPlan.period_start == current.start)) == 9
+    assert date.today()  # the pages answered in Russian throughout
+
+
+def test_recompute_command_reports_and_fixes_drift(app, make):
+    seller = make.user()
+    with app.app_context():
+        db.session.add(PlanActual(user_id=seller.id, month=date(2026, 6, 1), sales_amount=100, units=1, margin=0,
+                                  approved_claims=1))
+        db.session.commit()
+    runner = app.test_cli_runner()
+    checked = runner.invoke(args=["plans", "recompute", "--check"])
+    assert checked.exit_code == 1 and "stored 100, claims say 0" in checked.output
+    fixed = runner.invoke(args=["plans", "recompute"])
+    assert fixed.exit_code == 0 and "3 differences fixed" in fixed.output
+    assert runner.invoke(args=["plans", "recompute", "--check"]).exit_code == 0
+
+
+def test_partner_admin_without_company_sees_no_team(client, login, make, app):
+    head = make.user(role=PARTNER_ADMIN, email="head@example.test")
+    with app.app_context():
+        from portal.auth.models import User
+
+        db.session.get(User, head.id).company_id = None
+        db.session.commit()
+    login("head@example.test")
+    assert client.get("/team/plans").status_code == 404
