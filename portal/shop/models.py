@@ -6,6 +6,7 @@ from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.localized import in_locale
 from portal.core.time import utcnow
 from portal.extensions import db
 
@@ -46,7 +47,12 @@ class PrizeCategory(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    name_en: Mapped[str | None] = mapped_column(String(100))  # optional English name; Russian when empty
     position: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def display_name(self) -> str:
+        return in_locale(self.name, self.name_en)
 
 
 class Prize(db.Model):
@@ -63,6 +69,8 @@ class Prize(db.Model):
     category_id: Mapped[int] = mapped_column(ForeignKey("prize_categories.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    name_en: Mapped[str | None] = mapped_column(String(200))  # optional English versions
+    description_en: Mapped[str | None] = mapped_column(Text)
     price_points: Mapped[int]
     # The prize's value for the tax register; empty: its price in points at the program's point value.
     value_kopecks: Mapped[int | None]
@@ -76,6 +84,14 @@ class Prize(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     category = relationship(PrizeCategory)
+
+    @property
+    def display_name(self) -> str:
+        return in_locale(self.name, self.name_en)
+
+    @property
+    def display_description(self) -> str:
+        return in_locale(self.description, self.description_en)
 
     @property
     def in_stock(self) -> bool:
