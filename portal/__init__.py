@@ -109,15 +109,22 @@ def register_navigation() -> None:
     add_nav_item("claims.index", _l("My sales"), PARTNER_ROLES, prefix="claims.")
     add_nav_item("training.index", _l("Training"), PARTNER_ROLES, prefix="training.")
     add_nav_item("ledger.statement", _l("My points"), PARTNER_ROLES, prefix="ledger.statement")
-    add_nav_item("shop.index", _l("Shop"), PARTNER_ROLES, prefix="shop.")
+    add_nav_item("shop.index", _l("Shop"), PARTNER_ROLES, prefix="shop.index")
+    add_nav_item("shop.orders", _l("My orders"), PARTNER_ROLES, prefix="shop.order")
     add_nav_item("partners.team", _l("My team"), (PARTNER_ADMIN,), prefix="partners.team")
-    add_nav_item("partners.people", _l("Participants"), STAFF_ROLES, prefix="partners.p")
-    add_nav_item("partners.companies", _l("Companies"), STAFF_ROLES, prefix="partners.compan")
+    # The staff console: the daily queues at the top, everything else in dropdowns that fit 1366 px.
     add_nav_item("claims.queue", _l("Sales"), STAFF_ROLES, prefix="claims.")
-    add_nav_item("training.manage", _l("Training"), STAFF_ROLES, prefix="training.")
-    add_nav_item("shop.fulfilment", _l("Orders"), STAFF_ROLES, prefix="shop.")
-    add_nav_item("ledger.totals", _l("Points"), STAFF_ROLES, prefix="ledger.totals")
-
+    add_nav_item("shop.fulfilment", _l("Orders"), STAFF_ROLES, prefix="shop.fulfilment")
+    add_nav_item("partners.people", _l("Participants"), STAFF_ROLES, prefix="partners.p", group="partners")
+    add_nav_item("partners.companies", _l("Companies"), STAFF_ROLES, prefix="partners.compan", group="partners")
+    add_nav_item("rules.index", _l("Earning rules"), STAFF_ROLES, prefix="rules.", group="program")
+    add_nav_item("training.manage", _l("Training"), STAFF_ROLES, prefix="training.", group="program")
+    add_nav_item("products.index", _l("Products"), STAFF_ROLES, prefix="products.", group="catalogue")
+    add_nav_item("shop.prizes", _l("Prizes and stock"), STAFF_ROLES, prefix="shop.prize", group="catalogue")
+    add_nav_item("ledger.totals", _l("Points"), STAFF_ROLES, prefix="ledger.totals", group="reports")
+    add_nav_item("shop.tax_register", _l("Prize tax register"), STAFF_ROLES, prefix="shop.tax_register",
+                 group="reports")
+    add_nav_item("ledger.settings", _l("Program settings"), STAFF_ROLES, prefix="ledger.settings", group="settings")
 
 
 def template_globals() -> dict:

@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -25,7 +26,7 @@ def audience_choices(any_label):
 
 
 class RuleForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    name = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()])
     value = DecimalField(
         _l("Value"), places=None, validators=[DataRequired(REQUIRED)],
@@ -57,7 +58,7 @@ class RuleForm(FlaskForm):
         self.product_ids.choices = [SelectChoice(p.id, f"{p.sku} — {p.name}") for p in products]
         self.categories.choices = [SelectChoice(c, c) for c in categories]
         self.company_ids.choices = [SelectChoice(c.id, c.name) for c in companies]
-        self.audience.choices = audience_choices(_l("Any"))
+        self.audience.choices = audience_choices(lazy_pgettext("feminine", "Any"))
 
 
 class SampleLineForm(FlaskForm):

@@ -30,7 +30,7 @@ class TaxForm(FlaskForm):
 
 
 class PrizeForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    name = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
     category = StringField(_l("Category"), validators=[DataRequired(REQUIRED), Length(max=100)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
     price_points = IntegerField(_l("Price, points"), validators=[DataRequired(REQUIRED), NumberRange(min=1)])
