@@ -27,6 +27,8 @@ def audience_choices(any_label):
 
 class RuleForm(FlaskForm):
     name = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    name_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)],
+                          description=_l("Optional: English readers see the Russian title when empty."))
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()])
     value = DecimalField(
         _l("Value"), places=None, validators=[DataRequired(REQUIRED)],

@@ -32,6 +32,7 @@ class RuleData:
     cap_per_period: int | None
     cap_period: str
     active: bool = True
+    name_en: str | None = None  # optional English name; Russian shown when empty
 
 
 def _check(data: RuleData) -> None:
@@ -92,7 +93,7 @@ def rule_specs(user_id: int | None, rules: list[EarningRule] | None = None) -> l
             )
             left = rule.cap_per_period - int(used)
         specs.append(engine.RuleSpec(
-            id=rule.id, name=rule.name, kind=rule.kind, value=Decimal(rule.value),
+            id=rule.id, name=rule.display_name, kind=rule.kind, value=Decimal(rule.value),
             product_ids=frozenset(rule.product_ids or ()), categories=frozenset(rule.categories or ()),
             company_ids=frozenset(rule.company_ids or ()), audience=rule.audience, valid_from=rule.valid_from,
             valid_to=rule.valid_to, priority=rule.priority, stackable=rule.stackable,

@@ -38,6 +38,7 @@ def _data(form: RuleForm) -> services.RuleData:
         audience=form.audience.data or None, valid_from=form.valid_from.data, valid_to=form.valid_to.data,
         priority=form.priority.data, stackable=form.stackable.data, cap_per_claim=form.cap_per_claim.data,
         cap_per_period=form.cap_per_period.data, cap_period=form.cap_period.data, active=form.active.data,
+        name_en=form.name_en.data or None,
     )
 
 

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -38,6 +39,23 @@ TRANSITIONS = {
     DELIVERED: set(),
     CANCELLED: set(),
 }
+# Notes the system writes on orders and stock moves, stored as codes and shown in the reader's language.
+# A note a person typed (a cancellation reason, a tracking number) is shown as typed.
+SYSTEM_NOTES = {
+    "card": _l("paid by card"),
+    "card declined": _l("the card was declined"),
+    "card payment failed": _l("the card payment failed"),
+    "payment not completed in time": _l("the card payment was not completed in time"),
+    "order": _l("order"),
+    "cancelled order": _l("returned from a cancelled order"),
+    "prize form": _l("changed on the prize form"),
+}
+
+
+def note_label(note: str | None) -> str:
+    return str(SYSTEM_NOTES[note]) if note in SYSTEM_NOTES else (note or "")
+
+
 # A participant may cancel their own order until the program team approves it.
 CANCELLABLE_BY_PARTICIPANT = {PLACED, AWAITING_PAYMENT, PAID}
 
@@ -115,6 +133,10 @@ class StockMovement(db.Model):
 
     actor = relationship("User")
 
+    @property
+    def reason_label(self) -> str:
+        return note_label(self.reason)
+
 
 class CartItem(db.Model):
     __tablename__ = "cart_items"
@@ -162,6 +184,15 @@ class Order(db.Model):
     def status_label(self) -> str:
         return str(STATUS_LABELS[self.status])
 
+    @property
+    def cancel_reason_label(self) -> str:
+        return note_label(self.cancel_reason)
+
+    @property
+    def list_points(self) -> int:
+        """The prizes' price in points, before any part was paid by card."""
+        return sum(line.price_points * line.quantity for line in self.lines)
+
 
 class OrderLine(db.Model):
     __tablename__ = "order_lines"
@@ -190,6 +221,10 @@ class OrderEvent(db.Model):
 
     order = relationship(Order, back_populates="events")
     actor = relationship("User")
+
+    @property
+    def note_label(self) -> str:
+        return note_label(self.note)
 
     @property
     def status_label(self) -> str:
