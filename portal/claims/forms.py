@@ -1,7 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -29,6 +39,7 @@ class ClaimForm(FlaskForm):
     customer_inn = StringField(_l("Customer INN"), validators=[Optional()], description=_l("If you know it."))
     lines = FieldList(FormField(LineForm), min_entries=3, max_entries=50)
     scan = FileField(_l("Scan of the invoice"), description=_l("PDF, JPEG or PNG, up to 10 MB."))
+    pending_scan = HiddenField()  # a scan already uploaded with this form, kept when the form comes back with errors
 
     def validate_customer_inn(self, field):
         if field.data and not is_valid_inn(field.data):
