@@ -98,7 +98,7 @@ def test_stock_history_speaks_the_readers_language(app, client, login, make, cop
         prize_id = db.session.scalar(select(StockMovement.prize_id).where(StockMovement.order_id == order_id))
     login("manager@example.test")
     page = client.get(f"/console/prizes/{prize_id}").get_data(as_text=True)
-    assert f"-1 — заказ <a href=\"/shop/orders/{order_id}\">заказ №{order_id}</a>" in page
+    assert f"-1 — <a href=\"/shop/orders/{order_id}\">заказ №{order_id}</a>" in page
     assert "— order" not in page
 
 
