@@ -376,10 +376,10 @@ def edit_prize(prize_id=None):
             db.session.commit()
             flash(_("The prize is saved."), "success")
             return redirect(url_for("shop.edit_prize", prize_id=prize.id))
-    movements = []
+    movements = None
     if prize is not None:
-        movements = db.session.scalars(select(StockMovement).where(StockMovement.prize_id == prize.id)
-                                       .order_by(StockMovement.id.desc()).limit(50)).all()
+        movements = paginate(select(StockMovement).where(StockMovement.prize_id == prize.id)
+                             .order_by(StockMovement.id.desc()))
     return render_template("shop/prize_form.html", form=form, prize=prize, stock_form=StockForm(),
                            movements=movements)
 

@@ -184,3 +184,16 @@ def test_rule_and_region_names_in_english(app, client, login, make):
             "lines-0-product": "SPL-09", "lines-0-quantity": "1", "lines-0-price": "100"}
     assert client.post("/claims/preview", data=form).get_json()["awards"] == [{"rule": "Per unit", "points": 100}]
     assert "Murmansk Region" in client.get("/home").get_data(as_text=True)
+
+
+def test_earning_rules_page_and_search(app, client, login, make):
+    make.user(role=MANAGER, email="manager@example.test")
+    with app.app_context():
+        for n in range(27):
+            claims_f.per_unit_rule(10 + n, name=f"Правило {n:02d}")
+        db.session.commit()
+    login("manager@example.test")
+    first = client.get("/console/rules").get_data(as_text=True)
+    assert "Найдено: 27" in first and first.count("Правило ") == 25
+    found = client.get("/console/rules?q=правило 26").get_data(as_text=True)
+    assert "Правило 26" in found and "Правило 25" not in found

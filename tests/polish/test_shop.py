@@ -241,3 +241,20 @@ def test_prize_form_says_title_not_name(client, login, make):
     page = client.get("/console/prizes/new").get_data(as_text=True)
     assert '<label class="form-label" for="name">Название</label>' in page
     assert "Название на английском" in page
+
+
+def test_stock_history_pages_on_the_prize(app, client, login, make):
+    manager = make.user(role=MANAGER, email="manager@example.test")
+    with app.app_context():
+        prize = f.prize(name="Термос", points=100, stock=100)
+        actor = db.session.get(User, manager.id)
+        for n in range(30):
+            services.adjust_stock(prize, 1, f"поставка {n:02d}", actor)
+        db.session.commit()
+        prize_id = prize.id
+    login("manager@example.test")
+    first = client.get(f"/console/prizes/{prize_id}").get_data(as_text=True)
+    history = first.split('data-testid="stock-history"')[1]
+    assert "поставка 29" in history and "поставка 04" not in history
+    assert f'href="/console/prizes/{prize_id}?page=2"' in first
+    assert "поставка 04" in client.get(f"/console/prizes/{prize_id}?page=2").get_data(as_text=True)
