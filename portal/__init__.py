@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from portal.config import Config
 from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
@@ -17,6 +18,7 @@ from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides settings (tests pass theirs here); nothing else happens at start-up."""
     app = Flask(__name__, instance_relative_config=False)
+    app.url_map.converters["int"] = BoundedInt  # /orders/<40 digits> is a 404, not a database overflow
     app.config.from_object(Config)
     if config:
         app.config.update(config)
@@ -73,6 +75,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+class BoundedInt(IntegerConverter):
+    """`<int:...>` in every route, up to the largest id a database column holds."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 @login_manager.user_loader

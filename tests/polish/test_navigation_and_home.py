@@ -197,3 +197,12 @@ def test_earning_rules_page_and_search(app, client, login, make):
     assert "Найдено: 27" in first and first.count("Правило ") == 25
     found = client.get("/console/rules?q=правило 26").get_data(as_text=True)
     assert "Правило 26" in found and "Правило 25" not in found
+
+
+def test_new_list_filters_take_any_input_without_a_500(client, login, make):
+    make.user(role=MANAGER, email="manager@example.test")
+    login("manager@example.test")
+    for url in ["/console/prizes?page=99999999999999999999999", "/console/prizes?q=" + "я" * 10_000,
+                "/console/rules?page=1e309&q=NaN", "/console/prize-tax?year=NaN&page=-5",
+                "/console/prizes/999999999999999999999999999999999999999", "/console/training/attempts?page=x"]:
+        assert client.get(url).status_code in (200, 404), url
