@@ -7,7 +7,6 @@ from flask_babel import format_currency, format_date, format_datetime, format_de
 
 from portal.core.phones import format_phone
 
-
 NBSP = "\xa0"
 
 

@@ -13,7 +13,8 @@ CATEGORIES = {"Электроника": "Electronics", "Инструменты":
 PRIZES = {
     "Беспроводные наушники": "Wireless headphones", "Умная колонка": "Smart speaker",
     "Фитнес-браслет": "Fitness band", "Внешний аккумулятор 20000 мА·ч": "Power bank 20,000 mAh",
-    "Электронная книга": "E-reader", "Экшн-камера": "Action camera", "Аккумуляторная дрель-шуруповёрт": "Cordless drill",
+    "Электронная книга": "E-reader", "Экшн-камера": "Action camera",
+    "Аккумуляторная дрель-шуруповёрт": "Cordless drill",
     "Набор манометров для хладагента": "Refrigerant gauge set", "Вакуумный насос": "Vacuum pump",
     "Набор отвёрток": "Screwdriver set", "Лазерный дальномер": "Laser distance meter",
     "Термометр-пирометр": "Infrared thermometer", "Кофемашина капсульная": "Capsule coffee machine",

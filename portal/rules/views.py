@@ -51,7 +51,8 @@ def index():
     q = request.args.get("q", "")[:200].strip()
     if q:
         needle = f"%{q.lower()}%"
-        query = query.where(or_(lower_text(EarningRule.name).like(needle), lower_text(EarningRule.name_en).like(needle)))
+        query = query.where(or_(lower_text(EarningRule.name).like(needle),
+                                lower_text(EarningRule.name_en).like(needle)))
     return render_template("rules/index.html", page=paginate(query))
 
 

@@ -36,8 +36,10 @@ class PrizeForm(FlaskForm):
     name_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)],
                           description=_l("Optional: English readers see the Russian title when empty."))
     category_en = StringField(_l("Category in English"), validators=[Optional(), Length(max=100)])
-    description_en = TextAreaField(_l("Description in English"), validators=[Optional(), Length(max=4000)])
-    price_points = IntegerField(_l("Price, points"), validators=[DataRequired(REQUIRED), NumberRange(min=1, max=10_000_000)])
+    description_en = TextAreaField(_l("Description in English"),
+                                   validators=[Optional(), Length(max=4000)])
+    price_points = IntegerField(_l("Price, points"),
+                                validators=[DataRequired(REQUIRED), NumberRange(min=1, max=10_000_000)])
     value = MoneyField(_l("Value for tax, RUB"), validators=[Optional()],
                        description=_l("Empty: the price in points at the point value."))
     stock = IntegerField(_l("Stock"), validators=[Optional(), NumberRange(min=0)],

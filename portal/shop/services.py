@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, func, or_, select, update
 from sqlalchemy.orm import selectinload

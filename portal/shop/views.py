@@ -331,8 +331,8 @@ def export_orders(fmt):
             rows.append((order.id, order.created_at, order.user.full_name, format_phone(order.delivery_phone),
                          order.delivery_address or "", order.delivery_email or "", line.prize.name, line.quantity,
                          order.points, order.card_kopecks / 100))
-    header = [_("Order number"), _("Date"), _("Recipient"), _("Phone"), _("Address"), _("Email"), _("Prize"), _("Quantity"),
-              _("Order paid in points"), _("Order paid by card, RUB")]
+    header = [_("Order number"), _("Date"), _("Recipient"), _("Phone"), _("Address"), _("Email"), _("Prize"),
+              _("Quantity"), _("Order paid in points"), _("Order paid by card, RUB")]
     name = f"orders-{status}-{utcnow():%Y%m%d}"
     return xlsx_response(name, header, rows, _("Orders")) if fmt == "xlsx" else csv_response(name, header, rows)
 

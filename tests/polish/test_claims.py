@@ -1,6 +1,5 @@
 """The claim form keeps an attached scan through a validation error and flags unknown products as you type."""
 
-import io
 import re
 
 import pytest
@@ -44,7 +43,8 @@ def test_a_form_error_keeps_the_attached_scan(app, client, login, make, catalogu
     page = first.get_data(as_text=True)
     assert first.status_code == 200
     assert 'data-testid="kept-scan"' in page and "invoice.pdf" in page
-    fixed = claim_form(**{"customer_name": "ООО «Заказчик»", "lines-1-product": "PIPE", "pending_scan": kept_token(page)})
+    fixed = claim_form(**{"customer_name": "ООО «Заказчик»", "lines-1-product": "PIPE",
+                          "pending_scan": kept_token(page)})
     fixed.pop("scan")  # nothing chosen again
     second = client.post("/claims/new", data=fixed, content_type="multipart/form-data")
     assert second.status_code == 302

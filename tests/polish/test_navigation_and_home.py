@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from portal.auth.models import MANAGER, PARTNER_ADMIN, PARTICIPANT, User
+from portal.auth.models import MANAGER, PARTICIPANT, PARTNER_ADMIN, User
 from portal.core import navigation
 from portal.core.formatting import rub
 from portal.core.time import utcnow

@@ -13,6 +13,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.ledger import services as ledger
 from portal.payments.models import Payment
+from portal.payments.services import CardDeclined
 from portal.shop import services
 from portal.shop.models import AWAITING_PAYMENT, CANCELLED, Order, StockMovement
 from tests.payments_helpers import card_token, signed_event
@@ -82,7 +83,7 @@ def test_cancelling_a_paid_order_says_and_mails_that_the_card_part_comes_back(ap
 def test_a_declined_card_is_explained_in_words_not_codes(app, client, login, stripe, copay_order):
     buyer_id, order_id = copay_order
     with app.app_context():
-        with pytest.raises(Exception):
+        with pytest.raises(CardDeclined):
             services.pay_order(db.session.get(Order, order_id), db.session.get(User, buyer_id),
                                card_token(stripe, "declined"))
         db.session.commit()
