@@ -3,10 +3,12 @@ English; one course asks for its lessons before the quiz."""
 
 from sqlalchemy import select, update
 
+from portal.auth.models import PARTICIPANT, User
 from portal.extensions import db
 from portal.partners.models import PartnerCompany
 from portal.shop.models import Prize, PrizeCategory
-from portal.training.models import Course
+from portal.training import services as training
+from portal.training.models import QUIZ, Course, QuizAttempt
 
 CATEGORIES = {"Электроника": "Electronics", "Инструменты": "Tools", "Для дома": "For the home",
               "Подарочные сертификаты": "Gift cards", "Впечатления": "Experiences"}
@@ -51,3 +53,25 @@ def load(rng) -> None:
     if installing is not None:
         installing.lessons_first = True
     db.session.flush()
+    _one_failed_learner(rng)
+
+
+def _one_failed_learner(rng) -> None:
+    """Someone who used every attempt at a quiz, so the managers' «Attempts used up» page has a case."""
+    for course in db.session.scalars(select(Course).where(Course.lessons_first.is_(False)).order_by(Course.id)):
+        quiz = next((i for i in course.items if i.kind == QUIZ and i.max_attempts and i.questions), None)
+        if quiz is None:
+            continue
+        tried = select(QuizAttempt.user_id).where(QuizAttempt.item_id == quiz.id)
+        # One of the generated people, never a demo login (seller@, installer@...), whose courses stay open.
+        query = (select(User).where(User.role == PARTICIPANT, User.id.not_in(tried), User.email.like("user%"))
+                 .order_by(User.id))
+        if course.audience:
+            query = query.where(User.audience == course.audience)
+        learner = db.session.scalar(query.limit(1))
+        if learner is None:
+            continue
+        wrong = {q.id: {c.id for c in q.choices if not c.correct} for q in quiz.questions}
+        for _ in range(quiz.max_attempts):
+            training.submit_quiz(learner, quiz, wrong)
+        return

@@ -32,6 +32,7 @@ def test_a_course_failed_with_no_attempts_left_says_so_and_whom_to_ask(app, clie
     assert "Не сдан, попыток не осталось" in index and "Не начат" not in index
     course = client.get(f"/training/{course_id}").get_data(as_text=True)
     assert 'data-testid="course-failed"' in course and "support@portal.test" in course
+    assert "Перечитать уроки" in course and 'data-testid="continue"' not in course
     quiz = client.get(f"/training/{course_id}/items/{quiz_id}").get_data(as_text=True)
     assert 'data-testid="quiz-exhausted"' in quiz
     assert "курс не пройден" in quiz and "дополнительных попытках" in quiz
