@@ -13,7 +13,7 @@ from portal.ledger import services as ledger
 from portal.shop import services as shop
 from portal.shop.models import Order, Prize
 from portal.training import services as training
-from portal.training.models import PASSED, Course, CourseItem
+from portal.training.models import FAILED, PASSED, Course, CourseItem
 
 EXPIRY_HORIZON = timedelta(days=90)
 
@@ -51,15 +51,17 @@ def participant_home(user: User) -> ParticipantHome:
     beyond = shop.catalogue(user, sort="cheap").where(Prize.price_points > balances.available).limit(1)
     cheapest_missing = db.session.scalar(beyond)
 
-    next_course, passed = None, 0
+    # The next course is one the person can go on with; a failed one only when nothing else is open.
+    open_courses, failed_courses, passed = [], [], 0
     courses = training.visible_courses(user)
     for course in courses:
         progress = training.progress(user, course)
         if progress.status == PASSED:
             passed += 1
-        elif next_course is None:
-            next_course = NextCourse(course, progress.status, progress.percent,
-                                     training.next_item(course, progress.done_item_ids))
+            continue
+        card = NextCourse(course, progress.status, progress.percent, training.next_item(course, progress.done_item_ids))
+        (failed_courses if progress.status == FAILED else open_courses).append(card)
+    next_course = (open_courses or failed_courses or [None])[0]
 
     claims = list(db.session.scalars(my_claims(user).limit(5)))
     orders = list(db.session.scalars(shop.orders_query(user_id=user.id).limit(5)))

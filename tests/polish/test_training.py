@@ -163,3 +163,12 @@ def test_the_certificate_fits_everyone(app, client, login, make):
     page = client.get(f"/training/{course_id}/certificate").get_data(as_text=True)
     assert "прошёл(ла)" not in page and "(ла)" not in page
     assert "успешно пройден участником программы" in page
+
+
+def test_home_offers_an_open_course_before_a_failed_one(app, client, login, failed):
+    with app.app_context():
+        f.course(title="Продажи")
+        db.session.commit()
+    login("learner@example.test")
+    training_card = client.get("/home").get_data(as_text=True).split('data-testid="home-training"')[1]
+    assert "Продажи" in training_card and "Инверторы" not in training_card
