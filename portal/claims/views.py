@@ -157,7 +157,7 @@ def preview():
     result = {"total": engine.total_points(awards), "revenue_kopecks": sum(line.revenue_kopecks for line in lines),
               "awards": [{"rule": a.rule_name, "points": a.points} for a in awards]}
     if problems:
-        result["problems"] = problems  # lines naming no product of the programme, flagged as you type
+        result["problems"] = problems  # lines naming no product of the program, flagged as you type
     return jsonify(result)
 
 
