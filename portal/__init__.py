@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from portal.config import Config
 from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
@@ -17,6 +18,7 @@ from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides settings (tests pass theirs here); nothing else happens at start-up."""
     app = Flask(__name__, instance_relative_config=False)
+    app.url_map.converters["int"] = BoundedInt  # /orders/<40 digits> is a 404, not a database overflow
     app.config.from_object(Config)
     if config:
         app.config.update(config)
@@ -88,6 +90,14 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+class BoundedInt(IntegerConverter):
+    """`<int:...>` in every route, up to the largest id a database column holds."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     from portal.auth.models import User
@@ -122,19 +132,26 @@ def register_navigation() -> None:
     add_nav_item("claims.index", _l("My sales"), PARTNER_ROLES, prefix="claims.")
     add_nav_item("training.index", _l("Training"), PARTNER_ROLES, prefix="training.")
     add_nav_item("ledger.statement", _l("My points"), PARTNER_ROLES, prefix="ledger.statement")
-    add_nav_item("shop.index", _l("Shop"), PARTNER_ROLES, prefix="shop.")
-    add_nav_item("partners.team", _l("My team"), (PARTNER_ADMIN,), prefix="partners.team")
-    add_nav_item("partners.people", _l("Participants"), STAFF_ROLES, prefix="partners.p")
-    add_nav_item("partners.companies", _l("Companies"), STAFF_ROLES, prefix="partners.compan")
-    add_nav_item("groups.index", _l("Groups"), STAFF_ROLES, prefix="groups.")
-    add_nav_item("plans.manage", _l("Plans"), STAFF_ROLES, prefix="plans.")
-    add_nav_item("claims.queue", _l("Sales"), STAFF_ROLES, prefix="claims.")
-    add_nav_item("training.manage", _l("Training"), STAFF_ROLES, prefix="training.")
-    add_nav_item("shop.fulfilment", _l("Orders"), STAFF_ROLES, prefix="shop.")
-    add_nav_item("ledger.totals", _l("Points"), STAFF_ROLES, prefix="ledger.totals")
+    add_nav_item("shop.index", _l("Shop"), PARTNER_ROLES, prefix="shop.index")
+    add_nav_item("shop.orders", _l("My orders"), PARTNER_ROLES, prefix="shop.order")
     add_nav_item("leads.index", _l("Leads"), PARTNER_ROLES, prefix="leads.")
+    add_nav_item("partners.team", _l("My team"), (PARTNER_ADMIN,), prefix="partners.team")
+    # The staff console: the daily queues at the top, everything else in dropdowns that fit 1366 px.
+    add_nav_item("claims.queue", _l("Sales"), STAFF_ROLES, prefix="claims.")
+    add_nav_item("shop.fulfilment", _l("Orders"), STAFF_ROLES, prefix="shop.fulfilment")
+    add_nav_item("partners.people", _l("Participants"), STAFF_ROLES, prefix="partners.p", group="partners")
+    add_nav_item("partners.companies", _l("Companies"), STAFF_ROLES, prefix="partners.compan", group="partners")
+    add_nav_item("rules.index", _l("Earning rules"), STAFF_ROLES, prefix="rules.", group="program")
+    add_nav_item("training.manage", _l("Training"), STAFF_ROLES, prefix="training.", group="program")
+    add_nav_item("products.index", _l("Products"), STAFF_ROLES, prefix="products.", group="catalogue")
+    add_nav_item("shop.prizes", _l("Prizes and stock"), STAFF_ROLES, prefix="shop.prize", group="catalogue")
+    add_nav_item("ledger.totals", _l("Points"), STAFF_ROLES, prefix="ledger.totals", group="reports")
+    add_nav_item("shop.tax_register", _l("Prize tax register"), STAFF_ROLES, prefix="shop.tax_register",
+                 group="reports")
+    add_nav_item("ledger.settings", _l("Program settings"), STAFF_ROLES, prefix="ledger.settings", group="settings")
     add_nav_item("leads.queue", _l("Leads"), STAFF_ROLES, prefix="leads.")
-
+    add_nav_item("groups.index", _l("Groups"), STAFF_ROLES, prefix="groups.", group="partners")
+    add_nav_item("plans.manage", _l("Sales plans"), STAFF_ROLES, prefix="plans.", group="program")
 
 
 def template_globals() -> dict:

@@ -47,6 +47,8 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Partner Club <noreply@portal.test>")
+    # Where participants write to the program team (extra quiz attempts, questions about orders).
+    SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@portal.test")
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", "")
     # Where mail sent by scheduled jobs (no request to take the address from) links to.
     PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:5000")

@@ -37,6 +37,7 @@ from portal.shop.models import (  # noqa: F401
     TaxProfile,
 )
 from portal.training.models import (  # noqa: F401
+    AttemptGrant,
     Choice,
     Course,
     CourseCompletion,

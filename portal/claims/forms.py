@@ -1,7 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, FieldList, FormField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -33,6 +42,7 @@ class ClaimForm(FlaskForm):
     # The lead this sale closes (portal/leads); choices are the participant's qualified leads.
     lead_id = SelectField(_l("Lead this sale closes"), choices=[], validate_choice=False,
                           coerce=lambda value: "" if value is None else str(value))
+    pending_scan = HiddenField()  # a scan already uploaded with this form, kept when the form comes back with errors
 
     def validate_customer_inn(self, field):
         if field.data and not is_valid_inn(field.data):

@@ -80,18 +80,32 @@ def _require_owner_draft(claim: Claim, user: User) -> None:
 # --- drafting --------------------------------------------------------------------------------------
 
 
+def line_product_problem(number: int, sku: str):
+    """What is wrong with the product typed on line `number`, in the words the claim's check uses; None if
+    the line names an active product or names none yet. The form asks as you type."""
+    sku = (sku or "").split(" — ")[0].strip()
+    if not sku:
+        return None
+    product = db.session.scalar(select(Product).where(Product.sku == sku))
+    if product is None:
+        return _l("Line %(n)s: choose a product from the catalogue.", n=number)
+    if not product.active:
+        return _l("Line %(n)s: %(product)s is no longer in the program.", n=number, product=product.name)
+    return None
+
+
 def _resolve_lines(lines: list[LineData]) -> list[tuple[Product, int, int]]:
     resolved = []
     for number, line in enumerate(lines, start=1):
         if not (line.sku or "").strip() and not line.quantity and not line.unit_price_kopecks:
             continue  # an empty row of the form
         sku = (line.sku or "").split(" — ")[0].strip()
-        product = db.session.scalar(select(Product).where(Product.sku == sku)) if sku else None
-        if product is None:
+        if not sku:
             raise DomainError(_l("Line %(n)s: choose a product from the catalogue.", n=number), field="lines")
-        if not product.active:
-            raise DomainError(_l("Line %(n)s: %(product)s is no longer in the program.", n=number,
-                                 product=product.name), field="lines")
+        problem = line_product_problem(number, sku)
+        if problem:
+            raise DomainError(problem, field="lines")
+        product = db.session.scalar(select(Product).where(Product.sku == sku))
         if not line.quantity or line.quantity <= 0:
             raise DomainError(_l("Line %(n)s: the quantity must be a positive whole number.", n=number),
                               field="lines")

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -16,6 +16,7 @@ from portal.core.errors import DomainError
 from portal.core.fields import as_id
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
+from portal.core.tokens import TokenExpired, TokenInvalid, make_token, read_token
 from portal.extensions import db
 from portal.leads.forms import claim_lead_choices
 from portal.partners.models import APPROVED, PartnerCompany
@@ -41,6 +42,23 @@ def _data(form: ClaimForm) -> services.ClaimData:
                for line in form.lines.entries],
         lead_id=form.lead_id.data,
     )
+
+
+PENDING_SCAN = "claims.pending-scan"
+
+
+def _scan_from(form: ClaimForm) -> tuple[str, str, str] | None:
+    """The scan for this submission: a new upload, or the one kept from the previous try of the same form."""
+    if form.scan.data and getattr(form.scan.data, "filename", ""):
+        return store_scan(form.scan.data.filename, form.scan.data.read())
+    if form.pending_scan.data:
+        try:
+            kept = read_token(PENDING_SCAN, form.pending_scan.data, timedelta(days=1))
+        except (TokenExpired, TokenInvalid):
+            return None
+        if isinstance(kept, dict) and kept.get("user") == current_user.id and len(kept.get("scan") or ()) == 3:
+            return tuple(kept["scan"])
+    return None
 
 
 # --- participant ---------------------------------------------------------------------------------
@@ -83,30 +101,40 @@ def edit(claim_id=None):
     form.lead_id.choices = claim_lead_choices(current_user)
     if request.method == "GET" and claim is not None:
         form.lead_id.data = str(claim.lead_id or "")
-    if form.validate_on_submit():
+    kept_scan = None
+    if request.method == "POST":
+        valid = form.validate_on_submit()
+        scan = None
         try:
-            scan = None
-            if form.scan.data and getattr(form.scan.data, "filename", ""):
-                scan = store_scan(form.scan.data.filename, form.scan.data.read())
-            claim = services.save_draft(current_user, _data(form), claim, scan=scan)
+            scan = _scan_from(form)
         except DomainError as exc:
-            db.session.rollback()
             show_error(form, exc)
-        else:
-            db.session.commit()  # the draft is kept whatever the submit step says
-            if request.form.get("action") != "submit":
-                flash(_("The draft is saved."), "success")
-                return redirect(url_for("claims.detail", claim_id=claim.id))
+            valid = False
+        if valid:
             try:
-                services.submit_claim(claim, current_user)
+                claim = services.save_draft(current_user, _data(form), claim, scan=scan)
             except DomainError as exc:
                 db.session.rollback()
-                flash(_("Saved as a draft, not submitted: %(reason)s", reason=exc.message), "warning")
-                return redirect(url_for("claims.edit", claim_id=claim.id))
-            db.session.commit()
-            flash(_("The sale is submitted for review."), "success")
-            return redirect(url_for("claims.detail", claim_id=claim.id))
-    return render_template("claims/form.html", form=form, claim=claim)
+                show_error(form, exc)
+            else:
+                db.session.commit()  # the draft is kept whatever the submit step says
+                if request.form.get("action") != "submit":
+                    flash(_("The draft is saved."), "success")
+                    return redirect(url_for("claims.detail", claim_id=claim.id))
+                try:
+                    services.submit_claim(claim, current_user)
+                except DomainError as exc:
+                    db.session.rollback()
+                    flash(_("Saved as a draft, not submitted: %(reason)s", reason=exc.message), "warning")
+                    return redirect(url_for("claims.edit", claim_id=claim.id))
+                db.session.commit()
+                flash(_("The sale is submitted for review."), "success")
+                return redirect(url_for("claims.detail", claim_id=claim.id))
+        if scan is not None:
+            # The form comes back with an error: the scan is already stored, so it stays attached.
+            form.pending_scan.data = make_token(PENDING_SCAN, {"user": current_user.id, "scan": list(scan)})
+            kept_scan = scan[1]
+    return render_template("claims/form.html", form=form, claim=claim, kept_scan=kept_scan)
 
 
 @bp.post("/claims/preview")
@@ -115,8 +143,12 @@ def preview():
     """The points a claim being typed would earn now, and why, for the form to show as you type."""
     form = ClaimForm()
     lines = []
-    for entry in form.lines.entries:
+    problems = []
+    for number, entry in enumerate(form.lines.entries, start=1):
         sku = (entry.form.product.data or "").split(" — ")[0].strip()
+        problem = services.line_product_problem(number, sku)
+        if problem:
+            problems.append({"line": number - 1, "message": str(problem)})
         price = parse_money(entry.form.price.data)
         quantity = entry.form.quantity.data if isinstance(entry.form.quantity.data, int) else None
         if not sku or not quantity or not price or quantity <= 0:
@@ -128,10 +160,11 @@ def preview():
     invoice_date = form.invoice_date.data if isinstance(form.invoice_date.data, date) else date.today()
     sample = engine.ClaimInput(current_user.audience, current_user.company_id, invoice_date, tuple(lines))
     awards = score(sample, current_user.id)
-    return jsonify(
-        total=engine.total_points(awards), revenue_kopecks=sum(line.revenue_kopecks for line in lines),
-        awards=[{"rule": a.rule_name, "points": a.points} for a in awards],
-    )
+    result = {"total": engine.total_points(awards), "revenue_kopecks": sum(line.revenue_kopecks for line in lines),
+              "awards": [{"rule": a.rule_name, "points": a.points} for a in awards]}
+    if problems:
+        result["problems"] = problems  # lines naming no product of the program, flagged as you type
+    return jsonify(result)
 
 
 @bp.get("/claims/<int:claim_id>")

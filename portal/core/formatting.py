@@ -2,16 +2,30 @@
 
 from decimal import Decimal
 
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from babel import Locale
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 
 from portal.core.phones import format_phone
 
+NBSP = "\xa0"
+
+
+def spaced_currency_pattern(locale) -> str:
+    """The locale's currency pattern with a space between the symbol and the number: English's "¤#,##0.00"
+    would print "RUB425.00"; Russian's "#,##0.00 ¤" is kept as it is ("425,00 ₽")."""
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0]
+    if pattern.startswith("¤") and not pattern.startswith("¤" + NBSP):
+        pattern = "¤" + NBSP + pattern[1:]
+    elif pattern.endswith("¤") and not pattern.endswith(NBSP + "¤"):
+        pattern = pattern[:-1] + NBSP + "¤"
+    return pattern
+
 
 def rub(kopecks: int | None) -> str:
-    """Money is stored in kopecks as integers; shown in RUB in the reader's locale."""
+    """Money is stored in kopecks as integers; shown in RUB in the reader's locale, "425,00 ₽" or "RUB 425.00"."""
     if kopecks is None:
         return ""
-    return format_currency(Decimal(kopecks) / 100, "RUB")
+    return format_currency(Decimal(kopecks) / 100, "RUB", format=spaced_currency_pattern(get_locale()))
 
 
 def number(value) -> str:

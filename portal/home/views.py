@@ -1,16 +1,27 @@
 """The landing page, the signed-in home page, language choice, the program's documents and health."""
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from portal.auth import services as accounts
-from portal.auth.models import LOCALES
+from portal.auth.models import LOCALES, PARTNER_ROLES
 from portal.claims.services import count_awaiting_review
 from portal.extensions import db
+from portal.home.participant import participant_home
 from portal.partners.forms import EmptyForm
 from portal.partners.services import count_pending_companies
-from portal.shop.services import count_to_fulfil
+from portal.shop.services import count_to_fulfil, release_abandoned_checkouts
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
@@ -28,11 +39,20 @@ def index():
 @bp.get("/home")
 @login_required
 def dashboard():
+    if current_user.role in PARTNER_ROLES:
+        release_abandoned_checkouts()  # held points of an abandoned card payment come back before we show them
+        return render_template("home/participant.html", home=participant_home(current_user))
     counts = None
     if current_user.is_staff:
         counts = {"claims": count_awaiting_review(), "companies": count_pending_companies(),
                   "orders": count_to_fulfil()}
     return render_template("home/dashboard.html", counts=counts)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=7 * 24 * 3600)
 
 
 @bp.get("/rules")

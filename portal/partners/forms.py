@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.auth.models import ROLE_LABELS, ROLES
 from portal.core.inn import is_valid_inn
@@ -24,6 +24,8 @@ class CompanyForm(InnMixin, FlaskForm):
     inn = StringField(_l("INN"), validators=[DataRequired(REQUIRED)])
     name = StringField(_l("Company name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     region = StringField(_l("Region"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    region_en = StringField(_l("Region in English"), validators=[Optional(), Length(max=120)],
+                            description=_l("Optional: names the region in English for every company in it."))
 
 
 class RejectCompanyForm(FlaskForm):

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.localized import in_locale
 from portal.core.time import utcnow
 from portal.extensions import db
 
@@ -31,6 +32,7 @@ class PartnerCompany(db.Model):
     inn: Mapped[str] = mapped_column(String(12), unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     region: Mapped[str] = mapped_column(String(120), default="")
+    region_en: Mapped[str | None] = mapped_column(String(120))  # optional English name of the region
     status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reviewed_at: Mapped[datetime | None]
@@ -43,6 +45,10 @@ class PartnerCompany(db.Model):
     @property
     def status_label(self) -> str:
         return str(COMPANY_STATUS_LABELS[self.status])
+
+    @property
+    def display_region(self) -> str:
+        return in_locale(self.region, self.region_en)
 
     @property
     def is_approved(self) -> bool:

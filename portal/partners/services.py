@@ -2,7 +2,7 @@
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, User
@@ -54,13 +54,16 @@ def company_for_registration(inn: str, name: str, region: str) -> PartnerCompany
     if not region:
         raise DomainError(_l("Enter the company's region."), field="company_region")
     company = PartnerCompany(inn=inn, name=name, region=region, status=PENDING)
+    company.region_en = db.session.scalar(select(PartnerCompany.region_en).where(
+        PartnerCompany.region == region, PartnerCompany.region_en.is_not(None)).limit(1))
     db.session.add(company)
     db.session.flush()
     return company
 
 
-def create_company(inn: str, name: str, region: str, actor: User) -> PartnerCompany:
-    """A program manager adds a company; it is approved at once."""
+def create_company(inn: str, name: str, region: str, actor: User, region_en: str | None = None) -> PartnerCompany:
+    """A program manager adds a company; it is approved at once. An English name for the region names that
+    region for every company in it."""
     inn = check_inn(inn)
     if find_company_by_inn(inn) is not None:
         raise DomainError(_l("A company with this INN is already in the program."), field="inn")
@@ -70,7 +73,18 @@ def create_company(inn: str, name: str, region: str, actor: User) -> PartnerComp
     )
     db.session.add(company)
     db.session.flush()
+    name_region(company.region, region_en)
     return company
+
+
+def name_region(region: str, region_en: str | None) -> None:
+    """Give a region its English name (for every company in it); without one, reuse a name given before."""
+    region_en = " ".join((region_en or "").split())[:120] or db.session.scalar(
+        select(PartnerCompany.region_en).where(PartnerCompany.region == region, PartnerCompany.region_en.is_not(None))
+        .limit(1))
+    if region_en:
+        db.session.execute(update(PartnerCompany).where(PartnerCompany.region == region)
+                           .values(region_en=region_en).execution_options(synchronize_session="fetch"))
 
 
 def approve_company(company: PartnerCompany, actor: User) -> None:
@@ -293,3 +307,12 @@ def group_company_ids(group_id: int, at=None) -> list[int]:
         query = query.where(GroupMembership.added_at <= at,
                             (GroupMembership.removed_at.is_(None)) | (GroupMembership.removed_at > at))
     return list(db.session.scalars(query.distinct()))
+
+
+def team_query(company_id: int, q: str = ""):
+    """A partner company's staff by name, searchable by name or email, for the partner admin's team page."""
+    query = select(User).where(User.company_id == company_id).order_by(User.full_name, User.id)
+    if q.strip():
+        needle = f"%{q.strip().lower()}%"
+        query = query.where(or_(lower_text(User.full_name).like(needle), lower_text(User.email).like(needle)))
+    return query

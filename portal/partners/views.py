@@ -162,7 +162,8 @@ def new_company():
     form = CompanyForm()
     if form.validate_on_submit():
         try:
-            company = services.create_company(form.inn.data, form.name.data, form.region.data, current_user)
+            company = services.create_company(form.inn.data, form.name.data, form.region.data, current_user,
+                                              region_en=form.region_en.data)
         except DomainError as exc:
             db.session.rollback()
             show_error(form, exc)
@@ -243,7 +244,8 @@ def team():
             return redirect(url_for("partners.team"))
     company = current_user.company
     return render_template(
-        "partners/team.html", form=form, company=company, staff=sorted(company.staff, key=lambda u: u.full_name),
+        "partners/team.html", form=form, company=company,
+        page=paginate(services.team_query(company.id, text_arg("q"))),
         invitations=services.open_invitations(company.id), action_form=EmptyForm(),
     )
 

@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, FieldList, FormField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -18,7 +19,9 @@ def audience_choices(any_label):
 
 
 class RuleForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    name = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    name_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)],
+                          description=_l("Optional: English readers see the Russian title when empty."))
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()])
     value = DecimalField(
         _l("Value"), places=None, validators=[DataRequired(REQUIRED)],
@@ -54,7 +57,7 @@ class RuleForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.categories.choices = [SelectChoice(c, c) for c in categories]
         self.group_ids.choices = [SelectChoice(g.id, g.name) for g in groups]
-        self.audience.choices = audience_choices(_l("Any"))
+        self.audience.choices = audience_choices(lazy_pgettext("feminine", "Any"))
 
 
 class SampleLineForm(FlaskForm):

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.localized import in_locale
 from portal.core.time import utcnow
 from portal.extensions import db
 
@@ -42,6 +43,7 @@ class EarningRule(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))  # optional English name; Russian when empty
     kind: Mapped[str] = mapped_column(String(20))
     # Points per unit, a percent, fixed points, or a factor (2 = double points), by kind.
     value: Mapped[Decimal] = mapped_column(Numeric(12, 4))
@@ -66,6 +68,10 @@ class EarningRule(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     created_by = relationship("User")
+
+    @property
+    def display_name(self) -> str:
+        return in_locale(self.name, self.name_en)
 
     @property
     def kind_label(self) -> str:

@@ -34,6 +34,7 @@ class RuleData:
     cap_period: str
     active: bool = True
     group_ids: list[int] = field(default_factory=list)
+    name_en: str | None = None  # optional English name; Russian shown when empty
 
 
 def _check(data: RuleData) -> None:
@@ -94,7 +95,7 @@ def rule_specs(user_id: int | None, rules: list[EarningRule] | None = None) -> l
             )
             left = rule.cap_per_period - int(used)
         specs.append(engine.RuleSpec(
-            id=rule.id, name=rule.name, kind=rule.kind, value=Decimal(rule.value),
+            id=rule.id, name=rule.display_name, kind=rule.kind, value=Decimal(rule.value),
             product_ids=frozenset(rule.product_ids or ()), categories=frozenset(rule.categories or ()),
             company_ids=frozenset(rule.company_ids or ()), group_ids=frozenset(rule.group_ids or ()),
             audience=rule.audience, valid_from=rule.valid_from,

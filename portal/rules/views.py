@@ -3,12 +3,14 @@ from decimal import Decimal
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal.auth.models import AUDIENCE_SHORT_LABELS, STAFF_ROLES
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.forms import show_error
+from portal.core.pagination import paginate
+from portal.core.sql import lower_text
 from portal.core.time import today
 from portal.extensions import db
 from portal.groups.services import all_groups, groups_by_ids
@@ -34,16 +36,20 @@ def _data(form: RuleForm) -> services.RuleData:
         audience=form.audience.data or None, valid_from=form.valid_from.data, valid_to=form.valid_to.data,
         priority=form.priority.data, stackable=form.stackable.data, cap_per_claim=form.cap_per_claim.data,
         cap_per_period=form.cap_per_period.data, cap_period=form.cap_period.data, active=form.active.data,
+        name_en=form.name_en.data or None,
     )
 
 
 @bp.get("/console/rules")
 @roles_required(*STAFF_ROLES)
 def index():
-    rules = db.session.scalars(
-        select(EarningRule).order_by(EarningRule.active.desc(), EarningRule.priority.desc(), EarningRule.id)
-    ).all()
-    return render_template("rules/index.html", rules=rules)
+    query = select(EarningRule).order_by(EarningRule.active.desc(), EarningRule.priority.desc(), EarningRule.id)
+    q = request.args.get("q", "")[:200].strip()
+    if q:
+        needle = f"%{q.lower()}%"
+        query = query.where(or_(lower_text(EarningRule.name).like(needle),
+                                lower_text(EarningRule.name_en).like(needle)))
+    return render_template("rules/index.html", page=paginate(query))
 
 
 @bp.route("/console/rules/new", methods=["GET", "POST"])

@@ -31,10 +31,16 @@ class TaxForm(FlaskForm):
 
 
 class PrizeForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    name = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
     category = StringField(_l("Category"), validators=[DataRequired(REQUIRED), Length(max=100)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
-    price_points = IntegerField(_l("Price, points"), validators=[DataRequired(REQUIRED), NumberRange(min=1)])
+    name_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)],
+                          description=_l("Optional: English readers see the Russian title when empty."))
+    category_en = StringField(_l("Category in English"), validators=[Optional(), Length(max=100)])
+    description_en = TextAreaField(_l("Description in English"),
+                                   validators=[Optional(), Length(max=4000)])
+    price_points = IntegerField(_l("Price, points"),
+                                validators=[DataRequired(REQUIRED), NumberRange(min=1, max=10_000_000)])
     value = MoneyField(_l("Value for tax, RUB"), validators=[Optional()],
                        description=_l("Empty: the price in points at the point value."))
     stock = IntegerField(_l("Stock"), validators=[Optional(), NumberRange(min=0)],

@@ -2,10 +2,12 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.localized import in_locale
 from portal.core.time import utcnow
 from portal.extensions import db
 
@@ -37,6 +39,23 @@ TRANSITIONS = {
     DELIVERED: set(),
     CANCELLED: set(),
 }
+# Notes the system writes on orders and stock moves, stored as codes and shown in the reader's language.
+# A note a person typed (a cancellation reason, a tracking number) is shown as typed.
+SYSTEM_NOTES = {
+    "card": _l("paid by card"),
+    "card declined": _l("the card was declined"),
+    "card payment failed": _l("the card payment failed"),
+    "payment not completed in time": _l("the card payment was not completed in time"),
+    "order": _l("order"),
+    "cancelled order": _l("returned from a cancelled order"),
+    "prize form": _l("changed on the prize form"),
+}
+
+
+def note_label(note: str | None) -> str:
+    return str(SYSTEM_NOTES[note]) if note in SYSTEM_NOTES else (note or "")
+
+
 # A participant may cancel their own order until the program team approves it.
 CANCELLABLE_BY_PARTICIPANT = {PLACED, AWAITING_PAYMENT, PAID}
 
@@ -46,7 +65,12 @@ class PrizeCategory(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    name_en: Mapped[str | None] = mapped_column(String(100))  # optional English name; Russian when empty
     position: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def display_name(self) -> str:
+        return in_locale(self.name, self.name_en)
 
 
 class Prize(db.Model):
@@ -63,6 +87,8 @@ class Prize(db.Model):
     category_id: Mapped[int] = mapped_column(ForeignKey("prize_categories.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    name_en: Mapped[str | None] = mapped_column(String(200))  # optional English versions
+    description_en: Mapped[str | None] = mapped_column(Text)
     price_points: Mapped[int]
     # The prize's value for the tax register; empty: its price in points at the program's point value.
     value_kopecks: Mapped[int | None]
@@ -76,6 +102,14 @@ class Prize(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     category = relationship(PrizeCategory)
+
+    @property
+    def display_name(self) -> str:
+        return in_locale(self.name, self.name_en)
+
+    @property
+    def display_description(self) -> str:
+        return in_locale(self.description, self.description_en)
 
     @property
     def in_stock(self) -> bool:
@@ -98,6 +132,10 @@ class StockMovement(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     actor = relationship("User")
+
+    @property
+    def reason_label(self) -> str:
+        return note_label(self.reason)
 
 
 class CartItem(db.Model):
@@ -146,6 +184,15 @@ class Order(db.Model):
     def status_label(self) -> str:
         return str(STATUS_LABELS[self.status])
 
+    @property
+    def cancel_reason_label(self) -> str:
+        return note_label(self.cancel_reason)
+
+    @property
+    def list_points(self) -> int:
+        """The prizes' price in points, before any part was paid by card."""
+        return sum(line.price_points * line.quantity for line in self.lines)
+
 
 class OrderLine(db.Model):
     __tablename__ = "order_lines"
@@ -174,6 +221,10 @@ class OrderEvent(db.Model):
 
     order = relationship(Order, back_populates="events")
     actor = relationship("User")
+
+    @property
+    def note_label(self) -> str:
+        return note_label(self.note)
 
     @property
     def status_label(self) -> str:

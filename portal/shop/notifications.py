@@ -2,10 +2,11 @@ from flask import url_for
 
 from portal.core.mail import send_email
 from portal.shop.models import Order
+from portal.shop.services import card_refunded
 
 
 def send_order_update(order: Order) -> None:
     """Tell the participant about their order's new state, in their language."""
     send_email(order.user.email, "shop/email/order_subject.txt", "shop/email/order_body.txt",
-               locale=order.user.locale, order=order,
+               locale=order.user.locale, order=order, card_refunded=card_refunded(order),
                link=url_for("shop.order", order_id=order.id, _external=True))

@@ -1,8 +1,10 @@
 """Shop rules: what a participant may buy, cart, placing an order atomically, fulfilment and prize tax."""
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, func, or_, select, update
 from sqlalchemy.orm import selectinload
@@ -461,6 +463,22 @@ def expire_unpaid_orders(now=None) -> int:
     return expired
 
 
+_last_release = {"at": float("-inf")}
+
+
+def release_abandoned_checkouts() -> int:
+    """Run the abandoned-checkout job now and then while people read shop pages: the demo (`make run`) has no
+    worker, and held points must come back on time anyway. At most once a minute per process
+    (ABANDONED_CHECKOUT_SWEEP_SECONDS); the job itself is idempotent, so the worker running it too is harmless."""
+    interval = current_app.config.get("ABANDONED_CHECKOUT_SWEEP_SECONDS", 60)
+    now = time.monotonic()
+    if now - _last_release["at"] < interval:
+        return 0
+    _last_release["at"] = now
+    db.session.commit()  # the job commits order by order: start it from a clean transaction
+    return expire_unpaid_orders()
+
+
 def adjust_stock(prize: Prize, delta: int, reason: str, actor: User) -> None:
     _require_staff(actor)
     if not (reason or "").strip():
@@ -489,14 +507,26 @@ def orders_query(*, user_id: int | None = None, status: str = "", q: str = ""):
     return query
 
 
-def tax_register(year: int) -> list[dict]:
-    """Per participant: the year's prize total, what is above the threshold, and the tax at the program's rate."""
+def tax_register_query(year: int, q: str = ""):
+    """Participants with prizes in the year, by name: the register's rows, to page through."""
+    query = (select(User).join(Order, Order.user_id == User.id)
+             .where(Order.status != CANCELLED, extract("year", Order.created_at) == year)
+             .group_by(User.id).order_by(User.full_name, User.id))
+    if q.strip():
+        query = query.where(lower_text(User.full_name).like(f"%{q.strip().lower()}%"))
+    return query
+
+
+def tax_register(year: int, users: list[User] | None = None) -> list[dict]:
+    """Per participant: the year's prize total, what is above the threshold, and the tax at the program's rate.
+    For the given participants (a page of the register), or for everyone."""
     settings = get_settings()
-    rows = db.session.execute(
-        select(User, func.sum(Order.prize_value_kopecks)).join(Order, Order.user_id == User.id)
-        .where(Order.status != CANCELLED, extract("year", Order.created_at) == year)
-        .group_by(User.id).order_by(User.full_name)
-    ).all()
+    query = (select(User, func.sum(Order.prize_value_kopecks)).join(Order, Order.user_id == User.id)
+             .where(Order.status != CANCELLED, extract("year", Order.created_at) == year)
+             .group_by(User.id).order_by(User.full_name, User.id))
+    if users is not None:
+        query = query.where(User.id.in_([u.id for u in users]))
+    rows = db.session.execute(query).all()
     profiles = {p.user_id: p for p in db.session.scalars(
         select(TaxProfile).where(TaxProfile.user_id.in_([user.id for user, _ in rows])))}
     register = []
@@ -508,11 +538,21 @@ def tax_register(year: int) -> list[dict]:
     return register
 
 
+def prizes_query(q: str = "", category_id: int | None = None):
+    """The console's prize list: search by name (Russian or English), optionally one category."""
+    query = select(Prize).options(selectinload(Prize.category)).order_by(Prize.category_id, Prize.name, Prize.id)
+    if q.strip():
+        needle = f"%{q.strip().lower()}%"
+        query = query.where(or_(lower_text(Prize.name).like(needle), lower_text(Prize.name_en).like(needle)))
+    if category_id:
+        query = query.where(Prize.category_id == category_id)
+    return query
 
 
 def save_prize(prize: Prize | None, *, name: str, category: str, description: str, price_points: int,
                value_kopecks: int | None, stock: int | None, electronic: bool, audience: str | None, active: bool,
-               images: tuple[str, str] | None, actor: User) -> Prize:
+               images: tuple[str, str] | None, actor: User, name_en: str | None = None,
+               description_en: str | None = None, category_en: str | None = None) -> Prize:
     _require_staff(actor)
     if not (name or "").strip():
         raise DomainError(_l("Enter the prize name."), field="name")
@@ -524,6 +564,8 @@ def save_prize(prize: Prize | None, *, name: str, category: str, description: st
         found = PrizeCategory(name=category_name)
         db.session.add(found)
         db.session.flush()
+    if (category_en or "").strip():
+        found.name_en = " ".join(category_en.split())
     if prize is None:
         prize = Prize(stock=None)
         db.session.add(prize)
@@ -533,6 +575,8 @@ def save_prize(prize: Prize | None, *, name: str, category: str, description: st
     prize.name = " ".join(name.split())
     prize.category_id = found.id
     prize.description = description.strip()
+    prize.name_en = " ".join((name_en or "").split()) or None
+    prize.description_en = (description_en or "").strip() or None
     prize.price_points = price_points
     prize.value_kopecks = value_kopecks
     prize.electronic = electronic
@@ -549,6 +593,14 @@ def save_prize(prize: Prize | None, *, name: str, category: str, description: st
             db.session.add(StockMovement(prize_id=prize.id, delta=delta, reason="prize form", actor_id=actor.id))
     db.session.flush()
     return prize
+
+
+def card_refunded(order: Order) -> bool:
+    """The card part of this cancelled order went back to the card."""
+    if order.status != CANCELLED or not order.card_kopecks:
+        return False
+    payment = payments.payment_for(order.id)
+    return payment is not None and payment.status == "refunded"
 
 
 def count_to_fulfil() -> int:

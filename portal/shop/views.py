@@ -11,11 +11,14 @@ from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import csv_response, xlsx_response
 from portal.core.fields import as_id, db_int
+from portal.core.formatting import rub
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.core.phones import format_phone
 from portal.core.time import utcnow
 from portal.extensions import db
+from portal.payments.messages import card_texts
+from portal.program.services import get_settings
 from portal.shop import services
 from portal.shop.forms import CancelForm, CheckoutForm, PrizeForm, ShipForm, StockForm, TaxForm
 from portal.shop.images import image_file, store_image
@@ -110,6 +113,7 @@ def update_cart(item_id):
 @bp.route("/shop/checkout", methods=["GET", "POST"])
 @roles_required(*PARTNER_ROLES)
 def checkout():
+    services.release_abandoned_checkouts()
     plan = services.summary(current_user)
     if not plan.items:
         flash(_("Your cart is empty."), "info")
@@ -151,10 +155,12 @@ def _own_order(order_id: int) -> Order:
 @bp.get("/shop/orders/<int:order_id>/pay")
 @roles_required(*PARTNER_ROLES)
 def pay(order_id):
+    services.release_abandoned_checkouts()
     order = _own_order(order_id)
     if order.status != AWAITING_PAYMENT:
         return redirect(url_for("shop.order", order_id=order.id))
-    return render_template("shop/pay.html", order=order)
+    return render_template("shop/pay.html", order=order, texts=card_texts(),
+                           timeout_minutes=get_settings().payment_timeout_minutes)
 
 
 @bp.post("/shop/orders/<int:order_id>/pay")
@@ -178,6 +184,7 @@ def charge(order_id):
 @bp.get("/shop/orders/<int:order_id>/state")
 @roles_required(*PARTNER_ROLES)
 def order_state(order_id):
+    services.release_abandoned_checkouts()
     order = _own_order(order_id)
     return jsonify(status=order.status, label=order.status_label)
 
@@ -205,6 +212,7 @@ def tax_details():
 @bp.get("/shop/orders")
 @roles_required(*PARTNER_ROLES)
 def orders():
+    services.release_abandoned_checkouts()
     query = services.orders_query(user_id=current_user.id, status=request.args.get("status", ""))
     return render_template("shop/orders.html", page=paginate(query), status_labels=STATUS_LABELS,
                            year_total=services.yearly_prize_total(current_user.id, utcnow().year))
@@ -213,12 +221,13 @@ def orders():
 @bp.get("/shop/orders/<int:order_id>")
 @roles_required(*PARTNER_ROLES, *STAFF_ROLES)
 def order(order_id):
+    services.release_abandoned_checkouts()
     order = db.get_or_404(Order, order_id)
     staff = current_user.role in STAFF_ROLES
     if not staff and order.user_id != current_user.id:
         abort(404)
     return render_template("shop/order.html", order=order, staff=staff, cancel_form=CancelForm(),
-                           ship_form=ShipForm())
+                           ship_form=ShipForm(), refund=services.card_refunded(order))
 
 
 @bp.post("/shop/orders/<int:order_id>/cancel")
@@ -236,8 +245,14 @@ def cancel(order_id):
     else:
         db.session.commit()
         send_order_update(order)
-        flash(_("Order #%(id)s is cancelled; the points are back on your account.", id=order.id)
-              if order.user_id == current_user.id else _("Order #%(id)s is cancelled.", id=order.id), "info")
+        if order.user_id != current_user.id:
+            flash(_("Order #%(id)s is cancelled.", id=order.id), "info")
+        elif services.card_refunded(order):
+            flash(_("Order #%(id)s is cancelled; the points are back on your account and %(amount)s is refunded to "
+                    "your card: banks usually show it within 5 to 10 working days. We have sent you an email.",
+                    id=order.id, amount=rub(order.card_kopecks)), "info")
+        else:
+            flash(_("Order #%(id)s is cancelled; the points are back on your account.", id=order.id), "info")
     return redirect(url_for("shop.order", order_id=order.id))
 
 
@@ -247,6 +262,7 @@ def cancel(order_id):
 @bp.get("/console/orders")
 @roles_required(*STAFF_ROLES)
 def fulfilment():
+    services.release_abandoned_checkouts()
     args = request.args
     query = services.orders_query(status=args.get("status", ""), q=args.get("q", ""))
     return render_template("shop/fulfilment.html", page=paginate(query), status_labels=STATUS_LABELS,
@@ -314,8 +330,10 @@ def export_orders(fmt):
     for order in db.session.scalars(services.orders_query(status=status)):
         for line in order.lines:
             rows.append((order.id, order.created_at, order.user.full_name, format_phone(order.delivery_phone),
-                         order.delivery_address or "", order.delivery_email or "", line.prize.name, line.quantity))
-    header = [_("Order"), _("Date"), _("Recipient"), _("Phone"), _("Address"), _("Email"), _("Prize"), _("Quantity")]
+                         order.delivery_address or "", order.delivery_email or "", line.prize.name, line.quantity,
+                         order.points, order.card_kopecks / 100))
+    header = [_("Order number"), _("Date"), _("Recipient"), _("Phone"), _("Address"), _("Email"), _("Prize"),
+              _("Quantity"), _("Order paid in points"), _("Order paid by card, RUB")]
     name = f"orders-{status}-{utcnow():%Y%m%d}"
     return xlsx_response(name, header, rows, _("Orders")) if fmt == "xlsx" else csv_response(name, header, rows)
 
@@ -323,8 +341,11 @@ def export_orders(fmt):
 @bp.get("/console/prizes")
 @roles_required(*STAFF_ROLES)
 def prizes():
-    items = db.session.scalars(select(Prize).order_by(Prize.category_id, Prize.name)).all()
-    return render_template("shop/prizes.html", prizes=items)
+    args = request.args
+    category = args.get("category", type=int)
+    query = services.prizes_query(args.get("q", "")[:200], category if category and 0 < category < 2**31 else None)
+    categories = db.session.scalars(select(PrizeCategory).order_by(PrizeCategory.position, PrizeCategory.name)).all()
+    return render_template("shop/prizes.html", page=paginate(query), categories=categories)
 
 
 @bp.route("/console/prizes/new", methods=["GET", "POST"])
@@ -337,6 +358,7 @@ def edit_prize(prize_id=None):
     form = PrizeForm(obj=prize if request.method == "GET" else None)
     if request.method == "GET" and prize is not None:
         form.category.data = prize.category.name
+        form.category_en.data = prize.category.name_en or ""
         form.value.data = f"{prize.value_kopecks / 100:.2f}".replace(".", ",") if prize.value_kopecks else ""
         form.audience.data = prize.audience or ""
     if form.validate_on_submit():
@@ -348,7 +370,8 @@ def edit_prize(prize_id=None):
                 prize, name=form.name.data, category=form.category.data, description=form.description.data or "",
                 price_points=form.price_points.data, value_kopecks=form.value.kopecks, stock=form.stock.data,
                 electronic=form.electronic.data, audience=form.audience.data or None, active=form.active.data,
-                images=images, actor=current_user)
+                images=images, actor=current_user, name_en=form.name_en.data, description_en=form.description_en.data,
+                category_en=form.category_en.data)
         except DomainError as exc:
             db.session.rollback()
             show_error(form, exc)
@@ -356,10 +379,10 @@ def edit_prize(prize_id=None):
             db.session.commit()
             flash(_("The prize is saved."), "success")
             return redirect(url_for("shop.edit_prize", prize_id=prize.id))
-    movements = []
+    movements = None
     if prize is not None:
-        movements = db.session.scalars(select(StockMovement).where(StockMovement.prize_id == prize.id)
-                                       .order_by(StockMovement.id.desc()).limit(50)).all()
+        movements = paginate(select(StockMovement).where(StockMovement.prize_id == prize.id)
+                             .order_by(StockMovement.id.desc()))
     return render_template("shop/prize_form.html", form=form, prize=prize, stock_form=StockForm(),
                            movements=movements)
 
@@ -386,15 +409,21 @@ def stock(prize_id):
 @bp.get("/console/prize-tax")
 @roles_required(*STAFF_ROLES)
 def tax_register():
+    year = _year_arg()
+    page = paginate(services.tax_register_query(year, request.args.get("q", "")[:200]))
+    return render_template("shop/tax_register.html", page=page, rows=services.tax_register(year, page.items),
+                           year=year, years=range(utcnow().year, utcnow().year - 4, -1))
+
+
+def _year_arg() -> int:
     year = request.args.get("year", utcnow().year, type=db_int)
-    return render_template("shop/tax_register.html", rows=services.tax_register(year), year=year,
-                           years=range(utcnow().year, utcnow().year - 4, -1))
+    return year if 2000 <= year <= 2100 else utcnow().year
 
 
 @bp.get("/console/prize-tax.xlsx")
 @roles_required(*STAFF_ROLES)
 def tax_register_export():
-    year = request.args.get("year", utcnow().year, type=db_int)
+    year = _year_arg()
     rows = [(r["user"].full_name, r["user"].email, r["profile"].personal_inn if r["profile"] else "",
              r["total"] / 100, r["excess"] / 100, r["tax"] / 100) for r in services.tax_register(year)]
     header = [_("Participant"), _("Email"), _("Personal INN"), _("Prizes in the year, RUB"),

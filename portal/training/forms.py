@@ -18,6 +18,12 @@ class CourseForm(FlaskForm):
     audience = SelectField(_l("Audience"))
     points = IntegerField(_l("Points for passing"), default=0, validators=[Optional(), NumberRange(min=0)])
     duration_minutes = IntegerField(_l("Length, minutes"), default=30, validators=[Optional(), NumberRange(min=1)])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)],
+                           description=_l("Optional: English readers see the Russian title when empty."))
+    description_en = TextAreaField(_l("Description in English"), validators=[Optional()])
+    lessons_first = BooleanField(_l("Lessons before the quiz"),
+                                 description=_l("The quiz opens only once the participant has read every lesson "
+                                                "before it."))
     published = BooleanField(_l("Published"))
 
     def __init__(self, *args, **kwargs):
@@ -55,3 +61,11 @@ class QuestionForm(FlaskForm):
 
     def choices(self):
         return [(getattr(self, f"choice_{n}").data or "", getattr(self, f"correct_{n}").data) for n in range(1, 5)]
+
+
+class GrantAttemptsForm(FlaskForm):
+    user_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2**31 - 1)])
+    item_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2**31 - 1)])
+    extra = IntegerField(_l("Extra attempts"), default=1,
+                         validators=[DataRequired(REQUIRED), NumberRange(min=1, max=10, message=_l("From 1 to 10."))])
+    reason = StringField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=500)])

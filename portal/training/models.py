@@ -4,8 +4,10 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.localized import in_locale
 from portal.core.time import utcnow
 from portal.extensions import db
 
@@ -17,7 +19,9 @@ ITEM_KIND_LABELS = {LESSON: _l("Lesson"), QUIZ: _l("Quiz")}
 NOT_STARTED = "not_started"
 IN_PROGRESS = "in_progress"
 PASSED = "passed"
-PROGRESS_LABELS = {NOT_STARTED: _l("Not started"), IN_PROGRESS: _l("In progress"), PASSED: _l("Passed")}
+FAILED = "failed"  # every attempt at a quiz used, none passed
+PROGRESS_LABELS = {NOT_STARTED: _l("Not started"), IN_PROGRESS: _l("In progress"), PASSED: _l("Passed"),
+                   FAILED: _l("Failed, no attempts left")}
 
 
 class Course(db.Model):
@@ -30,6 +34,10 @@ class Course(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")  # sanitised HTML
+    title_en: Mapped[str | None] = mapped_column(String(200))  # optional English versions
+    description_en: Mapped[str | None] = mapped_column(Text)
+    # The quiz opens only once every lesson before it has been read.
+    lessons_first: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     audience: Mapped[str | None] = mapped_column(String(16))  # NULL: everyone
     points: Mapped[int] = mapped_column(default=0)
     duration_minutes: Mapped[int] = mapped_column(default=30)
@@ -38,6 +46,14 @@ class Course(db.Model):
 
     items = relationship("CourseItem", back_populates="course", order_by="CourseItem.position",
                          cascade="all, delete-orphan")
+
+    @property
+    def display_title(self) -> str:
+        return in_locale(self.title, self.title_en)
+
+    @property
+    def display_description(self) -> str:
+        return in_locale(self.description, self.description_en)
 
 
 class CourseItem(db.Model):
@@ -142,3 +158,22 @@ class CourseCompletion(db.Model):
     user = relationship("User")
     course = relationship(Course)
     company = relationship("PartnerCompany")
+
+
+class AttemptGrant(db.Model):
+    """Extra quiz attempts a manager gave a participant who used them all: logged with who and why."""
+
+    __tablename__ = "quiz_attempt_grants"
+    __table_args__ = (CheckConstraint("extra BETWEEN 1 AND 10", name="extra_in_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("course_items.id"), index=True)
+    extra: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(500))
+    granted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user = relationship("User", foreign_keys=[user_id])
+    granted_by = relationship("User", foreign_keys=[granted_by_id])
+    item = relationship(CourseItem)

@@ -1,11 +1,11 @@
 """Training rules: who sees which course, lessons read, quizzes scored, and points on the first pass only."""
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import nh3
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from portal.auth.models import AUDIENCES, PARTNER_ROLES, STAFF_ROLES, User
 from portal.core import events
@@ -15,11 +15,13 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.ledger import services as ledger
 from portal.training.models import (
+    FAILED,
     IN_PROGRESS,
     LESSON,
     NOT_STARTED,
     PASSED,
     QUIZ,
+    AttemptGrant,
     Choice,
     Course,
     CourseCompletion,
@@ -63,11 +65,14 @@ class Progress:
     done_item_ids: set
     completion: CourseCompletion | None
     total: int
+    exhausted_quiz_ids: set = field(default_factory=set)  # quizzes failed with every attempt used
 
     @property
     def status(self) -> str:
         if self.completion is not None:
             return PASSED
+        if self.exhausted_quiz_ids:
+            return FAILED
         return IN_PROGRESS if self.done_item_ids else NOT_STARTED
 
     @property
@@ -86,7 +91,11 @@ def progress(user: User, course: Course) -> Progress:
                                           QuizAttempt.passed.is_(True))))
     completion = db.session.scalar(
         select(CourseCompletion).where(CourseCompletion.user_id == user.id, CourseCompletion.course_id == course.id))
-    return Progress(viewed | passed_quizzes, completion, len(item_ids))
+    exhausted = set()
+    if completion is None and item_ids:
+        exhausted = {item_id for _user, item_id, _used, _allowed in
+                     _exhausted_rows(user_id=user.id, item_ids=item_ids)}
+    return Progress(viewed | passed_quizzes, completion, len(item_ids), exhausted)
 
 
 def next_item(course: Course, done: set) -> CourseItem | None:
@@ -114,6 +123,28 @@ def shuffled_questions(item: CourseItem, user: User, attempt_number: int) -> lis
         question.shuffled_choices = list(question.choices)
         rng.shuffle(question.shuffled_choices)
     return questions
+
+
+def allowed_attempts(user: User, item: CourseItem) -> int | None:
+    """The quiz's attempts plus any a manager granted this person; None: unlimited."""
+    if item.max_attempts is None:
+        return None
+    extra = db.session.scalar(select(func.coalesce(func.sum(AttemptGrant.extra), 0))
+                              .where(AttemptGrant.user_id == user.id, AttemptGrant.item_id == item.id))
+    return item.max_attempts + int(extra or 0)
+
+
+def unread_lessons(user: User, item: CourseItem) -> list[CourseItem]:
+    """Lessons before this quiz the person has not read yet, when the course wants lessons first."""
+    course = item.course
+    if not course.lessons_first or user.role not in PARTNER_ROLES:
+        return []
+    before = [i for i in course.items if i.position < item.position and i.kind == LESSON]
+    if not before:
+        return []
+    read = set(db.session.scalars(select(LessonView.item_id).where(
+        LessonView.user_id == user.id, LessonView.item_id.in_([i.id for i in before]))))
+    return [i for i in before if i.id not in read]
 
 
 def attempts_of(user: User, item: CourseItem) -> list[QuizAttempt]:
@@ -155,8 +186,11 @@ def submit_quiz(user: User, item: CourseItem, answers: dict[int, set[int]]) -> Q
     earlier = attempts_of(user, item)
     if any(a.passed for a in earlier):
         raise DomainError(_l("You have already passed this quiz."))
-    if item.max_attempts is not None and len(earlier) >= item.max_attempts:
+    allowed = allowed_attempts(user, item)
+    if allowed is not None and len(earlier) >= allowed:
         raise DomainError(_l("No attempts left for this quiz."))
+    if unread_lessons(user, item):
+        raise DomainError(_l("Read the course's lessons before taking the quiz."))
     valid = {q.id: {c.id for c in q.choices} for q in item.questions}
     clean = {qid: {cid for cid in chosen if cid in valid.get(qid, set())} for qid, chosen in answers.items()}
     percent = score(item, clean)
@@ -190,18 +224,76 @@ def _complete(user: User, course: Course) -> int:
     return course.points
 
 
-def show_answers(item: CourseItem, attempts: list[QuizAttempt]) -> bool:
+def show_answers(item: CourseItem, attempts: list[QuizAttempt], allowed: int | None = None) -> bool:
     """Right answers are shown once passed, or after the last attempt."""
     if any(a.passed for a in attempts):
         return True
-    return item.max_attempts is not None and len(attempts) >= item.max_attempts
+    allowed = item.max_attempts if allowed is None else allowed
+    return allowed is not None and len(attempts) >= allowed
+
+
+# --- attempts used up ----------------------------------------------------------------------------
+
+
+def _exhausted_rows(*, user_id: int | None = None, item_ids: list[int] | None = None):
+    """(user id, quiz id, attempts used, attempts allowed) for quizzes failed with every attempt used."""
+    grants = (select(AttemptGrant.user_id, AttemptGrant.item_id, func.sum(AttemptGrant.extra).label("extra"))
+              .group_by(AttemptGrant.user_id, AttemptGrant.item_id).subquery())
+    allowed = CourseItem.max_attempts + func.coalesce(grants.c.extra, 0)
+    query = (
+        select(QuizAttempt.user_id, QuizAttempt.item_id, func.count(QuizAttempt.id), allowed)
+        .join(CourseItem, CourseItem.id == QuizAttempt.item_id)
+        .outerjoin(grants, and_(grants.c.user_id == QuizAttempt.user_id, grants.c.item_id == QuizAttempt.item_id))
+        .where(CourseItem.max_attempts.is_not(None))
+        .group_by(QuizAttempt.user_id, QuizAttempt.item_id, CourseItem.max_attempts, grants.c.extra)
+        .having(func.count(QuizAttempt.id) >= allowed)
+        .having(func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)) == 0)
+        .order_by(QuizAttempt.item_id, QuizAttempt.user_id)
+    )
+    if user_id is not None:
+        query = query.where(QuizAttempt.user_id == user_id)
+    if item_ids is not None:
+        query = query.where(QuizAttempt.item_id.in_(item_ids))
+    return db.session.execute(query).all()
+
+
+def exhausted_attempts() -> list[dict]:
+    """Who failed which quiz with no attempts left, for managers to decide on extra attempts."""
+    rows = _exhausted_rows()
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r[0] for r in rows})))}
+    items = {i.id: i for i in db.session.scalars(select(CourseItem).where(CourseItem.id.in_({r[1] for r in rows})))}
+    return [{"user": users[u], "item": items[i], "used": used, "allowed": allowed} for u, i, used, allowed in rows]
+
+
+def recent_grants(limit: int = 50) -> list[AttemptGrant]:
+    return list(db.session.scalars(select(AttemptGrant).order_by(AttemptGrant.id.desc()).limit(limit)))
+
+
+def grant_attempts(actor: User, user: User, item: CourseItem, extra: int, reason: str) -> AttemptGrant:
+    """Give a participant more attempts at a quiz, with the reason, logged with the manager's name."""
+    if actor.role not in STAFF_ROLES:
+        raise NotAllowed(_l("Only the program team grants extra attempts."))
+    if item.kind != QUIZ or item.max_attempts is None:
+        raise DomainError(_l("This quiz has no limit on attempts."))
+    if not isinstance(extra, int) or not 1 <= extra <= 10:
+        raise DomainError(_l("Grant from 1 to 10 attempts."), field="extra")
+    reason = " ".join((reason or "").split())[:500]
+    if not reason:
+        raise DomainError(_l("Say why the extra attempts are granted."), field="reason")
+    if user.role not in PARTNER_ROLES:
+        raise DomainError(_l("Only participants take quizzes."))
+    grant = AttemptGrant(user_id=user.id, item_id=item.id, extra=extra, reason=reason, granted_by_id=actor.id)
+    db.session.add(grant)
+    db.session.flush()
+    return grant
 
 
 # --- managing courses ----------------------------------------------------------------------------
 
 
 def save_course(course: Course | None, *, title: str, description: str, audience: str | None, points: int,
-                duration_minutes: int, published: bool) -> Course:
+                duration_minutes: int, published: bool, title_en: str | None = None,
+                description_en: str | None = None, lessons_first: bool | None = None) -> Course:
     if not (title or "").strip():
         raise DomainError(_l("Give the course a title."), field="title")
     if points is None or points < 0:
@@ -214,6 +306,10 @@ def save_course(course: Course | None, *, title: str, description: str, audience
     course.audience = audience or None
     course.points = points
     course.duration_minutes = duration_minutes or 0
+    course.title_en = " ".join((title_en or "").split()) or None
+    course.description_en = sanitize(description_en) if (description_en or "").strip() else None
+    if lessons_first is not None:
+        course.lessons_first = lessons_first
     if published and not any(i.kind == QUIZ and i.questions for i in course.items):
         raise DomainError(_l("A course needs a quiz with questions before it is published."), field="published")
     course.published = published

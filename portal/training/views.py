@@ -2,7 +2,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.auth.models import AUDIENCE_SHORT_LABELS, PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES
+from portal.auth.models import AUDIENCE_SHORT_LABELS, PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import csv_response, xlsx_response
@@ -12,7 +12,7 @@ from portal.core.pagination import paginate
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.training import services
-from portal.training.forms import CourseForm, ItemForm, NewItemForm, QuestionForm
+from portal.training.forms import CourseForm, GrantAttemptsForm, ItemForm, NewItemForm, QuestionForm
 from portal.training.models import PROGRESS_LABELS, QUIZ, Course, CourseItem, Question
 from portal.training.uploads import attachment_file, store_attachment
 
@@ -67,12 +67,15 @@ def item(course_id, item_id):
         return render_template("training/lesson.html", course=course, item=item, following=following)
     attempts = services.attempts_of(current_user, item)
     number = len(attempts) + 1
+    allowed = services.allowed_attempts(current_user, item)
+    passed = any(a.passed for a in attempts)
+    unread = services.unread_lessons(current_user, item)
     return render_template(
-        "training/quiz.html", course=course, item=item, attempts=attempts,
+        "training/quiz.html", course=course, item=item, attempts=attempts, allowed=allowed, unread=unread,
         questions=services.shuffled_questions(item, current_user, number),
-        can_try=not any(a.passed for a in attempts)
-        and (item.max_attempts is None or len(attempts) < item.max_attempts),
-        show_answers=services.show_answers(item, attempts), last=attempts[-1] if attempts else None,
+        can_try=not passed and not unread and (allowed is None or len(attempts) < allowed),
+        exhausted=not passed and allowed is not None and len(attempts) >= allowed,
+        show_answers=services.show_answers(item, attempts, allowed), last=attempts[-1] if attempts else None,
         following=following,
     )
 
@@ -162,7 +165,8 @@ def edit_course(course_id=None):
             course = services.save_course(
                 course, title=form.title.data, description=form.description.data, audience=form.audience.data,
                 points=form.points.data or 0, duration_minutes=form.duration_minutes.data or 0,
-                published=form.published.data)
+                published=form.published.data, title_en=form.title_en.data, description_en=form.description_en.data,
+                lessons_first=form.lessons_first.data)
         except DomainError as exc:
             db.session.rollback()
             show_error(form, exc)
@@ -290,3 +294,32 @@ def team_export(fmt):
     return _export(_completions_page(current_user.company_id), fmt)
 
 
+
+
+@bp.get("/console/training/attempts")
+@roles_required(*STAFF_ROLES)
+def attempts():
+    """Participants who failed a quiz with every attempt used, and the extra attempts granted so far."""
+    return render_template("training/attempts.html", rows=services.exhausted_attempts(),
+                           grants=services.recent_grants(), form=GrantAttemptsForm())
+
+
+@bp.post("/console/training/attempts")
+@roles_required(*STAFF_ROLES)
+def grant_attempts():
+    form = GrantAttemptsForm()
+    if not form.validate_on_submit():
+        flash(_("Give the number of extra attempts (1 to 10) and the reason."), "danger")
+        return redirect(url_for("training.attempts"))
+    user = db.get_or_404(User, form.user_id.data)
+    item = db.get_or_404(CourseItem, form.item_id.data)
+    try:
+        services.grant_attempts(current_user, user, item, form.extra.data, form.reason.data)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("%(name)s has %(num)s more attempts at «%(quiz)s».", name=user.full_name, num=form.extra.data,
+                quiz=item.title), "success")
+    return redirect(url_for("training.attempts"))

@@ -69,6 +69,7 @@ def test_manager_sees_program_totals(app, live_server, page, make, shot):
     make.user(role="manager", email="manager@example.test")
     seed_points(app, seller.id)
     log_in(page, live_server, "manager@example.test")
+    page.get_by_role("button", name="Отчёты").click()  # the console menu groups its pages
     page.get_by_role("link", name="Баллы").first.click()
     expect(page.get_by_test_id("total-issued")).to_have_text("1 200".replace(" ", "\xa0"))
     expect(page.get_by_test_id("total-spent")).to_have_text("300")
