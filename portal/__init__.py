@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.claims.views import bp as claims_bp
     from portal.home.views import bp as home_bp
     from portal.ledger.views import bp as ledger_bp
+    from portal.ops.views import bp as ops_bp
     from portal.partners.views import bp as partners_bp
     from portal.payments.views import bp as payments_bp
     from portal.products.views import bp as products_bp
@@ -61,18 +62,30 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(training_bp)
     app.register_blueprint(shop_bp)
     app.register_blueprint(payments_bp)
+    app.register_blueprint(ops_bp)
     register_navigation()
 
     from portal.core.formatting import register_filters
 
     register_filters(app)
     register_error_pages(app)
+    app.teardown_appcontext(_check_mail_committed)
     app.context_processor(template_globals)
 
     from portal.cli import register_cli
 
     register_cli(app)
     return app
+
+
+def _check_mail_committed(error=None) -> None:
+    """Mail is written in the transaction it belongs to: mail left uncommitted at the end is lost."""
+    from portal.ops.outbox import uncommitted_mail
+
+    lost = uncommitted_mail()
+    if lost and error is None:
+        logging.getLogger("portal.mail").error("Mail %s was written after the last commit and is lost: call "
+                                               "send_email before db.session.commit()", lost)
 
 
 @login_manager.user_loader

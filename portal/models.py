@@ -3,6 +3,7 @@
 from portal.auth.models import Consent, User  # noqa: F401
 from portal.claims.models import Claim, ClaimAward, ClaimEvent, ClaimLine  # noqa: F401
 from portal.ledger.models import Account, LedgerEntry, LedgerTransaction, LotAllocation, PointLot  # noqa: F401
+from portal.ops.models import ExportJob, JobRun, OutboxMessage, WorkerHeartbeat  # noqa: F401
 from portal.partners.models import (  # noqa: F401
     CompanyMembership,
     GroupMembership,

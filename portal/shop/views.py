@@ -9,12 +9,13 @@ from sqlalchemy import select
 from portal.auth.models import PARTNER_ROLES, STAFF_ROLES
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
-from portal.core.exports import csv_response, xlsx_response
+from portal.core.exports import export_response
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.core.phones import format_phone
 from portal.core.time import utcnow
 from portal.extensions import db
+from portal.shop import exports as _exports  # noqa: F401 - registers the order and tax exports
 from portal.shop import services
 from portal.shop.forms import CancelForm, CheckoutForm, PrizeForm, ShipForm, StockForm, TaxForm
 from portal.shop.images import image_file, store_image
@@ -131,10 +132,11 @@ def checkout():
             if exc.field == "tax":
                 return redirect(url_for("shop.tax_details", next="checkout"))
         else:
+            if order.status != AWAITING_PAYMENT:
+                send_order_update(order)
             db.session.commit()
             if order.status == AWAITING_PAYMENT:
                 return redirect(url_for("shop.pay", order_id=order.id))
-            send_order_update(order)
             flash(_("Order #%(id)s is placed.", id=order.id), "success")
             return redirect(url_for("shop.order", order_id=order.id))
     return render_template("shop/checkout.html", plan=plan, form=form)
@@ -233,8 +235,8 @@ def cancel(order_id):
         db.session.rollback()
         flash(str(exc.message), "danger")
     else:
-        db.session.commit()
         send_order_update(order)
+        db.session.commit()
         flash(_("Order #%(id)s is cancelled; the points are back on your account.", id=order.id)
               if order.user_id == current_user.id else _("Order #%(id)s is cancelled.", id=order.id), "info")
     return redirect(url_for("shop.order", order_id=order.id))
@@ -269,13 +271,12 @@ def bulk():
     for order in db.session.scalars(select(Order).where(Order.id.in_(ids)).order_by(Order.id)).all():
         try:
             actions[action](order)
+            send_order_update(order)
             db.session.commit()
             done.append(order)
         except DomainError as exc:
             db.session.rollback()
             refused.append(str(exc.message))
-    for order in done:
-        send_order_update(order)
     if done:
         flash(ngettext("%(num)s order updated.", "%(num)s orders updated.", len(done)), "success")
     for message in refused:
@@ -298,8 +299,8 @@ def act(order_id, action):
         db.session.rollback()
         flash(str(exc.message), "danger")
     else:
-        db.session.commit()
         send_order_update(order)
+        db.session.commit()
         flash(_("Order #%(id)s: %(status)s.", id=order.id, status=order.status_label), "success")
     return redirect(url_for("shop.order", order_id=order.id))
 
@@ -309,14 +310,7 @@ def act(order_id, action):
 def export_orders(fmt):
     """Orders to ship, for the supplier: approved ones unless a status is asked for."""
     status = request.args.get("status", APPROVED)
-    rows = []
-    for order in db.session.scalars(services.orders_query(status=status)):
-        for line in order.lines:
-            rows.append((order.id, order.created_at, order.user.full_name, format_phone(order.delivery_phone),
-                         order.delivery_address or "", order.delivery_email or "", line.prize.name, line.quantity))
-    header = [_("Order"), _("Date"), _("Recipient"), _("Phone"), _("Address"), _("Email"), _("Prize"), _("Quantity")]
-    name = f"orders-{status}-{utcnow():%Y%m%d}"
-    return xlsx_response(name, header, rows, _("Orders")) if fmt == "xlsx" else csv_response(name, header, rows)
+    return export_response("shop-orders", {"status": status if status in STATUS_LABELS else APPROVED}, fmt)
 
 
 @bp.get("/console/prizes")
@@ -392,10 +386,8 @@ def tax_register():
 @roles_required(*STAFF_ROLES)
 def tax_register_export():
     year = request.args.get("year", utcnow().year, type=int)
-    rows = [(r["user"].full_name, r["user"].email, r["profile"].personal_inn if r["profile"] else "",
-             r["total"] / 100, r["excess"] / 100, r["tax"] / 100) for r in services.tax_register(year)]
-    header = [_("Participant"), _("Email"), _("Personal INN"), _("Prizes in the year, RUB"),
-              _("Taxable excess, RUB"), _("Tax, RUB")]
-    return xlsx_response(f"prize-tax-{year}", header, rows, _("Prize tax %(year)s", year=year))
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return export_response("prize-tax", {"year": year}, "xlsx")
 
 
