@@ -82,11 +82,12 @@ def make_config(database_url: str, mailbox: Mailbox, redis_url: str | None = Non
 
 @pytest.fixture(scope="session")
 def app(database_url, mailbox, redis_url):
-    from portal.worker import huey, use_queue
+    from portal.worker import bind_app, huey, use_queue
 
     use_queue(redis_url=redis_url, sqlite_path=os.environ["HUEY_SQLITE_PATH"])
     huey.immediate = True
     app = create_app(make_config(database_url, mailbox, redis_url))
+    bind_app(app)  # tasks run outside a request use the test app
     with app.app_context():
         # The schema comes from the migrations, so a model change without a migration fails here.
         flask_migrate.upgrade()

@@ -16,6 +16,7 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope):
         if self.box.delay:
             await asyncio.sleep(self.box.delay)
+        self.box.attempts.append(message_from_bytes(envelope.content, policy=policy.default)["Message-ID"])
         if self.box.refuse_next > 0:
             self.box.refuse_next -= 1
             return "451 4.3.0 Try again later"
@@ -26,6 +27,7 @@ class _Handler:
 class Mailbox:
     def __init__(self):
         self.messages: list[EmailMessage] = []
+        self.attempts: list[str] = []  # the Message-ID of every mail offered, accepted or not
         self.refuse_next = 0  # answer "try again later" to this many mails
         self.delay = 0.0  # seconds the server takes to accept each mail
         with socket.socket() as sock:
@@ -41,6 +43,7 @@ class Mailbox:
 
     def clear(self):
         self.messages.clear()
+        self.attempts.clear()
         self.refuse_next, self.delay = 0, 0.0
 
     def to(self, address: str) -> list[EmailMessage]:
