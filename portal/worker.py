@@ -135,7 +135,8 @@ def _schedule_jobs() -> None:
             from portal.jobs import run_job
 
             summary = run_job(name)
-            log.info("%s: %s", name, summary)
+            if not summary.startswith("0 "):
+                log.info("%s: %s", name, summary)
             return summary
 
         run.__name__ = f"job_{name.replace('-', '_')}"

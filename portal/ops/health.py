@@ -2,7 +2,8 @@
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -13,13 +14,15 @@ from portal.ops.models import WorkerHeartbeat
 def record_heartbeat() -> None:
     """Commits."""
     now = utcnow()
-    beat = db.session.get(WorkerHeartbeat, holder_name())
-    if beat is None:
-        db.session.add(WorkerHeartbeat(worker=holder_name(), started_at=now, beat_at=now))
-    else:
-        beat.beat_at = now
+    if not db.session.execute(update(WorkerHeartbeat).where(WorkerHeartbeat.worker == holder_name())
+                              .values(beat_at=now)).rowcount:
+        try:
+            with db.session.begin_nested():
+                db.session.add(WorkerHeartbeat(worker=holder_name(), started_at=now, beat_at=now))
+        except IntegrityError:  # another thread of this worker wrote the first beat a moment ago
+            pass
     # Workers gone for a day are forgotten.
-    db.session.execute(WorkerHeartbeat.__table__.delete().where(WorkerHeartbeat.beat_at < now - timedelta(days=1)))
+    db.session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < now - timedelta(days=1)))
     db.session.commit()
 
 

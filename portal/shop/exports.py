@@ -3,12 +3,13 @@
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from portal.auth.models import User
 from portal.core.exports import Table, export_builder
 from portal.core.phones import format_phone
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.shop import services
-from portal.shop.models import STATUS_LABELS, Order, OrderLine
+from portal.shop.models import STATUS_LABELS, Order, OrderLine, Prize
 
 
 @export_builder("shop-orders")
@@ -18,11 +19,19 @@ def orders_table(params: dict) -> Table:
     total = db.session.scalar(select(func.count(OrderLine.id)).join(Order, Order.id == OrderLine.order_id)
                               .where(Order.status == status) if status else select(func.count(OrderLine.id)))
 
+    # Plain columns, streamed: 100,000 lines in constant memory and without building ORM objects.
+    query = (select(Order.id, Order.created_at, User.full_name, Order.delivery_phone, Order.delivery_address,
+                    Order.delivery_email, Prize.name, OrderLine.quantity)
+             .join(OrderLine, OrderLine.order_id == Order.id).join(User, User.id == Order.user_id)
+             .join(Prize, Prize.id == OrderLine.prize_id)
+             .order_by(Order.created_at.desc(), Order.id.desc(), OrderLine.id))
+    if status:
+        query = query.where(Order.status == status)
+
     def rows():
-        for order in db.session.scalars(services.orders_query(status=status).execution_options(yield_per=500)):
-            for line in order.lines:
-                yield (order.id, order.created_at, order.user.full_name, format_phone(order.delivery_phone),
-                       order.delivery_address or "", order.delivery_email or "", line.prize.name, line.quantity)
+        for order_id, created_at, name, phone, address, email, prize, quantity in db.session.execute(
+                query.execution_options(yield_per=1000)):
+            yield order_id, created_at, name, format_phone(phone), address or "", email or "", prize, quantity
 
     return Table(filename=f"orders-{status or 'all'}-{utcnow():%Y%m%d}", sheet_title=_("Orders"),
                  header=[_("Order"), _("Date"), _("Recipient"), _("Phone"), _("Address"), _("Email"), _("Prize"),
