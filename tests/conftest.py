@@ -186,6 +186,11 @@ def _clean_state(request, mailbox):
     yield
     if "app" in request.fixturenames:
         _reset_database(request.getfixturevalue("app"))
+        if ON_REDIS:  # rate-limit counters and queued tasks start empty too
+            import redis
+
+            with redis.Redis.from_url(request.getfixturevalue("redis_url")) as client:
+                client.flushdb()
     mailbox.clear()
 
 
