@@ -1,5 +1,7 @@
 """Mail through the outbox: written with the action, delivered by the worker with retries, never lost or doubled."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -141,3 +143,27 @@ def test_bulk_approval_of_100_claims_answers_without_smtp_and_the_worker_deliver
     queue()
     assert len(mailbox.to("seller@example.test")) == 100
     assert len({m["Message-ID"] for m in mailbox.messages}) == 100
+
+
+def test_two_workers_never_send_the_same_mail(app, make, mailbox, queue):
+    make.user(email="anna@example.test")
+    with app.test_request_context():
+        message_id = _mail("anna@example.test").id
+        db.session.commit()
+    mailbox.delay = 1.0  # the first worker is still talking to the server when the second one looks
+    results = {}
+
+    def deliver(key):
+        with app.app_context():
+            results[key] = outbox.deliver_mail(message_id)
+
+    first = threading.Thread(target=deliver, args=("first",))
+    first.start()
+    for _ in range(100):
+        if mailbox.attempts:
+            break
+        time.sleep(0.02)
+    deliver("second")
+    first.join(10)
+    assert results == {"first": True, "second": False}
+    assert len(mailbox.messages) == 1

@@ -4,6 +4,7 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
+from huey.consumer import Scheduler
 from sqlalchemy import select
 
 from portal import jobs
@@ -30,10 +31,9 @@ def recorded_jobs(monkeypatch):
 
 
 def _tick(moment: datetime, drain) -> None:
-    """What the consumer's scheduler does at `moment`: enqueue the periodic tasks due then; then run them."""
+    """The consumer's own scheduler, its clock set to `moment`, enqueues what is due; then the worker runs it."""
     with frozen_time(moment):
-        for task in huey.read_periodic(moment):
-            huey.enqueue(task)
+        Scheduler(huey, threading.Event(), interval=1, periodic=True).enqueue_periodic_tasks(moment)
         drain()
 
 
