@@ -25,10 +25,14 @@ def demo_command():
 @portal_cli.command("run-jobs")
 def run_jobs_command():
     """Run every scheduled job that is due (idempotent: run it from cron as often as you like)."""
+    from flask import current_app
+
     from portal.jobs import run_due_jobs
 
-    for name, summary in run_due_jobs():
-        click.echo(f"{name}: {summary}")
+    # A request context on PORTAL_URL, so that mail a job writes can link back to the portal.
+    with current_app.test_request_context(base_url=current_app.config["PORTAL_URL"]):
+        for name, summary in run_due_jobs():
+            click.echo(f"{name}: {summary}")
 
 
 @portal_cli.command("worker")

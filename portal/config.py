@@ -55,6 +55,8 @@ class Config:
 
     # The worker's queue: a SQLite file in instance/ unless REDIS_URL is set (see portal/worker.py).
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # The portal's public address: links in mail written outside a request (by scheduled jobs) point here.
+    PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:5000")
     WORKER_STALE_AFTER = timedelta(seconds=int(os.environ.get("WORKER_STALE_AFTER_SECONDS", "180")))
     # Exports longer than this many rows are written by the worker, with a progress page.
     EXPORT_BACKGROUND_ROWS = int(os.environ.get("EXPORT_BACKGROUND_ROWS", "5000"))

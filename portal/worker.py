@@ -58,11 +58,13 @@ def _flask_app():
 
 
 def in_app(func):
-    """Run a task in a fresh app context (and so a database session of its own)."""
+    """Run a task in a fresh app context (and so a database session of its own), with a request context on
+    PORTAL_URL so that mail written by a job can link back with url_for(..., _external=True)."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        with _flask_app().app_context():
+        app = _flask_app()
+        with app.app_context(), app.test_request_context(base_url=app.config["PORTAL_URL"]):
             return func(*args, **kwargs)
 
     return wrapper

@@ -107,3 +107,25 @@ def test_worker_health_follows_the_heartbeat(app, client, queue):
     with frozen_time(moment + timedelta(minutes=10)):
         answer = client.get("/healthz/worker")
         assert answer.status_code == 503 and answer.json["status"] == "stale"
+
+
+def test_mail_written_by_a_scheduled_job_links_to_the_portal(app, queue, make, mailbox, monkeypatch):
+    from flask import url_for
+
+    from portal.core.mail import send_email
+
+    make.user(email="anna@example.test")
+    monkeypatch.setitem(app.config, "PORTAL_URL", "https://portal.example.test")
+
+    def reminder(now):
+        send_email("anna@example.test", "auth/email/reset_subject.txt", "auth/email/reset_body.txt", user=None,
+                   link=url_for("home.dashboard", _external=True))
+        db.session.commit()
+        return "1 reminder"
+
+    monkeypatch.setattr(jobs, "JOBS", [("reminders", reminder)])
+    from portal.worker import in_app
+
+    in_app(lambda: jobs.run_job("reminders"))()  # how the worker runs a scheduled job
+    queue()
+    assert "https://portal.example.test/home" in mailbox.body(mailbox.last_to("anna@example.test"))
