@@ -35,7 +35,8 @@ run: translations
 	    --webhook http://$(HOST):$(PORT)/payments/webhook > instance/stripe-emulator.log 2>&1 & \
 	  emulator=$$!; worker=; \
 	  trap 'kill $$emulator $$worker 2>/dev/null; wait 2>/dev/null' EXIT INT TERM; sleep 1; \
-	  export STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) STRIPE_JS_URL=http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/; \
+	  export STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) STRIPE_JS_URL=http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/ \
+	    PORTAL_URL=http://$(HOST):$(PORT); \
 	  $(FLASK) portal worker & worker=$$!; \
 	  $(FLASK) portal demo && $(MAKE) --no-print-directory banner && \
 	  if [ -n "$(DEV)" ]; then $(FLASK) run --debug --host $(HOST) --port $(PORT); \
