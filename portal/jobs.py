@@ -32,6 +32,12 @@ def _deliver_mail(now: datetime) -> str:
     return f"{deliver_due_mail(now)} mails sent"
 
 
+def _prune_sent_mail(now: datetime) -> str:
+    from portal.ops.outbox import prune_sent_mail
+
+    return f"{prune_sent_mail(now)} old mails forgotten"
+
+
 def _remove_expired_exports(now: datetime) -> str:
     from portal.ops.exports import remove_expired_exports
 
@@ -41,6 +47,7 @@ def _remove_expired_exports(now: datetime) -> str:
 JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("deliver-mail", _deliver_mail),
     ("remove-expired-exports", _remove_expired_exports),
+    ("prune-sent-mail", _prune_sent_mail),
     ("expire-points", _expire_points),
     ("expire-unpaid-orders", _expire_unpaid_orders),
     ("birthday-bonuses", _birthday_bonuses),

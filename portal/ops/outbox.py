@@ -162,6 +162,18 @@ def resend_mail(message: OutboxMessage) -> None:
     db.session.info.setdefault(QUEUED_KEY, []).append(message.id)
 
 
+KEEP_SENT_FOR = timedelta(days=30)
+
+
+def prune_sent_mail(now: datetime) -> int:
+    """Forget sent and rule-suppressed mail after 30 days: bodies hold personal data and sign-in links. Commits."""
+    removed = db.session.execute(
+        OutboxMessage.__table__.delete().where(OutboxMessage.status.in_((MAIL_SENT, MAIL_SUPPRESSED)),
+                                               OutboxMessage.created_at < now - KEEP_SENT_FOR)).rowcount
+    db.session.commit()
+    return removed
+
+
 def undelivered_query(status: str = ""):
     statuses = [status] if status else [MAIL_FAILED, MAIL_PENDING, MAIL_SUPPRESSED]
     return select(OutboxMessage).where(OutboxMessage.status.in_(statuses)).order_by(OutboxMessage.id.desc())

@@ -167,3 +167,17 @@ def test_two_workers_never_send_the_same_mail(app, make, mailbox, queue):
     first.join(10)
     assert results == {"first": True, "second": False}
     assert len(mailbox.messages) == 1
+
+
+def test_sent_mail_is_forgotten_after_30_days_but_undelivered_mail_stays(db, make, mailbox):
+    make.user(email="anna@example.test")
+    sent_id = _mail("anna@example.test").id
+    db.session.commit()
+    failed = _mail("anna@example.test")
+    failed.status = MAIL_FAILED
+    db.session.commit()
+    failed_id = failed.id
+    assert db.session.get(OutboxMessage, sent_id).status == MAIL_SENT
+    assert outbox.prune_sent_mail(utcnow() + timedelta(days=29)) == 0
+    assert outbox.prune_sent_mail(utcnow() + timedelta(days=31)) == 1
+    assert db.session.scalars(select(OutboxMessage.id)).all() == [failed_id]
