@@ -3,13 +3,12 @@
 import logging
 import sqlite3
 
-from flask import Flask, render_template, request, session
+from flask import Flask, current_app, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from werkzeug.routing import IntegerConverter
 
 from portal.config import Config
 from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
@@ -18,7 +17,6 @@ from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides settings (tests pass theirs here); nothing else happens at start-up."""
     app = Flask(__name__, instance_relative_config=False)
-    app.url_map.converters["int"] = BoundedInt  # /orders/<40 digits> is a 404, not a database overflow
     app.config.from_object(Config)
     if config:
         app.config.update(config)
@@ -53,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.home.views import bp as home_bp
     from portal.leads.views import bp as leads_bp
     from portal.ledger.views import bp as ledger_bp
+    from portal.ops.views import bp as ops_bp
     from portal.partners.views import bp as partners_bp
     from portal.payments.views import bp as payments_bp
     from portal.plans.views import bp as plans_bp
@@ -76,12 +75,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(groups_bp)
     app.register_blueprint(plans_bp)
     import portal.plans.events  # noqa: F401 - keeps plan actuals up to date with approved claims
+    app.register_blueprint(ops_bp)
     register_navigation()
 
     from portal.core.formatting import register_filters
 
     register_filters(app)
     register_error_pages(app)
+    app.teardown_appcontext(_check_mail_committed)
     app.context_processor(template_globals)
 
     from portal.cli import register_cli
@@ -90,12 +91,16 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-class BoundedInt(IntegerConverter):
-    """`<int:...>` in every route, up to the largest id a database column holds."""
+def _check_mail_committed(error=None) -> None:
+    """Mail is written in the transaction it belongs to: mail left uncommitted at the end is lost."""
+    from portal.ops.outbox import uncommitted_mail
 
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(map, *args, **kwargs)
+    lost = uncommitted_mail()
+    if lost and error is None:
+        logging.getLogger("portal.mail").error("Mail %s was written after the last commit and is lost: call "
+                                               "send_email before db.session.commit()", lost)
+        if current_app.testing:
+            raise RuntimeError(f"mail {lost} written after the last commit would be lost")
 
 
 @login_manager.user_loader
