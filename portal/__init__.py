@@ -156,7 +156,7 @@ def register_navigation() -> None:
     add_nav_item("ledger.settings", _l("Program settings"), STAFF_ROLES, prefix="ledger.settings", group="settings")
     add_nav_item("leads.queue", _l("Leads"), STAFF_ROLES, prefix="leads.")
     add_nav_item("groups.index", _l("Groups"), STAFF_ROLES, prefix="groups.", group="partners")
-    add_nav_item("plans.manage", _l("Sales plans"), STAFF_ROLES, prefix="plans.", group="program")
+    add_nav_item("plans.manage", _l("Plans"), STAFF_ROLES, prefix="plans.", group="program")
 
 
 def template_globals() -> dict:
