@@ -67,6 +67,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_filters(app)
     register_error_pages(app)
+    from portal.api import init_api
+
+    init_api(app)  # after the error pages: /api answers problem+json, the pages keep their HTML
     app.context_processor(template_globals)
 
     from portal.cli import register_cli
@@ -96,6 +99,8 @@ def select_locale() -> str:
 
     if not has_request_context():
         return "ru"  # CLI commands and jobs; mail picks the recipient's language with force_locale
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LOCALES) or "ru"  # partner systems say Accept-Language
     if current_user and current_user.is_authenticated:
         return current_user.locale
     chosen = session.get("locale") or request.cookies.get("locale")
