@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
 
     import portal.models  # noqa: F401 - the whole schema, for relationships and migrations
+    from portal.api.views import bp as integrations_bp
     from portal.auth.views import bp as auth_bp
     from portal.claims.views import bp as claims_bp
     from portal.home.views import bp as home_bp
@@ -61,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(training_bp)
     app.register_blueprint(shop_bp)
     app.register_blueprint(payments_bp)
+    app.register_blueprint(integrations_bp)
     register_navigation()
 
     from portal.core.formatting import register_filters
@@ -122,6 +124,7 @@ def register_navigation() -> None:
     add_nav_item("training.manage", _l("Training"), STAFF_ROLES, prefix="training.")
     add_nav_item("shop.fulfilment", _l("Orders"), STAFF_ROLES, prefix="shop.")
     add_nav_item("ledger.totals", _l("Points"), STAFF_ROLES, prefix="ledger.totals")
+    add_nav_item("integrations.keys", _l("Integrations"), (PARTNER_ADMIN, *STAFF_ROLES), prefix="integrations.")
 
 
 
