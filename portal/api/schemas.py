@@ -1,5 +1,7 @@
 """Request and response schemas of /api/v1 (marshmallow; the OpenAPI document is generated from them)."""
 
+from datetime import UTC
+
 import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
@@ -9,6 +11,25 @@ from portal.shop.models import STATUSES as ORDER_STATUSES
 
 MAX_ID = 2**31 - 1
 MONEY = validate.Range(min=1, max=10**12)
+
+
+class Text(fields.String):
+    """A string without NUL characters (PostgreSQL cannot store them)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ma.ValidationError("Not a valid string.")
+        return text
+
+
+class UtcDateTime(fields.DateTime):
+    """Stored naive in UTC; written with its offset, as RFC 3339 wants."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class StrictSchema(ma.Schema):
@@ -34,28 +55,28 @@ class Problem(ma.Schema):
 
 
 class LineIn(StrictSchema):
-    sku = fields.String(required=True, validate=validate.Length(1, 64))
+    sku = Text(required=True, validate=validate.Length(1, 64))
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(1, 100_000))
     unit_price_kopecks = fields.Integer(required=True, strict=True, validate=MONEY,
                                         metadata={"description": "Price of one unit in kopecks (1 RUB = 100)."})
 
 
 class ScanIn(StrictSchema):
-    filename = fields.String(required=True, validate=validate.Length(1, 200))
-    content_base64 = fields.String(required=True, validate=validate.Length(1, 14_000_000),
+    filename = Text(required=True, validate=validate.Length(1, 200))
+    content_base64 = Text(required=True, validate=validate.Length(1, 14_000_000),
                                    metadata={"description": "PDF, JPEG or PNG, up to 10 MB, base64-encoded."})
 
 
 class ClaimIn(StrictSchema):
-    external_id = fields.String(required=True, validate=validate.Length(1, 100),
+    external_id = Text(required=True, validate=validate.Length(1, 100),
                                 metadata={"description": "Your document id (e.g. the 1C document GUID): "
                                                          "one claim per id in your company, resends are safe."})
     seller_email = fields.Email(required=True, validate=validate.Length(max=254),
                                 metadata={"description": "The participant of your company who made the sale."})
-    invoice_number = fields.String(required=True, validate=validate.Length(1, 64))
+    invoice_number = Text(required=True, validate=validate.Length(1, 64))
     invoice_date = fields.Date(required=True)
-    customer_name = fields.String(required=True, validate=validate.Length(1, 200))
-    customer_inn = fields.String(load_default="", validate=validate.Length(max=12))
+    customer_name = Text(required=True, validate=validate.Length(1, 200))
+    customer_inn = Text(load_default="", validate=validate.Length(max=12))
     lines = fields.List(fields.Nested(LineIn), required=True, validate=validate.Length(1, 50))
     scan = fields.Nested(ScanIn, load_default=None,
                          metadata={"description": "Optional: the scan now, or later with POST /claims/{id}/scan."})
@@ -70,7 +91,7 @@ class ScanUpload(ma.Schema):
 
 
 class RejectIn(StrictSchema):
-    reason = fields.String(required=True, validate=validate.Length(1, 500))
+    reason = Text(required=True, validate=validate.Length(1, 500))
 
 
 # --- claims out ------------------------------------------------------------------------------------
@@ -85,7 +106,7 @@ class LineOut(ma.Schema):
 
 class AwardOut(ma.Schema):
     rule = fields.Function(lambda award: award.rule.name if award.rule else None, allow_none=True,
-                           metadata={"type": ["string", "null"]})
+                           metadata={"type": "string"})
     points = fields.Integer()
 
 
@@ -106,9 +127,9 @@ class ClaimOut(ma.Schema):
     points = fields.Integer(allow_none=True, metadata={"description": "Credited on approval."})
     possible_duplicate = fields.Boolean()
     rejection_reason = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    submitted_at = fields.DateTime(allow_none=True)
-    decided_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    submitted_at = UtcDateTime(allow_none=True)
+    decided_at = UtcDateTime(allow_none=True)
     lines = fields.List(fields.Nested(LineOut))
     awards = fields.List(fields.Nested(AwardOut))
 
@@ -138,13 +159,13 @@ class BatchOut(ma.Schema):
 
 
 class PageQuery(QuerySchema):
-    cursor = fields.String(validate=validate.Length(max=64))
+    cursor = Text(validate=validate.Length(max=64))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
 
 class ClaimQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    external_id = fields.String(validate=validate.Length(1, 100))
+    status = Text(validate=validate.OneOf(STATUSES))
+    external_id = Text(validate=validate.Length(1, 100))
     company_id = fields.Integer(validate=validate.Range(1, MAX_ID),
                                 metadata={"description": "Program keys only; a company key always sees its own."})
 
@@ -160,7 +181,7 @@ class ParticipantQuery(PageQuery):
 
 
 class OrderQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(ORDER_STATUSES))
+    status = Text(validate=validate.OneOf(ORDER_STATUSES))
 
 
 # --- people, points, products, orders --------------------------------------------------------------
@@ -189,7 +210,7 @@ class ParticipantPage(ma.Schema):
 
 class StatementEntryOut(ma.Schema):
     id = fields.Integer()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     kind = fields.String()
     description = fields.String()
     points = fields.Integer()
@@ -230,8 +251,8 @@ class OrderOut(ma.Schema):
     status_label = fields.String()
     points = fields.Integer()
     card_kopecks = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
     lines = fields.List(fields.Nested(OrderLineOut))
 
 
