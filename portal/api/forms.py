@@ -25,3 +25,4 @@ class SalesImportForm(FlaskForm):
 
 class ConfirmSalesImportForm(FlaskForm):
     token = HiddenField()
+    plan = HiddenField()

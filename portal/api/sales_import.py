@@ -98,6 +98,12 @@ class Report:
         return [g for g in self.groups if g.valid]
 
     @property
+    def plan(self) -> str:
+        """Which claims the confirmation will make: it must not change between the check and the import."""
+        ids = "\n".join(sorted(g.external_id for g in self.valid_groups))
+        return hashlib.sha256(ids.encode()).hexdigest()[:32]
+
+    @property
     def existing_groups(self) -> int:
         return sum(1 for g in self.groups if g.exists)
 
@@ -255,13 +261,16 @@ def _check_groups(groups: list[Group], company_id: int) -> None:
             group.errors.append(str(_l("more than %(n)s lines in one invoice", n=MAX_LINES_PER_CLAIM)))
 
 
-def import_file(filename: str, content: bytes, company_id: int) -> tuple[Report, int]:
+def import_file(filename: str, content: bytes, company_id: int, plan: str | None = None) -> tuple[Report, int]:
     """Make the claims of every valid invoice, all or none: (report, claims made). Flushes, never commits.
 
     Raises DomainError when a claim that passed the check is refused now (the file or the program changed):
     the caller rolls back, so nothing is half-imported.
     """
     report = check_file(filename, content, company_id)
+    if plan is not None and plan != report.plan:
+        raise DomainError(_l("The file's check has changed since you saw it (products, people or claims changed): "
+                             "check the file again."), field="file")
     sellers: dict = {}
     made = 0
     for group in report.valid_groups:

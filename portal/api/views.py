@@ -132,7 +132,7 @@ def sales_import_page():
 def _report(form, report, token):
     shown = [row for row in report.rows if row.errors or (row.group and row.group.errors)][:REPORT_ROWS]
     return render_template("api/import.html", form=form, report=report, shown=shown, limit=REPORT_ROWS,
-                           confirm_form=ConfirmSalesImportForm(token=token))
+                           confirm_form=ConfirmSalesImportForm(token=token, plan=report.plan))
 
 
 @bp.post("/integrations/import/confirm")
@@ -145,7 +145,8 @@ def confirm_sales_import():
         return redirect(url_for("integrations.sales_import_page"))
     company_id, path = found
     try:
-        report, made = sales_import.import_file(path.name, path.read_bytes(), company_id)
+        report, made = sales_import.import_file(path.name, path.read_bytes(), company_id,
+                                                 plan=form.plan.data or "")
     except DomainError as exc:
         db.session.rollback()
         flash(_("Nothing was imported: %(reason)s", reason=exc.message), "danger")
