@@ -2,9 +2,9 @@
 
 import sys
 
-from bench import console, ledger, shop
+from bench import api, console, ledger, shop
 
-BENCHMARKS = {"console": console.run, "ledger": ledger.run, "shop": shop.run}
+BENCHMARKS = {"console": console.run, "ledger": ledger.run, "shop": shop.run, "api": api.run}
 
 
 def main() -> None:

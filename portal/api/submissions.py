@@ -81,9 +81,24 @@ def find_seller(company_id: int, email: str) -> User:
     return seller
 
 
-def submit_sale(company_id: int, sale: Sale, sellers: dict | None = None) -> tuple[Claim, bool]:
-    """Make the claim of one document; (claim, created). A known document id returns its claim unchanged."""
-    existing = find_claim(company_id, sale.external_id)
+def known_claims(company_id: int, ids: list[str]) -> dict[str, Claim]:
+    """The claims of the documents already known in the company, by document id."""
+    found: dict[str, Claim] = {}
+    for start in range(0, len(ids), 500):
+        rows = db.session.execute(
+            select(ClaimReference.external_id, Claim).join(Claim, ClaimReference.claim_id == Claim.id)
+            .where(ClaimReference.company_id == company_id, ClaimReference.external_id.in_(ids[start:start + 500])))
+        found.update(dict(rows.all()))
+    return found
+
+
+def submit_sale(company_id: int, sale: Sale, sellers: dict | None = None,
+                known: dict[str, Claim] | None = None) -> tuple[Claim, bool]:
+    """Make the claim of one document; (claim, created). A known document id returns its claim unchanged.
+
+    `sellers` and `known` are caches a batch passes in (known: every known document of the batch).
+    """
+    existing = known.get(sale.external_id) if known is not None else find_claim(company_id, sale.external_id)
     if existing is not None:
         return existing, False
     key = (sale.seller_email or "").strip().lower()
@@ -116,6 +131,7 @@ def submit_batch(company_id: int, sales: list[Sale]) -> list[ItemResult]:
     if len(sales) > MAX_BATCH:
         raise DomainError(_l("At most %(n)s claims in one batch.", n=MAX_BATCH), field="claims")
     results, seen, sellers = [], {}, {}
+    known = known_claims(company_id, [sale.external_id for sale in sales])
     for index, sale in enumerate(sales):
         if sale.external_id in seen:
             results.append(ItemResult(index, sale.external_id, "error", errors={"external_id": [
@@ -124,7 +140,7 @@ def submit_batch(company_id: int, sales: list[Sale]) -> list[ItemResult]:
         seen[sale.external_id] = index
         try:
             with db.session.begin_nested():
-                claim, created = submit_sale(company_id, sale, sellers)
+                claim, created = submit_sale(company_id, sale, sellers, known)
         except DomainError as exc:
             results.append(ItemResult(index, sale.external_id, "error",
                                       errors={exc.field or "_request": [str(exc.message)]}))

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.auth.models import PARTNER_ADMIN, STAFF_ROLES
 from portal.core.auth import roles_required
@@ -151,7 +152,12 @@ def confirm_sales_import():
         db.session.rollback()
         flash(_("Nothing was imported: %(reason)s", reason=exc.message), "danger")
         return redirect(url_for("integrations.sales_import_page"))
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same file confirmed twice at once: the other confirmation made the claims
+        db.session.rollback()
+        flash(_("Nothing was imported: these invoices were imported meanwhile."), "warning")
+        return redirect(url_for("integrations.sales_import_page"))
     path.unlink(missing_ok=True)
     flash(ngettext("%(num)s claim made from the file; it waits for its scan in My sales of its seller.",
                    "%(num)s claims made from the file; they wait for their scans in My sales of their sellers.",

@@ -124,3 +124,23 @@ def test_a_manager_imports_for_a_chosen_company(client, app, login, program):
         (program.other_company_id, program.other_seller_id)]
     with app.app_context():
         assert db.session.scalar(select(func.count(Claim.id))) == 1
+
+
+def test_the_bulk_writer_writes_what_save_draft_writes(app, program, db):
+    """The import writes drafts in bulk for speed: the same rows the claim form's service would write."""
+    from portal.api import sales_import
+    from portal.claims import services
+
+    content = ru_csv(f"  СЧ 7 ;{DAY};Seller@A.test;ООО  «Альфа» ;7707083893;SPL-09;2;49 000,00",
+                     f"  СЧ 7 ;{DAY};Seller@A.test;ООО  «Альфа» ;7707083893;PIPE;10;1 000,00")
+    report = sales_import.check_file("s.csv", content, program.company_id)
+    (group,) = report.valid_groups
+    sales_import.write_drafts(program.company_id, [group])
+    sale = group.sale()
+    reference = services.save_draft(db.session.get(User, program.seller_id), sale.claim)
+    bulk = db.session.scalar(select(Claim).where(Claim.id != reference.id))
+    columns = [c.key for c in Claim.__table__.columns if c.key not in ("id", "created_at")]
+    assert {c: getattr(bulk, c) for c in columns} == {c: getattr(reference, c) for c in columns}
+    line_columns = ("position", "product_id", "quantity", "unit_price_kopecks", "unit_cost_kopecks")
+    assert [[getattr(line, c) for c in line_columns] for line in bulk.lines] == \
+        [[getattr(line, c) for c in line_columns] for line in reference.lines]
