@@ -18,6 +18,7 @@ def load_demo(seed: int = 2026) -> bool:
     """Load the demo program unless it is there already. Returns whether anything was created."""
     if db.session.scalar(select(User.id).where(User.email == MARKER_EMAIL)) is not None:
         return False
+    from portal.api import demo as api_demo
     from portal.claims import demo as claims_demo
     from portal.ledger import demo as ledger_demo
     from portal.partners import demo as partners_demo
@@ -31,5 +32,6 @@ def load_demo(seed: int = 2026) -> bool:
     claims_demo.load(rng)
     training_demo.load(rng)
     shop_demo.load(rng)
+    api_demo.load(rng)
     db.session.commit()
     return True

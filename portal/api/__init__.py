@@ -50,9 +50,11 @@ def init_api(app: Flask) -> None:
         "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
         "API_RATE_LIMIT": "600 per minute",
         "API_SPEC_OPTIONS": {
-            "info": {"description": "Keys are created on the portal (partner admins: API keys in My team; the "
-                                    "program team: API keys in Settings). Send `Authorization: Bearer <key>`. "
-                                    "Errors are application/problem+json in the language of Accept-Language."},
+            "info": {"description": "Keys are created on the portal, menu Integrations (partner admins for their "
+                                    "company, the program team for the whole program). Send `Authorization: "
+                                    "Bearer <key>`. POSTs take an optional `Idempotency-Key`. Errors are "
+                                    "application/problem+json in the language of Accept-Language (Russian by "
+                                    "default), with the fields that are wrong in `errors`."},
             "security": [{"apiKey": []}],
             "components": {"securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}}},
             "servers": [{"url": "/"}],

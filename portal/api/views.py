@@ -46,7 +46,7 @@ def keys():
         else:
             db.session.commit()
             new_token = created.token  # shown once, in this response only: never flashed into the cookie
-            form = KeyForm(formdata=None)
+            form = KeyForm(formdata=None, scopes=list(_scopes()))
             form.scopes.choices = [(scope, label) for scope, label in _scopes().items()]
     elif not form.is_submitted():
         form.scopes.data = list(_scopes())
