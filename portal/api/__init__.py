@@ -1,6 +1,7 @@
 """The REST API for partner systems (/api/v1, flask-smorest) and the pages that manage its keys and imports."""
 
 import http
+import os
 
 from flask import Flask, request
 from flask_smorest import Api
@@ -48,7 +49,7 @@ def init_api(app: Flask) -> None:
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
-        "API_RATE_LIMIT": "600 per minute",
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600 per minute"),
         "API_SPEC_OPTIONS": {
             "info": {"description": "Keys are created on the portal, menu Integrations (partner admins for their "
                                     "company, the program team for the whole program). Send `Authorization: "
