@@ -71,11 +71,11 @@ def _company_only():
 
 
 @bp.post("/claims")
+@requires("claims:write")
 @bp.doc(**IDEMPOTENCY)
 @bp.arguments(schemas.ClaimIn)
 @bp.response(201, schemas.ClaimOut, description="Created (a draft awaiting its scan when none was sent).")
 @bp.alt_response(200, schema=schemas.ClaimOut, description="This document id is known: its claim.")
-@requires("claims:write")
 def create_claim(body):
     """Submit the claim of one sales document."""
     claim, created = submit_sale(_company_only(), _sale(body))
@@ -83,10 +83,10 @@ def create_claim(body):
 
 
 @bp.post("/claims/batch")
+@requires("claims:write")
 @bp.doc(**IDEMPOTENCY)
 @bp.arguments(schemas.BatchIn)
 @bp.response(200, schemas.BatchOut)
-@requires("claims:write")
 def create_claims(body):
     """Submit up to 500 documents; each gets its own result, the good ones are kept."""
     company_id = _company_only()
@@ -112,10 +112,10 @@ def create_claims(body):
 
 
 @bp.post("/claims/<int:claim_id>/scan")
+@requires("claims:write")
 @bp.doc(**IDEMPOTENCY)
 @bp.arguments(schemas.ScanUpload, location="files")
 @bp.response(200, schemas.ClaimOut)
-@requires("claims:write")
 def upload_scan(files, claim_id):
     """Attach the invoice scan to a draft made through the API; the claim then goes to review."""
     _company_only()
@@ -126,9 +126,9 @@ def upload_scan(files, claim_id):
 
 
 @bp.get("/claims")
+@requires("claims:read", "queue:read")
 @bp.arguments(schemas.ClaimQuery, location="query")
 @bp.response(200, schemas.ClaimPage)
-@requires("claims:read", "queue:read")
 def list_claims(args):
     """Claims with their status and awards, newest first."""
     from .models import ClaimReference
@@ -149,8 +149,8 @@ def list_claims(args):
 
 
 @bp.get("/claims/<int:claim_id>")
-@bp.response(200, schemas.ClaimOut)
 @requires("claims:read", "queue:read")
+@bp.response(200, schemas.ClaimOut)
 def get_claim(claim_id):
     """One claim with its lines, status and awards."""
     return _visible_claim(claim_id)
@@ -179,9 +179,9 @@ def _visible_participant(user_id: int) -> User:
 
 
 @bp.get("/participants")
+@requires("points:read", "participants:read")
 @bp.arguments(schemas.ParticipantQuery, location="query")
 @bp.response(200, schemas.ParticipantPage)
-@requires("points:read", "participants:read")
 def list_participants(args):
     """Participants (the company's own, for a company key) with their balances."""
     items, cursor = page(_participants_query(args), User.id, args, descending=False)
@@ -191,17 +191,17 @@ def list_participants(args):
 
 
 @bp.get("/participants/<int:user_id>")
-@bp.response(200, schemas.ParticipantOut)
 @requires("points:read", "participants:read")
+@bp.response(200, schemas.ParticipantOut)
 def get_participant(user_id):
     """One participant with their balance."""
     return _visible_participant(user_id)
 
 
 @bp.get("/participants/<int:user_id>/statement")
+@requires("points:read", "participants:read")
 @bp.arguments(schemas.PageQuery, location="query")
 @bp.response(200, schemas.StatementPage)
-@requires("points:read", "participants:read")
 def get_statement(args, user_id):
     """The participant's points statement, newest first."""
     person = _visible_participant(user_id)
@@ -216,9 +216,9 @@ def get_statement(args, user_id):
 
 
 @bp.get("/products")
+@requires("catalogue:read")
 @bp.arguments(schemas.PageQuery, location="query")
 @bp.response(200, schemas.ProductPage)
-@requires("catalogue:read")
 def list_products(args):
     """The products the program rewards: claim lines name them by SKU."""
     items, cursor = page(select(Product), Product.id, args, descending=False)
@@ -229,9 +229,9 @@ def list_products(args):
 
 
 @bp.get("/queue")
+@requires("queue:read")
 @bp.arguments(schemas.QueueQuery, location="query")
 @bp.response(200, schemas.ClaimPage)
-@requires("queue:read")
 def review_queue(args):
     """Claims awaiting review, oldest first."""
     query = select(Claim).where(Claim.status == SUBMITTED).options(*_claim_options())
@@ -254,28 +254,28 @@ def _decide(claim_id: int, action):
 
 
 @bp.post("/claims/<int:claim_id>/approve")
+@requires("claims:review")
 @bp.doc(**IDEMPOTENCY)
 @bp.response(200, schemas.ClaimOut)
-@requires("claims:review")
 def approve_claim(claim_id):
     """Approve a submitted claim: its points are credited through the earning rules."""
     return _decide(claim_id, claims.approve_claim)
 
 
 @bp.post("/claims/<int:claim_id>/reject")
+@requires("claims:review")
 @bp.doc(**IDEMPOTENCY)
 @bp.arguments(schemas.RejectIn)
 @bp.response(200, schemas.ClaimOut)
-@requires("claims:review")
 def reject_claim(body, claim_id):
     """Reject a submitted claim with a reason the participant will read."""
     return _decide(claim_id, lambda claim, actor: claims.reject_claim(claim, actor, body["reason"]))
 
 
 @bp.get("/orders")
+@requires("orders:read")
 @bp.arguments(schemas.OrderQuery, location="query")
 @bp.response(200, schemas.OrderPage)
-@requires("orders:read")
 def list_orders(args):
     """Shop orders and their states, newest first."""
     query = select(Order).options(selectinload(Order.lines).selectinload(OrderLine.prize))
@@ -286,8 +286,8 @@ def list_orders(args):
 
 
 @bp.get("/orders/<int:order_id>")
-@bp.response(200, schemas.OrderOut)
 @requires("orders:read")
+@bp.response(200, schemas.OrderOut)
 def get_order(order_id):
     """One shop order with its lines and state."""
     return get_or_404(Order, order_id)

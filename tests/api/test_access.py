@@ -56,6 +56,7 @@ def test_scopes_are_enforced(client, program, make_key):
     assert client.post("/api/v1/claims/1/approve", headers=auth(company)).status_code == 403
     staff = make_key(program.manager_id)
     assert client.post("/api/v1/claims", json=sale(), headers=auth(staff)).status_code == 403
+    assert client.post("/api/v1/claims", json={}, headers=auth(staff)).status_code == 403  # before the body
     assert client.get("/api/v1/products", headers=auth(staff)).status_code == 403
 
 
