@@ -11,8 +11,8 @@ from portal.claims.models import DRAFT, SUBMITTED, Claim, ClaimAward, ClaimLine
 from portal.claims.services import ClaimData, LineData
 from portal.ledger import services as ledger
 from portal.ledger.descriptions import describe
-from portal.ledger.reports import statement_query
 from portal.ledger.models import LedgerEntry
+from portal.ledger.reports import statement_query
 from portal.products.models import Product
 from portal.shop.models import Order, OrderLine
 

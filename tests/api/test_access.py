@@ -1,7 +1,11 @@
 """Scopes, isolation between companies, languages, and the HTML app left as it was."""
 
+import io
+
 import pytest
 
+from portal.auth.models import PARTNER_ADMIN
+from tests import factories
 from tests.api.conftest import auth, sale
 
 
@@ -9,9 +13,6 @@ from tests.api.conftest import auth, sale
 def two_companies(client, program, make_key):
     """A claim in each company; keys for both."""
     token_a = make_key(program.admin_id)
-    from portal.auth.models import PARTNER_ADMIN
-
-    from tests import factories
 
     with client.application.app_context():
         from portal.extensions import db
@@ -39,7 +40,7 @@ def test_company_a_reads_nothing_of_company_b(client, program, two_companies):
     statement = client.get(f"/api/v1/participants/{program.other_seller_id}/statement", headers=auth(token_a))
     assert statement.status_code == 404
     scan = client.post(f"/api/v1/claims/{claim_b['id']}/scan", headers=auth(token_a),
-                       data={"scan": (__import__("io").BytesIO(b"%PDF-1"), "a.pdf")}, content_type="multipart/form-data")
+                       data={"scan": (io.BytesIO(b"%PDF-1"), "a.pdf")}, content_type="multipart/form-data")
     assert scan.status_code == 404
 
 

@@ -32,16 +32,14 @@ def test_the_same_key_with_another_body_is_refused(client, company_token):
 
 
 def test_a_running_first_request_makes_the_repeat_wait_with_409(client, app, company_token, program):
-    from portal.api.idempotency import request_hash  # noqa: F401 - the hash is what a running row holds
-    from portal.api.models import ApiKey, RUNNING
+    from portal.api.idempotency import request_hash
+    from portal.api.models import RUNNING, ApiKey
 
     with app.app_context():
         key_id = db.session.scalar(select(ApiKey.id))
     body = sale()
     with app.test_request_context("/api/v1/claims", method="POST", json=body):
-        from portal.api.idempotency import request_hash as compute
-
-        fingerprint = compute()
+        fingerprint = request_hash()  # what the first, still running request holds
     with app.app_context():
         db.session.add(IdempotentRequest(api_key_id=key_id, key="busy", request_hash=fingerprint, status=RUNNING))
         db.session.commit()
