@@ -25,10 +25,17 @@ def _expire_unpaid_orders(now: datetime) -> str:
     return f"{expire_unpaid_orders(now)} unpaid orders cancelled"
 
 
+def _forget_idempotency_keys(now: datetime) -> str:
+    from portal.api.idempotency import forget_old_requests
+
+    return f"{forget_old_requests(now)} API idempotency keys forgotten"
+
+
 JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("expire-points", _expire_points),
     ("expire-unpaid-orders", _expire_unpaid_orders),
     ("birthday-bonuses", _birthday_bonuses),
+    ("forget-idempotency-keys", _forget_idempotency_keys),
 ]
 
 

@@ -9,6 +9,7 @@ from portal.claims import notifications
 from portal.claims import services as claims
 from portal.claims.models import DRAFT, SUBMITTED, Claim, ClaimAward, ClaimLine
 from portal.claims.services import ClaimData, LineData
+from portal.core.errors import DomainError
 from portal.ledger import services as ledger
 from portal.ledger.descriptions import describe
 from portal.ledger.models import LedgerEntry
@@ -94,7 +95,7 @@ def create_claims(body):
     for index, item in enumerate(body["claims"]):
         try:
             sales.append(_sale(item))
-        except claims.DomainError as exc:
+        except DomainError as exc:
             broken[index] = (item["external_id"], {exc.field or "_request": [str(exc.message)]})
             sales.append(None)
     done = iter(submit_batch(company_id, [s for s in sales if s is not None]))

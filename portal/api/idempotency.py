@@ -22,11 +22,21 @@ from .models import DONE, RUNNING, ApiKey, IdempotentRequest
 
 HEADER = "Idempotency-Key"
 ABANDONED_AFTER = timedelta(minutes=5)  # a "running" row this old belongs to a request that died
+KEPT_FOR = timedelta(days=7)  # how long a repeat with the same Idempotency-Key gets the first response back
 
 
 def request_hash() -> str:
-    """The request's method, path and body; a JSON body is compared by its content, not its spacing."""
-    body = request.get_data(cache=True)
+    """The request's method, path and body; a JSON body is compared by its content, not its spacing, and an
+    upload by its fields and files (a client's retry picks a new multipart boundary)."""
+    if request.mimetype == "multipart/form-data":
+        parts = sorted(request.form.items(multi=True))
+        for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+            content = upload.stream.read()
+            upload.stream.seek(0)
+            parts.append((name, f"{upload.filename}:{hashlib.sha256(content).hexdigest()}"))
+        body = json.dumps(parts, ensure_ascii=False).encode()
+    else:
+        body = request.get_data(cache=True)
     if request.is_json:
         try:
             body = json.dumps(json.loads(body), sort_keys=True, ensure_ascii=False).encode()
@@ -110,3 +120,10 @@ def finish(response: Response) -> Response:
 def after_commit(callback) -> None:
     """Run `callback` once the request's work is committed (mail about a decision, for instance)."""
     g.setdefault("after_commit", []).append(callback)
+
+
+def forget_old_requests(now) -> int:
+    """The scheduled clean-up: Idempotency-Keys older than a week may be used again. Commits."""
+    result = db.session.execute(delete(IdempotentRequest).where(IdempotentRequest.created_at < now - KEPT_FOR))
+    db.session.commit()
+    return result.rowcount or 0

@@ -83,3 +83,32 @@ def test_fifty_parallel_posts_of_one_document_without_a_key_make_one_claim(app, 
         responses = list(pool.map(post, range(50)))
     assert {r.status_code for r in responses} <= {200, 201, 409}
     assert claims_in_db(app) == 1
+
+
+def test_old_keys_are_forgotten_by_the_scheduled_job(client, app, company_token):
+    from datetime import timedelta
+
+    from portal.core.time import utcnow
+    from portal.jobs import run_due_jobs
+
+    client.post("/api/v1/claims", json=sale(), headers=auth(company_token, **{"Idempotency-Key": "old"}))
+    with app.app_context():
+        assert dict(run_due_jobs(utcnow()))["forget-idempotency-keys"].startswith("0 ")
+        assert dict(run_due_jobs(utcnow() + timedelta(days=8)))["forget-idempotency-keys"].startswith("1 ")
+        assert db.session.scalar(select(func.count(IdempotentRequest.id))) == 0
+
+
+def test_a_retried_upload_with_a_new_boundary_is_the_same_request(client, company_token):
+    import io
+
+    claim = client.post("/api/v1/claims", json=sale(), headers=auth(company_token)).get_json()
+    headers = auth(company_token, **{"Idempotency-Key": "scan-1"})
+    url = f"/api/v1/claims/{claim['id']}/scan"
+    first = client.post(url, data={"scan": (io.BytesIO(b"%PDF-1.4 a"), "a.pdf")}, headers=headers,
+                        content_type="multipart/form-data; boundary=one")
+    again = client.post(url, data={"scan": (io.BytesIO(b"%PDF-1.4 a"), "a.pdf")}, headers=headers,
+                        content_type="multipart/form-data; boundary=two")
+    other = client.post(url, data={"scan": (io.BytesIO(b"%PDF-1.4 b"), "a.pdf")}, headers=headers,
+                        content_type="multipart/form-data")
+    assert first.status_code == again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert other.status_code == 422
