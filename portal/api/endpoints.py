@@ -1,6 +1,7 @@
 """The /api/v1 endpoints: claims for partner systems, people, points, products; the review queue and orders."""
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -59,7 +60,10 @@ def _sale(item: dict) -> Sale:
                      customer_name=item["customer_name"], customer_inn=item.get("customer_inn") or "",
                      lines=[LineData(line["sku"], line["quantity"], line["unit_price_kopecks"])
                             for line in item["lines"]])
-    return Sale(external_id=item["external_id"].strip(), seller_email=item["seller_email"], claim=data, scan=scan)
+    external_id = item["external_id"].strip()
+    if not external_id:
+        raise DomainError(_l("Give your document id."), field="external_id")
+    return Sale(external_id=external_id, seller_email=item["seller_email"], claim=data, scan=scan)
 
 
 def _company_only():

@@ -54,6 +54,7 @@ def test_form_rules_apply_with_the_field_that_is_wrong(client, company_token):
         (sale(customer_inn="1234567890"), "customer_inn"),
         (sale(lines=[]), "lines"),
         ({"external_id": "X"}, "seller_email"),
+        (sale(external_id="   "), "external_id"),
         (sale(lines=[{"sku": "PIPE", "quantity": 1e309, "unit_price_kopecks": 100}]), "lines.0.quantity"),
     ]
     for body, field in cases:

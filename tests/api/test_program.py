@@ -64,3 +64,24 @@ def test_orders_and_products(client, app, program_token, company_token):
     orders = client.get("/api/v1/orders", headers=auth(program_token))
     assert orders.status_code == 200 and orders.get_json() == {"items": [], "next_cursor": None}
     assert client.get("/api/v1/orders/1", headers=auth(program_token)).status_code == 404
+
+
+def test_orders_with_their_states_and_lines(client, app, program, program_token):
+    from portal.auth.models import User
+    from portal.ledger import services as ledger
+    from portal.shop import services as shop
+    from tests.shop import factories as shop_factories
+
+    with app.app_context():
+        seller = db.session.get(User, program.seller_id)
+        ledger.earn(seller.id, 2000, key="gift", source_type="adjustment")
+        prize = shop_factories.prize(points=500)
+        shop.add_to_cart(seller, prize, 2)
+        order = shop.place_order(seller, request_token="t1", delivery=shop_factories.delivery())
+        db.session.commit()
+        order_id = order.id
+    listed = client.get("/api/v1/orders?status=placed", headers=auth(program_token)).get_json()["items"]
+    assert [(o["id"], o["points"], o["lines"][0]["quantity"]) for o in listed] == [(order_id, 1000, 2)]
+    one = client.get(f"/api/v1/orders/{order_id}", headers=auth(program_token)).get_json()
+    assert one["participant_id"] == program.seller_id and one["status"] == "placed"
+    assert client.get("/api/v1/orders?status=shipped", headers=auth(program_token)).get_json()["items"] == []
