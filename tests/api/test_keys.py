@@ -49,11 +49,22 @@ def test_revoked_and_wrong_keys_get_the_same_401(client, app, login, program, co
 
 
 def test_last_use_is_shown(client, app, login, program, company_token):
+    login(make_admin_email(app, program))
+    assert "ни разу" in client.get("/integrations").get_data(as_text=True)
     client.get("/api/v1/me", headers=auth(company_token))
     with app.app_context():
         assert db.session.scalar(select(ApiKey.last_used_at)) is not None
-    login(make_admin_email(app, program))
-    assert "never" not in client.get("/integrations", headers={"Accept-Language": "en"}).get_data(as_text=True) or True
+    assert "ни разу" not in client.get("/integrations").get_data(as_text=True)
+
+
+def test_a_program_key_stops_when_its_creator_leaves_the_team(client, app, program, program_token):
+    from portal.auth.models import User
+
+    assert client.get("/api/v1/queue", headers=auth(program_token)).status_code == 200
+    with app.app_context():
+        db.session.get(User, program.manager_id).active = False
+        db.session.commit()
+    assert client.get("/api/v1/queue", headers=auth(program_token)).status_code == 401
 
 
 def test_scopes_by_role(app, program, db):
