@@ -103,3 +103,16 @@ def test_list_and_read_claims_by_cursor_and_filters(client, company_token):
     assert [c["external_id"] for c in found["items"]] == ["D-3"]
     bad = client.get("/api/v1/claims?cursor=garbage", headers=auth(company_token))
     assert bad.status_code == 422 and "cursor" in bad.get_json()["errors"]
+
+
+def test_a_draft_deleted_by_its_seller_frees_its_document_id(client, app, company_token, program):
+    from portal.auth.models import User
+    from portal.claims import services
+
+    first = client.post("/api/v1/claims", json=sale(), headers=auth(company_token)).get_json()
+    with app.app_context():
+        services.delete_draft(db.session.get(Claim, first["id"]), db.session.get(User, program.seller_id))
+        db.session.commit()
+        assert db.session.scalar(select(func.count(ClaimReference.id))) == 0
+    again = client.post("/api/v1/claims", json=sale(), headers=auth(company_token))
+    assert again.status_code == 201 and count_claims(app) == 1
