@@ -103,3 +103,22 @@ def run() -> None:
                   f"   (CPU {time.process_time() - cpu:.2f} s)")
             assert made == FILE_LINES // LINES_PER_INVOICE
             assert db.session.scalar(select(func.count(Claim.id))) == made + 3 * BATCH
+
+            workbook = xlsx_of(content)
+            start = time.perf_counter()
+            report = sales_import.check_file("sales.xlsx", workbook, 1)
+            print(f"  {'check the same file as XLSX (all its invoices now known)':<66} "
+                  f"{time.perf_counter() - start:6.2f} s")
+            assert report.existing_groups == FILE_LINES // LINES_PER_INVOICE
+
+
+def xlsx_of(content: bytes) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    for row in csv.reader(io.StringIO(content.decode()), delimiter=";"):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

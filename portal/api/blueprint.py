@@ -31,11 +31,8 @@ def current_key() -> ApiKey:
 @bp.before_request
 def authenticate_request():
     """Runs before anything reads the body: a wrong or revoked key never gets its upload parsed."""
-    header = request.headers.get("Authorization", "")
-    scheme, _sep, token = header.partition(" ")
-    if scheme.lower() != "bearer":
-        token = request.headers.get("X-API-Key", "")
-    key = authenticate(token.strip())
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    key = authenticate(token.strip()) if scheme.lower() == "bearer" else None
     if key is None:
         db.session.rollback()
         return problem(401, headers={"WWW-Authenticate": 'Bearer realm="api"'})
