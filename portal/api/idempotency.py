@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import Response, g, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -106,8 +106,9 @@ def finish(response: Response) -> Response:
         record.completed_at = utcnow()
     try:
         db.session.commit()
-    except IntegrityError:
-        # Two requests created the same document at once: this one lost and saved nothing.
+    except (IntegrityError, OperationalError):
+        # Two requests created the same document at once (or the database stayed locked): this one saved
+        # nothing, and a retry gets the winner's claim.
         db.session.rollback()
         if record_id is not None:
             _release(record_id)

@@ -6,6 +6,7 @@ writing anything, applying the claim form's rules (catalogue, window, INN, the s
 """
 
 import hashlib
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -163,14 +164,16 @@ def _money(value) -> int | None:
 
 
 def _text(values: list, index: dict, name: str, limit: int) -> str:
-    position = index.get(name)
-    value = values[position] if position is not None and position < len(values) else None
+    value = _value(values, index, name)
     return " ".join(str(value if value is not None else "").split())[:limit]
 
 
 def _value(values: list, index: dict, name: str):
     position = index.get(name)
-    return values[position] if position is not None and position < len(values) else None
+    value = values[position] if position is not None and position < len(values) else None
+    if isinstance(value, float) and value.is_integer() and name in ("invoice_number", "customer_inn", "sku"):
+        return int(value)  # a spreadsheet stores 1024 or an INN as a number: 1024.0 is not the document's name
+    return value
 
 
 def _external_id(row: Row) -> str:
@@ -178,9 +181,22 @@ def _external_id(row: Row) -> str:
     return "import:" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+def read_table(filename: str, content: bytes) -> list[list]:
+    """The rows of a CSV or XLSX file. XLSX through calamine (Rust): 100,000 rows in under a second,
+    where openpyxl takes a quarter of a minute."""
+    if not filename.lower().endswith(".xlsx"):
+        return read_rows(filename, content)
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook gets the same message
+        raise DomainError(_l("The file is not a readable XLSX workbook."), field="file") from exc
+
+
 def check_file(filename: str, content: bytes, company_id: int) -> Report:
     """Every row checked and grouped into claims; nothing is written."""
-    table = read_rows(filename, content)
+    table = read_table(filename, content)
     if not table or not any(table[0]):
         raise DomainError(_l("The file is empty."), field="file")
     if len(table) - 1 > MAX_ROWS:

@@ -76,14 +76,19 @@ def test_english_headers_and_xlsx(client, app, login, program):
     login(admin_email(app, program))
     book = Workbook()
     sheet = book.active
-    sheet.append(["invoice_number", "invoice_date", "seller_email", "customer_name", "sku", "quantity", "unit_price"])
-    sheet.append(["INV-9", today() - timedelta(days=1), "seller@a.test", "Acme", "PIPE", 3, 1500.5])
-    sheet.append(["INV-10", today() - timedelta(days=1), "seller@a.test", "Acme", "SPL-09", 1, 50000])
+    sheet.append(["invoice_number", "invoice_date", "seller_email", "customer_name", "customer_inn", "sku",
+                  "quantity", "unit_price"])
+    sheet.append(["INV-9", today() - timedelta(days=1), "seller@a.test", "Acme", None, "PIPE", 3, 1500.5])
+    sheet.append([1024, today() - timedelta(days=1), "seller@a.test", "Acme", 7707083893, "SPL-09", 1, 50000])
     buffer = io.BytesIO()
     book.save(buffer)
     page = upload(client, buffer.getvalue(), "sales.xlsx").get_data(as_text=True)
     client.post("/integrations/import/confirm", data=confirmation(page))
-    assert sorted(c.total_kopecks for c in claims(app)) == [3 * 150_050, 5_000_000]
+    made = {c.invoice_number: c for c in claims(app)}
+    assert made["INV-9"].total_kopecks == 3 * 150_050
+    assert (made["1024"].total_kopecks, made["1024"].customer_inn) == (5_000_000, "7707083893")
+    broken = upload(client, b"not a workbook", "sales.xlsx").get_data(as_text=True)
+    assert "XLSX" in broken and "confirm-import" not in broken
 
 
 def test_nothing_is_half_imported_when_a_claim_fails_at_confirmation(client, app, login, program):
