@@ -2,9 +2,10 @@
 
 import sys
 
-from bench import console, exports, ledger, shop
+from bench import api, console, exports, ledger, shop
 
-BENCHMARKS = {"console": console.run, "ledger": ledger.run, "shop": shop.run, "exports": exports.run}
+BENCHMARKS = {"console": console.run, "ledger": ledger.run, "shop": shop.run, "exports": exports.run,
+              "api": api.run}
 
 
 def main() -> None:

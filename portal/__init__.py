@@ -45,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
 
     import portal.models  # noqa: F401 - the whole schema, for relationships and migrations
+    from portal.api.views import bp as integrations_bp
     from portal.auth.views import bp as auth_bp
     from portal.claims.views import bp as claims_bp
     from portal.groups.views import bp as groups_bp
@@ -76,6 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(plans_bp)
     import portal.plans.events  # noqa: F401 - keeps plan actuals up to date with approved claims
     app.register_blueprint(ops_bp)
+    app.register_blueprint(integrations_bp)
     register_navigation()
 
     from portal.core.formatting import register_filters
@@ -83,6 +85,9 @@ def create_app(config: dict | None = None) -> Flask:
     register_filters(app)
     register_error_pages(app)
     app.teardown_appcontext(_check_mail_committed)
+    from portal.api import init_api
+
+    init_api(app)  # after the error pages: /api answers problem+json, the pages keep their HTML
     app.context_processor(template_globals)
 
     from portal.cli import register_cli
@@ -124,6 +129,8 @@ def select_locale() -> str:
 
     if not has_request_context():
         return "ru"  # CLI commands and jobs; mail picks the recipient's language with force_locale
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LOCALES) or "ru"  # partner systems say Accept-Language
     if current_user and current_user.is_authenticated:
         return current_user.locale
     chosen = session.get("locale") or request.cookies.get("locale")
@@ -157,6 +164,8 @@ def register_navigation() -> None:
     add_nav_item("leads.queue", _l("Leads"), STAFF_ROLES, prefix="leads.")
     add_nav_item("groups.index", _l("Groups"), STAFF_ROLES, prefix="groups.", group="partners")
     add_nav_item("plans.manage", _l("Plans"), STAFF_ROLES, prefix="plans.", group="program")
+    add_nav_item("integrations.keys", _l("Integrations"), (PARTNER_ADMIN, *STAFF_ROLES), prefix="integrations.",
+                 group="settings")
 
 
 def template_globals() -> dict:

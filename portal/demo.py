@@ -18,6 +18,7 @@ def load_demo(seed: int = 2026) -> bool:
     """Load the demo program unless it is there already. Returns whether anything was created."""
     if db.session.scalar(select(User.id).where(User.email == MARKER_EMAIL)) is not None:
         return False
+    from portal.api import demo as api_demo
     from portal.claims import demo as claims_demo
     from portal.groups import demo as groups_demo
     from portal.home import demo as home_demo
@@ -39,5 +40,6 @@ def load_demo(seed: int = 2026) -> bool:
     groups_demo.load(rng)
     plans_demo.load(rng)
     home_demo.load(rng)  # English names for what the demo created, once everything exists
+    api_demo.load(rng)
     db.session.commit()
     return True

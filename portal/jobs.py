@@ -31,6 +31,8 @@ def _lead_protection(now: datetime) -> str:
 
     reminded = send_protection_reminders(now)
     return f"{reminded} lead reminders, {expire_protection(now)} lead protections ended"
+
+
 def _deliver_mail(now: datetime) -> str:
     from portal.ops.outbox import deliver_due_mail
 
@@ -49,6 +51,12 @@ def _remove_expired_exports(now: datetime) -> str:
     return f"{remove_expired_exports(now)} export files removed"
 
 
+def _forget_idempotency_keys(now: datetime) -> str:
+    from portal.api.idempotency import forget_old_requests
+
+    return f"{forget_old_requests(now)} API idempotency keys forgotten"
+
+
 JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("deliver-mail", _deliver_mail),
     ("remove-expired-exports", _remove_expired_exports),
@@ -57,6 +65,7 @@ JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("expire-unpaid-orders", _expire_unpaid_orders),
     ("birthday-bonuses", _birthday_bonuses),
     ("lead-protection", _lead_protection),
+    ("forget-idempotency-keys", _forget_idempotency_keys),
 ]
 
 # How often the worker runs a job, in minutes (a divisor of 60); a job not named here runs every five.
