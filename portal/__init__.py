@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     import portal.models  # noqa: F401 - the whole schema, for relationships and migrations
     from portal.auth.views import bp as auth_bp
     from portal.claims.views import bp as claims_bp
+    from portal.contests.views import bp as contests_bp
     from portal.home.views import bp as home_bp
     from portal.ledger.views import bp as ledger_bp
     from portal.partners.views import bp as partners_bp
@@ -61,6 +62,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(training_bp)
     app.register_blueprint(shop_bp)
     app.register_blueprint(payments_bp)
+    app.register_blueprint(contests_bp)
+    import portal.contests.events  # noqa: F401 - contest scores follow claims, courses and leads
     register_navigation()
 
     from portal.core.formatting import register_filters
@@ -110,6 +113,7 @@ def register_navigation() -> None:
     add_nav_item("training.index", _l("Training"), PARTNER_ROLES, prefix="training.")
     add_nav_item("ledger.statement", _l("My points"), PARTNER_ROLES, prefix="ledger.statement")
     add_nav_item("shop.index", _l("Shop"), PARTNER_ROLES, prefix="shop.")
+    add_nav_item("contests.index", _l("Contests"), PARTNER_ROLES, prefix="contests.")
     add_nav_item("partners.team", _l("My team"), (PARTNER_ADMIN,), prefix="partners.team")
     add_nav_item("partners.people", _l("Participants"), STAFF_ROLES, prefix="partners.p")
     add_nav_item("partners.companies", _l("Companies"), STAFF_ROLES, prefix="partners.compan")
@@ -117,6 +121,7 @@ def register_navigation() -> None:
     add_nav_item("training.manage", _l("Training"), STAFF_ROLES, prefix="training.")
     add_nav_item("shop.fulfilment", _l("Orders"), STAFF_ROLES, prefix="shop.")
     add_nav_item("ledger.totals", _l("Points"), STAFF_ROLES, prefix="ledger.totals")
+    add_nav_item("contests.manage", _l("Contests"), STAFF_ROLES, prefix="contests.")
 
 
 

@@ -25,10 +25,17 @@ def _expire_unpaid_orders(now: datetime) -> str:
     return f"{expire_unpaid_orders(now)} unpaid orders cancelled"
 
 
+def _contests_clock(now: datetime) -> str:
+    from portal.contests.jobs import run_clock
+
+    return run_clock(now)
+
+
 JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("expire-points", _expire_points),
     ("expire-unpaid-orders", _expire_unpaid_orders),
     ("birthday-bonuses", _birthday_bonuses),
+    ("contests", _contests_clock),
 ]
 
 

@@ -2,6 +2,15 @@
 
 from portal.auth.models import Consent, User  # noqa: F401
 from portal.claims.models import Claim, ClaimAward, ClaimEvent, ClaimLine  # noqa: F401
+from portal.contests.models import (  # noqa: F401
+    Contest,
+    ContestChange,
+    ContestEntry,
+    ContestFrozenScore,
+    ContestLeague,
+    ContestScore,
+    ContestWinner,
+)
 from portal.ledger.models import Account, LedgerEntry, LedgerTransaction, LotAllocation, PointLot  # noqa: F401
 from portal.partners.models import (  # noqa: F401
     CompanyMembership,

@@ -1,0 +1,502 @@
+"""Contests: writing them, moving them through their states, finalising winners, and what pages show."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from portal.auth.models import AUDIENCES, PARTNER_ROLES, STAFF_ROLES, User
+from portal.claims.models import REVERSED, SUBMITTED, Claim, ClaimEvent, ClaimLine
+from portal.core.errors import DomainError, NotAllowed
+from portal.core.sql import compare_and_set
+from portal.core.time import utcnow
+from portal.extensions import db
+from portal.ledger import services as ledger
+from portal.partners.models import PartnerGroup
+from portal.products.models import Product
+from portal.training.models import CourseCompletion
+
+from . import boards, scoring
+from .models import (
+    BY_AUDIENCE,
+    BY_GROUP,
+    CANCELLED,
+    CLAIM_METRICS,
+    COURSES_PASSED,
+    DRAFT,
+    FINALISED,
+    FINISHED,
+    FROZEN,
+    LIVE_STATES,
+    MAX_WINNERS,
+    METRICS,
+    OPT_IN,
+    PLAN_METRICS,
+    PLAN_PERCENT,
+    RUNNING,
+    SCHEDULED,
+    STATUS_LABELS,
+    TRANSITIONS,
+    Contest,
+    ContestChange,
+    ContestEntry,
+    ContestFrozenScore,
+    ContestLeague,
+    ContestScore,
+    ContestWinner,
+)
+
+# Fields a running contest may still change (each change is logged); everything else is fixed at the start.
+EDITABLE_WHILE_RUNNING = ("description", "ends_at")
+
+
+@dataclass
+class ContestData:
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    metric: str
+    description: str = ""
+    rules: str = ""
+    freeze_at: datetime | None = None
+    plan_metric: str | None = None
+    product_ids: list[int] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    audience: str | None = None
+    group_ids: list[int] = field(default_factory=list)
+    company_ids: list[int] = field(default_factory=list)
+    enrolment: str = "auto"
+    late_joiners: str = "welcome"
+    league_mode: str = "single"
+    winners_per_league: int = 3
+    prizes: list[dict] = field(default_factory=list)
+    min_value: int = 0
+
+
+def _require_staff(actor: User) -> None:
+    if actor.role not in STAFF_ROLES:
+        raise NotAllowed(_l("Only the program team runs contests."))
+
+
+def _check(data: ContestData) -> None:
+    if not data.title.strip():
+        raise DomainError(_l("Give the contest a title."), field="title")
+    if data.ends_at <= data.starts_at:
+        raise DomainError(_l("The contest must end after it starts."), field="ends_at")
+    if data.freeze_at is not None and not data.starts_at < data.freeze_at < data.ends_at:
+        raise DomainError(_l("The board can only be frozen between the start and the end."), field="freeze_at")
+    if data.metric not in METRICS:
+        raise DomainError(_l("Choose what the contest measures."), field="metric")
+    if data.metric == PLAN_PERCENT and data.plan_metric not in PLAN_METRICS:
+        raise DomainError(_l("Choose which plan the percentage is of."), field="plan_metric")
+    if data.audience is not None and data.audience not in AUDIENCES:
+        raise DomainError(_l("Choose an audience from the list."), field="audience")
+    if data.league_mode == BY_GROUP and not data.group_ids:
+        raise DomainError(_l("Choose the partner groups: each becomes a league."), field="group_ids")
+    if not 1 <= data.winners_per_league <= MAX_WINNERS:
+        raise DomainError(_l("Between 1 and %(n)s winners per league.", n=MAX_WINNERS), field="winners_per_league")
+    if len(data.prizes) > data.winners_per_league:
+        raise DomainError(_l("More prizes than winners: %(prizes)s prizes for %(winners)s places.",
+                             prizes=len(data.prizes), winners=data.winners_per_league), field="prizes")
+    if any(p.get("points", 0) < 0 for p in data.prizes):
+        raise DomainError(_l("Prize points cannot be negative."), field="prizes")
+    if data.min_value < 0:
+        raise DomainError(_l("The minimum value cannot be negative."), field="min_value")
+    known = set(db.session.scalars(select(PartnerGroup.id).where(PartnerGroup.id.in_(data.group_ids))))
+    if set(data.group_ids) - known:
+        raise DomainError(_l("One of the groups no longer exists."), field="group_ids")
+
+
+def _build_leagues(contest: Contest) -> None:
+    for model in (ContestScore, ContestFrozenScore):
+        db.session.execute(delete(model).where(model.contest_id == contest.id))
+    contest.leagues.clear()
+    db.session.flush()
+    if contest.league_mode == BY_GROUP:
+        groups = {g.id: g for g in db.session.scalars(select(PartnerGroup).where(
+            PartnerGroup.id.in_(contest.group_ids)))}
+        for position, group_id in enumerate(contest.group_ids):
+            contest.leagues.append(ContestLeague(position=position, group_id=group_id, name=groups[group_id].name))
+    elif contest.league_mode == BY_AUDIENCE:
+        audiences = [contest.audience] if contest.audience else list(AUDIENCES)
+        for position, audience in enumerate(audiences):
+            contest.leagues.append(ContestLeague(position=position, audience=audience))
+    else:
+        contest.leagues.append(ContestLeague(position=0))
+
+
+def _log(contest: Contest, actor: User, name: str, old, new) -> None:
+    db.session.add(ContestChange(contest_id=contest.id, actor_id=actor.id, field=name,
+                                 old_value="" if old is None else str(old), new_value="" if new is None else str(new)))
+
+
+def save_contest(data: ContestData, actor: User, contest: Contest | None = None) -> Contest:
+    """Create or change a contest. Drafts and upcoming contests change freely; a running one only its
+    description and end date (logged); a finished, final or cancelled one not at all."""
+    _require_staff(actor)
+    if contest is not None:
+        advance_contest(contest)
+    if contest is not None and contest.status in (RUNNING, FROZEN):
+        return _edit_running(contest, data, actor)
+    if contest is not None and contest.status not in (DRAFT, SCHEDULED):
+        raise DomainError(_l("A contest that has ended can no longer be changed."))
+    _check(data)
+    if contest is None:
+        contest = Contest(created_by_id=actor.id, status=DRAFT)
+        db.session.add(contest)
+    for name, value in vars(data).items():
+        if isinstance(value, str) and name in ("title", "description", "rules"):
+            value = value.strip()
+        setattr(contest, name, value)
+    if data.metric != PLAN_PERCENT:
+        contest.plan_metric = None
+    db.session.flush()
+    _build_leagues(contest)
+    db.session.flush()
+    if contest.status == SCHEDULED:
+        scoring.reset_scores(contest)
+    return contest
+
+
+def _edit_running(contest: Contest, data: ContestData, actor: User) -> Contest:
+    frozen_fields = [name for name, value in vars(data).items()
+                     if name not in EDITABLE_WHILE_RUNNING and getattr(contest, name) != value
+                     and not (name == "plan_metric" and contest.metric != PLAN_PERCENT)]
+    if frozen_fields:
+        raise DomainError(_l("The contest is running: only its description and end date can change."),
+                          field=frozen_fields[0])
+    if data.ends_at <= utcnow():
+        raise DomainError(_l("The new end date must be in the future."), field="ends_at")
+    if contest.freeze_at is not None and data.ends_at <= contest.freeze_at:
+        raise DomainError(_l("The contest must end after the board freezes."), field="ends_at")
+    if data.description.strip() != contest.description:
+        _log(contest, actor, "description", contest.description, data.description.strip())
+        contest.description = data.description.strip()
+    if data.ends_at != contest.ends_at:
+        _log(contest, actor, "ends_at", contest.ends_at.isoformat(sep=" ", timespec="minutes"),
+             data.ends_at.isoformat(sep=" ", timespec="minutes"))
+        contest.ends_at = data.ends_at
+        db.session.flush()
+        scoring.reset_scores(contest)  # sales dated in the added (or removed) days count differently now
+    db.session.flush()
+    return contest
+
+
+def _move(contest: Contest, source: str, target: str, **values) -> bool:
+    assert target in TRANSITIONS[source], f"contests never go from {source} to {target}"
+    return compare_and_set(contest, "status", source, status=target, **values)
+
+
+def publish_contest(contest: Contest, actor: User) -> None:
+    """Draft -> upcoming: scores are built from the sales already there, then the clock takes over."""
+    _require_staff(actor)
+    if contest.status != DRAFT:
+        raise DomainError(_l("Only a draft can be published."))
+    if contest.ends_at <= utcnow():
+        raise DomainError(_l("The contest period is already over: change the dates first."), field="ends_at")
+    if not _move(contest, DRAFT, SCHEDULED):
+        raise DomainError(_l("Someone changed the contest meanwhile: open it again."))
+    scoring.reset_scores(contest)
+    advance_contest(contest)
+
+
+def unpublish_contest(contest: Contest, actor: User) -> None:
+    _require_staff(actor)
+    if contest.status != SCHEDULED or not _move(contest, SCHEDULED, DRAFT):
+        raise DomainError(_l("Only a contest that has not started can go back to draft."))
+    db.session.execute(delete(ContestScore).where(ContestScore.contest_id == contest.id))
+
+
+def cancel_contest(contest: Contest, actor: User) -> None:
+    """Cancel a contest that is not final; its scores stay for the record, no prize is posted."""
+    _require_staff(actor)
+    source = contest.status
+    if CANCELLED not in TRANSITIONS[source] or not _move(contest, source, CANCELLED):
+        raise DomainError(_l("This contest can no longer be cancelled."))
+
+
+def advance_contest(contest: Contest, now: datetime | None = None) -> list[str]:
+    """Apply the clock: upcoming -> running -> frozen -> finished, each by compare-and-set (so the job and a
+    page reading the contest at the same moment move it once). Returns the moves made."""
+    now = now or utcnow()
+    moves = []
+    while True:
+        status = contest.status
+        if status == SCHEDULED and now >= contest.starts_at:
+            target = RUNNING
+        elif status == RUNNING and contest.freeze_at is not None and now >= contest.freeze_at:
+            target = FROZEN
+        elif status in LIVE_STATES and now >= contest.ends_at:
+            target = FINISHED
+        else:
+            return moves
+        values = {"frozen_at": now} if target == FROZEN else {}
+        if not _move(contest, status, target, **values):
+            continue  # someone else moved it: look again at the state they left
+        if target == FROZEN:
+            scoring.take_freeze_snapshot(contest)
+        moves.append(target)
+
+
+def due_contests(now: datetime) -> list[Contest]:
+    return list(db.session.scalars(select(Contest).where(or_(
+        (Contest.status == SCHEDULED) & (Contest.starts_at <= now),
+        (Contest.status == RUNNING) & (Contest.freeze_at.is_not(None)) & (Contest.freeze_at <= now),
+        (Contest.status.in_(LIVE_STATES)) & (Contest.ends_at <= now),
+    )).order_by(Contest.id)))
+
+
+# --- taking part -----------------------------------------------------------------------------------
+
+
+def may_take_part(contest: Contest, user: User, at: datetime | None = None) -> bool:
+    """Whether the person fits the contest now (audience, companies, groups, registration date)."""
+    if user.role not in PARTNER_ROLES or user.company_id is None:
+        return False
+    scope = scoring.prepare(contest)
+    scope.entrants = None
+    return scoring.league_for(scope, user, user.company_id, at or utcnow()) is not None
+
+
+def has_joined(contest: Contest, user: User) -> bool:
+    return db.session.scalar(select(ContestEntry.id).where(ContestEntry.contest_id == contest.id,
+                                                           ContestEntry.user_id == user.id)) is not None
+
+
+def join_contest(contest: Contest, user: User) -> None:
+    """Opt in. Results since the start count (the contest's stated policy), so the person's scores are rebuilt."""
+    if contest.enrolment != OPT_IN:
+        raise DomainError(_l("Everyone who fits takes part in this contest automatically."))
+    if contest.status not in (SCHEDULED, RUNNING, FROZEN):
+        raise DomainError(_l("This contest is not open for entries."))
+    if not may_take_part(contest, user):
+        raise DomainError(_l("This contest is for other participants."))
+    if has_joined(contest, user):
+        return
+    db.session.add(ContestEntry(contest_id=contest.id, user_id=user.id))
+    db.session.flush()
+    scoring.recompute_contest(contest, user_ids=[user.id])
+
+
+def eligible_people(contest: Contest) -> list[User]:
+    """Who fits the contest now: the people its start mail goes to."""
+    query = select(User).where(User.role.in_(PARTNER_ROLES), User.active.is_(True), User.company_id.is_not(None))
+    if contest.audience:
+        query = query.where(User.audience == contest.audience)
+    if contest.company_ids:
+        query = query.where(User.company_id.in_(contest.company_ids))
+    return [user for user in db.session.scalars(query.order_by(User.id)) if may_take_part(contest, user)]
+
+
+# --- finalisation ----------------------------------------------------------------------------------
+
+
+class AlreadyFinalised(DomainError):
+    pass
+
+
+def finalise_contest(contest: Contest, actor: User) -> list[ContestWinner]:
+    """Fix the winners and post the points prizes, exactly once whatever the double clicks or parallel managers.
+
+    The state moves finished -> finalised by compare-and-set first: of parallel requests one moves it and
+    does the work; the others are told it is final already. Each prize also carries an idempotency key."""
+    _require_staff(actor)
+    advance_contest(contest)
+    if contest.status == FINALISED:
+        raise AlreadyFinalised(_l("The results are final already."))
+    if contest.status != FINISHED:
+        raise DomainError(_l("Results can be finalised once the contest has ended."))
+    if not _move(contest, FINISHED, FINALISED, finalised_at=utcnow(), finalised_by_id=actor.id):
+        raise AlreadyFinalised(_l("The results are final already."))
+    winners = []
+    for league in contest.leagues:
+        league.participants_final = boards.count_on_board(contest.id, league.id)
+        rows = db.session.scalars(
+            select(ContestScore).where(ContestScore.contest_id == contest.id, ContestScore.league_id == league.id,
+                                       ContestScore.value > 0, ContestScore.value >= contest.min_value)
+            .order_by(ContestScore.value.desc(), ContestScore.reached_at, ContestScore.user_id)
+            .limit(contest.winners_per_league))
+        for place, row in enumerate(rows, start=1):
+            prize = contest.prize_for(place)
+            winner = ContestWinner(contest_id=contest.id, league_id=league.id, place=place, user_id=row.user_id,
+                                   company_id=row.company_id, value=row.value, reached_at=row.reached_at,
+                                   prize_points=prize.get("points", 0), prize_text=prize.get("text", "")[:300])
+            db.session.add(winner)
+            winners.append(winner)
+    db.session.flush()
+    for winner in winners:
+        if winner.prize_points > 0:
+            posted = ledger.earn(
+                winner.user_id, winner.prize_points, source_type="contest", source_id=contest.id,
+                key=f"contest:{contest.id}:league:{winner.league_id}:place:{winner.place}:user:{winner.user_id}",
+                actor_id=actor.id, params={"title": contest.title, "place": winner.place})
+            winner.ledger_transaction_id = posted.id
+    db.session.flush()
+    return winners
+
+
+def winners_of(contest: Contest) -> list[ContestWinner]:
+    return list(db.session.scalars(select(ContestWinner).where(ContestWinner.contest_id == contest.id)
+                                   .options(selectinload(ContestWinner.user), selectinload(ContestWinner.company))
+                                   .order_by(ContestWinner.league_id, ContestWinner.place)))
+
+
+# --- what the manager reviews ----------------------------------------------------------------------
+
+
+def _claims_in_scope(contest: Contest, where) -> list[tuple[Claim, int, int]]:
+    """(claim, amount, league id) of the contest's claims matching `where`."""
+    scope = scoring.prepare(contest)
+    first, last = scoring.period_dates(contest)
+    claims = db.session.scalars(
+        select(Claim).where(Claim.invoice_date >= first, Claim.invoice_date <= last, *where)
+        .options(selectinload(Claim.lines).selectinload(ClaimLine.product), selectinload(Claim.user))
+        .order_by(Claim.id).limit(1000))
+    found = []
+    for claim in claims:
+        amount = scoring.claim_amount(scope, claim)
+        league = scoring.league_for(scope, claim.user, claim.company_id, scoring.claim_moment(claim))
+        if amount is not None and league is not None:
+            found.append((claim, amount, league))
+    return found
+
+
+def pending_claims(contest: Contest) -> list[tuple[Claim, int, int]]:
+    """Sales awaiting review that would count if approved: they could still change places."""
+    if contest.metric not in CLAIM_METRICS:
+        return []
+    return _claims_in_scope(contest, [Claim.status == SUBMITTED])
+
+
+def reversed_after_final(contest: Contest) -> list[tuple[Claim, int, int]]:
+    """Sales reversed after the results were fixed: the winners stay, but the managers should know."""
+    if contest.metric not in CLAIM_METRICS or contest.finalised_at is None:
+        return []
+    reversed_ids = select(ClaimEvent.claim_id).where(ClaimEvent.status == REVERSED,
+                                                     ClaimEvent.created_at > contest.finalised_at)
+    return _claims_in_scope(contest, [Claim.status == REVERSED, Claim.id.in_(reversed_ids)])
+
+
+def overlapping(contest: Contest) -> list[Contest]:
+    """Other live or upcoming contests whose period overlaps: allowed (a sale counts in each), but shown."""
+    return list(db.session.scalars(select(Contest).where(
+        Contest.id != contest.id, Contest.status.in_((SCHEDULED, RUNNING, FROZEN, FINISHED)),
+        Contest.starts_at < contest.ends_at, Contest.ends_at > contest.starts_at).order_by(Contest.starts_at)))
+
+
+def inactive_products(contest: Contest) -> list[Product]:
+    """Products in the contest's filter that were deactivated: sales already made of them still count."""
+    if not contest.product_ids:
+        return []
+    return list(db.session.scalars(select(Product).where(Product.id.in_(contest.product_ids),
+                                                         Product.active.is_(False))))
+
+
+def changes_of(contest: Contest) -> list[ContestChange]:
+    return list(db.session.scalars(select(ContestChange).where(ContestChange.contest_id == contest.id)
+                                   .order_by(ContestChange.id.desc())))
+
+
+@dataclass
+class Counted:
+    """One thing that counted towards a participant's value, for "why this value"."""
+
+    kind: str  # "claim" or "course"
+    id: int
+    label: str
+    at: object
+    amount: int
+    counted: bool
+
+
+def why_value(contest: Contest, user_id: int, league_id: int) -> list[Counted]:
+    """The sales or courses behind a participant's value in one league."""
+    items = []
+    if contest.metric in CLAIM_METRICS:
+        from portal.claims.models import APPROVED  # noqa: PLC0415
+
+        for claim, amount, league in _claims_in_scope(contest, [Claim.user_id == user_id,
+                                                                Claim.status.in_((APPROVED, REVERSED))]):
+            if league == league_id:
+                items.append(Counted("claim", claim.id, claim.invoice_number, claim.invoice_date, amount,
+                                     claim.status == APPROVED))
+    elif contest.metric == COURSES_PASSED:
+        scope = scoring.prepare(contest)
+        for completion in db.session.scalars(
+            select(CourseCompletion).where(CourseCompletion.user_id == user_id,
+                                           CourseCompletion.passed_at >= contest.starts_at,
+                                           CourseCompletion.passed_at < contest.ends_at)
+            .options(selectinload(CourseCompletion.course), selectinload(CourseCompletion.user))
+        ):
+            if scoring.league_for(scope, completion.user, completion.company_id, completion.passed_at) == league_id:
+                items.append(Counted("course", completion.course_id, completion.course.title, completion.passed_at,
+                                     1, True))
+    return items
+
+
+# --- what participants see -------------------------------------------------------------------------
+
+
+def visible_contests(user: User) -> list[Contest]:
+    """Contests a participant sees: upcoming, running and ended ones they fit or entered (no drafts)."""
+    contests = db.session.scalars(select(Contest).where(Contest.status.in_(
+        (SCHEDULED, RUNNING, FROZEN, FINISHED, FINALISED))).order_by(Contest.starts_at.desc()))
+    return [c for c in contests if may_take_part(c, user) or boards.my_rows(c.id, user.id)]
+
+
+def can_view(user: User, contest: Contest) -> bool:
+    if user.role in STAFF_ROLES:
+        return True
+    if contest.status in (DRAFT, CANCELLED):
+        return False
+    return may_take_part(contest, user) or bool(boards.my_rows(contest.id, user.id))
+
+
+def shows_frozen_board(contest: Contest) -> bool:
+    """Participants see the board as of the freeze from the freeze until the results are final."""
+    return contest.frozen_at is not None and contest.status in (FROZEN, FINISHED)
+
+
+def my_places(contest: Contest, user: User) -> list[tuple[ContestLeague, int | None, int]]:
+    """(league, place, value) of the participant in each league they have a score in; the place is the
+    final one once the results are fixed, the live one otherwise."""
+    leagues = {league.id: league for league in contest.leagues}
+    if contest.status == FINALISED:
+        places = {w.league_id: w.place for w in db.session.scalars(select(ContestWinner).where(
+            ContestWinner.contest_id == contest.id, ContestWinner.user_id == user.id))}
+    result = []
+    for score in boards.my_rows(contest.id, user.id):
+        if score.league_id not in leagues:
+            continue
+        if contest.status == FINALISED:
+            place = places.get(score.league_id) or boards.place_of(contest.id, score.league_id, score)
+        else:
+            place = boards.place_of(contest.id, score.league_id, score)
+        result.append((leagues[score.league_id], place, score.value))
+    return result
+
+
+def best_current_place(user: User) -> tuple[Contest, int] | None:
+    """The participant's best live place over the running contests, for the home page card."""
+    best = None
+    contests = db.session.scalars(select(Contest).join(ContestScore, ContestScore.contest_id == Contest.id)
+                                  .where(Contest.status.in_(LIVE_STATES), ContestScore.user_id == user.id)
+                                  .distinct())
+    for contest in contests:
+        frozen = shows_frozen_board(contest)
+        for score in boards.my_rows(contest.id, user.id, frozen=frozen):
+            place = boards.place_of(contest.id, score.league_id, score, frozen=frozen)
+            if place is not None and (best is None or place < best[1]):
+                best = (contest, place)
+    return best
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS[status])
+
+
+def count_people_scored(contest: Contest) -> int:
+    return db.session.scalar(select(func.count(func.distinct(ContestScore.user_id))).where(
+        ContestScore.contest_id == contest.id, ContestScore.value > 0)) or 0
