@@ -56,7 +56,8 @@ def _rows(model, query, first_place: int) -> list[BoardRow]:
     query = query.add_columns(User.full_name, PartnerCompany.name).join(User, User.id == model.user_id).outerjoin(
         PartnerCompany, PartnerCompany.id == model.company_id)
     return [BoardRow(first_place + i, score.user_id, name, company or "", score.value, score.actual, score.reached_at)
-            for i, (score, name, company) in enumerate(db.session.execute(query))]
+            for i, (score, name, company) in enumerate(
+                db.session.execute(query.execution_options(populate_existing=True)))]
 
 
 def top(contest_id: int, league_id: int, limit: int = 50, offset: int = 0, frozen: bool = False) -> list[BoardRow]:
@@ -69,7 +70,7 @@ def top(contest_id: int, league_id: int, limit: int = 50, offset: int = 0, froze
 def score_of(contest_id: int, league_id: int, user_id: int, frozen: bool = False):
     model = _model(frozen)
     return db.session.scalar(select(model).where(model.contest_id == contest_id, model.league_id == league_id,
-                                                 model.user_id == user_id))
+                                                 model.user_id == user_id).execution_options(populate_existing=True))
 
 
 def place_of(contest_id: int, league_id: int, score, frozen: bool = False) -> int | None:
@@ -120,4 +121,4 @@ def my_rows(contest_id: int, user_id: int, frozen: bool = False) -> list:
     """The participant's scores in every league of the contest (a move between companies may give two)."""
     model = _model(frozen)
     return list(db.session.scalars(select(model).where(model.contest_id == contest_id, model.user_id == user_id)
-                                   .order_by(model.league_id)))
+                                   .order_by(model.league_id).execution_options(populate_existing=True)))

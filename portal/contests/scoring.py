@@ -306,7 +306,8 @@ def _stored(model, contest: Contest, user_ids=None) -> dict[tuple[int, int], Con
     query = select(model).where(model.contest_id == contest.id)
     if user_ids is not None:
         query = query.where(model.user_id.in_(user_ids))
-    return {(row.league_id, row.user_id): row for row in db.session.scalars(query)}
+    return {(row.league_id, row.user_id): row
+            for row in db.session.scalars(query.execution_options(populate_existing=True))}
 
 
 def recompute_contest(contest: Contest, user_ids: list[int] | None = None, fix: bool = True) -> list[str]:
