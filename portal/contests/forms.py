@@ -64,7 +64,7 @@ class ContestForm(FlaskForm):
                                                   "and their own live value, until the results are final."))
     metric = SelectField(_l("What counts"))
     plan_metric = SelectField(_l("Plan to measure against"), validators=[Optional()],
-                              description=_l("Only for «% of personal sales plan». People without a plan for "
+                              description=_l("Only for «Personal sales plan completion». People without a plan for "
                                              "the period are not ranked."))
     product_skus = TextAreaField(_l("Only these products (SKUs)"), validators=[Optional(), Length(max=5000)],
                                  description=_l("Comma or line separated. Empty, with no category: every product."))
@@ -74,10 +74,10 @@ class ContestForm(FlaskForm):
                                     description=_l("Only companies in these groups take part; with leagues by "
                                                    "group, each group is a league."))
     company_inns = TextAreaField(_l("Only these companies (INNs)"), validators=[Optional(), Length(max=20000)])
-    enrolment = RadioField(_l("Enrolment"), choices=list(ENROLMENT_LABELS.items()), default="auto")
-    late_joiners = RadioField(_l("People who join during the contest"), choices=list(LATE_LABELS.items()),
+    enrolment = RadioField(_l("Enrolment"), choices=[SelectChoice(k, v) for k, v in ENROLMENT_LABELS.items()], default="auto")
+    late_joiners = RadioField(_l("People who join during the contest"), choices=[SelectChoice(k, v) for k, v in LATE_LABELS.items()],
                               default="welcome")
-    league_mode = SelectField(_l("Leagues"), choices=list(LEAGUE_MODE_LABELS.items()), default="single")
+    league_mode = SelectField(_l("Leagues"), choices=[SelectChoice(k, v) for k, v in LEAGUE_MODE_LABELS.items()], default="single")
     winners_per_league = IntegerField(_l("Winners per league"), default=3,
                                       validators=[DataRequired(REQUIRED), NumberRange(min=1, max=MAX_WINNERS)])
     prize_points = StringField(_l("Prize points per place"), validators=[Optional(), Length(max=1000)],
@@ -85,18 +85,18 @@ class ContestForm(FlaskForm):
     prize_texts = TextAreaField(_l("Described prizes per place"), validators=[Optional(), Length(max=3000)],
                                 description=_l("One line per place, first place first (e.g. a trip, a tablet)."))
     min_value = StringField(_l("Minimum value to win"), validators=[Optional(), Length(max=20)],
-                            description=_l("In RUB for money, in % for the plan, otherwise a count. "
+                            description=_l("In RUB for money, in percent for the plan, otherwise a count. "
                                            "Below it nobody wins a place."))
-    tie_break = SelectField(_l("Ties"), choices=list(TIE_BREAK_LABELS.items()))
+    tie_break = SelectField(_l("Ties"), choices=[SelectChoice(k, v) for k, v in TIE_BREAK_LABELS.items()])
 
     def __init__(self, *args, groups=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.metric.choices = list(METRIC_LABELS.items())
+        self.metric.choices = [SelectChoice(k, v) for k, v in METRIC_LABELS.items()]
         self.plan_metric.choices = [SelectChoice("", "—")] + [SelectChoice(k, METRIC_LABELS[k]) for k in PLAN_METRICS]
         self.audience.choices = [SelectChoice("", _l("Everyone"))] + [
             SelectChoice(k, v) for k, v in AUDIENCE_SHORT_LABELS.items()]
-        self.group_ids.choices = [(g.id, g.name) for g in groups]
-        self.categories.choices = [(c, c) for c in categories]
+        self.group_ids.choices = [SelectChoice(g.id, g.name) for g in groups]
+        self.categories.choices = [SelectChoice(c, c) for c in categories]
 
     def validate_prize_points(self, field):
         values = split_list(field.data)

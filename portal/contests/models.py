@@ -58,7 +58,7 @@ METRIC_LABELS = {
     MARGIN: _l("Margin"),
     POINTS: _l("Points earned from sales"),
     APPROVED_CLAIMS: _l("Approved sales"),
-    PLAN_PERCENT: _l("% of personal sales plan"),
+    PLAN_PERCENT: _l("Personal sales plan completion"),
     COURSES_PASSED: _l("Courses passed"),
     QUALIFIED_LEADS: _l("Qualified leads"),
 }

@@ -1,0 +1,162 @@
+from datetime import timedelta
+
+import pytest
+from flask_babel import to_user_timezone
+from sqlalchemy import select
+
+from portal.contests import services
+from portal.contests.models import FINALISED, RUNNING, UNITS, Contest
+from portal.core.time import frozen_time, utcnow
+from portal.extensions import db
+from portal.program.services import get_settings
+from tests.contests import helpers as h
+
+
+def local(moment):
+    return to_user_timezone(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.fixture
+def running(app, make):
+    """A running units contest with three people on the board; returns its id."""
+    boss = make.manager(email="boss@example.test")
+    people = [make.user(email=f"p{i}@example.test", full_name=f"Участник {i}") for i in range(3)]
+    with app.test_request_context():
+        h.catalogue()
+        get_settings().first_sale_bonus = 0
+        manager = db.session.get(type(boss), boss.id)
+        contest = h.contest(manager, metric=UNITS, rules="Продавайте больше сплит-систем.")
+        for quantity, person in enumerate(people, start=1):
+            h.sale(db.session.get(type(person), person.id), manager, quantity=quantity)
+        db.session.commit()
+        return contest.id
+
+
+def form_data(app, **overrides):
+    with app.test_request_context():
+        now = utcnow()
+        data = {"title": "Зимний кубок", "description": "Кто продаст больше", "rules": "Правила",
+                "starts_at": local(now - timedelta(days=1)), "ends_at": local(now + timedelta(days=20)),
+                "freeze_at": "", "metric": "units", "plan_metric": "", "audience": "", "enrolment": "auto",
+                "late_joiners": "welcome", "league_mode": "single", "winners_per_league": "3",
+                "prize_points": "5000, 3000, 1000", "prize_texts": "", "min_value": "0", "tie_break": "first_reached"}
+    data.update(overrides)
+    return data
+
+
+def test_manager_creates_and_publishes_a_contest(app, client, login, make):
+    make.manager(email="boss@example.test")
+    login("boss@example.test")
+    response = client.post("/console/contests/new", data=form_data(app))
+    assert response.status_code == 302
+    with app.app_context():
+        contest = db.session.scalar(select(Contest))
+        assert (contest.title, contest.prizes[0]["points"], contest.status) == ("Зимний кубок", 5000, "draft")
+        contest_id = contest.id
+    page = client.post(f"/console/contests/{contest_id}/publish", follow_redirects=True).get_data(as_text=True)
+    assert "Конкурс опубликован" in page
+    with app.app_context():
+        assert db.session.get(Contest, contest_id).status == RUNNING
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("prize_points", "5000, много", "Целые числа баллов"),
+    ("winners_per_league", "1e309", "Неверное целое число."),
+    ("min_value", "NaN", "Введите число"),
+    ("product_skus", "NOPE-1", "Неизвестные артикулы: NOPE-1"),
+    ("company_inns", "7700000000", "Нет компании с ИНН: 7700000000"),
+    ("title", "x" * 10_000, "Значение не должно содержать более 200 символов."),
+    ("starts_at", "", "Введите дату и время."),
+])
+def test_bad_input_gets_a_translated_message(app, client, login, make, field, value, message):
+    make.manager(email="boss@example.test")
+    login("boss@example.test")
+    response = client.post("/console/contests/new", data=form_data(app, **{field: value}))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert message in page
+
+
+def test_participant_sees_board_position_and_why(app, client, login, running):
+    login("p0@example.test")
+    index = client.get("/contests").get_data(as_text=True)
+    assert "Весенний спринт" in index and "Моё место: 3" in index
+    page = client.get(f"/contests/{running}").get_data(as_text=True)
+    assert "Участник 2" in page and 'data-testid="my-row"' in page and "Продавайте больше" in page
+    assert "Моё место: 3 из 3." in page
+    with app.app_context():
+        league = db.session.get(Contest, running).leagues[0].id
+    why = client.get(f"/contests/{running}/why?league={league}").get_data(as_text=True)
+    assert "Продажа #" in why and "учтена" in why
+    home = client.get("/home").get_data(as_text=True)
+    assert 'data-testid="contest-card-place"' in home and "Место 3" in home
+
+
+@pytest.mark.parametrize("path", [
+    "/contests/" + "9" * 40, "/contests/{id}/why?league=" + "9" * 40, "/contests/{id}/why?league=1e309",
+    "/contests/{id}/why?league=NaN", "/contests/{id}/why", "/console/contests/" + "9" * 40,
+])
+def test_odd_ids_are_404_never_500(client, login, running, path):
+    login("p0@example.test")
+    assert client.get(path.format(id=running)).status_code in (403, 404)
+
+
+def test_participant_cannot_open_the_console_or_others_why(app, client, login, make, running):
+    login("p0@example.test")
+    assert client.get("/console/contests").status_code == 403
+    with app.app_context():
+        league = db.session.get(Contest, running).leagues[0].id
+    page = client.get(f"/contests/{running}/why?league={league}&user=1").get_data(as_text=True)
+    assert "Участник 0" in page and "Участник 1" not in page  # the user parameter is for staff only
+
+
+def test_other_audience_does_not_see_the_contest(app, client, login, make, running):
+    make.user(email="spec@example.test", audience="specialist")
+    with app.test_request_context():
+        contest = db.session.get(Contest, running)
+        contest.audience = "manager"
+        db.session.commit()
+    login("spec@example.test")
+    assert client.get(f"/contests/{running}").status_code == 404
+    assert "Весенний спринт" not in client.get("/contests").get_data(as_text=True)
+
+
+def test_running_contest_edit_refuses_other_fields_with_a_message(app, client, login, running):
+    login("boss@example.test")
+    with app.test_request_context():
+        contest = db.session.get(Contest, running)
+        data = form_data(app, title="Новое имя", starts_at=local(contest.starts_at), ends_at=local(contest.ends_at),
+                         prize_points="5000, 3000, 1000")
+    page = client.post(f"/console/contests/{running}/edit", data=data).get_data(as_text=True)
+    assert "только описание и дату окончания" in page
+
+
+def test_finalise_protocol_pdf_and_xlsx(app, client, login, running, mailbox):
+    login("boss@example.test")
+    with app.app_context():
+        ends_at = db.session.get(Contest, running).ends_at
+    with frozen_time(ends_at + timedelta(minutes=1)):
+        review = client.get(f"/console/contests/{running}").get_data(as_text=True)
+        assert "Подвести итоги" in review and 'data-testid="no-pending"' in review
+        page = client.post(f"/console/contests/{running}/finalise", follow_redirects=True).get_data(as_text=True)
+        assert "Итоги подведены" in page
+        again = client.post(f"/console/contests/{running}/finalise", follow_redirects=True).get_data(as_text=True)
+        assert "Итоги уже подведены" in again
+    with app.app_context():
+        assert db.session.get(Contest, running).status == FINALISED
+    assert "Поздравляем" in mailbox.last_to("p2@example.test").get_content()
+    protocol = client.get(f"/console/contests/{running}/protocol").get_data(as_text=True)
+    assert "Протокол подведения итогов" in protocol and "Председатель комиссии" in protocol
+    assert "Участник 2" in protocol and "5\xa0000 баллов" in protocol and "участников: 3" in protocol
+    pdf = client.get(f"/console/contests/{running}/protocol?format=pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    xlsx = client.get(f"/console/contests/{running}/board.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+
+
+def test_english_pages(app, client, login, make, running):
+    make.user(email="en@example.test", locale="en", full_name="Anna English")
+    login("en@example.test")
+    page = client.get(f"/contests/{running}").get_data(as_text=True)
+    assert "Board" in page and "Who takes part" in page and "Units sold" in page
+    assert "Contests" in client.get("/contests").get_data(as_text=True)
