@@ -12,7 +12,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.auth.models import AUDIENCE_SHORT_LABELS
 
@@ -79,7 +79,7 @@ class ContestForm(FlaskForm):
                               default="welcome")
     league_mode = SelectField(_l("Leagues"), choices=[SelectChoice(k, v) for k, v in LEAGUE_MODE_LABELS.items()], default="single")
     winners_per_league = IntegerField(_l("Winners per league"), default=3,
-                                      validators=[DataRequired(REQUIRED), NumberRange(min=1, max=MAX_WINNERS)])
+                                      validators=[InputRequired(REQUIRED), NumberRange(min=1, max=MAX_WINNERS)])
     prize_points = StringField(_l("Prize points per place"), validators=[Optional(), Length(max=1000)],
                                description=_l("Comma separated, first place first: 5000, 3000, 1000."))
     prize_texts = TextAreaField(_l("Described prizes per place"), validators=[Optional(), Length(max=3000)],
