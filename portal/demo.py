@@ -19,6 +19,7 @@ def load_demo(seed: int = 2026) -> bool:
     if db.session.scalar(select(User.id).where(User.email == MARKER_EMAIL)) is not None:
         return False
     from portal.claims import demo as claims_demo
+    from portal.contests import demo as contests_demo
     from portal.ledger import demo as ledger_demo
     from portal.partners import demo as partners_demo
     from portal.shop import demo as shop_demo
@@ -31,5 +32,6 @@ def load_demo(seed: int = 2026) -> bool:
     claims_demo.load(rng)
     training_demo.load(rng)
     shop_demo.load(rng)
+    contests_demo.load(rng)
     db.session.commit()
     return True

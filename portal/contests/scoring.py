@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, case, delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import PARTNER_ROLES, User
@@ -196,7 +196,9 @@ def bump_score(contest: Contest, league_id: int, user_id: int, company_id: int |
     where = [ContestScore.contest_id == contest.id, ContestScore.league_id == league_id,
              ContestScore.user_id == user_id]
     db.session.execute(update(ContestScore).where(*where)
-                       .values(actual=actual, value=value, reached_at=at, company_id=company_id)
+                       .values(actual=actual, value=value, company_id=company_id,
+                               # events may arrive out of order (a late clock): keep the latest moment
+                               reached_at=case((ContestScore.reached_at > at, ContestScore.reached_at), else_=at))
                        .execution_options(synchronize_session=False))
     db.session.execute(delete(ContestScore).where(*where, ContestScore.actual == 0, ContestScore.value == 0)
                        .execution_options(synchronize_session=False))

@@ -5,6 +5,7 @@ from flask_babel import format_decimal, to_user_timezone, to_utc
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from portal.auth.models import AUDIENCE_SHORT_LABELS, PARTNER_ROLES, STAFF_ROLES
 from portal.core.auth import roles_required
@@ -18,7 +19,7 @@ from portal.partners.models import PartnerCompany, PartnerGroup
 from portal.products.models import Product
 
 from . import boards, services
-from .forms import ContestForm, EditingNoteForm, parse_amount, split_list
+from .forms import DATETIME_FORMAT, ContestForm, EditingNoteForm, parse_amount, split_list
 from .models import (
     ENROLMENT_LABELS,
     FINALISED,
@@ -243,8 +244,24 @@ def _form_data(contest: Contest) -> dict:
         "league_mode": contest.league_mode, "winners_per_league": contest.winners_per_league,
         "prize_points": ", ".join(str(p.get("points", 0)) for p in contest.prizes or []),
         "prize_texts": "\n".join(p.get("text", "") for p in contest.prizes or []),
-        "min_value": f"{min_value:g}", "tie_break": contest.tie_break,
+        "min_value": str(int(min_value)) if min_value == int(min_value) else f"{min_value:.2f}", "tie_break": contest.tie_break,
     }
+
+
+def _running_formdata(contest: Contest) -> MultiDict:
+    formdata = MultiDict()
+    for name, value in _form_data(contest).items():
+        if isinstance(value, list):
+            for item in value:
+                formdata.add(name, str(item))
+        elif hasattr(value, "strftime"):
+            formdata.add(name, value.strftime(DATETIME_FORMAT))
+        else:
+            formdata.add(name, "" if value is None else str(value))
+    for name in ("description", "ends_at", "csrf_token"):
+        if name in request.form:
+            formdata.setlist(name, request.form.getlist(name))
+    return formdata
 
 
 @bp.route("/console/contests/new", methods=["GET", "POST"])
@@ -253,8 +270,12 @@ def _form_data(contest: Contest) -> dict:
 def edit(contest_id=None):
     contest = _contest_or_404(contest_id) if contest_id else None
     choices = _form_choices()
+    running = contest is not None and contest.status in LIVE_STATES
     if request.method == "GET" and contest is not None:
         form = ContestForm(data=_form_data(contest), **choices)
+    elif running:
+        # Only the description and the end date come from the page; the rest stays as it is.
+        form = ContestForm(formdata=_running_formdata(contest), **choices)
     else:
         form = ContestForm(**choices)
     if form.validate_on_submit():
@@ -267,7 +288,6 @@ def edit(contest_id=None):
             db.session.commit()
             flash(_("The contest is saved."), "success")
             return redirect(url_for("contests.review", contest_id=contest.id))
-    running = contest is not None and contest.status in LIVE_STATES
     return render_template("contests/form.html", form=form, contest=contest, running=running,
                            overlaps=services.overlapping(contest) if contest else [])
 

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -121,14 +122,22 @@ def test_other_audience_does_not_see_the_contest(app, client, login, make, runni
     assert "Весенний спринт" not in client.get("/contests").get_data(as_text=True)
 
 
-def test_running_contest_edit_refuses_other_fields_with_a_message(app, client, login, running):
+def test_running_contest_edit_takes_only_description_and_end(app, client, login, running):
     login("boss@example.test")
     with app.test_request_context():
         contest = db.session.get(Contest, running)
-        data = form_data(app, title="Новое имя", starts_at=local(contest.starts_at), ends_at=local(contest.ends_at),
-                         prize_points="5000, 3000, 1000")
-    page = client.post(f"/console/contests/{running}/edit", data=data).get_data(as_text=True)
-    assert "только описание и дату окончания" in page
+        later = contest.ends_at + timedelta(days=2)
+        data = form_data(app, title="Новое имя", description="Продлили", starts_at=local(contest.starts_at),
+                         ends_at=local(later), prize_points="1, 1, 1")
+    page = client.get(f"/console/contests/{running}/edit").get_data(as_text=True)
+    assert "только описание и дату окончания" in page and re.search(r'<input[^>]* disabled id="title"', page)
+    assert client.post(f"/console/contests/{running}/edit", data=data).status_code == 302
+    with app.app_context():
+        contest = db.session.get(Contest, running)
+        assert (contest.title, contest.description, contest.prizes[0]["points"]) == ("Весенний спринт", "Продлили", 5000)
+        assert contest.ends_at == later.replace(second=0, microsecond=0)
+    review = client.get(f"/console/contests/{running}").get_data(as_text=True)
+    assert 'data-testid="changes"' in review and "Продлили" in review
 
 
 def test_finalise_protocol_pdf_and_xlsx(app, client, login, running, mailbox):
