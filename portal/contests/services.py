@@ -75,6 +75,11 @@ class ContestData:
     min_value: int = 0
 
 
+def data_of(contest: Contest) -> ContestData:
+    """The contest's settings as editor data: a running contest's form changes only two of them."""
+    return ContestData(**{name: getattr(contest, name) for name in ContestData.__dataclass_fields__})
+
+
 def _require_staff(actor: User) -> None:
     if actor.role not in STAFF_ROLES:
         raise NotAllowed(_l("Only the program team runs contests."))

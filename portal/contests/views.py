@@ -280,7 +280,14 @@ def edit(contest_id=None):
         form = ContestForm(**choices)
     if form.validate_on_submit():
         try:
-            contest = services.save_contest(_data_from(form), current_user, contest)
+            if running:
+                data = services.data_of(contest)
+                data.description = form.description.data or ""
+                if form.ends_at.data != _local(contest.ends_at).replace(second=0, microsecond=0):
+                    data.ends_at = to_utc(form.ends_at.data).replace(tzinfo=None)
+            else:
+                data = _data_from(form)
+            contest = services.save_contest(data, current_user, contest)
         except DomainError as exc:
             db.session.rollback()
             show_error(form, exc)
