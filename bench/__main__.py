@@ -2,9 +2,9 @@
 
 import sys
 
-from bench import console, ledger, shop
+from bench import console, contests, ledger, shop
 
-BENCHMARKS = {"console": console.run, "ledger": ledger.run, "shop": shop.run}
+BENCHMARKS = {"console": console.run, "ledger": ledger.run, "shop": shop.run, "contests": contests.run}
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ A value of zero or less is not on the board at all.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 
 from portal.auth.models import User
 from portal.extensions import db
@@ -39,19 +39,6 @@ def _ranking(model):
     return (model.value.desc(), model.reached_at, model.user_id)
 
 
-def _ahead_of(model, value: int, reached_at: datetime, user_id: int):
-    """Rows ranked before (value, reached_at, user_id)."""
-    return or_(model.value > value,
-               and_(model.value == value, model.reached_at < reached_at),
-               and_(model.value == value, model.reached_at == reached_at, model.user_id < user_id))
-
-
-def _behind(model, value: int, reached_at: datetime, user_id: int):
-    return or_(model.value < value,
-               and_(model.value == value, model.reached_at > reached_at),
-               and_(model.value == value, model.reached_at == reached_at, model.user_id > user_id))
-
-
 def _rows(model, query, first_place: int) -> list[BoardRow]:
     query = query.add_columns(User.full_name, PartnerCompany.name).join(User, User.id == model.user_id).outerjoin(
         PartnerCompany, PartnerCompany.id == model.company_id)
@@ -62,8 +49,10 @@ def _rows(model, query, first_place: int) -> list[BoardRow]:
 
 def top(contest_id: int, league_id: int, limit: int = 50, offset: int = 0, frozen: bool = False) -> list[BoardRow]:
     model = _model(frozen)
-    query = (select(model).where(*_in_board(model, contest_id, league_id)).order_by(*_ranking(model))
-             .limit(limit).offset(offset))
+    # Pick the ids from the board index alone (an offset skips index entries, not joined rows), then join names.
+    ids = (select(model.id).where(*_in_board(model, contest_id, league_id)).order_by(*_ranking(model))
+           .limit(limit).offset(offset).subquery())
+    query = select(model).join(ids, ids.c.id == model.id).order_by(*_ranking(model))
     return _rows(model, query, offset + 1)
 
 
@@ -78,8 +67,16 @@ def place_of(contest_id: int, league_id: int, score, frozen: bool = False) -> in
     if score is None or score.value <= 0:
         return None
     model = _model(frozen)
-    ahead = db.session.scalar(select(func.count()).select_from(model).where(
-        *_in_board(model, contest_id, league_id), _ahead_of(model, score.value, score.reached_at, score.user_id)))
+    board = [model.contest_id == contest_id, model.league_id == league_id]
+
+    def count(*where):
+        return select(func.count()).select_from(model).where(*board, *where).scalar_subquery()
+
+    # Three counts over three ranges of the board index (an OR of them would scan the whole board).
+    ahead = db.session.scalar(select(
+        count(model.value > score.value)
+        + count(model.value == score.value, model.reached_at < score.reached_at)
+        + count(model.value == score.value, model.reached_at == score.reached_at, model.user_id < score.user_id)))
     return ahead + 1
 
 
@@ -94,21 +91,17 @@ class Position:
 
 def position(contest_id: int, league_id: int, user_id: int, frozen: bool = False, around: int = 2) -> Position:
     """My place with `around` neighbours on each side, from four small index reads."""
-    model = _model(frozen)
     score = score_of(contest_id, league_id, user_id, frozen)
     place = place_of(contest_id, league_id, score, frozen)
     if place is None:
         return Position(None, score, [], None, [])
-    key = (score.value, score.reached_at, score.user_id)
-    above_query = (select(model).where(*_in_board(model, contest_id, league_id), _ahead_of(model, *key))
-                   .order_by(model.value, model.reached_at.desc(), model.user_id.desc()).limit(around))
-    above = list(reversed(_rows(model, above_query, 0)))
-    for i, row in enumerate(above):
-        row.place = place - len(above) + i
-    me = _rows(model, select(model).where(model.id == score.id), place)[0]
-    below_query = (select(model).where(*_in_board(model, contest_id, league_id), _behind(model, *key))
-                   .order_by(*_ranking(model)).limit(around))
-    return Position(place, score, above, me, _rows(model, below_query, place + 1))
+    first = max(place - around, 1)
+    # One read of the index range around my place: the rows before it are skipped inside the index.
+    rows = top(contest_id, league_id, limit=place + around - first + 1, offset=first - 1, frozen=frozen)
+    me = next((row for row in rows if row.user_id == user_id), None)
+    if me is None:  # the board moved between the two reads: show what is there
+        return Position(place, score, [], None, rows)
+    return Position(place, score, [r for r in rows if r.place < me.place], me, [r for r in rows if r.place > me.place])
 
 
 def count_on_board(contest_id: int, league_id: int, frozen: bool = False) -> int:
