@@ -89,19 +89,41 @@ class Position:
     below: list[BoardRow]
 
 
+def _neighbour_ids(model, board, score, around: int, above: bool) -> list[int]:
+    """The ids of up to `around` rows next to `score`, nearest first, from at most three index ranges
+    (same value and moment, same value, other values): each a seek, never a walk from the top."""
+    value, moment, user_id = score.value, score.reached_at, score.user_id
+    if above:
+        ranges = [((model.value == value, model.reached_at == moment, model.user_id < user_id), (model.user_id.desc(),)),
+                  ((model.value == value, model.reached_at < moment), (model.reached_at.desc(), model.user_id.desc())),
+                  ((model.value > value,), (model.value, model.reached_at.desc(), model.user_id.desc()))]
+    else:
+        ranges = [((model.value == value, model.reached_at == moment, model.user_id > user_id), (model.user_id,)),
+                  ((model.value == value, model.reached_at > moment), (model.reached_at, model.user_id)),
+                  ((model.value < value, model.value > 0), (model.value.desc(), model.reached_at, model.user_id))]
+    found: list[int] = []
+    for where, order in ranges:
+        if len(found) == around:
+            break
+        found += db.session.scalars(select(model.id).where(*board, *where).order_by(*order)
+                                    .limit(around - len(found))).all()
+    return found
+
+
 def position(contest_id: int, league_id: int, user_id: int, frozen: bool = False, around: int = 2) -> Position:
-    """My place with `around` neighbours on each side, from four small index reads."""
+    """My place with `around` neighbours on each side: index counts and index seeks, whatever my place."""
+    model = _model(frozen)
     score = score_of(contest_id, league_id, user_id, frozen)
     place = place_of(contest_id, league_id, score, frozen)
     if place is None:
         return Position(None, score, [], None, [])
-    first = max(place - around, 1)
-    # One read of the index range around my place: the rows before it are skipped inside the index.
-    rows = top(contest_id, league_id, limit=place + around - first + 1, offset=first - 1, frozen=frozen)
-    me = next((row for row in rows if row.user_id == user_id), None)
-    if me is None:  # the board moved between the two reads: show what is there
-        return Position(place, score, [], None, rows)
-    return Position(place, score, [r for r in rows if r.place < me.place], me, [r for r in rows if r.place > me.place])
+    board = [model.contest_id == contest_id, model.league_id == league_id]
+    above_ids = _neighbour_ids(model, board, score, around, above=True)
+    below_ids = _neighbour_ids(model, board, score, around, above=False)
+    rows = _rows(model, select(model).where(model.id.in_([*above_ids, score.id, *below_ids]))
+                 .order_by(*_ranking(model)), place - len(above_ids))
+    me = rows[len(above_ids)]
+    return Position(place, score, rows[:len(above_ids)], me, rows[len(above_ids) + 1:])
 
 
 def count_on_board(contest_id: int, league_id: int, frozen: bool = False) -> int:

@@ -161,3 +161,23 @@ def test_my_position_with_neighbours_when_5000th(db, make, manager):
     assert [r.user_id for r in position.above + [position.me] + position.below] == ids[4997:5002]
     assert boards.count_on_board(c.id, league) == 6000
     assert people  # the real people are not on this board
+
+
+def test_neighbours_through_ties_match_the_full_board(db, make, manager):
+    c = h.contest(manager, metric=UNITS)
+    league = c.leagues[0].id
+    at = utcnow()
+    people = [make.user.__wrapped__() for _ in range(9)]
+    scores = [(5, 0), (3, 2), (3, 1), (3, 1), (3, 1), (3, 0), (1, 5), (1, 5), (2, 9)]
+    db.session.execute(insert(ContestScore), [
+        {"contest_id": c.id, "league_id": league, "user_id": person.id, "actual": value, "value": value,
+         "reached_at": at - timedelta(hours=hours)} for person, (value, hours) in zip(people, scores, strict=True)])
+    full = [row.user_id for row in boards.top(c.id, league, 50)]
+    assert len(full) == 9
+    for place, user_id in enumerate(full, start=1):
+        position = boards.position(c.id, league, user_id)
+        assert position.place == place
+        around = [row.user_id for row in position.above + [position.me] + position.below]
+        assert around == full[max(place - 3, 0):place + 2]
+        assert [row.place for row in position.above + [position.me] + position.below] == list(
+            range(max(place - 2, 1), min(place + 2, 9) + 1))
