@@ -4,10 +4,11 @@ Ranking: higher value first; equal values by who reached the value first, then t
 A value of zero or less is not on the board at all.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, DateTime, Integer, bindparam, func, select, text
 
 from portal.auth.models import User
 from portal.extensions import db
@@ -62,21 +63,46 @@ def score_of(contest_id: int, league_id: int, user_id: int, frozen: bool = False
                                                  model.user_id == user_id).execution_options(populate_existing=True))
 
 
+# The two statements a "my position" read needs, as SQL built once per table: building them as expressions
+# on every call costs more Python time than the database spends answering them.
+_BOARD = "contest_id = :c AND league_id = :l"
+
+
+@functools.cache
+def _place_sql(table: str):
+    """1 + the rows ranked before mine: three counts over three ranges of the board index (an OR of the three
+    conditions would scan the whole board)."""
+    return text(
+        f"SELECT (SELECT count(*) FROM {table} WHERE {_BOARD} AND value > :v)"
+        f" + (SELECT count(*) FROM {table} WHERE {_BOARD} AND value = :v AND reached_at < :r)"
+        f" + (SELECT count(*) FROM {table} WHERE {_BOARD} AND value = :v AND reached_at = :r AND user_id < :u)"
+    ).bindparams(bindparam("r", type_=DateTime))
+
+
+@functools.cache
+def _neighbours_sql(table: str):
+    """Up to :k rows on each side of mine, from six index seeks (same value and moment, same value, other
+    values; above, then below), never a walk from the top of the board."""
+    ranges = [
+        ("value = :v AND reached_at = :r AND user_id < :u", "user_id DESC"),
+        ("value = :v AND reached_at < :r", "reached_at DESC, user_id DESC"),
+        ("value > :v", "value, reached_at DESC, user_id DESC"),
+        ("value = :v AND reached_at = :r AND user_id > :u", "user_id"),
+        ("value = :v AND reached_at > :r", "reached_at, user_id"),
+        ("value < :v AND value > 0", "value DESC, reached_at, user_id"),
+    ]
+    parts = [f"SELECT * FROM (SELECT id, value, reached_at, user_id FROM {table} WHERE {_BOARD} AND {where} "
+             f"ORDER BY {order} LIMIT :k) AS part{n}" for n, (where, order) in enumerate(ranges)]
+    return (text(" UNION ALL ".join(parts)).bindparams(bindparam("r", type_=DateTime))
+            .columns(id=Integer, value=BigInteger, reached_at=DateTime, user_id=Integer))
+
+
 def place_of(contest_id: int, league_id: int, score, frozen: bool = False) -> int | None:
-    """1 + how many rank before this score: an indexed count, never a read of the whole board."""
+    """My place: an indexed count of the rows before me, never a read of the whole board."""
     if score is None or score.value <= 0:
         return None
-    model = _model(frozen)
-    board = [model.contest_id == contest_id, model.league_id == league_id]
-
-    def count(*where):
-        return select(func.count()).select_from(model).where(*board, *where).scalar_subquery()
-
-    # Three counts over three ranges of the board index (an OR of them would scan the whole board).
-    ahead = db.session.scalar(select(
-        count(model.value > score.value)
-        + count(model.value == score.value, model.reached_at < score.reached_at)
-        + count(model.value == score.value, model.reached_at == score.reached_at, model.user_id < score.user_id)))
+    ahead = db.session.scalar(_place_sql(_model(frozen).__tablename__), {
+        "c": contest_id, "l": league_id, "v": score.value, "r": score.reached_at, "u": score.user_id})
     return ahead + 1
 
 
@@ -89,25 +115,15 @@ class Position:
     below: list[BoardRow]
 
 
-def _neighbour_ids(model, board, score, around: int, above: bool) -> list[int]:
-    """The ids of up to `around` rows next to `score`, nearest first, from at most three index ranges
-    (same value and moment, same value, other values): each a seek, never a walk from the top."""
-    value, moment, user_id = score.value, score.reached_at, score.user_id
-    if above:
-        ranges = [((model.value == value, model.reached_at == moment, model.user_id < user_id), (model.user_id.desc(),)),
-                  ((model.value == value, model.reached_at < moment), (model.reached_at.desc(), model.user_id.desc())),
-                  ((model.value > value,), (model.value, model.reached_at.desc(), model.user_id.desc()))]
-    else:
-        ranges = [((model.value == value, model.reached_at == moment, model.user_id > user_id), (model.user_id,)),
-                  ((model.value == value, model.reached_at > moment), (model.reached_at, model.user_id)),
-                  ((model.value < value, model.value > 0), (model.value.desc(), model.reached_at, model.user_id))]
-    found: list[int] = []
-    for where, order in ranges:
-        if len(found) == around:
-            break
-        found += db.session.scalars(select(model.id).where(*board, *where).order_by(*order)
-                                    .limit(around - len(found))).all()
-    return found
+def _neighbour_ids(model, contest_id: int, league_id: int, score, around: int) -> tuple[list[int], list[int]]:
+    rows = db.session.execute(_neighbours_sql(model.__tablename__), {
+        "c": contest_id, "l": league_id, "v": score.value, "r": score.reached_at, "u": score.user_id, "k": around,
+    }).all()
+    mine = (-score.value, score.reached_at, score.user_id)
+    ranked = sorted(rows, key=lambda r: (-r.value, r.reached_at, r.user_id))
+    above = [r.id for r in ranked if (-r.value, r.reached_at, r.user_id) < mine][-around:]
+    below = [r.id for r in ranked if (-r.value, r.reached_at, r.user_id) > mine][:around]
+    return above, below
 
 
 def position(contest_id: int, league_id: int, user_id: int, frozen: bool = False, around: int = 2) -> Position:
@@ -117,11 +133,12 @@ def position(contest_id: int, league_id: int, user_id: int, frozen: bool = False
     place = place_of(contest_id, league_id, score, frozen)
     if place is None:
         return Position(None, score, [], None, [])
-    board = [model.contest_id == contest_id, model.league_id == league_id]
-    above_ids = _neighbour_ids(model, board, score, around, above=True)
-    below_ids = _neighbour_ids(model, board, score, around, above=False)
-    rows = _rows(model, select(model).where(model.id.in_([*above_ids, score.id, *below_ids]))
-                 .order_by(*_ranking(model)), place - len(above_ids))
+    above_ids, below_ids = _neighbour_ids(model, contest_id, league_id, score, around)
+    # Sorted here: an ORDER BY would tempt SQLite to walk the board index instead of fetching five rows by id.
+    rows = sorted(_rows(model, select(model).where(model.id.in_([*above_ids, score.id, *below_ids])), 0),
+                  key=lambda row: (-row.value, row.reached_at, row.user_id))
+    for offset, row in enumerate(rows):
+        row.place = place - len(above_ids) + offset
     me = rows[len(above_ids)]
     return Position(place, score, rows[:len(above_ids)], me, rows[len(above_ids) + 1:])
 
