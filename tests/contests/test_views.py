@@ -6,7 +6,8 @@ from flask_babel import to_user_timezone
 from sqlalchemy import select
 
 from portal.contests import services
-from portal.contests.models import FINALISED, RUNNING, UNITS, Contest
+from portal.auth.models import User
+from portal.contests.models import FINALISED, RUNNING, UNITS, Contest, ContestScore
 from portal.core.time import frozen_time, utcnow
 from portal.extensions import db
 from portal.program.services import get_settings
@@ -169,3 +170,72 @@ def test_english_pages(app, client, login, make, running):
     page = client.get(f"/contests/{running}").get_data(as_text=True)
     assert "Board" in page and "Who takes part" in page and "Units sold" in page
     assert "Contests" in client.get("/contests").get_data(as_text=True)
+
+
+def test_review_page_shows_edge_cases_with_messages(app, client, login, make, running):
+    """Overlap, a deactivated product, an empty league, and a sale reversed after the results were fixed."""
+    login("boss@example.test")
+    with app.test_request_context():
+        from portal.claims import services as claims
+        from portal.products.models import Product
+
+        contest = db.session.get(Contest, running)
+        manager = contest.created_by
+        product = db.session.scalar(select(Product).where(Product.sku == "SPL-09"))
+        other = h.contest(manager, title="Параллельный", metric=UNITS, product_ids=[product.id],
+                          league_mode="audience")
+        product.active = False
+        db.session.commit()
+        other_id = other.id
+    page = client.get(f"/console/contests/{running}").get_data(as_text=True)
+    assert "Пересекается с конкурсом «Параллельный»" in page
+    page = client.get(f"/console/contests/{other_id}").get_data(as_text=True)
+    assert "снят с программы: уже сделанные продажи по нему в конкурсе учитываются" in page
+    assert "В этой лиге пока ни у кого нет результата." in page  # the specialists' league
+    with app.test_request_context():
+        contest = db.session.get(Contest, running)
+        with frozen_time(contest.ends_at + timedelta(minutes=1)):
+            services.finalise_contest(contest, contest.created_by)
+        db.session.commit()
+        from portal.claims.models import Claim
+
+        claim = db.session.scalar(select(Claim).order_by(Claim.id.desc()))
+        with frozen_time(contest.ends_at + timedelta(hours=1)):
+            claims.reverse_claim(claim, contest.created_by, "Возврат")
+        db.session.commit()
+    page = client.get(f"/console/contests/{running}").get_data(as_text=True)
+    assert 'data-testid="reversed-late"' in page and "Продажи, сторнированные после подведения итогов" in page
+
+
+def test_frozen_board_for_participants_and_both_for_managers(app, client, login, make, running):
+    with app.test_request_context():
+        contest = db.session.get(Contest, running)
+        contest.freeze_at = utcnow() + timedelta(minutes=30)
+        db.session.commit()
+        with frozen_time(utcnow() + timedelta(hours=1)):
+            services.advance_contest(contest)
+            person = db.session.scalar(select(User).where(User.email == "p0@example.test"))
+            h.sale(person, contest.created_by, quantity=10)  # after the freeze: p0 goes from 3rd to 1st, live
+        db.session.commit()
+    login("p0@example.test")
+    page = client.get(f"/contests/{running}").get_data(as_text=True)
+    assert 'data-testid="frozen-note"' in page
+    assert "Мой результат: 11." in page  # my live value
+    assert "Моё место" not in page.split('data-testid="my-position"')[1].split("</div>")[0]
+    board = page.split("Рейтинг</h2>")[1]
+    assert board.index("Участник 2") < board.index("Участник 0")  # the board as of the freeze
+    login("boss@example.test")
+    review = client.get(f"/console/contests/{running}").get_data(as_text=True)
+    assert 'data-testid="frozen-board-' in review and 'data-testid="live-board-' in review
+
+
+def test_recompute_command_reports_drift(app, make, running):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["portal", "recompute-contests", "--check"])
+    assert result.exit_code == 0 and "Contest scores match the source." in result.output
+    with app.app_context():
+        db.session.execute(ContestScore.__table__.update().values(value=999, actual=999))
+        db.session.commit()
+    result = runner.invoke(args=["portal", "recompute-contests"])
+    assert result.exit_code == 1 and "3 contest scores differed" in result.output
+    assert runner.invoke(args=["portal", "recompute-contests", "--check"]).exit_code == 0
