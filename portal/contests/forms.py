@@ -31,6 +31,10 @@ MAX_PRIZE_POINTS = 10_000_000
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(key, label) for key, label in labels.items()]
+
+
 def split_list(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").replace(";", ",").replace("\n", ",").split(",") if part.strip()]
 
@@ -74,10 +78,10 @@ class ContestForm(FlaskForm):
                                     description=_l("Only companies in these groups take part; with leagues by "
                                                    "group, each group is a league."))
     company_inns = TextAreaField(_l("Only these companies (INNs)"), validators=[Optional(), Length(max=20000)])
-    enrolment = RadioField(_l("Enrolment"), choices=[SelectChoice(k, v) for k, v in ENROLMENT_LABELS.items()], default="auto")
-    late_joiners = RadioField(_l("People who join during the contest"), choices=[SelectChoice(k, v) for k, v in LATE_LABELS.items()],
+    enrolment = RadioField(_l("Enrolment"), choices=_choices(ENROLMENT_LABELS), default="auto")
+    late_joiners = RadioField(_l("People who join during the contest"), choices=_choices(LATE_LABELS),
                               default="welcome")
-    league_mode = SelectField(_l("Leagues"), choices=[SelectChoice(k, v) for k, v in LEAGUE_MODE_LABELS.items()], default="single")
+    league_mode = SelectField(_l("Leagues"), choices=_choices(LEAGUE_MODE_LABELS), default="single")
     winners_per_league = IntegerField(_l("Winners per league"), default=3,
                                       validators=[InputRequired(REQUIRED), NumberRange(min=1, max=MAX_WINNERS)])
     prize_points = StringField(_l("Prize points per place"), validators=[Optional(), Length(max=1000)],
@@ -87,7 +91,7 @@ class ContestForm(FlaskForm):
     min_value = StringField(_l("Minimum value to win"), validators=[Optional(), Length(max=20)],
                             description=_l("In RUB for money, in percent for the plan, otherwise a count. "
                                            "Below it nobody wins a place."))
-    tie_break = SelectField(_l("Ties"), choices=[SelectChoice(k, v) for k, v in TIE_BREAK_LABELS.items()])
+    tie_break = SelectField(_l("Ties"), choices=_choices(TIE_BREAK_LABELS))
 
     def __init__(self, *args, groups=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)

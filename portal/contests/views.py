@@ -240,14 +240,16 @@ def _form_data(contest: Contest) -> dict:
     min_value = contest.min_value / scale
     return {
         "title": contest.title, "description": contest.description, "rules": contest.rules,
-        "starts_at": _local(contest.starts_at), "ends_at": _local(contest.ends_at), "freeze_at": _local(contest.freeze_at),
+        "starts_at": _local(contest.starts_at), "ends_at": _local(contest.ends_at),
+        "freeze_at": _local(contest.freeze_at),
         "metric": contest.metric, "plan_metric": contest.plan_metric or "", "product_skus": ", ".join(skus),
         "categories": contest.categories, "audience": contest.audience or "", "group_ids": contest.group_ids,
         "company_inns": ", ".join(inns), "enrolment": contest.enrolment, "late_joiners": contest.late_joiners,
         "league_mode": contest.league_mode, "winners_per_league": contest.winners_per_league,
         "prize_points": ", ".join(str(p.get("points", 0)) for p in contest.prizes or []),
         "prize_texts": "\n".join(p.get("text", "") for p in contest.prizes or []),
-        "min_value": str(int(min_value)) if min_value == int(min_value) else f"{min_value:.2f}", "tie_break": contest.tie_break,
+        "min_value": str(int(min_value)) if min_value == int(min_value) else f"{min_value:.2f}",
+        "tie_break": contest.tie_break,
     }
 
 

@@ -1,6 +1,6 @@
 """Ranking tables: ties, leagues, minimum value, fewer people than places, freeze, % of plan."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, select
@@ -12,14 +12,11 @@ from portal.contests.models import (
     FINALISED,
     FROZEN,
     PLAN_PERCENT,
-    RUNNING,
     SALES_AMOUNT,
     UNITS,
     ContestScore,
-    ContestWinner,
 )
 from portal.core.time import frozen_time, utcnow
-from portal.extensions import db
 from portal.plans.models import SalesPlan
 from tests.contests import helpers as h
 

@@ -5,8 +5,8 @@ import pytest
 from flask_babel import to_user_timezone
 from sqlalchemy import select
 
-from portal.contests import services
 from portal.auth.models import User
+from portal.contests import services
 from portal.contests.models import FINALISED, RUNNING, UNITS, Contest, ContestScore
 from portal.core.time import frozen_time, utcnow
 from portal.extensions import db
@@ -135,7 +135,8 @@ def test_running_contest_edit_takes_only_description_and_end(app, client, login,
     assert client.post(f"/console/contests/{running}/edit", data=data).status_code == 302
     with app.app_context():
         contest = db.session.get(Contest, running)
-        assert (contest.title, contest.description, contest.prizes[0]["points"]) == ("Весенний спринт", "Продлили", 5000)
+        assert (contest.title, contest.description) == ("Весенний спринт", "Продлили")
+        assert contest.prizes[0]["points"] == 5000
         assert contest.ends_at == later.replace(second=0, microsecond=0)
     review = client.get(f"/console/contests/{running}").get_data(as_text=True)
     assert 'data-testid="changes"' in review and "Продлили" in review
