@@ -278,12 +278,12 @@ def _claims_into(rows, scope: Scope, as_of, user_ids) -> None:
 
 
 def lead_model():
-    """The leads feature's model when it is installed (it is built in parallel), else None."""
-    try:
-        from portal.leads.models import Lead  # noqa: PLC0415 - optional feature
-    except ImportError:
-        return None
-    return Lead if hasattr(Lead, "qualified_at") else None
+    """The leads feature's model once the app has it (built in parallel), else None. Looked up among the
+    mapped classes rather than imported, so a checkout without the feature never touches its tables."""
+    for mapper in db.Model.registry.mappers:
+        if mapper.local_table.name == "leads" and hasattr(mapper.class_, "qualified_at"):
+            return mapper.class_
+    return None
 
 
 def _leads_into(rows, scope: Scope, as_of, user_ids) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import AUDIENCES, PARTNER_ROLES, STAFF_ROLES, User
-from portal.claims.models import REVERSED, SUBMITTED, Claim, ClaimEvent, ClaimLine
+from portal.claims.models import APPROVED, REVERSED, SUBMITTED, Claim, ClaimEvent, ClaimLine
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.sql import compare_and_set
 from portal.core.time import utcnow
@@ -420,8 +420,6 @@ def why_value(contest: Contest, user_id: int, league_id: int) -> list[Counted]:
     """The sales or courses behind a participant's value in one league."""
     items = []
     if contest.metric in CLAIM_METRICS:
-        from portal.claims.models import APPROVED  # noqa: PLC0415
-
         for claim, amount, league in _claims_in_scope(contest, [Claim.user_id == user_id,
                                                                 Claim.status.in_((APPROVED, REVERSED))]):
             if league == league_id:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from portal.auth.models import AUDIENCE_SHORT_LABELS, PARTNER_ROLES, STAFF_ROLES
+from portal.auth.models import AUDIENCE_SHORT_LABELS, PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import xlsx_response
@@ -173,8 +173,6 @@ def why(contest_id):
     league = next((lg for lg in contest.leagues if lg.id == league_id), None)
     if league is None:
         abort(404)
-    from portal.auth.models import User  # noqa: PLC0415
-
     person = db.get_or_404(User, user_id)
     items = services.why_value(contest, user_id, league.id)
     score = boards.score_of(contest.id, league.id, user_id)
