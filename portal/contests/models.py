@@ -38,8 +38,9 @@ TRANSITIONS = {
     FINALISED: set(),
     CANCELLED: set(),
 }
-# States in which scores are kept up to date by events (drafts get theirs when published).
-SCORED_STATES = (SCHEDULED, RUNNING, FROZEN, FINISHED, FINALISED)
+# States in which scores are kept up to date by events (drafts get theirs when published). Once the
+# results are final the scores stop moving with the winners; later reversals are listed from the source.
+SCORED_STATES = (SCHEDULED, RUNNING, FROZEN, FINISHED)
 LIVE_STATES = (RUNNING, FROZEN)
 
 # --- metrics ---------------------------------------------------------------------------------------

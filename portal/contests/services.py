@@ -484,9 +484,8 @@ def my_places(contest: Contest, user: User) -> list[tuple[ContestLeague, int | N
 def best_current_place(user: User) -> tuple[Contest, int] | None:
     """The participant's best live place over the running contests, for the home page card."""
     best = None
-    contests = db.session.scalars(select(Contest).join(ContestScore, ContestScore.contest_id == Contest.id)
-                                  .where(Contest.status.in_(LIVE_STATES), ContestScore.user_id == user.id)
-                                  .distinct())
+    mine = select(ContestScore.contest_id).where(ContestScore.user_id == user.id)
+    contests = db.session.scalars(select(Contest).where(Contest.status.in_(LIVE_STATES), Contest.id.in_(mine)))
     for contest in contests:
         frozen = shows_frozen_board(contest)
         for score in boards.my_rows(contest.id, user.id, frozen=frozen):
