@@ -25,14 +25,6 @@ def run_clock(now: datetime) -> str:
     return f"{moved} contest moves, {started} start mails, {results} result mails"
 
 
-def run_result_mails(contest_id: int) -> int:
-    """Mail one contest's results now (after finalising), unless they were mailed already."""
-    from portal.core.time import utcnow  # noqa: PLC0415
-
-    return _mail_once((Contest.status == FINALISED) & (Contest.id == contest_id), "results_mailed_at", utcnow(),
-                      _result_mails)
-
-
 def _mail_once(condition, flag: str, now: datetime, send) -> int:
     """Claim the mail-out by compare-and-set and commit before sending, so two runs never mail twice."""
     sent = 0

@@ -359,21 +359,9 @@ def cancel(contest_id):
 @bp.post("/console/contests/<int:contest_id>/finalise")
 @roles_required(*STAFF_ROLES)
 def finalise(contest_id):
-    response = _action(contest_id, services.finalise_contest,
-                       _("The results are final: winners are fixed and points prizes posted."))
-    _send_results_now(contest_id)
-    return response
-
-
-def _send_results_now(contest_id: int) -> None:
-    """Winners hear at once; the clock job mails whoever this missed (the mail-out is claimed only once)."""
-    from .jobs import run_result_mails  # noqa: PLC0415
-
-    try:
-        run_result_mails(contest_id)
-    except Exception:  # noqa: BLE001 - the results are committed; the job retries the mail
-        current_app.logger.exception("result mails for contest %s", contest_id)
-        db.session.rollback()
+    # The winners' and everyone's result mails go out from the clock job (`portal run-jobs`), not the request.
+    return _action(contest_id, services.finalise_contest,
+                   _("The results are final: winners are fixed and points prizes posted."))
 
 
 def _protocol_context(contest: Contest) -> dict:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from portal.auth.models import User
 from portal.contests import services
+from portal.contests.jobs import run_clock
 from portal.contests.models import FINALISED, RUNNING, UNITS, Contest, ContestScore
 from portal.core.time import frozen_time, utcnow
 from portal.extensions import db
@@ -155,7 +156,11 @@ def test_finalise_protocol_pdf_and_xlsx(app, client, login, running, mailbox):
         assert "Итоги уже подведены" in again
     with app.app_context():
         assert db.session.get(Contest, running).status == FINALISED
+    with app.test_request_context():
+        assert "3 result mails" in run_clock(utcnow())  # everyone on the board hears, once
+        assert "0 result mails" in run_clock(utcnow())
     assert "Поздравляем" in mailbox.last_to("p2@example.test").get_content()
+    assert "вы заняли 3 место" in mailbox.last_to("p0@example.test").get_content()
     protocol = client.get(f"/console/contests/{running}/protocol").get_data(as_text=True)
     assert "Протокол подведения итогов" in protocol and "Председатель комиссии" in protocol
     assert "Участник 2" in protocol and "5\xa0000 баллов" in protocol and "участников: 3" in protocol
