@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.partners.models import PartnerCompany, PartnerGroup
 from portal.products.models import Product
 
-from . import boards, services
+from . import boards, lookups, services
 from .forms import DATETIME_FORMAT, ContestForm, EditingNoteForm, parse_amount, split_list
 from .models import (
     ENROLMENT_LABELS,
@@ -51,7 +51,7 @@ def _contest_or_404(contest_id: int) -> Contest:
     if contest_id > MAX_DB_ID:
         abort(404)
     contest = db.get_or_404(Contest, contest_id)
-    if not services.can_view(current_user, contest):
+    if not lookups.can_view(current_user, contest):
         abort(404)
     if services.advance_contest(contest):  # the clock, applied when someone looks
         db.session.commit()
@@ -82,7 +82,7 @@ def my_contest_card():
     """The home page card: my best live place, or None (not a participant, or on no board)."""
     if not current_user.is_authenticated or current_user.role not in PARTNER_ROLES:
         return None
-    best = services.best_current_place(current_user)
+    best = lookups.best_current_place(current_user)
     return {"contest": best[0], "place": best[1]} if best else {"contest": None, "place": None}
 
 
@@ -114,10 +114,10 @@ def _boards(contest: Contest, frozen: bool, user_id: int | None = None, counted:
 @roles_required(*PARTNER_ROLES)
 def index():
     sections = {"running": [], "upcoming": [], "finished": []}
-    for contest in services.visible_contests(current_user):
+    for contest in lookups.visible_contests(current_user):
         if services.advance_contest(contest):
             db.session.commit()
-        places = services.my_places(contest, current_user)
+        places = lookups.my_places(contest, current_user)
         if contest.status in LIVE_STATES:
             sections["running"].append((contest, places))
         elif contest.status == SCHEDULED:
@@ -132,7 +132,7 @@ def index():
 def detail(contest_id):
     contest = _contest_or_404(contest_id)
     staff = current_user.role in STAFF_ROLES
-    frozen = services.shows_frozen_board(contest) and not staff
+    frozen = lookups.shows_frozen_board(contest) and not staff
     mine = None if staff else current_user.id
     context = {
         "contest": contest, "labels": _labels(), "staff": staff, "frozen": frozen, "form": EditingNoteForm(),
@@ -174,7 +174,7 @@ def why(contest_id):
     if league is None:
         abort(404)
     person = db.get_or_404(User, user_id)
-    items = services.why_value(contest, user_id, league.id)
+    items = lookups.why_value(contest, user_id, league.id)
     score = boards.score_of(contest.id, league.id, user_id)
     return render_template("contests/why.html", contest=contest, league=league, person=person, items=items,
                            score=score, staff=current_user.role in STAFF_ROLES)
@@ -299,7 +299,7 @@ def edit(contest_id=None):
             flash(_("The contest is saved."), "success")
             return redirect(url_for("contests.review", contest_id=contest.id))
     return render_template("contests/form.html", form=form, contest=contest, running=running,
-                           overlaps=services.overlapping(contest) if contest else [])
+                           overlaps=lookups.overlapping(contest) if contest else [])
 
 
 @bp.get("/console/contests/<int:contest_id>")
@@ -311,11 +311,11 @@ def review(contest_id):
         "contest": contest, "labels": _labels(), "form": EditingNoteForm(),
         "live_boards": _boards(contest, False, counted=True),
         "frozen_boards": _boards(contest, True, counted=True) if has_freeze else None,
-        "pending": services.pending_claims(contest) if contest.status in (FINISHED, *LIVE_STATES) else [],
-        "reversed_late": services.reversed_after_final(contest),
+        "pending": lookups.pending_claims(contest) if contest.status in (FINISHED, *LIVE_STATES) else [],
+        "reversed_late": lookups.reversed_after_final(contest),
         "winners": services.winners_of(contest),
-        "overlaps": services.overlapping(contest), "inactive": services.inactive_products(contest),
-        "changes": services.changes_of(contest), "now": utcnow(),
+        "overlaps": lookups.overlapping(contest), "inactive": lookups.inactive_products(contest),
+        "changes": lookups.changes_of(contest), "now": utcnow(),
     }
     return render_template("contests/review.html", **context)
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from portal.claims import services as claims
-from portal.contests import boards, scoring, services
+from portal.contests import boards, lookups, scoring, services
 from portal.contests.models import (
     BY_GROUP,
     FINALISED,
@@ -105,7 +105,7 @@ def test_freeze_snapshot_is_the_board_as_of_the_freeze(db, make, manager, shop):
     assert board(c, frozen=True) == [("Анна", 2)]
     assert board(c) == [("Борис", 5), ("Анна", 2)]
     assert boards.score_of(c.id, c.leagues[0].id, boris.id).value == 5  # Boris's own live value
-    assert services.shows_frozen_board(c)
+    assert lookups.shows_frozen_board(c)
 
 
 @pytest.mark.parametrize(("target", "expected"), [(1_000_000, 20000), (4_000_000, 5000), (None, None)])

@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from portal.claims import services as claims
-from portal.contests import boards, scoring, services
+from portal.contests import boards, lookups, scoring, services
 from portal.contests.jobs import run_clock
 from portal.contests.models import (
     BY_AUDIENCE,
@@ -159,7 +159,7 @@ def test_overlapping_contests_both_count_a_sale(db, make, manager, shop):
     b = h.contest(manager, metric=UNITS, title="Б", starts_at=a.starts_at + timedelta(days=1))
     person = make.user()
     h.sale(person, manager, quantity=2)
-    assert [c.id for c in services.overlapping(a)] == [b.id]
+    assert [c.id for c in lookups.overlapping(a)] == [b.id]
     assert boards.score_of(a.id, a.leagues[0].id, person.id).value == 2
     assert boards.score_of(b.id, b.leagues[0].id, person.id).value == 2
 
@@ -173,7 +173,7 @@ def test_deactivated_product_still_counts_and_is_shown(db, make, manager, shop):
     pipe.active = False
     db.session.flush()
     assert boards.score_of(c.id, c.leagues[0].id, person.id).value == 3
-    assert [p.sku for p in services.inactive_products(c)] == ["PIPE"]
+    assert [p.sku for p in lookups.inactive_products(c)] == ["PIPE"]
     assert scoring.recompute_all(fix=False) == []
 
 
@@ -194,7 +194,7 @@ def test_finalise_needs_the_end_and_happens_once(db, make, manager, shop):
     pending = h.sale(people[0], manager, quantity=10, approve=False)
     with frozen_time(c.ends_at + timedelta(minutes=1)):
         services.advance_contest(c)
-        assert [claim.id for claim, _, _ in services.pending_claims(c)] == [pending.id]
+        assert [claim.id for claim, _, _ in lookups.pending_claims(c)] == [pending.id]
         winners = services.finalise_contest(c, manager)
         with pytest.raises(services.AlreadyFinalised):
             services.finalise_contest(c, manager)
@@ -219,7 +219,7 @@ def test_claim_reversed_after_finalisation_keeps_the_winners_and_is_shown(db, ma
     first = db.session.scalar(select(ContestWinner).where(ContestWinner.contest_id == c.id,
                                                           ContestWinner.place == 1))
     assert (first.user_id, first.value) == (winner.id, 9)
-    assert [claim.id for claim, _, _ in services.reversed_after_final(c)] == [big.id]
+    assert [claim.id for claim, _, _ in lookups.reversed_after_final(c)] == [big.id]
     assert scoring.recompute_all(fix=False) == []
 
 
@@ -233,7 +233,7 @@ def test_courses_passed_metric_and_why(db, make, manager):
     db.session.flush()
     events.course_passed.send(completion)
     assert boards.score_of(c.id, c.leagues[0].id, person.id).value == 1
-    assert [item.label for item in services.why_value(c, person.id, c.leagues[0].id)] == ["Основы"]
+    assert [item.label for item in lookups.why_value(c, person.id, c.leagues[0].id)] == ["Основы"]
     assert scoring.recompute_all(fix=False) == []
 
 
@@ -253,7 +253,7 @@ def test_why_value_lists_the_sales_that_counted(db, make, manager, shop):
     kept = h.sale(person, manager, quantity=2)
     gone = h.sale(person, manager, quantity=5)
     claims.reverse_claim(gone, manager, "Возврат")
-    items = services.why_value(c, person.id, c.leagues[0].id)
+    items = lookups.why_value(c, person.id, c.leagues[0].id)
     assert [(i.id, i.amount, i.counted) for i in items] == [(kept.id, 2, True), (gone.id, 5, False)]
 
 
