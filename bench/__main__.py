@@ -2,10 +2,10 @@
 
 import sys
 
-from bench import api, console, exports, ledger, shop
+from bench import api, console, contests, exports, ledger, shop
 
 BENCHMARKS = {"console": console.run, "ledger": ledger.run, "shop": shop.run, "exports": exports.run,
-              "api": api.run}
+              "api": api.run, "contests": contests.run}
 
 
 def main() -> None:

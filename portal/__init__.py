@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.api.views import bp as integrations_bp
     from portal.auth.views import bp as auth_bp
     from portal.claims.views import bp as claims_bp
+    from portal.contests.views import bp as contests_bp
     from portal.groups.views import bp as groups_bp
     from portal.home.views import bp as home_bp
     from portal.leads.views import bp as leads_bp
@@ -78,6 +79,8 @@ def create_app(config: dict | None = None) -> Flask:
     import portal.plans.events  # noqa: F401 - keeps plan actuals up to date with approved claims
     app.register_blueprint(ops_bp)
     app.register_blueprint(integrations_bp)
+    app.register_blueprint(contests_bp)
+    import portal.contests.events  # noqa: F401 - contest scores follow claims, courses and leads
     register_navigation()
 
     from portal.core.formatting import register_filters
@@ -147,6 +150,7 @@ def register_navigation() -> None:
     add_nav_item("shop.index", _l("Shop"), PARTNER_ROLES, prefix="shop.index")
     add_nav_item("shop.orders", _l("My orders"), PARTNER_ROLES, prefix="shop.order")
     add_nav_item("leads.index", _l("Leads"), PARTNER_ROLES, prefix="leads.")
+    add_nav_item("contests.index", _l("Contests"), PARTNER_ROLES, prefix="contests.")
     add_nav_item("partners.team", _l("My team"), (PARTNER_ADMIN,), prefix="partners.team")
     # The staff console: the daily queues at the top, everything else in dropdowns that fit 1366 px.
     add_nav_item("claims.queue", _l("Sales"), STAFF_ROLES, prefix="claims.")
@@ -166,6 +170,7 @@ def register_navigation() -> None:
     add_nav_item("plans.manage", _l("Plans"), STAFF_ROLES, prefix="plans.", group="program")
     add_nav_item("integrations.keys", _l("Integrations"), (PARTNER_ADMIN, *STAFF_ROLES), prefix="integrations.",
                  group="settings")
+    add_nav_item("contests.manage", _l("Contests"), STAFF_ROLES, prefix="contests.", group="program")
 
 
 def template_globals() -> dict:

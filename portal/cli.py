@@ -64,6 +64,24 @@ def check_ledger_command():
     click.echo("Ledger consistent: every transaction sums to zero and every balance matches its entries.")
 
 
+@portal_cli.command("recompute-contests")
+@click.option("--check", is_flag=True, help="Only report the drift, change nothing.")
+def recompute_contests_command(check):
+    """Recompute every contest score from the sales, courses and leads; report and fix any drift (exit 1)."""
+    from portal.contests.scoring import recompute_all
+    from portal.extensions import db
+
+    drift = recompute_all(fix=not check)
+    for line in drift:
+        click.echo(line, err=True)
+    if not check:
+        db.session.commit()
+    if drift:
+        click.echo(f"{len(drift)} contest scores differed from the source" + ("." if check else " and were rewritten."))
+        raise SystemExit(1)
+    click.echo("Contest scores match the source.")
+
+
 @portal_cli.group("translations")
 def translations():
     """Keep the Russian and English catalogues in step with the code."""

@@ -20,6 +20,7 @@ def load_demo(seed: int = 2026) -> bool:
         return False
     from portal.api import demo as api_demo
     from portal.claims import demo as claims_demo
+    from portal.contests import demo as contests_demo
     from portal.groups import demo as groups_demo
     from portal.home import demo as home_demo
     from portal.leads import demo as leads_demo
@@ -39,6 +40,7 @@ def load_demo(seed: int = 2026) -> bool:
     leads_demo.load(rng)
     groups_demo.load(rng)
     plans_demo.load(rng)
+    contests_demo.load(rng)
     home_demo.load(rng)  # English names for what the demo created, once everything exists
     api_demo.load(rng)
     db.session.commit()

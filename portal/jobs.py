@@ -57,6 +57,12 @@ def _forget_idempotency_keys(now: datetime) -> str:
     return f"{forget_old_requests(now)} API idempotency keys forgotten"
 
 
+def _contests_clock(now: datetime) -> str:
+    from portal.contests.jobs import run_clock
+
+    return run_clock(now)
+
+
 JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("deliver-mail", _deliver_mail),
     ("remove-expired-exports", _remove_expired_exports),
@@ -66,6 +72,7 @@ JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("birthday-bonuses", _birthday_bonuses),
     ("lead-protection", _lead_protection),
     ("forget-idempotency-keys", _forget_idempotency_keys),
+    ("contests", _contests_clock),
 ]
 
 # How often the worker runs a job, in minutes (a divisor of 60); a job not named here runs every five.

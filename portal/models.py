@@ -3,6 +3,15 @@
 from portal.api.models import ApiKey, ClaimReference, IdempotentRequest  # noqa: F401
 from portal.auth.models import Consent, User  # noqa: F401
 from portal.claims.models import Claim, ClaimAward, ClaimEvent, ClaimLine  # noqa: F401
+from portal.contests.models import (  # noqa: F401
+    Contest,
+    ContestChange,
+    ContestEntry,
+    ContestFrozenScore,
+    ContestLeague,
+    ContestScore,
+    ContestWinner,
+)
 from portal.leads.models import (  # noqa: F401
     Lead,
     LeadAttachment,
