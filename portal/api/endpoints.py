@@ -20,7 +20,6 @@ from portal.shop.models import Order, OrderLine
 
 from . import schemas
 from .blueprint import bp, current_key, get_or_404, page, requires
-from .idempotency import after_commit
 from .submissions import Sale, attach_scan, decode_scan, external_ids, submit_batch, submit_sale
 
 IDEMPOTENCY = {"parameters": [{
@@ -254,7 +253,7 @@ def _decide(claim_id: int, action):
         abort(404)
     claim = _visible_claim(claim_id)
     action(claim, key.created_by)
-    after_commit(lambda: notifications.send_decision(claim))
+    notifications.send_decision(claim)  # into the outbox, committed with the decision
     return _present([claim])[0]
 
 

@@ -113,14 +113,7 @@ def finish(response: Response) -> Response:
         if record_id is not None:
             _release(record_id)
         return problem(409)
-    for callback in g.pop("after_commit", []):
-        callback()
     return response
-
-
-def after_commit(callback) -> None:
-    """Run `callback` once the request's work is committed (mail about a decision, for instance)."""
-    g.setdefault("after_commit", []).append(callback)
 
 
 def forget_old_requests(now) -> int:

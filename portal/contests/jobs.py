@@ -26,13 +26,15 @@ def run_clock(now: datetime) -> str:
 
 
 def _mail_once(condition, flag: str, now: datetime, send) -> int:
-    """Claim the mail-out by compare-and-set and commit before sending, so two runs never mail twice."""
+    """Claim the mail-out by compare-and-set and write the mails into the outbox in the same transaction, so
+    two runs never mail twice and a claimed mail-out is never lost."""
     sent = 0
     for contest in db.session.scalars(select(Contest).where(condition, getattr(Contest, flag).is_(None))).all():
         if not compare_and_set(contest, flag, None, **{flag: now}):
+            db.session.rollback()
             continue
-        db.session.commit()
         sent += send(contest)
+        db.session.commit()
     return sent
 
 

@@ -159,5 +159,6 @@ def test_manager_order_and_tax_exports_go_to_the_worker_when_large(app, client, 
         job = _job(app, int(response.headers["Location"].rsplit("/", 1)[1]))
         assert (job.kind, job.status) == (kind, EXPORT_DONE)
         assert json.loads(job.params) in ({"status": "approved"}, {"year": 2026})
-    assert client.get("/console/prize-tax.xlsx?year=99999999999999999999").status_code == 404
+    # A year no register can have reads as "not given": this year's register, like the register page.
+    assert client.get("/console/prize-tax.xlsx?year=99999999999999999999").status_code in (200, 302)
     assert utcnow()
