@@ -35,6 +35,7 @@ def test_key_import_and_revocation(app, live_server, page, make, shot, tmp_path)
         db.session.commit()
 
     log_in(page, live_server, "head@example.test")
+    page.get_by_role("button", name="Настройки").click()  # the menu groups its settings pages
     page.get_by_role("link", name="Интеграции", exact=True).click()
     page.get_by_label("Имя").fill("1С:Торговля")
     page.get_by_role("button", name="Создать ключ").click()
@@ -60,6 +61,7 @@ def test_key_import_and_revocation(app, live_server, page, make, shot, tmp_path)
     expect(page.locator(".alert-success")).to_contain_text("1")
     assert call(live_server, "/api/v1/claims", token) == 200
 
+    page.get_by_role("button", name="Настройки").click()  # the menu groups its settings pages
     page.get_by_role("link", name="Интеграции", exact=True).click()
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Отозвать").click()

@@ -53,6 +53,7 @@ def test_contest_from_setup_to_prize(app, live_server, page, new_page, make, sho
 
     # The manager sets up the contest: two leagues (one per group), three winners each.
     log_in(page, live_server, "manager@example.test")
+    page.get_by_role("button", name="Программа").click()  # the console menu groups its pages
     page.get_by_role("link", name="Конкурсы").first.click()
     page.get_by_test_id("new-contest").click()
     page.get_by_label("Название").fill("Кубок сплит-систем")
