@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 STRIPE_PORT ?= 8420
+# gunicorn: one process per core, a few threads each (pages mostly wait on the database).
+WEB_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+THREADS ?= 4
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
@@ -22,15 +25,23 @@ install: $(STAMP)
 translations: install
 	$(FLASK) portal translations compile
 
-## Install into .venv, migrate the SQLite database in instance/, load the demo once, serve.
+## Install into .venv, migrate the SQLite database in instance/, load the demo once, then serve with gunicorn
+## next to the worker and the local Stripe emulator; Ctrl-C stops all three. `make run DEV=1`: Flask's
+## development server (reloads on code changes) instead of gunicorn.
 run: translations
 	mkdir -p instance
 	$(FLASK) db upgrade
 	@$(BIN)/python -m portal.payments.emulator --port $(STRIPE_PORT) \
 	    --webhook http://$(HOST):$(PORT)/payments/webhook > instance/stripe-emulator.log 2>&1 & \
-	  emulator=$$!; trap 'kill $$emulator 2>/dev/null' EXIT INT TERM; sleep 1; \
-	  export STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) STRIPE_JS_URL=http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/; \
-	  $(FLASK) portal demo && $(MAKE) --no-print-directory banner && $(FLASK) run --host $(HOST) --port $(PORT)
+	  emulator=$$!; worker=; \
+	  trap 'kill $$emulator $$worker 2>/dev/null; wait 2>/dev/null' EXIT INT TERM; sleep 1; \
+	  export STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) STRIPE_JS_URL=http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/ \
+	    PORTAL_URL=http://$(HOST):$(PORT); \
+	  $(FLASK) portal worker & worker=$$!; \
+	  $(FLASK) portal demo && $(MAKE) --no-print-directory banner && \
+	  if [ -n "$(DEV)" ]; then $(FLASK) run --debug --host $(HOST) --port $(PORT); \
+	  else $(BIN)/gunicorn --no-control-socket --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) --worker-class gthread \
+	    --threads $(THREADS) --access-logfile - wsgi:app; fi
 
 banner:
 	@echo
@@ -41,14 +52,16 @@ banner:
 	@echo "    head@demo.test       partner admin"
 	@echo "    seller@demo.test     participant, manager audience"
 	@echo "    installer@demo.test  participant, specialist audience"
-	@echo "  Mail is printed here (set MAIL_SERVER to send it)."
+	@echo "  Served by gunicorn ($(WEB_WORKERS) processes x $(THREADS) threads); make run DEV=1 for the development server."
+	@echo "  The worker delivers mail (printed here; set MAIL_SERVER to send it), runs scheduled jobs and large exports."
 	@echo "  Card payments go to a local Stripe emulator on port $(STRIPE_PORT) (test card 4242 4242 4242 4242)."
 	@echo
 
-## Chromium for the browser tests and PostgreSQL for the second database run, when missing (as root).
+## Chromium for the browser tests, PostgreSQL and Redis for the second run, when missing (as root).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing="$$missing redis-server"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -59,7 +72,8 @@ system-deps:
 	  fi; \
 	fi
 
-## The whole suite on SQLite, then again on a PostgreSQL server the suite starts itself.
+## The whole suite on SQLite, then again on PostgreSQL with the queue and rate limits on Redis (servers the
+## suite starts itself).
 test: install system-deps translations
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgresql

@@ -2,9 +2,10 @@
 
 import sys
 
-from bench import console, ledger, shop
+from bench import api, console, contests, exports, ledger, shop
 
-BENCHMARKS = {"console": console.run, "ledger": ledger.run, "shop": shop.run}
+BENCHMARKS = {"console": console.run, "ledger": ledger.run, "shop": shop.run, "exports": exports.run,
+              "api": api.run, "contests": contests.run}
 
 
 def main() -> None:

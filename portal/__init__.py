@@ -3,13 +3,12 @@
 import logging
 import sqlite3
 
-from flask import Flask, render_template, request, session
+from flask import Flask, current_app, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from werkzeug.routing import IntegerConverter
 
 from portal.config import Config
 from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
@@ -18,7 +17,6 @@ from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides settings (tests pass theirs here); nothing else happens at start-up."""
     app = Flask(__name__, instance_relative_config=False)
-    app.url_map.converters["int"] = BoundedInt  # /orders/<40 digits> is a 404, not a database overflow
     app.config.from_object(Config)
     if config:
         app.config.update(config)
@@ -47,12 +45,15 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
 
     import portal.models  # noqa: F401 - the whole schema, for relationships and migrations
+    from portal.api.views import bp as integrations_bp
     from portal.auth.views import bp as auth_bp
     from portal.claims.views import bp as claims_bp
+    from portal.contests.views import bp as contests_bp
     from portal.groups.views import bp as groups_bp
     from portal.home.views import bp as home_bp
     from portal.leads.views import bp as leads_bp
     from portal.ledger.views import bp as ledger_bp
+    from portal.ops.views import bp as ops_bp
     from portal.partners.views import bp as partners_bp
     from portal.payments.views import bp as payments_bp
     from portal.plans.views import bp as plans_bp
@@ -76,12 +77,20 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(groups_bp)
     app.register_blueprint(plans_bp)
     import portal.plans.events  # noqa: F401 - keeps plan actuals up to date with approved claims
+    app.register_blueprint(ops_bp)
+    app.register_blueprint(integrations_bp)
+    app.register_blueprint(contests_bp)
+    import portal.contests.events  # noqa: F401 - contest scores follow claims, courses and leads
     register_navigation()
 
     from portal.core.formatting import register_filters
 
     register_filters(app)
     register_error_pages(app)
+    app.teardown_appcontext(_check_mail_committed)
+    from portal.api import init_api
+
+    init_api(app)  # after the error pages: /api answers problem+json, the pages keep their HTML
     app.context_processor(template_globals)
 
     from portal.cli import register_cli
@@ -90,12 +99,16 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-class BoundedInt(IntegerConverter):
-    """`<int:...>` in every route, up to the largest id a database column holds."""
+def _check_mail_committed(error=None) -> None:
+    """Mail is written in the transaction it belongs to: mail left uncommitted at the end is lost."""
+    from portal.ops.outbox import uncommitted_mail
 
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(map, *args, **kwargs)
+    lost = uncommitted_mail()
+    if lost and error is None:
+        logging.getLogger("portal.mail").error("Mail %s was written after the last commit and is lost: call "
+                                               "send_email before db.session.commit()", lost)
+        if current_app.testing:
+            raise RuntimeError(f"mail {lost} written after the last commit would be lost")
 
 
 @login_manager.user_loader
@@ -119,6 +132,8 @@ def select_locale() -> str:
 
     if not has_request_context():
         return "ru"  # CLI commands and jobs; mail picks the recipient's language with force_locale
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LOCALES) or "ru"  # partner systems say Accept-Language
     if current_user and current_user.is_authenticated:
         return current_user.locale
     chosen = session.get("locale") or request.cookies.get("locale")
@@ -135,6 +150,7 @@ def register_navigation() -> None:
     add_nav_item("shop.index", _l("Shop"), PARTNER_ROLES, prefix="shop.index")
     add_nav_item("shop.orders", _l("My orders"), PARTNER_ROLES, prefix="shop.order")
     add_nav_item("leads.index", _l("Leads"), PARTNER_ROLES, prefix="leads.")
+    add_nav_item("contests.index", _l("Contests"), PARTNER_ROLES, prefix="contests.")
     add_nav_item("partners.team", _l("My team"), (PARTNER_ADMIN,), prefix="partners.team")
     # The staff console: the daily queues at the top, everything else in dropdowns that fit 1366 px.
     add_nav_item("claims.queue", _l("Sales"), STAFF_ROLES, prefix="claims.")
@@ -152,6 +168,9 @@ def register_navigation() -> None:
     add_nav_item("leads.queue", _l("Leads"), STAFF_ROLES, prefix="leads.")
     add_nav_item("groups.index", _l("Groups"), STAFF_ROLES, prefix="groups.", group="partners")
     add_nav_item("plans.manage", _l("Plans"), STAFF_ROLES, prefix="plans.", group="program")
+    add_nav_item("integrations.keys", _l("Integrations"), (PARTNER_ADMIN, *STAFF_ROLES), prefix="integrations.",
+                 group="settings")
+    add_nav_item("contests.manage", _l("Contests"), STAFF_ROLES, prefix="contests.", group="program")
 
 
 def template_globals() -> dict:

@@ -1,4 +1,4 @@
-"""`flask --app wsgi portal ...`: the demo program, translations and scheduled jobs."""
+"""`flask --app wsgi portal ...`: the demo program, translations, scheduled jobs and the worker."""
 
 from pathlib import Path
 
@@ -26,10 +26,29 @@ def demo_command():
 @portal_cli.command("run-jobs")
 def run_jobs_command():
     """Run every scheduled job that is due (idempotent: run it from cron as often as you like)."""
+    from flask import current_app
+
     from portal.jobs import run_due_jobs
 
-    for name, summary in run_due_jobs():
-        click.echo(f"{name}: {summary}")
+    # A request context on PORTAL_URL, so that mail a job writes can link back to the portal.
+    with current_app.test_request_context(base_url=current_app.config["PORTAL_URL"]):
+        for name, summary in run_due_jobs():
+            click.echo(f"{name}: {summary}")
+
+
+@portal_cli.command("worker")
+@click.option("--threads", default=2, show_default=True, help="Tasks run at once.")
+def worker_command(threads):
+    """Run the background worker: mail delivery, scheduled jobs, large exports (Ctrl-C stops it)."""
+    import logging
+
+    from flask import current_app
+
+    from portal.worker import bind_app, run_worker
+
+    logging.getLogger("huey").setLevel(logging.WARNING)  # a line per task would drown the mail printed here
+    bind_app(current_app._get_current_object())
+    run_worker(threads)
 
 
 @portal_cli.command("check-ledger")
@@ -43,6 +62,24 @@ def check_ledger_command():
     if problems:
         raise SystemExit(1)
     click.echo("Ledger consistent: every transaction sums to zero and every balance matches its entries.")
+
+
+@portal_cli.command("recompute-contests")
+@click.option("--check", is_flag=True, help="Only report the drift, change nothing.")
+def recompute_contests_command(check):
+    """Recompute every contest score from the sales, courses and leads; report and fix any drift (exit 1)."""
+    from portal.contests.scoring import recompute_all
+    from portal.extensions import db
+
+    drift = recompute_all(fix=not check)
+    for line in drift:
+        click.echo(line, err=True)
+    if not check:
+        db.session.commit()
+    if drift:
+        click.echo(f"{len(drift)} contest scores differed from the source" + ("." if check else " and were rewritten."))
+        raise SystemExit(1)
+    click.echo("Contest scores match the source.")
 
 
 @portal_cli.group("translations")

@@ -50,11 +50,23 @@ class Config:
     # Where participants write to the program team (extra quiz attempts, questions about orders).
     SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@portal.test")
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", "")
-    # Where mail sent by scheduled jobs (no request to take the address from) links to.
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))
+    # The outbox retries a failed delivery after 30 s, 1, 2, 4 ... minutes (at most 6 h), then gives up.
+    MAIL_RETRY_BASE_SECONDS = int(os.environ.get("MAIL_RETRY_BASE_SECONDS", "30"))
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "10"))
+
+    # The worker's queue: a SQLite file in instance/ unless REDIS_URL is set (see portal/worker.py).
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    # The portal's public address: links in mail written outside a request (by scheduled jobs) point here.
     PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:5000")
+    WORKER_STALE_AFTER = timedelta(seconds=int(os.environ.get("WORKER_STALE_AFTER_SECONDS", "180")))
+    # Exports longer than this many rows are written by the worker, with a progress page.
+    EXPORT_BACKGROUND_ROWS = int(os.environ.get("EXPORT_BACKGROUND_ROWS", "5000"))
+    EXPORT_KEEP_FOR = timedelta(days=1)
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Shared storage keeps limits right across gunicorn workers and machines; memory:// counts per process.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 10 minutes")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes")

@@ -18,7 +18,9 @@ def load_demo(seed: int = 2026) -> bool:
     """Load the demo program unless it is there already. Returns whether anything was created."""
     if db.session.scalar(select(User.id).where(User.email == MARKER_EMAIL)) is not None:
         return False
+    from portal.api import demo as api_demo
     from portal.claims import demo as claims_demo
+    from portal.contests import demo as contests_demo
     from portal.groups import demo as groups_demo
     from portal.home import demo as home_demo
     from portal.leads import demo as leads_demo
@@ -38,6 +40,8 @@ def load_demo(seed: int = 2026) -> bool:
     leads_demo.load(rng)
     groups_demo.load(rng)
     plans_demo.load(rng)
+    contests_demo.load(rng)
     home_demo.load(rng)  # English names for what the demo created, once everything exists
+    api_demo.load(rng)
     db.session.commit()
     return True

@@ -1,4 +1,5 @@
-"""Scheduled jobs, run by `flask --app wsgi portal run-jobs` (from cron). Each is safe to run at any moment."""
+"""Scheduled jobs. The worker runs each on its schedule (portal/worker.py); `flask --app wsgi portal run-jobs`
+runs them all at once, for cron. Each is safe to run at any moment, and never twice at once (a lock row)."""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -32,14 +33,61 @@ def _lead_protection(now: datetime) -> str:
     return f"{reminded} lead reminders, {expire_protection(now)} lead protections ended"
 
 
+def _deliver_mail(now: datetime) -> str:
+    from portal.ops.outbox import deliver_due_mail
+
+    return f"{deliver_due_mail(now)} mails sent"
+
+
+def _prune_sent_mail(now: datetime) -> str:
+    from portal.ops.outbox import prune_sent_mail
+
+    return f"{prune_sent_mail(now)} old mails forgotten"
+
+
+def _remove_expired_exports(now: datetime) -> str:
+    from portal.ops.exports import remove_expired_exports
+
+    return f"{remove_expired_exports(now)} export files removed"
+
+
+def _forget_idempotency_keys(now: datetime) -> str:
+    from portal.api.idempotency import forget_old_requests
+
+    return f"{forget_old_requests(now)} API idempotency keys forgotten"
+
+
+def _contests_clock(now: datetime) -> str:
+    from portal.contests.jobs import run_clock
+
+    return run_clock(now)
+
+
 JOBS: list[tuple[str, Callable[[datetime], str]]] = [
+    ("deliver-mail", _deliver_mail),
+    ("remove-expired-exports", _remove_expired_exports),
+    ("prune-sent-mail", _prune_sent_mail),
     ("expire-points", _expire_points),
     ("expire-unpaid-orders", _expire_unpaid_orders),
     ("birthday-bonuses", _birthday_bonuses),
     ("lead-protection", _lead_protection),
+    ("forget-idempotency-keys", _forget_idempotency_keys),
+    ("contests", _contests_clock),
 ]
+
+# How often the worker runs a job, in minutes (a divisor of 60); a job not named here runs every five.
+SCHEDULES: dict[str, int] = {"deliver-mail": 1}
+DEFAULT_EVERY_MINUTES = 5
+
+
+def run_job(name: str, now: datetime | None = None) -> str:
+    """Run one job by name under its lock (a second caller at the same time is told it is skipped)."""
+    from portal.ops.locks import run_locked
+
+    job = dict(JOBS)[name]
+    return run_locked(name, job, now or utcnow())
 
 
 def run_due_jobs(now: datetime | None = None) -> list[tuple[str, str]]:
     now = now or utcnow()
-    return [(name, job(now)) for name, job in JOBS]
+    return [(name, run_job(name, now)) for name, _job in JOBS]

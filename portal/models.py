@@ -1,7 +1,17 @@
 """Every feature's models, imported in one place so that Alembic and create_app() see the whole schema."""
 
+from portal.api.models import ApiKey, ClaimReference, IdempotentRequest  # noqa: F401
 from portal.auth.models import Consent, User  # noqa: F401
 from portal.claims.models import Claim, ClaimAward, ClaimEvent, ClaimLine  # noqa: F401
+from portal.contests.models import (  # noqa: F401
+    Contest,
+    ContestChange,
+    ContestEntry,
+    ContestFrozenScore,
+    ContestLeague,
+    ContestScore,
+    ContestWinner,
+)
 from portal.leads.models import (  # noqa: F401
     Lead,
     LeadAttachment,
@@ -13,6 +23,7 @@ from portal.leads.models import (  # noqa: F401
     LeadSettings,
 )
 from portal.ledger.models import Account, LedgerEntry, LedgerTransaction, LotAllocation, PointLot  # noqa: F401
+from portal.ops.models import ExportJob, JobRun, OutboxMessage, WorkerHeartbeat  # noqa: F401
 from portal.partners.models import (  # noqa: F401
     CompanyMembership,
     GroupMembership,

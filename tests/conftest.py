@@ -1,12 +1,22 @@
 """Fixtures shared by the whole suite: one migrated database per run, cleaned after every test.
 
 TEST_DATABASE=postgresql runs everything on a PostgreSQL server the suite starts itself
-(or on TEST_DATABASE_URL when given); otherwise on a SQLite file.
+(or on TEST_DATABASE_URL when given); otherwise on a SQLite file. That run also puts the worker's queue and
+the rate limits on a Redis server the suite starts (TEST_REDIS=1 does so on SQLite too).
+
+Mail: the worker's queue runs in immediate mode, so mail a request commits is delivered over SMTP to the
+`mailbox` right after the commit, through the same outbox code the worker runs. Tests of the worker itself
+use the `queue` fixture: a real queue (SQLite file or Redis) they drain by hand.
 """
 
 import os
 import shutil
+import tempfile
 from urllib.parse import urlsplit
+
+# The worker's queue file, before anything imports portal.worker (the suite never writes to instance/).
+os.environ.setdefault("HUEY_SQLITE_PATH", os.path.join(tempfile.mkdtemp(prefix="portal-queue-"), "queue.sqlite3"))
+os.environ.pop("REDIS_URL", None)
 
 import flask_migrate
 import pytest
@@ -15,10 +25,11 @@ from sqlalchemy import text
 from portal import create_app
 from portal.extensions import db as _db
 from tests import factories
-from tests.databases import postgres_cluster
+from tests.databases import postgres_cluster, redis_server
 from tests.mailbox import Mailbox
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE") == "postgresql"
+ON_REDIS = ON_POSTGRES or os.environ.get("TEST_REDIS") == "1"
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +44,18 @@ def database_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def redis_url():
+    """A throwaway Redis server for the run (PostgreSQL runs and TEST_REDIS=1), or None."""
+    if not ON_REDIS:
+        yield None
+    elif os.environ.get("TEST_REDIS_URL"):
+        yield os.environ["TEST_REDIS_URL"]
+    else:
+        with redis_server() as url:
+            yield url
+
+
+@pytest.fixture(scope="session")
 def mailbox():
     box = Mailbox()
     box.start()
@@ -40,7 +63,7 @@ def mailbox():
     box.stop()
 
 
-def make_config(database_url: str, mailbox: Mailbox, **overrides) -> dict:
+def make_config(database_url: str, mailbox: Mailbox, redis_url: str | None = None, **overrides) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -50,13 +73,21 @@ def make_config(database_url: str, mailbox: Mailbox, **overrides) -> dict:
         "RATELIMIT_ENABLED": False,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": mailbox.port,
+        "MAIL_TIMEOUT": 5,
+        "REDIS_URL": redis_url or "",
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         **overrides,
     }
 
 
 @pytest.fixture(scope="session")
-def app(database_url, mailbox):
-    app = create_app(make_config(database_url, mailbox))
+def app(database_url, mailbox, redis_url):
+    from portal.worker import bind_app, huey, use_queue
+
+    use_queue(redis_url=redis_url, sqlite_path=os.environ["HUEY_SQLITE_PATH"])
+    huey.immediate = True
+    app = create_app(make_config(database_url, mailbox, redis_url))
+    bind_app(app)  # tasks run outside a request use the test app
     with app.app_context():
         # The schema comes from the migrations, so a model change without a migration fails here.
         flask_migrate.upgrade()
@@ -110,12 +141,12 @@ def stripe(app, stripe_emulator):
 
 
 @pytest.fixture
-def make_app(database_url, mailbox):
+def make_app(database_url, mailbox, redis_url):
     """Another app on the same database with other settings; its connections are closed afterwards."""
     apps = []
 
     def factory(**overrides):
-        app = create_app(make_config(database_url, mailbox, **overrides))
+        app = create_app(make_config(database_url, mailbox, redis_url, **overrides))
         apps.append(app)
         return app
 
@@ -155,7 +186,35 @@ def _clean_state(request, mailbox):
     yield
     if "app" in request.fixturenames:
         _reset_database(request.getfixturevalue("app"))
+        if ON_REDIS:  # rate-limit counters and queued tasks start empty too
+            import redis
+
+            with redis.Redis.from_url(request.getfixturevalue("redis_url")) as client:
+                client.flushdb()
     mailbox.clear()
+
+
+@pytest.fixture
+def queue(app):
+    """The worker's real queue (Redis on the PostgreSQL run, else a SQLite file) instead of immediate mode.
+
+    Tasks wait in it until the test calls the returned `drain()`, which runs them as the worker would.
+    """
+    from portal.worker import huey
+
+    huey.immediate = False
+    huey.flush()
+
+    def drain() -> int:
+        ran = 0
+        while (task := huey.dequeue()) is not None:
+            huey.execute(task)
+            ran += 1
+        return ran
+
+    yield drain
+    huey.flush()
+    huey.immediate = True
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The databases the suite runs on: a SQLite file, or a throwaway PostgreSQL cluster the suite starts itself.
+"""The databases the suite runs on: a SQLite file, or a throwaway PostgreSQL cluster the suite starts itself;
+and a throwaway Redis server for the queue and the rate limits.
 
 PostgreSQL refuses to run as root, and CI runs as root: the cluster then runs as the `postgres` user.
 """
@@ -9,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from contextlib import contextmanager
 
 
@@ -51,4 +53,34 @@ def postgres_cluster():
     finally:
         subprocess.run([*prefix, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@contextmanager
+def redis_server():
+    """Start Debian's redis-server on a free loopback port, in memory; yield its URL; stop it."""
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not os.path.exists(binary):
+        raise RuntimeError("redis-server not found: install the 'redis-server' package (make test does).")
+    base = tempfile.mkdtemp(prefix="portal-redis-")
+    port = _free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", base,
+         "--daemonize", "no", "--logfile", os.path.join(base, "log")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("redis-server did not start")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
         shutil.rmtree(base, ignore_errors=True)

@@ -1,5 +1,6 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what it receives, for tests to read."""
 
+import asyncio
 import re
 import socket
 from email import message_from_bytes, policy
@@ -13,6 +14,12 @@ class _Handler:
         self.box = box
 
     async def handle_DATA(self, server, session, envelope):
+        if self.box.delay:
+            await asyncio.sleep(self.box.delay)
+        self.box.attempts.append(message_from_bytes(envelope.content, policy=policy.default)["Message-ID"])
+        if self.box.refuse_next > 0:
+            self.box.refuse_next -= 1
+            return "451 4.3.0 Try again later"
         self.box.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
 
@@ -20,6 +27,9 @@ class _Handler:
 class Mailbox:
     def __init__(self):
         self.messages: list[EmailMessage] = []
+        self.attempts: list[str] = []  # the Message-ID of every mail offered, accepted or not
+        self.refuse_next = 0  # answer "try again later" to this many mails
+        self.delay = 0.0  # seconds the server takes to accept each mail
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
@@ -33,6 +43,8 @@ class Mailbox:
 
     def clear(self):
         self.messages.clear()
+        self.attempts.clear()
+        self.refuse_next, self.delay = 0, 0.0
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]

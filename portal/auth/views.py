@@ -120,13 +120,14 @@ def register():
             db.session.rollback()
             show_error(form, exc)
         else:
+            if user.email_confirmed_at is None:
+                notifications.send_confirmation(user)
             db.session.commit()
             if user.email_confirmed_at is not None:
                 session.clear()
                 login_user(user)
                 flash(_("Welcome to the program!"), "success")
                 return redirect(url_for("home.dashboard"))
-            notifications.send_confirmation(user)
             return render_template("auth/check_email.html", email=user.email)
     return render_template("auth/register.html", form=form, invitation=invitation)
 
@@ -164,6 +165,7 @@ def resend_confirmation():
         user = services.find_user_by_email(form.email.data)
         if user is not None and user.email_confirmed_at is None:
             notifications.send_confirmation(user)
+            db.session.commit()
     flash(_("If the address needs confirming, a new link is on its way."), "info")
     return redirect(url_for("auth.login"))
 
@@ -176,6 +178,7 @@ def forgot_password():
         user = services.find_user_by_email(form.email.data)
         if user is not None and user.active:
             notifications.send_password_reset(user)
+            db.session.commit()
         # The same answer whether or not the address has an account.
         flash(_("If an account uses this address, we have sent it a link to set a new password."), "info")
         return redirect(url_for("auth.login"))

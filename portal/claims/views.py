@@ -268,13 +268,12 @@ def bulk():
             else:
                 reason = form.reason_text()
                 services.reject_claim(claim, current_user, reason)
+            notifications.send_decision(claim)
             db.session.commit()
             done.append(claim)
         except DomainError as exc:
             db.session.rollback()
             refused.append(f"#{claim.id}: {exc.message}")
-    for claim in done:
-        notifications.send_decision(claim)
     if done:
         flash(ngettext("%(num)s claim decided.", "%(num)s claims decided.", len(done)), "success")
     for message in refused:
@@ -290,8 +289,8 @@ def _decide(claim_id, action):
         db.session.rollback()
         flash(str(exc.message), "danger")
     else:
-        db.session.commit()
         notifications.send_decision(claim)
+        db.session.commit()
         flash(_("Claim #%(id)s: %(status)s.", id=claim.id, status=claim.status_label), "success")
     return redirect(url_for("claims.detail", claim_id=claim_id))
 

@@ -1,10 +1,16 @@
-"""Tables people download: CSV that opens right in a Russian Excel, and real XLSX."""
+"""Tables people download: CSV that opens right in a Russian Excel, and real XLSX.
+
+Large ones go through `export_response`: builders registered with `export_builder` run in the request when
+the table is small and in the worker (portal/ops/exports.py) when it is large.
+"""
 
 import csv
 import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import Response
+from flask import Response, request
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -53,3 +59,60 @@ def _text(value) -> str:
     if isinstance(value, datetime):
         return "00.00.0000 00:00"
     return "" if value is None else str(value)
+
+
+# --- exports that may be large: immediate when small, written by the worker when large -----------------
+
+
+@dataclass
+class Table:
+    """What an export builder returns: rows are produced lazily, `total` says how many to expect."""
+
+    filename: str  # without the extension
+    sheet_title: str
+    header: list[str]
+    rows: Iterable[Sequence]
+    total: int
+
+
+EXPORT_BUILDERS: dict[str, Callable[[dict], Table]] = {}
+
+
+def export_builder(kind: str):
+    """Register `builder(params) -> Table` under `kind`. Params are JSON (ints, strings, ISO dates): the worker
+    calls the builder again, in the owner's language, without a request."""
+
+    def register(builder):
+        EXPORT_BUILDERS[kind] = builder
+        return builder
+
+    return register
+
+
+def export_response(kind: str, params: dict, fmt: str) -> Response:
+    """Send a small table at once; over EXPORT_BACKGROUND_ROWS rows, start a background export (one running
+    per person) and send the person to its progress page. Commits when it starts one."""
+    from flask import current_app, flash, redirect, url_for
+    from flask_login import current_user
+
+    from portal.core.errors import DomainError
+    from portal.extensions import db
+    from portal.ops.exports import start_export
+
+    table = EXPORT_BUILDERS[kind](params)
+    if table.total <= current_app.config["EXPORT_BACKGROUND_ROWS"]:
+        if fmt == "xlsx":
+            return xlsx_response(table.filename, table.header, table.rows, sheet_title=table.sheet_title)
+        return csv_response(table.filename, table.header, table.rows)
+    try:
+        job = start_export(current_user, kind, params, fmt, title=table.sheet_title, total=table.total)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "warning")
+        return redirect(url_for("ops.export_progress", job_id=exc.job_id) if getattr(exc, "job_id", None)
+                        else request.referrer or url_for("home.dashboard"))
+    db.session.commit()
+    from portal.worker import enqueue_export
+
+    enqueue_export(job.id)
+    return redirect(url_for("ops.export_progress", job_id=job.id))

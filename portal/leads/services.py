@@ -472,8 +472,8 @@ def send_protection_reminders(now: datetime | None = None) -> int:
             {"lead_id": lead.id, "protected_until": lead.protected_until, "days_before": d, "sent_at": now}
             for d in fresh], ["lead_id", "protected_until", "days_before"])
         _event(lead, REMINDED, None)
+        send_reminder(lead)  # into the outbox, in the same transaction as the reminder's record
         db.session.commit()
-        send_reminder(lead)
         sent += 1
     return sent
 

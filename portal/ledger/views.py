@@ -9,11 +9,12 @@ from flask_login import current_user
 from portal.auth.models import ADMIN, PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
-from portal.core.exports import csv_response, xlsx_response
+from portal.core.exports import export_response
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.core.time import utcnow
 from portal.extensions import db
+from portal.ledger import exports as _exports  # noqa: F401 - registers the statement export
 from portal.ledger import services as ledger
 from portal.ledger.descriptions import describe
 from portal.ledger.forms import AdjustmentForm, SettingsForm, StatementFilterForm
@@ -50,21 +51,10 @@ def _statement_context(person: User) -> dict:
 def _export(person: User, fmt: str):
     filters = StatementFilterForm(request.args)
     valid = filters.validate()
-    query = statement_query(
-        person.id, date_from=filters.date_from.data if valid else None, date_to=filters.date_to.data if valid else None,
-        kind=filters.kind.data if valid and filters.kind.data in TRANSACTION_KIND_LABELS else "",
-    )
-    entries = db.session.scalars(query).unique().all()
-    header = [_("Date"), _("Description"), _("Operation"), _("Points"), _("Balance")]
-    rows = [
-        (e.transaction.created_at, describe(e.transaction), str(TRANSACTION_KIND_LABELS[e.transaction.kind]),
-         e.amount, e.balance_after)
-        for e in entries
-    ]
-    filename = f"points-{person.id}-{utcnow():%Y%m%d}"
-    if fmt == "xlsx":
-        return xlsx_response(filename, header, rows, sheet_title=_("Points statement"))
-    return csv_response(filename, header, rows)
+    params = {"user_id": person.id, "kind": filters.kind.data if valid and filters.kind.data else "",
+              "date_from": filters.date_from.data.isoformat() if valid and filters.date_from.data else None,
+              "date_to": filters.date_to.data.isoformat() if valid and filters.date_to.data else None}
+    return export_response("ledger-statement", params, fmt)
 
 
 # --- participant ---------------------------------------------------------------------------------

@@ -190,13 +190,13 @@ def approve_company(company_id):
     company = db.get_or_404(PartnerCompany, company_id)
     if EmptyForm().validate_on_submit():
         services.approve_company(company, current_user)
-        db.session.commit()
         for person in company.staff:
             send_email(
                 person.email, "partners/email/company_approved_subject.txt",
                 "partners/email/company_approved_body.txt", locale=person.locale, user=person, company=company,
                 link=url_for("home.dashboard", _external=True),
             )
+        db.session.commit()
         flash(_("%(company)s is approved.", company=company.name), "success")
     return redirect(url_for("partners.company", company_id=company.id))
 
@@ -234,12 +234,12 @@ def team():
             db.session.rollback()
             show_error(form, exc)
         else:
-            db.session.commit()
             link = url_for("auth.register", invite=services.invitation_token(invitation), _external=True)
             send_email(
                 invitation.email, "partners/email/invitation_subject.txt", "partners/email/invitation_body.txt",
                 locale=current_user.locale, invitation=invitation, inviter=current_user, link=link,
             )
+            db.session.commit()
             flash(_("The invitation is sent to %(email)s.", email=invitation.email), "success")
             return redirect(url_for("partners.team"))
     company = current_user.company

@@ -25,10 +25,10 @@ def webhook():
         order = shop.payment_succeeded(intent["id"])
     elif event["type"] == "payment_intent.payment_failed":
         order = shop.payment_failed(intent["id"])
-    db.session.commit()
     if order is not None:
         from portal.shop.notifications import send_order_update
 
         send_order_update(order)
+    db.session.commit()
     current_app.logger.info("Stripe event %s %s handled", event["id"], event["type"])
     return jsonify(received=True)

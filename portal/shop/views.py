@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portal.auth.models import PARTNER_ROLES, STAFF_ROLES
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
-from portal.core.exports import csv_response, xlsx_response
+from portal.core.exports import export_response
 from portal.core.fields import as_id, db_int
 from portal.core.formatting import rub
 from portal.core.forms import show_error
@@ -19,6 +19,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.payments.messages import card_texts
 from portal.program.services import get_settings
+from portal.shop import exports as _exports  # noqa: F401 - registers the order and tax exports
 from portal.shop import services
 from portal.shop.forms import CancelForm, CheckoutForm, PrizeForm, ShipForm, StockForm, TaxForm
 from portal.shop.images import image_file, store_image
@@ -136,10 +137,11 @@ def checkout():
             if exc.field == "tax":
                 return redirect(url_for("shop.tax_details", next="checkout"))
         else:
+            if order.status != AWAITING_PAYMENT:
+                send_order_update(order)
             db.session.commit()
             if order.status == AWAITING_PAYMENT:
                 return redirect(url_for("shop.pay", order_id=order.id))
-            send_order_update(order)
             flash(_("Order #%(id)s is placed.", id=order.id), "success")
             return redirect(url_for("shop.order", order_id=order.id))
     return render_template("shop/checkout.html", plan=plan, form=form)
@@ -243,8 +245,8 @@ def cancel(order_id):
         db.session.rollback()
         flash(str(exc.message), "danger")
     else:
-        db.session.commit()
         send_order_update(order)
+        db.session.commit()
         if order.user_id != current_user.id:
             flash(_("Order #%(id)s is cancelled.", id=order.id), "info")
         elif services.card_refunded(order):
@@ -286,13 +288,12 @@ def bulk():
     for order in db.session.scalars(select(Order).where(Order.id.in_(ids)).order_by(Order.id)).all():
         try:
             actions[action](order)
+            send_order_update(order)
             db.session.commit()
             done.append(order)
         except DomainError as exc:
             db.session.rollback()
             refused.append(str(exc.message))
-    for order in done:
-        send_order_update(order)
     if done:
         flash(ngettext("%(num)s order updated.", "%(num)s orders updated.", len(done)), "success")
     for message in refused:
@@ -315,8 +316,8 @@ def act(order_id, action):
         db.session.rollback()
         flash(str(exc.message), "danger")
     else:
-        db.session.commit()
         send_order_update(order)
+        db.session.commit()
         flash(_("Order #%(id)s: %(status)s.", id=order.id, status=order.status_label), "success")
     return redirect(url_for("shop.order", order_id=order.id))
 
@@ -326,16 +327,7 @@ def act(order_id, action):
 def export_orders(fmt):
     """Orders to ship, for the supplier: approved ones unless a status is asked for."""
     status = request.args.get("status", APPROVED)
-    rows = []
-    for order in db.session.scalars(services.orders_query(status=status)):
-        for line in order.lines:
-            rows.append((order.id, order.created_at, order.user.full_name, format_phone(order.delivery_phone),
-                         order.delivery_address or "", order.delivery_email or "", line.prize.name, line.quantity,
-                         order.points, order.card_kopecks / 100))
-    header = [_("Order number"), _("Date"), _("Recipient"), _("Phone"), _("Address"), _("Email"), _("Prize"),
-              _("Quantity"), _("Order paid in points"), _("Order paid by card, RUB")]
-    name = f"orders-{status}-{utcnow():%Y%m%d}"
-    return xlsx_response(name, header, rows, _("Orders")) if fmt == "xlsx" else csv_response(name, header, rows)
+    return export_response("shop-orders", {"status": status if status in STATUS_LABELS else APPROVED}, fmt)
 
 
 @bp.get("/console/prizes")
@@ -424,10 +416,6 @@ def _year_arg() -> int:
 @roles_required(*STAFF_ROLES)
 def tax_register_export():
     year = _year_arg()
-    rows = [(r["user"].full_name, r["user"].email, r["profile"].personal_inn if r["profile"] else "",
-             r["total"] / 100, r["excess"] / 100, r["tax"] / 100) for r in services.tax_register(year)]
-    header = [_("Participant"), _("Email"), _("Personal INN"), _("Prizes in the year, RUB"),
-              _("Taxable excess, RUB"), _("Tax, RUB")]
-    return xlsx_response(f"prize-tax-{year}", header, rows, _("Prize tax %(year)s", year=year))
+    return export_response("prize-tax", {"year": year}, "xlsx")
 
 

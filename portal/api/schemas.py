@@ -1,0 +1,270 @@
+"""Request and response schemas of /api/v1 (marshmallow; the OpenAPI document is generated from them)."""
+
+from datetime import UTC
+
+import marshmallow as ma
+from flask_smorest.fields import Upload
+from marshmallow import fields, validate
+
+from portal.claims.models import STATUSES
+from portal.shop.models import STATUSES as ORDER_STATUSES
+
+MAX_ID = 2**31 - 1
+MONEY = validate.Range(min=1, max=10**12)
+
+
+class Text(fields.String):
+    """A string without NUL characters (PostgreSQL cannot store them)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ma.ValidationError("Not a valid string.")
+        return text
+
+
+class UtcDateTime(fields.DateTime):
+    """Stored naive in UTC; written with its offset, as RFC 3339 wants."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class StrictSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+class QuerySchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+
+class Problem(ma.Schema):
+    type = fields.String(metadata={"example": "about:blank"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"description": "Messages per field, e.g. {\"lines.0.sku\": [\"...\"]}"})
+
+
+# --- claims in -------------------------------------------------------------------------------------
+
+
+class LineIn(StrictSchema):
+    sku = Text(required=True, validate=validate.Length(1, 64))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(1, 100_000))
+    unit_price_kopecks = fields.Integer(required=True, strict=True, validate=MONEY,
+                                        metadata={"description": "Price of one unit in kopecks (1 RUB = 100)."})
+
+
+class ScanIn(StrictSchema):
+    filename = Text(required=True, validate=validate.Length(1, 200))
+    content_base64 = Text(required=True, validate=validate.Length(1, 14_000_000),
+                                   metadata={"description": "PDF, JPEG or PNG, up to 10 MB, base64-encoded."})
+
+
+class ClaimIn(StrictSchema):
+    external_id = Text(required=True, validate=validate.Length(1, 100),
+                                metadata={"description": "Your document id (e.g. the 1C document GUID): "
+                                                         "one claim per id in your company, resends are safe."})
+    seller_email = fields.Email(required=True, validate=validate.Length(max=254),
+                                metadata={"description": "The participant of your company who made the sale."})
+    invoice_number = Text(required=True, validate=validate.Length(1, 64))
+    invoice_date = fields.Date(required=True)
+    customer_name = Text(required=True, validate=validate.Length(1, 200))
+    customer_inn = Text(load_default="", validate=validate.Length(max=12))
+    lines = fields.List(fields.Nested(LineIn), required=True, validate=validate.Length(1, 50))
+    scan = fields.Nested(ScanIn, load_default=None,
+                         metadata={"description": "Optional: the scan now, or later with POST /claims/{id}/scan."})
+
+
+class BatchIn(StrictSchema):
+    claims = fields.List(fields.Nested(ClaimIn), required=True, validate=validate.Length(1, 500))
+
+
+class ScanUpload(ma.Schema):
+    scan = Upload(required=True, metadata={"description": "PDF, JPEG or PNG, up to 10 MB."})
+
+
+class RejectIn(StrictSchema):
+    reason = Text(required=True, validate=validate.Length(1, 500))
+
+
+# --- claims out ------------------------------------------------------------------------------------
+
+
+class LineOut(ma.Schema):
+    sku = fields.Function(lambda line: line.product.sku, metadata={"type": "string"})
+    name = fields.Function(lambda line: line.product.name, metadata={"type": "string"})
+    quantity = fields.Integer()
+    unit_price_kopecks = fields.Integer()
+
+
+class AwardOut(ma.Schema):
+    rule = fields.Function(lambda award: award.rule.name if award.rule else None, allow_none=True,
+                           metadata={"type": "string"})
+    points = fields.Integer()
+
+
+class ClaimOut(ma.Schema):
+    id = fields.Integer()
+    external_id = fields.String(allow_none=True)
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    status_label = fields.String()
+    scan_required = fields.Boolean(metadata={"description": "A draft waits for its scan to go to review."})
+    seller_id = fields.Integer(attribute="user_id")
+    seller_email = fields.Function(lambda claim: claim.user.email, metadata={"type": "string"})
+    company_id = fields.Integer()
+    invoice_number = fields.String()
+    invoice_date = fields.Date()
+    customer_name = fields.String()
+    customer_inn = fields.String(allow_none=True)
+    total_kopecks = fields.Integer()
+    points = fields.Integer(allow_none=True, metadata={"description": "Credited on approval."})
+    possible_duplicate = fields.Boolean()
+    rejection_reason = fields.String(allow_none=True)
+    created_at = UtcDateTime()
+    submitted_at = UtcDateTime(allow_none=True)
+    decided_at = UtcDateTime(allow_none=True)
+    lines = fields.List(fields.Nested(LineOut))
+    awards = fields.List(fields.Nested(AwardOut))
+
+
+class ClaimPage(ma.Schema):
+    items = fields.List(fields.Nested(ClaimOut))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as `cursor` for the next page."})
+
+
+class BatchItemOut(ma.Schema):
+    index = fields.Integer()
+    external_id = fields.String()
+    result = fields.String(metadata={"enum": ["created", "exists", "error"]})
+    claim_id = fields.Integer(allow_none=True)
+    status = fields.String(allow_none=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), allow_none=True)
+
+
+class BatchOut(ma.Schema):
+    created = fields.Integer()
+    existing = fields.Integer()
+    failed = fields.Integer()
+    results = fields.List(fields.Nested(BatchItemOut))
+
+
+# --- queries ---------------------------------------------------------------------------------------
+
+
+class PageQuery(QuerySchema):
+    cursor = Text(validate=validate.Length(max=64))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
+class ClaimQuery(PageQuery):
+    status = Text(validate=validate.OneOf(STATUSES))
+    external_id = Text(validate=validate.Length(1, 100))
+    company_id = fields.Integer(validate=validate.Range(1, MAX_ID),
+                                metadata={"description": "Program keys only; a company key always sees its own."})
+
+
+class QueueQuery(PageQuery):
+    company_id = fields.Integer(validate=validate.Range(1, MAX_ID))
+    flagged = fields.Boolean(metadata={"description": "Only possible duplicates."})
+
+
+class ParticipantQuery(PageQuery):
+    company_id = fields.Integer(validate=validate.Range(1, MAX_ID),
+                                metadata={"description": "Program keys only; a company key always sees its own."})
+
+
+class OrderQuery(PageQuery):
+    status = Text(validate=validate.OneOf(ORDER_STATUSES))
+
+
+# --- people, points, products, orders --------------------------------------------------------------
+
+
+class BalanceOut(ma.Schema):
+    available = fields.Integer()
+    held = fields.Integer()
+    debt = fields.Integer()
+
+
+class ParticipantOut(ma.Schema):
+    id = fields.Integer()
+    email = fields.String()
+    full_name = fields.String()
+    company_id = fields.Integer(allow_none=True)
+    audience = fields.String(allow_none=True)
+    active = fields.Boolean()
+    balance = fields.Nested(BalanceOut)
+
+
+class ParticipantPage(ma.Schema):
+    items = fields.List(fields.Nested(ParticipantOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class StatementEntryOut(ma.Schema):
+    id = fields.Integer()
+    created_at = UtcDateTime()
+    kind = fields.String()
+    description = fields.String()
+    points = fields.Integer()
+    balance_after = fields.Integer()
+
+
+class StatementPage(ma.Schema):
+    balance = fields.Nested(BalanceOut)
+    items = fields.List(fields.Nested(StatementEntryOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class ProductOut(ma.Schema):
+    id = fields.Integer()
+    sku = fields.String()
+    name = fields.String()
+    category = fields.String()
+    list_price_kopecks = fields.Integer()
+    active = fields.Boolean()
+
+
+class ProductPage(ma.Schema):
+    items = fields.List(fields.Nested(ProductOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class OrderLineOut(ma.Schema):
+    prize_id = fields.Integer()
+    name = fields.Function(lambda line: line.prize.name, metadata={"type": "string"})
+    quantity = fields.Integer()
+    price_points = fields.Integer()
+
+
+class OrderOut(ma.Schema):
+    id = fields.Integer()
+    participant_id = fields.Integer(attribute="user_id")
+    status = fields.String(metadata={"enum": list(ORDER_STATUSES)})
+    status_label = fields.String()
+    points = fields.Integer()
+    card_kopecks = fields.Integer()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+    lines = fields.List(fields.Nested(OrderLineOut))
+
+
+class OrderPage(ma.Schema):
+    items = fields.List(fields.Nested(OrderOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class KeyOut(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    prefix = fields.String()
+    company_id = fields.Integer(allow_none=True)
+    scopes = fields.Function(lambda key: sorted(key.scope_set), metadata={"type": "array",
+                                                                          "items": {"type": "string"}})

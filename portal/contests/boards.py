@@ -1,0 +1,156 @@
+"""Reading boards: top N, my position with neighbours, counts. Each is a range read of the board index.
+
+Ranking: higher value first; equal values by who reached the value first, then the lower user id.
+A value of zero or less is not on the board at all.
+"""
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, Integer, bindparam, func, select, text
+
+from portal.auth.models import User
+from portal.extensions import db
+from portal.partners.models import PartnerCompany
+
+from .models import ContestFrozenScore, ContestScore
+
+
+@dataclass
+class BoardRow:
+    place: int
+    user_id: int
+    full_name: str
+    company_name: str
+    value: int
+    actual: int
+    reached_at: datetime
+
+
+def _model(frozen: bool):
+    return ContestFrozenScore if frozen else ContestScore
+
+
+def _in_board(model, contest_id: int, league_id: int):
+    return [model.contest_id == contest_id, model.league_id == league_id, model.value > 0]
+
+
+def _ranking(model):
+    return (model.value.desc(), model.reached_at, model.user_id)
+
+
+def _rows(model, query, first_place: int) -> list[BoardRow]:
+    query = query.add_columns(User.full_name, PartnerCompany.name).join(User, User.id == model.user_id).outerjoin(
+        PartnerCompany, PartnerCompany.id == model.company_id)
+    return [BoardRow(first_place + i, score.user_id, name, company or "", score.value, score.actual, score.reached_at)
+            for i, (score, name, company) in enumerate(
+                db.session.execute(query.execution_options(populate_existing=True)))]
+
+
+def top(contest_id: int, league_id: int, limit: int = 50, offset: int = 0, frozen: bool = False) -> list[BoardRow]:
+    model = _model(frozen)
+    # Pick the ids from the board index alone (an offset skips index entries, not joined rows), then join names.
+    ids = (select(model.id).where(*_in_board(model, contest_id, league_id)).order_by(*_ranking(model))
+           .limit(limit).offset(offset).subquery())
+    query = select(model).join(ids, ids.c.id == model.id).order_by(*_ranking(model))
+    return _rows(model, query, offset + 1)
+
+
+def score_of(contest_id: int, league_id: int, user_id: int, frozen: bool = False):
+    model = _model(frozen)
+    return db.session.scalar(select(model).where(model.contest_id == contest_id, model.league_id == league_id,
+                                                 model.user_id == user_id).execution_options(populate_existing=True))
+
+
+# The two statements a "my position" read needs, as SQL built once per table: building them as expressions
+# on every call costs more Python time than the database spends answering them.
+_BOARD = "contest_id = :c AND league_id = :l"
+
+
+@functools.cache
+def _place_sql(table: str):
+    """1 + the rows ranked before mine: three counts over three ranges of the board index (an OR of the three
+    conditions would scan the whole board)."""
+    return text(
+        f"SELECT (SELECT count(*) FROM {table} WHERE {_BOARD} AND value > :v)"
+        f" + (SELECT count(*) FROM {table} WHERE {_BOARD} AND value = :v AND reached_at < :r)"
+        f" + (SELECT count(*) FROM {table} WHERE {_BOARD} AND value = :v AND reached_at = :r AND user_id < :u)"
+    ).bindparams(bindparam("r", type_=DateTime))
+
+
+@functools.cache
+def _neighbours_sql(table: str):
+    """Up to :k rows on each side of mine, from six index seeks (same value and moment, same value, other
+    values; above, then below), never a walk from the top of the board."""
+    ranges = [
+        ("value = :v AND reached_at = :r AND user_id < :u", "user_id DESC"),
+        ("value = :v AND reached_at < :r", "reached_at DESC, user_id DESC"),
+        ("value > :v", "value, reached_at DESC, user_id DESC"),
+        ("value = :v AND reached_at = :r AND user_id > :u", "user_id"),
+        ("value = :v AND reached_at > :r", "reached_at, user_id"),
+        ("value < :v AND value > 0", "value DESC, reached_at, user_id"),
+    ]
+    parts = [f"SELECT * FROM (SELECT id, value, reached_at, user_id FROM {table} WHERE {_BOARD} AND {where} "
+             f"ORDER BY {order} LIMIT :k) AS part{n}" for n, (where, order) in enumerate(ranges)]
+    return (text(" UNION ALL ".join(parts)).bindparams(bindparam("r", type_=DateTime))
+            .columns(id=Integer, value=BigInteger, reached_at=DateTime, user_id=Integer))
+
+
+def place_of(contest_id: int, league_id: int, score, frozen: bool = False) -> int | None:
+    """My place: an indexed count of the rows before me, never a read of the whole board."""
+    if score is None or score.value <= 0:
+        return None
+    ahead = db.session.scalar(_place_sql(_model(frozen).__tablename__), {
+        "c": contest_id, "l": league_id, "v": score.value, "r": score.reached_at, "u": score.user_id})
+    return ahead + 1
+
+
+@dataclass
+class Position:
+    place: int | None
+    score: object
+    above: list[BoardRow]
+    me: BoardRow | None
+    below: list[BoardRow]
+
+
+def _neighbour_ids(model, contest_id: int, league_id: int, score, around: int) -> tuple[list[int], list[int]]:
+    rows = db.session.execute(_neighbours_sql(model.__tablename__), {
+        "c": contest_id, "l": league_id, "v": score.value, "r": score.reached_at, "u": score.user_id, "k": around,
+    }).all()
+    mine = (-score.value, score.reached_at, score.user_id)
+    ranked = sorted(rows, key=lambda r: (-r.value, r.reached_at, r.user_id))
+    above = [r.id for r in ranked if (-r.value, r.reached_at, r.user_id) < mine][-around:]
+    below = [r.id for r in ranked if (-r.value, r.reached_at, r.user_id) > mine][:around]
+    return above, below
+
+
+def position(contest_id: int, league_id: int, user_id: int, frozen: bool = False, around: int = 2) -> Position:
+    """My place with `around` neighbours on each side: index counts and index seeks, whatever my place."""
+    model = _model(frozen)
+    score = score_of(contest_id, league_id, user_id, frozen)
+    place = place_of(contest_id, league_id, score, frozen)
+    if place is None:
+        return Position(None, score, [], None, [])
+    above_ids, below_ids = _neighbour_ids(model, contest_id, league_id, score, around)
+    # Sorted here: an ORDER BY would tempt SQLite to walk the board index instead of fetching five rows by id.
+    rows = sorted(_rows(model, select(model).where(model.id.in_([*above_ids, score.id, *below_ids])), 0),
+                  key=lambda row: (-row.value, row.reached_at, row.user_id))
+    for offset, row in enumerate(rows):
+        row.place = place - len(above_ids) + offset
+    me = rows[len(above_ids)]
+    return Position(place, score, rows[:len(above_ids)], me, rows[len(above_ids) + 1:])
+
+
+def count_on_board(contest_id: int, league_id: int, frozen: bool = False) -> int:
+    model = _model(frozen)
+    return db.session.scalar(select(func.count()).select_from(model).where(
+        *_in_board(model, contest_id, league_id))) or 0
+
+
+def my_rows(contest_id: int, user_id: int, frozen: bool = False) -> list:
+    """The participant's scores in every league of the contest (a move between companies may give two)."""
+    model = _model(frozen)
+    return list(db.session.scalars(select(model).where(model.contest_id == contest_id, model.user_id == user_id)
+                                   .order_by(model.league_id).execution_options(populate_existing=True)))

@@ -1,0 +1,188 @@
+"""What contest pages show: the review lists, "why this value", and the participants' section."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal.auth.models import STAFF_ROLES, User
+from portal.claims.models import APPROVED, REVERSED, SUBMITTED, Claim, ClaimEvent, ClaimLine
+from portal.extensions import db
+from portal.products.models import Product
+from portal.training.models import CourseCompletion
+
+from . import boards, scoring
+from .models import (
+    CANCELLED,
+    CLAIM_METRICS,
+    COURSES_PASSED,
+    DRAFT,
+    FINALISED,
+    FINISHED,
+    FROZEN,
+    LIVE_STATES,
+    RUNNING,
+    SCHEDULED,
+    STATUS_LABELS,
+    Contest,
+    ContestChange,
+    ContestLeague,
+    ContestScore,
+    ContestWinner,
+)
+from .services import may_take_part
+
+# --- what the manager reviews ----------------------------------------------------------------------
+
+
+def _claims_in_scope(contest: Contest, where) -> list[tuple[Claim, int, int]]:
+    """(claim, amount, league id) of the contest's claims matching `where`."""
+    scope = scoring.prepare(contest)
+    first, last = scoring.period_dates(contest)
+    claims = db.session.scalars(
+        select(Claim).where(Claim.invoice_date >= first, Claim.invoice_date <= last, *where)
+        .options(selectinload(Claim.lines).selectinload(ClaimLine.product), selectinload(Claim.user))
+        .order_by(Claim.id).limit(1000))
+    found = []
+    for claim in claims:
+        amount = scoring.claim_amount(scope, claim)
+        league = scoring.league_for(scope, claim.user, claim.company_id, scoring.claim_moment(claim))
+        if amount is not None and league is not None:
+            found.append((claim, amount, league))
+    return found
+
+
+def pending_claims(contest: Contest) -> list[tuple[Claim, int, int]]:
+    """Sales awaiting review that would count if approved: they could still change places."""
+    if contest.metric not in CLAIM_METRICS:
+        return []
+    return _claims_in_scope(contest, [Claim.status == SUBMITTED])
+
+
+def reversed_after_final(contest: Contest) -> list[tuple[Claim, int, int]]:
+    """Sales reversed after the results were fixed: the winners stay, but the managers should know."""
+    if contest.metric not in CLAIM_METRICS or contest.finalised_at is None:
+        return []
+    reversed_ids = select(ClaimEvent.claim_id).where(ClaimEvent.status == REVERSED,
+                                                     ClaimEvent.created_at > contest.finalised_at)
+    return _claims_in_scope(contest, [Claim.status == REVERSED, Claim.id.in_(reversed_ids)])
+
+
+def overlapping(contest: Contest) -> list[Contest]:
+    """Other live or upcoming contests whose period overlaps: allowed (a sale counts in each), but shown."""
+    return list(db.session.scalars(select(Contest).where(
+        Contest.id != contest.id, Contest.status.in_((SCHEDULED, RUNNING, FROZEN, FINISHED)),
+        Contest.starts_at < contest.ends_at, Contest.ends_at > contest.starts_at).order_by(Contest.starts_at)))
+
+
+def inactive_products(contest: Contest) -> list[Product]:
+    """Products in the contest's filter that were deactivated: sales already made of them still count."""
+    if not contest.product_ids:
+        return []
+    return list(db.session.scalars(select(Product).where(Product.id.in_(contest.product_ids),
+                                                         Product.active.is_(False))))
+
+
+def changes_of(contest: Contest) -> list[ContestChange]:
+    return list(db.session.scalars(select(ContestChange).where(ContestChange.contest_id == contest.id)
+                                   .order_by(ContestChange.id.desc())))
+
+
+@dataclass
+class Counted:
+    """One thing that counted towards a participant's value, for "why this value"."""
+
+    kind: str  # "claim" or "course"
+    id: int
+    label: str
+    at: object
+    amount: int
+    counted: bool
+
+
+def why_value(contest: Contest, user_id: int, league_id: int) -> list[Counted]:
+    """The sales or courses behind a participant's value in one league."""
+    items = []
+    if contest.metric in CLAIM_METRICS:
+        for claim, amount, league in _claims_in_scope(contest, [Claim.user_id == user_id,
+                                                                Claim.status.in_((APPROVED, REVERSED))]):
+            if league == league_id:
+                items.append(Counted("claim", claim.id, claim.invoice_number, claim.invoice_date, amount,
+                                     claim.status == APPROVED))
+    elif contest.metric == COURSES_PASSED:
+        scope = scoring.prepare(contest)
+        for completion in db.session.scalars(
+            select(CourseCompletion).where(CourseCompletion.user_id == user_id,
+                                           CourseCompletion.passed_at >= contest.starts_at,
+                                           CourseCompletion.passed_at < contest.ends_at)
+            .options(selectinload(CourseCompletion.course), selectinload(CourseCompletion.user))
+        ):
+            if scoring.league_for(scope, completion.user, completion.company_id, completion.passed_at) == league_id:
+                items.append(Counted("course", completion.course_id, completion.course.title, completion.passed_at,
+                                     1, True))
+    return items
+
+
+# --- what participants see -------------------------------------------------------------------------
+
+
+def visible_contests(user: User) -> list[Contest]:
+    """Contests a participant sees: upcoming, running and ended ones they fit or entered (no drafts)."""
+    contests = db.session.scalars(select(Contest).where(Contest.status.in_(
+        (SCHEDULED, RUNNING, FROZEN, FINISHED, FINALISED))).order_by(Contest.starts_at.desc()))
+    return [c for c in contests if may_take_part(c, user) or boards.my_rows(c.id, user.id)]
+
+
+def can_view(user: User, contest: Contest) -> bool:
+    if user.role in STAFF_ROLES:
+        return True
+    if contest.status in (DRAFT, CANCELLED):
+        return False
+    return may_take_part(contest, user) or bool(boards.my_rows(contest.id, user.id))
+
+
+def shows_frozen_board(contest: Contest) -> bool:
+    """Participants see the board as of the freeze from the freeze until the results are final."""
+    return contest.frozen_at is not None and contest.status in (FROZEN, FINISHED)
+
+
+def my_places(contest: Contest, user: User) -> list[tuple[ContestLeague, int | None, int]]:
+    """(league, place, value) of the participant in each league they have a score in; the place is the
+    final one once the results are fixed, the live one otherwise."""
+    leagues = {league.id: league for league in contest.leagues}
+    if contest.status == FINALISED:
+        places = {w.league_id: w.place for w in db.session.scalars(select(ContestWinner).where(
+            ContestWinner.contest_id == contest.id, ContestWinner.user_id == user.id))}
+    result = []
+    for score in boards.my_rows(contest.id, user.id):
+        if score.league_id not in leagues:
+            continue
+        if contest.status == FINALISED:
+            place = places.get(score.league_id) or boards.place_of(contest.id, score.league_id, score)
+        else:
+            place = boards.place_of(contest.id, score.league_id, score)
+        result.append((leagues[score.league_id], place, score.value))
+    return result
+
+
+def best_current_place(user: User) -> tuple[Contest, int] | None:
+    """The participant's best live place over the running contests, for the home page card."""
+    best = None
+    mine = select(ContestScore.contest_id).where(ContestScore.user_id == user.id)
+    contests = db.session.scalars(select(Contest).where(Contest.status.in_(LIVE_STATES), Contest.id.in_(mine)))
+    for contest in contests:
+        frozen = shows_frozen_board(contest)
+        for score in boards.my_rows(contest.id, user.id, frozen=frozen):
+            place = boards.place_of(contest.id, score.league_id, score, frozen=frozen)
+            if place is not None and (best is None or place < best[1]):
+                best = (contest, place)
+    return best
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS[status])
+
+
+def count_people_scored(contest: Contest) -> int:
+    return db.session.scalar(select(func.count(func.distinct(ContestScore.user_id))).where(
+        ContestScore.contest_id == contest.id, ContestScore.value > 0)) or 0

@@ -1,0 +1,412 @@
+"""Contest pages: the participants' section and board, the managers' editor, review, protocol and export."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, to_user_timezone, to_utc
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from portal.auth.models import AUDIENCE_SHORT_LABELS, PARTNER_ROLES, STAFF_ROLES, User
+from portal.core.auth import roles_required
+from portal.core.errors import DomainError
+from portal.core.exports import xlsx_response
+from portal.core.formatting import rub
+from portal.core.forms import show_error
+from portal.core.time import utcnow
+from portal.extensions import db
+from portal.partners.models import PartnerCompany, PartnerGroup
+from portal.products.models import Product
+
+from . import boards, lookups, services
+from .forms import DATETIME_FORMAT, ContestForm, EditingNoteForm, parse_amount, split_list
+from .models import (
+    ENROLMENT_LABELS,
+    FINALISED,
+    FINISHED,
+    LATE_LABELS,
+    LEAGUE_MODE_LABELS,
+    LIVE_STATES,
+    METRIC_LABELS,
+    MONEY_METRICS,
+    PLAN_PERCENT,
+    SCHEDULED,
+    STATUS_LABELS,
+    TIE_BREAK_LABELS,
+    Contest,
+)
+
+bp = Blueprint("contests", __name__, template_folder="templates")
+
+MAX_DB_ID = 2**31 - 1
+TOP_N = 20
+
+
+def _bounded(name: str, default=None):
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_DB_ID else default
+
+
+def _contest_or_404(contest_id: int) -> Contest:
+    if contest_id > MAX_DB_ID:
+        abort(404)
+    contest = db.get_or_404(Contest, contest_id)
+    if not lookups.can_view(current_user, contest):
+        abort(404)
+    if services.advance_contest(contest):  # the clock, applied when someone looks
+        db.session.commit()
+    return contest
+
+
+@bp.app_template_global()
+def contest_value(contest: Contest, value: int | None) -> str:
+    """A board value as people read it: RUB, % of plan, or a count."""
+    if value is None:
+        return ""
+    if contest.metric in MONEY_METRICS:
+        return rub(value)
+    if contest.metric == PLAN_PERCENT:
+        return format_decimal(value / 100, format="#,##0.##") + " %"
+    return format_decimal(value)
+
+
+@bp.app_template_global()
+def league_label(league) -> str:
+    if league.audience:
+        return str(AUDIENCE_SHORT_LABELS[league.audience])
+    return league.name or _("All participants")
+
+
+@bp.app_template_global()
+def my_contest_card():
+    """The home page card: my best live place, or None (not a participant, or on no board)."""
+    if not current_user.is_authenticated or current_user.role not in PARTNER_ROLES:
+        return None
+    best = lookups.best_current_place(current_user)
+    return {"contest": best[0], "place": best[1]} if best else {"contest": None, "place": None}
+
+
+def _labels() -> dict:
+    return {"status": STATUS_LABELS, "enrolment": ENROLMENT_LABELS, "late": LATE_LABELS,
+            "league_mode": LEAGUE_MODE_LABELS, "tie_break": TIE_BREAK_LABELS, "metric": METRIC_LABELS}
+
+
+def _boards(contest: Contest, frozen: bool, user_id: int | None = None, counted: bool = False) -> list[dict]:
+    """Each league's top and, for a participant, their position. Counting a whole board is a scan of its
+    index (tens of ms at 100,000 people), so only managers' pages count."""
+    result = []
+    for league in contest.leagues:
+        entry = {"league": league, "top": boards.top(contest.id, league.id, TOP_N, frozen=frozen),
+                 "count": boards.count_on_board(contest.id, league.id, frozen=frozen) if counted else None,
+                 "position": None}
+        if user_id is not None:
+            position = boards.position(contest.id, league.id, user_id, frozen=frozen)
+            if position.place is not None:
+                entry["position"] = position
+        result.append(entry)
+    return result
+
+
+# --- participants ----------------------------------------------------------------------------------
+
+
+@bp.get("/contests")
+@roles_required(*PARTNER_ROLES)
+def index():
+    sections = {"running": [], "upcoming": [], "finished": []}
+    for contest in lookups.visible_contests(current_user):
+        if services.advance_contest(contest):
+            db.session.commit()
+        places = lookups.my_places(contest, current_user)
+        if contest.status in LIVE_STATES:
+            sections["running"].append((contest, places))
+        elif contest.status == SCHEDULED:
+            sections["upcoming"].append((contest, places))
+        else:
+            sections["finished"].append((contest, places))
+    return render_template("contests/index.html", sections=sections, labels=_labels())
+
+
+@bp.get("/contests/<int:contest_id>")
+@login_required
+def detail(contest_id):
+    contest = _contest_or_404(contest_id)
+    staff = current_user.role in STAFF_ROLES
+    frozen = lookups.shows_frozen_board(contest) and not staff
+    mine = None if staff else current_user.id
+    context = {
+        "contest": contest, "labels": _labels(), "staff": staff, "frozen": frozen, "form": EditingNoteForm(),
+        "boards": _boards(contest, frozen, mine, counted=staff),
+        "live_boards": _boards(contest, False, mine) if frozen else None,
+        "joined": services.has_joined(contest, current_user),
+        "may_join": not staff and contest.enrolment == "opt_in" and services.may_take_part(contest, current_user),
+        "winners": services.winners_of(contest) if contest.status == FINALISED else [],
+        "now": utcnow(),
+    }
+    return render_template("contests/detail.html", **context)
+
+
+@bp.post("/contests/<int:contest_id>/join")
+@roles_required(*PARTNER_ROLES)
+def join(contest_id):
+    contest = _contest_or_404(contest_id)
+    if EditingNoteForm().validate_on_submit():
+        try:
+            services.join_contest(contest, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("You take part in the contest. Your results since its start count."), "success")
+    return redirect(url_for("contests.detail", contest_id=contest.id))
+
+
+@bp.get("/contests/<int:contest_id>/why")
+@login_required
+def why(contest_id):
+    contest = _contest_or_404(contest_id)
+    user_id = current_user.id
+    if current_user.role in STAFF_ROLES:
+        user_id = _bounded("user", current_user.id)
+    league_id = _bounded("league")
+    league = next((lg for lg in contest.leagues if lg.id == league_id), None)
+    if league is None:
+        abort(404)
+    person = db.get_or_404(User, user_id)
+    items = lookups.why_value(contest, user_id, league.id)
+    score = boards.score_of(contest.id, league.id, user_id)
+    return render_template("contests/why.html", contest=contest, league=league, person=person, items=items,
+                           score=score, staff=current_user.role in STAFF_ROLES)
+
+
+# --- managers --------------------------------------------------------------------------------------
+
+
+@bp.get("/console/contests")
+@roles_required(*STAFF_ROLES)
+def manage():
+    contests = list(db.session.scalars(select(Contest).order_by(Contest.starts_at.desc(), Contest.id.desc())))
+    for contest in contests:
+        if services.advance_contest(contest):
+            db.session.commit()
+    return render_template("contests/manage.html", contests=contests, labels=_labels())
+
+
+def _form_choices() -> dict:
+    groups = list(db.session.scalars(select(PartnerGroup).order_by(PartnerGroup.name)))
+    categories = list(db.session.scalars(select(Product.category).distinct().order_by(Product.category)))
+    return {"groups": groups, "categories": categories}
+
+
+def _local(moment):
+    return to_user_timezone(moment).replace(tzinfo=None) if moment else None
+
+
+def _data_from(form: ContestForm) -> services.ContestData:
+    skus = split_list(form.product_skus.data)[:500]
+    products = {p.sku: p.id for p in db.session.scalars(select(Product).where(Product.sku.in_(skus)))}
+    missing = [sku for sku in skus if sku not in products]
+    if missing:
+        raise DomainError(_("Unknown SKUs: %(skus)s", skus=", ".join(missing[:10])), field="product_skus")
+    inns = split_list(form.company_inns.data)[:2000]
+    companies = {c.inn: c.id for c in db.session.scalars(select(PartnerCompany).where(PartnerCompany.inn.in_(inns)))}
+    missing = [inn for inn in inns if inn not in companies]
+    if missing:
+        raise DomainError(_("No company with INN: %(inns)s", inns=", ".join(missing[:10])), field="company_inns")
+    metric = form.metric.data
+    scale = 100 if metric in MONEY_METRICS or metric == PLAN_PERCENT else 1
+    return services.ContestData(
+        title=form.title.data or "", description=form.description.data or "", rules=form.rules.data or "",
+        starts_at=to_utc(form.starts_at.data).replace(tzinfo=None),
+        ends_at=to_utc(form.ends_at.data).replace(tzinfo=None),
+        freeze_at=to_utc(form.freeze_at.data).replace(tzinfo=None) if form.freeze_at.data else None,
+        metric=metric, plan_metric=form.plan_metric.data or None,
+        product_ids=[products[s] for s in dict.fromkeys(skus)], categories=list(form.categories.data or []),
+        audience=form.audience.data or None, group_ids=list(dict.fromkeys(form.group_ids.data or [])),
+        company_ids=[companies[i] for i in dict.fromkeys(inns)], enrolment=form.enrolment.data,
+        late_joiners=form.late_joiners.data, league_mode=form.league_mode.data,
+        winners_per_league=form.winners_per_league.data, prizes=form.prizes(),
+        min_value=int(parse_amount(form.min_value.data) * scale),
+    )
+
+
+def _form_data(contest: Contest) -> dict:
+    skus = list(db.session.scalars(select(Product.sku).where(Product.id.in_(contest.product_ids or []))))
+    inns = list(db.session.scalars(select(PartnerCompany.inn).where(PartnerCompany.id.in_(contest.company_ids or []))))
+    scale = 100 if contest.metric in MONEY_METRICS or contest.metric == PLAN_PERCENT else 1
+    min_value = contest.min_value / scale
+    return {
+        "title": contest.title, "description": contest.description, "rules": contest.rules,
+        "starts_at": _local(contest.starts_at), "ends_at": _local(contest.ends_at),
+        "freeze_at": _local(contest.freeze_at),
+        "metric": contest.metric, "plan_metric": contest.plan_metric or "", "product_skus": ", ".join(skus),
+        "categories": contest.categories, "audience": contest.audience or "", "group_ids": contest.group_ids,
+        "company_inns": ", ".join(inns), "enrolment": contest.enrolment, "late_joiners": contest.late_joiners,
+        "league_mode": contest.league_mode, "winners_per_league": contest.winners_per_league,
+        "prize_points": ", ".join(str(p.get("points", 0)) for p in contest.prizes or []),
+        "prize_texts": "\n".join(p.get("text", "") for p in contest.prizes or []),
+        "min_value": str(int(min_value)) if min_value == int(min_value) else f"{min_value:.2f}",
+        "tie_break": contest.tie_break,
+    }
+
+
+def _running_formdata(contest: Contest) -> MultiDict:
+    formdata = MultiDict()
+    for name, value in _form_data(contest).items():
+        if isinstance(value, list):
+            for item in value:
+                formdata.add(name, str(item))
+        elif hasattr(value, "strftime"):
+            formdata.add(name, value.strftime(DATETIME_FORMAT))
+        else:
+            formdata.add(name, "" if value is None else str(value))
+    for name in ("description", "ends_at", "csrf_token"):
+        if name in request.form:
+            formdata.setlist(name, request.form.getlist(name))
+    return formdata
+
+
+@bp.route("/console/contests/new", methods=["GET", "POST"])
+@bp.route("/console/contests/<int:contest_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def edit(contest_id=None):
+    contest = _contest_or_404(contest_id) if contest_id else None
+    choices = _form_choices()
+    running = contest is not None and contest.status in LIVE_STATES
+    if request.method == "GET" and contest is not None:
+        form = ContestForm(data=_form_data(contest), **choices)
+    elif running:
+        # Only the description and the end date come from the page; the rest stays as it is.
+        form = ContestForm(formdata=_running_formdata(contest), **choices)
+    else:
+        form = ContestForm(**choices)
+    if form.validate_on_submit():
+        try:
+            if running:
+                data = services.data_of(contest)
+                data.description = form.description.data or ""
+                if form.ends_at.data != _local(contest.ends_at).replace(second=0, microsecond=0):
+                    data.ends_at = to_utc(form.ends_at.data).replace(tzinfo=None)
+            else:
+                data = _data_from(form)
+            contest = services.save_contest(data, current_user, contest)
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The contest is saved."), "success")
+            return redirect(url_for("contests.review", contest_id=contest.id))
+    return render_template("contests/form.html", form=form, contest=contest, running=running,
+                           overlaps=lookups.overlapping(contest) if contest else [])
+
+
+@bp.get("/console/contests/<int:contest_id>")
+@roles_required(*STAFF_ROLES)
+def review(contest_id):
+    contest = _contest_or_404(contest_id)
+    has_freeze = contest.frozen_at is not None
+    context = {
+        "contest": contest, "labels": _labels(), "form": EditingNoteForm(),
+        "live_boards": _boards(contest, False, counted=True),
+        "frozen_boards": _boards(contest, True, counted=True) if has_freeze else None,
+        "pending": lookups.pending_claims(contest) if contest.status in (FINISHED, *LIVE_STATES) else [],
+        "reversed_late": lookups.reversed_after_final(contest),
+        "winners": services.winners_of(contest),
+        "overlaps": lookups.overlapping(contest), "inactive": lookups.inactive_products(contest),
+        "changes": lookups.changes_of(contest), "now": utcnow(),
+    }
+    return render_template("contests/review.html", **context)
+
+
+def _action(contest_id: int, action, success: str):
+    contest = _contest_or_404(contest_id)
+    if not EditingNoteForm().validate_on_submit():
+        abort(400)
+    try:
+        action(contest, current_user)
+    except services.AlreadyFinalised as exc:
+        db.session.rollback()
+        flash(str(exc.message), "info")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for("contests.review", contest_id=contest_id))
+
+
+@bp.post("/console/contests/<int:contest_id>/publish")
+@roles_required(*STAFF_ROLES)
+def publish(contest_id):
+    return _action(contest_id, services.publish_contest, _("The contest is published."))
+
+
+@bp.post("/console/contests/<int:contest_id>/unpublish")
+@roles_required(*STAFF_ROLES)
+def unpublish(contest_id):
+    return _action(contest_id, services.unpublish_contest, _("The contest is a draft again."))
+
+
+@bp.post("/console/contests/<int:contest_id>/cancel")
+@roles_required(*STAFF_ROLES)
+def cancel(contest_id):
+    return _action(contest_id, services.cancel_contest, _("The contest is cancelled."))
+
+
+@bp.post("/console/contests/<int:contest_id>/finalise")
+@roles_required(*STAFF_ROLES)
+def finalise(contest_id):
+    # The winners' and everyone's result mails go out from the clock job (`portal run-jobs`), not the request.
+    return _action(contest_id, services.finalise_contest,
+                   _("The results are final: winners are fixed and points prizes posted."))
+
+
+def _protocol_context(contest: Contest) -> dict:
+    winners = services.winners_of(contest)
+    by_league = {league.id: [w for w in winners if w.league_id == league.id] for league in contest.leagues}
+    return {"contest": contest, "by_league": by_league, "labels": _labels(), "now": utcnow()}
+
+
+@bp.get("/console/contests/<int:contest_id>/protocol")
+@roles_required(*STAFF_ROLES)
+def protocol(contest_id):
+    contest = _contest_or_404(contest_id)
+    if contest.status != FINALISED:
+        flash(_("The protocol is ready once the results are final."), "warning")
+        return redirect(url_for("contests.review", contest_id=contest.id))
+    html = render_template("contests/protocol.html", **_protocol_context(contest))
+    if request.args.get("format") == "pdf":
+        from .pdf import render_pdf  # noqa: PLC0415
+
+        pdf = render_pdf(html)
+        if pdf is None:
+            flash(_("PDF is not available on this server: print the page instead."), "warning")
+            return redirect(url_for("contests.protocol", contest_id=contest.id))
+        return current_app.response_class(pdf, mimetype="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="contest-{contest.id}-protocol.pdf"'})
+    return html
+
+
+@bp.get("/console/contests/<int:contest_id>/board.xlsx")
+@roles_required(*STAFF_ROLES)
+def board_xlsx(contest_id):
+    contest = _contest_or_404(contest_id)
+    header = [_("League"), _("Place"), _("Participant"), _("Company"), _("Value"), _("Reached at")]
+    rows = []
+    for league in contest.leagues:
+        offset = 0
+        while True:
+            chunk = boards.top(contest.id, league.id, 5000, offset=offset)
+            if not chunk:
+                break
+            money = contest.metric in MONEY_METRICS
+            for row in chunk:
+                value = row.value / 100 if money or contest.metric == PLAN_PERCENT else row.value
+                rows.append([league_label(league), row.place, row.full_name, row.company_name, value,
+                             _local(row.reached_at)])
+            offset += len(chunk)
+    return xlsx_response(f"contest-{contest.id}-board", header, rows, sheet_title=_("Board"))
+

@@ -1,0 +1,50 @@
+"""The OpenAPI document is valid, and every endpoint survives fuzzing from it (Schemathesis, in-process)."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from openapi_spec_validator import validate
+from schemathesis import checks
+from schemathesis.generation import GenerationMode
+
+from tests.api.conftest import auth, sale
+
+PROGRAM_PATHS = ("/api/v1/queue", "/api/v1/orders", "/approve", "/reject")
+CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
+          checks.response_schema_conformance]
+
+
+def test_the_document_is_valid_openapi_3_1(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    document = response.get_json()
+    assert document["openapi"].startswith("3.1")
+    validate(document)
+    assert document["components"]["responses"]["DEFAULT_ERROR"]["content"].keys() == {"application/problem+json"}
+
+
+@pytest.fixture
+def data(client, company_token):
+    """Something to read: a few claims of the company."""
+    for n in range(3):
+        client.post("/api/v1/claims", json=sale(f"F-{n}", number=f"F-{n}"), headers=auth(company_token))
+
+
+def test_every_endpoint_is_fuzzed_without_a_server_error(app, data, company_token, program_token):
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 14
+    for operation in operations:
+        fuzz_operation(operation, program_token if any(p in operation.path for p in PROGRAM_PATHS) else company_token)
+
+
+def fuzz_operation(operation, token: str) -> None:
+    for mode in GenerationMode:  # valid requests, then invalid ones: neither may get a 500
+
+        @settings(max_examples=10, deadline=None, database=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy(generation_mode=mode))
+        def fuzz(case):
+            case.call_and_validate(headers=auth(token), checks=CHECKS)
+
+        fuzz()

@@ -1,0 +1,69 @@
+"""A partner admin creates an API key, their 1C posts a sale with it, the file import makes the rest; the key
+is revoked and stops at once."""
+
+import urllib.error
+import urllib.request
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from portal.auth.models import PARTNER_ADMIN
+from portal.core.time import today
+from portal.extensions import db
+from portal.program.services import get_settings
+from tests.claims import factories as f
+from tests.e2e.test_accounts import log_in
+
+
+def call(base: str, path: str, token: str) -> int:
+    request = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_key_import_and_revocation(app, live_server, page, make, shot, tmp_path):
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    company = make.company(name="ООО «Климат»")
+    make.user(role=PARTNER_ADMIN, company=company, email="head@example.test")
+    make.user(company=company, email="seller@example.test")
+    with app.app_context():
+        f.product(sku="AC-S12", name="Сплит-система Nord 12", price=4_590_000, cost=3_460_000)
+        get_settings().first_sale_bonus = 0
+        db.session.commit()
+
+    log_in(page, live_server, "head@example.test")
+    page.get_by_role("button", name="Настройки").click()  # the menu groups its settings pages
+    page.get_by_role("link", name="Интеграции", exact=True).click()
+    page.get_by_label("Имя").fill("1С:Торговля")
+    page.get_by_role("button", name="Создать ключ").click()
+    token = page.locator("#new-token").input_value()
+    assert token.startswith("plk_")
+    shot(page, "key")
+    assert call(live_server, "/api/v1/me", token) == 200
+    page.goto(f"{live_server}/integrations")
+    expect(page.locator("#new-token")).to_have_count(0)  # shown once
+
+    day = (today() - timedelta(days=2)).strftime("%d.%m.%Y")
+    csv = tmp_path / "sales.csv"
+    csv.write_bytes((f"Номер;Дата;Продавец;Контрагент;ИНН;Артикул;Количество;Цена\n"
+                     f"Р-1;{day};seller@example.test;ООО «Заказчик»;;AC-S12;2;45 900,00\n"
+                     f"Р-2;{day};seller@example.test;ООО «Заказчик»;;NOPE;1;100\n").encode("cp1251"))
+    page.get_by_role("link", name="Загрузить продажи из файла").click()
+    page.set_input_files("input[name=file]", str(csv))
+    page.get_by_role("button", name="Проверить файл").click()
+    expect(page.get_by_test_id("import-summary")).to_contain_text("можно создать заявок: 1")
+    expect(page.get_by_text("артикула NOPE нет в каталоге")).to_be_visible()
+    shot(page, "report")
+    page.get_by_test_id("confirm-import").click()
+    expect(page.locator(".alert-success")).to_contain_text("1")
+    assert call(live_server, "/api/v1/claims", token) == 200
+
+    page.get_by_role("button", name="Настройки").click()  # the menu groups its settings pages
+    page.get_by_role("link", name="Интеграции", exact=True).click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Отозвать").click()
+    expect(page.get_by_text("Отозван", exact=True)).to_be_visible()
+    assert call(live_server, "/api/v1/me", token) == 401
