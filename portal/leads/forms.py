@@ -15,22 +15,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.core.inn import is_valid_inn
-from portal.products.forms import MoneyField as _MoneyField
+from portal.products.forms import MoneyField
 
 from .models import REJECTION_REASONS, REWARD_KIND_LABELS
 
 REQUIRED = _l("This field is required.")
-
-
-class MoneyField(_MoneyField):
-    """The products' money field, also refusing NaN, infinities and amounts no database column holds."""
-
-    def pre_validate(self, form):
-        text = str(self.data or "").strip().lower()
-        if any(word in text for word in ("nan", "inf", "e")) or len(text) > 24:
-            self.kopecks = None
-            raise ValidationError(_l("Enter an amount in roubles, for example 12 345,50."))
-        super().pre_validate(form)
 
 
 class LeadForm(FlaskForm):
