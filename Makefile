@@ -10,6 +10,8 @@ STRIPE_PORT ?= 8420
 WEB_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 THREADS ?= 4
 FLASK := $(BIN)/flask --app wsgi
+# The suite runs in parallel, one pytest worker per core (each with its own database and servers).
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 STAMP := $(VENV)/.installed
 
 .PHONY: run banner test test-sqlite test-postgresql install system-deps translations bench lint clean
@@ -79,10 +81,10 @@ test: install system-deps translations
 	$(MAKE) test-postgresql
 
 test-sqlite:
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 test-postgresql:
-	TEST_DATABASE=postgresql $(BIN)/pytest -q
+	TEST_DATABASE=postgresql $(BIN)/pytest -q -n $(TEST_WORKERS)
 
 bench: install
 	$(BIN)/python -m bench
