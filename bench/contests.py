@@ -67,11 +67,15 @@ def run() -> None:
             ranked = list(db.session.scalars(select(ContestScore.user_id).where(ContestScore.contest_id == contest_id)
                                              .order_by(ContestScore.value.desc(), ContestScore.reached_at,
                                                        ContestScore.user_id)))
-            me_5000, me_last = ranked[4999], ranked[-1]
+            me_5000, me_middle, me_last = ranked[4999], ranked[len(ranked) // 2 - 1], ranked[-1]
             assert boards.position(contest_id, league, me_5000).place == 5000
+            assert boards.position(contest_id, league, me_middle).place == len(ranked) // 2
+            assert boards.position(contest_id, league, me_last).place == len(ranked)
             timed("top 50 of the board", lambda: boards.top(contest_id, league, 50), repeat=300)
             timed("my position (5,000th) with two neighbours each side",
                   lambda: boards.position(contest_id, league, me_5000), repeat=300)
+            timed(f"my position ({len(ranked) // 2:,}th) with neighbours",
+                  lambda: boards.position(contest_id, league, me_middle), repeat=300)
             timed("my position (last place) with neighbours", lambda: boards.position(contest_id, league, me_last),
                   repeat=300)
             timed("participants on the board (count)", lambda: boards.count_on_board(contest_id, league), repeat=50)

@@ -8,13 +8,13 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, bindparam, func, select, text
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, bindparam, delete, func, insert, select, text
 
 from portal.auth.models import User
 from portal.extensions import db
 from portal.partners.models import PartnerCompany
 
-from .models import ContestFrozenScore, ContestScore
+from .models import ContestBoardBucket, ContestFrozenScore, ContestScore, board_bucket, bucket_ceiling
 
 
 @dataclass
@@ -70,13 +70,16 @@ _BOARD = "contest_id = :c AND league_id = :l"
 
 @functools.cache
 def _place_sql(table: str):
-    """1 + the rows ranked before mine: three counts over three ranges of the board index (an OR of the three
-    conditions would scan the whole board)."""
+    """The rows ranked before mine: everyone in the buckets above mine (a sum over the bucket counts the
+    triggers keep), then three counts over three short ranges of the board index inside my bucket (an OR of
+    the three conditions would scan the whole board)."""
     return text(
-        f"SELECT (SELECT count(*) FROM {table} WHERE {_BOARD} AND value > :v)"
+        "SELECT (SELECT coalesce(sum(n), 0) FROM contest_board_buckets WHERE contest_id = :c AND league_id = :l"
+        " AND frozen = :f AND bucket > :b)"
+        f" + (SELECT count(*) FROM {table} WHERE {_BOARD} AND value > :v AND value < :top)"
         f" + (SELECT count(*) FROM {table} WHERE {_BOARD} AND value = :v AND reached_at < :r)"
         f" + (SELECT count(*) FROM {table} WHERE {_BOARD} AND value = :v AND reached_at = :r AND user_id < :u)"
-    ).bindparams(bindparam("r", type_=DateTime))
+    ).bindparams(bindparam("r", type_=DateTime), bindparam("f", type_=Boolean))
 
 
 @functools.cache
@@ -102,7 +105,8 @@ def place_of(contest_id: int, league_id: int, score, frozen: bool = False) -> in
     if score is None or score.value <= 0:
         return None
     ahead = db.session.scalar(_place_sql(_model(frozen).__tablename__), {
-        "c": contest_id, "l": league_id, "v": score.value, "r": score.reached_at, "u": score.user_id})
+        "c": contest_id, "l": league_id, "f": frozen, "b": board_bucket(score.value),
+        "top": bucket_ceiling(score.value), "v": score.value, "r": score.reached_at, "u": score.user_id})
     return ahead + 1
 
 
@@ -144,9 +148,29 @@ def position(contest_id: int, league_id: int, user_id: int, frozen: bool = False
 
 
 def count_on_board(contest_id: int, league_id: int, frozen: bool = False) -> int:
-    model = _model(frozen)
-    return db.session.scalar(select(func.count()).select_from(model).where(
-        *_in_board(model, contest_id, league_id))) or 0
+    """Everyone on the board: the sum of its bucket counts."""
+    return db.session.scalar(select(func.coalesce(func.sum(ContestBoardBucket.n), 0)).where(
+        ContestBoardBucket.contest_id == contest_id, ContestBoardBucket.league_id == league_id,
+        ContestBoardBucket.frozen == frozen)) or 0
+
+
+def bucket_drift(contest_id: int) -> list[str]:
+    """Bucket counts that differ from a count of the score rows (the recomputation reports them)."""
+    drift = []
+    for frozen in (False, True):
+        model = _model(frozen)
+        counted: dict[tuple[int, int], int] = {}
+        for league_id, value in db.session.execute(select(model.league_id, model.value).where(
+                model.contest_id == contest_id, model.value > 0)):
+            key = (league_id, board_bucket(value))
+            counted[key] = counted.get(key, 0) + 1
+        kept = {(row.league_id, row.bucket): row.n for row in db.session.execute(
+            select(ContestBoardBucket).where(ContestBoardBucket.contest_id == contest_id,
+                                             ContestBoardBucket.frozen == frozen)).scalars() if row.n}
+        if counted != kept:
+            drift.append(f"contest {contest_id} {'frozen' if frozen else 'live'} board buckets: kept {kept}, "
+                         f"counted {counted}")
+    return drift
 
 
 def my_rows(contest_id: int, user_id: int, frozen: bool = False) -> list:
@@ -154,3 +178,21 @@ def my_rows(contest_id: int, user_id: int, frozen: bool = False) -> list:
     model = _model(frozen)
     return list(db.session.scalars(select(model).where(model.contest_id == contest_id, model.user_id == user_id)
                                    .order_by(model.league_id).execution_options(populate_existing=True)))
+
+
+def rebuild_buckets(contest_id: int) -> None:
+    """Count the buckets again from the score rows (a repair; the triggers keep them in normal running)."""
+    db.session.execute(delete(ContestBoardBucket).where(ContestBoardBucket.contest_id == contest_id)
+                       .execution_options(synchronize_session=False))
+    counts: dict[tuple[int, bool, int], int] = {}
+    for frozen in (False, True):
+        model = _model(frozen)
+        for league_id, value in db.session.execute(select(model.league_id, model.value).where(
+                model.contest_id == contest_id, model.value > 0)):
+            key = (league_id, frozen, board_bucket(value))
+            counts[key] = counts.get(key, 0) + 1
+    if counts:
+        db.session.execute(insert(ContestBoardBucket), [
+            {"contest_id": contest_id, "league_id": league_id, "frozen": frozen, "bucket": bucket, "n": n}
+            for (league_id, frozen, bucket), n in counts.items()])
+    db.session.flush()

@@ -232,6 +232,39 @@ for _model in (ContestScore, ContestFrozenScore):
           _model.reached_at, _model.user_id)
 
 
+def board_bucket(value: int) -> int:
+    """The counting bucket of a positive board value: its number of digits and its two leading digits.
+
+    Buckets grow with the value (about 90 per decade), so a count of everyone ahead of a place is a sum over at
+    most a few hundred bucket rows plus a short index range inside one bucket. The same expression lives in the
+    database triggers that keep `ContestBoardBucket` (migration 0019).
+    """
+    digits = str(value)
+    return len(digits) * 100 + int(digits[:2])
+
+
+def bucket_ceiling(value: int) -> int:
+    """The smallest value of the next bucket up (exclusive upper end of `value`'s bucket)."""
+    digits = str(value)
+    if len(digits) == 1:
+        return value + 1
+    return (int(digits[:2]) + 1) * 10 ** (len(digits) - 2)
+
+
+class ContestBoardBucket(db.Model):
+    """How many people of a board (live or frozen) have a value in each bucket: kept by triggers on the two
+    score tables in the same statement as the score itself, read to place someone deep in a large board."""
+
+    __tablename__ = "contest_board_buckets"
+    __table_args__ = (CheckConstraint("n >= 0", name="ck_contest_board_buckets_n"),)
+
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id"), primary_key=True)
+    league_id: Mapped[int] = mapped_column(ForeignKey("contest_leagues.id"), primary_key=True)
+    frozen: Mapped[bool] = mapped_column(primary_key=True)
+    bucket: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+
+
 class ContestWinner(db.Model):
     """The results as finalised: fixed, whatever happens to the claims afterwards."""
 
