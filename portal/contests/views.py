@@ -7,10 +7,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from portal.auth.models import AUDIENCE_SHORT_LABELS, PARTNER_ROLES, STAFF_ROLES, User
+from portal.auth.models import PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
-from portal.core.exports import xlsx_response
+from portal.core.exports import export_response
 from portal.core.formatting import rub
 from portal.core.forms import show_error
 from portal.core.time import utcnow
@@ -19,6 +19,7 @@ from portal.partners.models import PartnerCompany, PartnerGroup
 from portal.products.models import Product
 
 from . import boards, lookups, services
+from .exports import league_label
 from .forms import DATETIME_FORMAT, ContestForm, EditingNoteForm, parse_amount, split_list
 from .models import (
     ENROLMENT_LABELS,
@@ -70,11 +71,7 @@ def contest_value(contest: Contest, value: int | None) -> str:
     return format_decimal(value)
 
 
-@bp.app_template_global()
-def league_label(league) -> str:
-    if league.audience:
-        return str(AUDIENCE_SHORT_LABELS[league.audience])
-    return league.name or _("All participants")
+bp.add_app_template_global(league_label)
 
 
 @bp.app_template_global()
@@ -390,23 +387,9 @@ def protocol(contest_id):
     return html
 
 
-@bp.get("/console/contests/<int:contest_id>/board.xlsx")
+@bp.get("/console/contests/<int:contest_id>/board.<any(xlsx, csv):fmt>")
 @roles_required(*STAFF_ROLES)
-def board_xlsx(contest_id):
+def board_export(contest_id, fmt):
+    """The full board: at once when small, by the worker with a progress page when large."""
     contest = _contest_or_404(contest_id)
-    header = [_("League"), _("Place"), _("Participant"), _("Company"), _("Value"), _("Reached at")]
-    rows = []
-    for league in contest.leagues:
-        offset = 0
-        while True:
-            chunk = boards.top(contest.id, league.id, 5000, offset=offset)
-            if not chunk:
-                break
-            money = contest.metric in MONEY_METRICS
-            for row in chunk:
-                value = row.value / 100 if money or contest.metric == PLAN_PERCENT else row.value
-                rows.append([league_label(league), row.place, row.full_name, row.company_name, value,
-                             _local(row.reached_at)])
-            offset += len(chunk)
-    return xlsx_response(f"contest-{contest.id}-board", header, rows, sheet_title=_("Board"))
-
+    return export_response("contest-board", {"contest_id": contest.id}, fmt)

@@ -245,3 +245,25 @@ def test_recompute_command_reports_drift(app, make, running):
     result = runner.invoke(args=["portal", "recompute-contests"])
     assert result.exit_code == 1 and "3 contest scores differed" in result.output
     assert runner.invoke(args=["portal", "recompute-contests", "--check"]).exit_code == 0
+
+
+def test_a_large_board_export_is_written_by_the_worker(app, client, login, running, queue, tmp_path, monkeypatch):
+    import csv
+    import io
+
+    from portal.ops.models import EXPORT_DONE
+
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
+    monkeypatch.setitem(app.config, "EXPORT_BACKGROUND_ROWS", 2)
+    login("boss@example.test")
+    large = client.get(f"/console/contests/{running}/board.xlsx")
+    assert large.status_code == 302  # three people on the board: over the threshold of two
+    progress = large.headers["Location"]
+    assert "/exports/" in progress
+    assert queue() == 1
+    state = client.get(progress + "/status").json
+    assert state["status"] == EXPORT_DONE and (state["progress"], state["total"]) == (3, 3)
+    monkeypatch.setitem(app.config, "EXPORT_BACKGROUND_ROWS", 100)
+    text = client.get(f"/console/contests/{running}/board.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert [row[1:3] for row in rows[1:]] == [["1", "Участник 2"], ["2", "Участник 1"], ["3", "Участник 0"]]

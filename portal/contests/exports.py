@@ -1,0 +1,42 @@
+"""A contest's full board as a table: sent at once when small, written by the worker when large."""
+
+from flask_babel import gettext as _
+from flask_babel import to_user_timezone
+
+from portal.auth.models import AUDIENCE_SHORT_LABELS
+from portal.core.exports import Table, export_builder
+from portal.extensions import db
+
+from . import boards
+from .models import MONEY_METRICS, PLAN_PERCENT, Contest
+
+CHUNK = 5000
+
+
+def league_label(league) -> str:
+    if league.audience:
+        return str(AUDIENCE_SHORT_LABELS[league.audience])
+    return league.name or _("All participants")
+
+
+@export_builder("contest-board")
+def board_table(params: dict) -> Table:
+    """params: contest_id. Every league's board in ranking order, read in chunks of the board index."""
+    contest = db.session.get(Contest, int(params["contest_id"]))
+    leagues = list(contest.leagues)
+    total = sum(boards.count_on_board(contest.id, league.id) for league in leagues)
+    scaled = contest.metric in MONEY_METRICS or contest.metric == PLAN_PERCENT
+
+    def rows():
+        for league in leagues:
+            label, offset = league_label(league), 0
+            while chunk := boards.top(contest.id, league.id, CHUNK, offset=offset):
+                for row in chunk:
+                    yield (label, row.place, row.full_name, row.company_name,
+                           row.value / 100 if scaled else row.value,
+                           to_user_timezone(row.reached_at).replace(tzinfo=None) if row.reached_at else None)
+                offset += len(chunk)
+
+    return Table(filename=f"contest-{contest.id}-board", sheet_title=_("Board"),
+                 header=[_("League"), _("Place"), _("Participant"), _("Company"), _("Value"), _("Reached at")],
+                 rows=rows(), total=total)
