@@ -19,9 +19,9 @@ from portal.extensions import db
 from portal.partners.models import APPROVED, PartnerCompany
 
 from . import sales_import, services
-from .submissions import awaiting_scan
 from .forms import ConfirmSalesImportForm, KeyForm, RevokeForm, SalesImportForm
 from .models import COMPANY_SCOPES, PROGRAM_SCOPES, ApiKey
+from .submissions import awaiting_scan
 
 bp = Blueprint("integrations", __name__, template_folder="templates")
 ROLES = (PARTNER_ADMIN, *STAFF_ROLES)

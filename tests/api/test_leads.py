@@ -107,7 +107,7 @@ def test_a_taken_customer_is_told_without_the_other_partners_data(client, app, c
     assert mine["status"] == REJECTED and mine["conflict"] is True
     assert "another partner" in mine["rejection_reason"] or "другим партнёром" in mine["rejection_reason"]
     text = response.get_data(as_text=True)
-    for secret in ("seller@b.test", f"#{held['id']}", f'"conflict_lead_id"'):
+    for secret in ("seller@b.test", f"#{held['id']}", '"conflict_lead_id"'):
         assert secret not in text, secret
     with app.app_context():
         assert db.session.get(Lead, mine["id"]).conflict_lead_id == held["id"]  # the program team sees both
