@@ -106,13 +106,16 @@ def create_claims(body):
         if sale is None:
             external_id, errors = broken[index]
             results.append({"index": index, "external_id": external_id, "result": "error", "errors": errors,
-                            "claim_id": None, "status": None})
+                            "claim_id": None, "status": None, "scan_required": False})
         else:
             item = next(done)
+            waiting = item.claim is not None and item.claim.status == DRAFT and not item.claim.scan_path
             results.append({"index": index, "external_id": item.external_id, "result": item.result,
-                            "claim_id": item.claim_id, "status": item.status, "errors": item.errors or None})
+                            "claim_id": item.claim_id, "status": item.status, "scan_required": waiting,
+                            "errors": item.errors or None})
     count = {kind: sum(1 for r in results if r["result"] == kind) for kind in ("created", "exists", "error")}
-    return {"created": count["created"], "existing": count["exists"], "failed": count["error"], "results": results}
+    return {"created": count["created"], "existing": count["exists"], "failed": count["error"],
+            "awaiting_scan": sum(1 for r in results if r["scan_required"]), "results": results}
 
 
 @bp.post("/claims/<int:claim_id>/scan")

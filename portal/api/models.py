@@ -15,6 +15,8 @@ COMPANY_SCOPES = {
     "claims:read": _l("Read the company's claims"),
     "points:read": _l("Read the points and statements of the company's people"),
     "catalogue:read": _l("Read the product catalogue"),
+    "leads:write": _l("Register leads and attach their files"),
+    "leads:read": _l("Read the company's leads with their states and history"),
 }
 # What a program-wide key of the program team may do.
 PROGRAM_SCOPES = {
@@ -22,6 +24,7 @@ PROGRAM_SCOPES = {
     "claims:review": _l("Approve and reject claims"),
     "participants:read": _l("Read participants, their points and statements"),
     "orders:read": _l("Read shop orders and their states"),
+    "leads:review": _l("Read the lead review queue; qualify, reject, mark won or lost"),
 }
 
 RUNNING = "running"
@@ -103,3 +106,18 @@ class ClaimReference(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     claim = relationship("Claim")
+
+
+class LeadReference(db.Model):
+    """The partner's own id of a lead (from their CRM): one lead per id in a company, so a resend is safe."""
+
+    __tablename__ = "api_lead_references"
+    __table_args__ = (UniqueConstraint("company_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("partner_companies.id"))
+    external_id: Mapped[str] = mapped_column(String(100))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    lead = relationship("Lead")

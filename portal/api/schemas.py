@@ -145,6 +145,8 @@ class BatchItemOut(ma.Schema):
     result = fields.String(metadata={"enum": ["created", "exists", "error"]})
     claim_id = fields.Integer(allow_none=True)
     status = fields.String(allow_none=True)
+    scan_required = fields.Boolean(metadata={"description": "The claim is a draft waiting for its scan "
+                                                            "(POST /claims/{id}/scan, or its seller in the browser)."})
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), allow_none=True)
 
 
@@ -152,6 +154,7 @@ class BatchOut(ma.Schema):
     created = fields.Integer()
     existing = fields.Integer()
     failed = fields.Integer()
+    awaiting_scan = fields.Integer(metadata={"description": "How many of the batch's claims wait for their scans."})
     results = fields.List(fields.Nested(BatchItemOut))
 
 

@@ -126,6 +126,21 @@ def attach_scan(claim: Claim, filename: str, content: bytes) -> Claim:
     return claims.submit_claim(claim, claim.user)
 
 
+def awaiting_scan(company_id: int | None, limit: int = 100) -> tuple[list[Claim], int]:
+    """Drafts made from the API or a file import that still wait for their scans: (newest first, how many)."""
+    from sqlalchemy import func
+    from sqlalchemy.orm import selectinload
+
+    where = [Claim.status == DRAFT, Claim.scan_path.is_(None)]
+    if company_id is not None:
+        where.append(ClaimReference.company_id == company_id)
+    base = select(Claim).join(ClaimReference, ClaimReference.claim_id == Claim.id).where(*where)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    items = db.session.scalars(base.options(selectinload(Claim.user), selectinload(Claim.company))
+                               .order_by(Claim.id.desc()).limit(limit)).all()
+    return list(items), total
+
+
 def submit_batch(company_id: int, sales: list[Sale]) -> list[ItemResult]:
     """Each document on its own: the good ones are made, each bad one says why. Nothing commits here."""
     if len(sales) > MAX_BATCH:

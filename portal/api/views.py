@@ -21,6 +21,7 @@ from portal.partners.models import APPROVED, PartnerCompany
 from . import sales_import, services
 from .forms import ConfirmSalesImportForm, KeyForm, RevokeForm, SalesImportForm
 from .models import COMPANY_SCOPES, PROGRAM_SCOPES, ApiKey
+from .submissions import awaiting_scan
 
 bp = Blueprint("integrations", __name__, template_folder="templates")
 ROLES = (PARTNER_ADMIN, *STAFF_ROLES)
@@ -127,13 +128,20 @@ def sales_import_page():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
             return _report(form, report, token)
-    return render_template("api/import.html", form=form, report=None)
+    return render_template("api/import.html", form=form, report=None, awaiting=_awaiting())
+
+
+def _awaiting():
+    """The drafts from the API and imports still waiting for their scans: the company's, or all for staff."""
+    items, total = awaiting_scan(None if current_user.role in STAFF_ROLES else current_user.company_id)
+    return {"items": items, "total": total, "staff": current_user.role in STAFF_ROLES}
 
 
 def _report(form, report, token):
     shown = [row for row in report.rows if row.errors or (row.group and row.group.errors)][:REPORT_ROWS]
     return render_template("api/import.html", form=form, report=report, shown=shown, limit=REPORT_ROWS,
-                           confirm_form=ConfirmSalesImportForm(token=token, plan=report.plan))
+                           confirm_form=ConfirmSalesImportForm(token=token, plan=report.plan),
+                           awaiting=_awaiting())
 
 
 @bp.post("/integrations/import/confirm")

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -68,3 +68,10 @@ class ReverseForm(FlaskForm):
 class BulkForm(RejectForm):
     action = SelectField(choices=[SelectChoice("approve", _l("Approve")), SelectChoice("reject", _l("Reject"))])
     confirm = BooleanField()
+
+
+class ScanForm(FlaskForm):
+    """The scan of a draft that waits for it (made from the API or a file import), attached and submitted at once."""
+
+    scan = FileField(_l("Scan of the invoice"), validators=[FileRequired(_l("Choose a file."))],
+                     description=_l("PDF, JPEG or PNG, up to 10 MB."))

@@ -201,6 +201,14 @@ def submit_claim(claim: Claim, user: User) -> Claim:
     return claim
 
 
+def attach_scan(claim: Claim, user: User, scan: tuple[str, str, str]) -> Claim:
+    """Attach the invoice scan to the author's draft, e.g. one made from the API or a file import."""
+    _require_owner_draft(claim, user)
+    claim.scan_path, claim.scan_filename, claim.scan_mimetype = scan
+    db.session.flush()
+    return claim
+
+
 def delete_draft(claim: Claim, user: User) -> None:
     _require_owner_draft(claim, user)
     db.session.delete(claim)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES
 from portal.claims import notifications, services
-from portal.claims.forms import BulkForm, ClaimForm, RejectForm, ReverseForm
+from portal.claims.forms import BulkForm, ClaimForm, RejectForm, ReverseForm, ScanForm
 from portal.claims.models import STATUS_LABELS, SUBMITTED, Claim
 from portal.claims.scans import scan_file, store_scan
 from portal.core.auth import roles_required
@@ -176,7 +176,35 @@ def detail(claim_id):
     return render_template(
         "claims/detail.html", claim=claim, expected=expected, staff=staff,
         twins=services.twins(claim) if staff else [], reject_form=RejectForm(), reverse_form=ReverseForm(),
+        scan_form=ScanForm(),
     )
+
+
+@bp.post("/claims/<int:claim_id>/attach-scan")
+@roles_required(*PARTNER_ROLES)
+def attach_scan(claim_id):
+    """A draft awaiting its scan (from the API or an import): attach the scan and submit it in one step."""
+    claim = _claim_or_404(claim_id)
+    form = ScanForm()
+    if not form.validate_on_submit():
+        flash(_("Choose the scan of the invoice: PDF, JPEG or PNG, up to 10 MB."), "danger")
+        return redirect(url_for("claims.detail", claim_id=claim.id))
+    try:
+        services.attach_scan(claim, current_user, store_scan(form.scan.data.filename, form.scan.data.read()))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(url_for("claims.detail", claim_id=claim.id))
+    db.session.commit()  # the scan stays attached whatever the submit step says
+    try:
+        services.submit_claim(claim, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_("Saved as a draft, not submitted: %(reason)s", reason=exc.message), "warning")
+        return redirect(url_for("claims.detail", claim_id=claim.id))
+    db.session.commit()
+    flash(_("The sale is submitted for review."), "success")
+    return redirect(url_for("claims.detail", claim_id=claim.id))
 
 
 @bp.post("/claims/<int:claim_id>/submit")

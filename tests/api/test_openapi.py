@@ -9,7 +9,7 @@ from schemathesis.generation import GenerationMode
 
 from tests.api.conftest import auth, sale
 
-PROGRAM_PATHS = ("/api/v1/queue", "/api/v1/orders", "/approve", "/reject")
+PROGRAM_PATHS = ("/api/v1/queue", "/api/v1/orders", "/approve", "/reject", "/leads/queue", "/qualify", "/close")
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
           checks.response_schema_conformance]
 
@@ -25,15 +25,23 @@ def test_the_document_is_valid_openapi_3_1(client):
 
 @pytest.fixture
 def data(client, company_token):
-    """Something to read: a few claims of the company."""
+    """Something to read: a few claims and a lead of the company."""
+    from portal.extensions import db
+    from tests.api.test_leads import lead
+    from tests.leads import factories as lf
+
     for n in range(3):
         client.post("/api/v1/claims", json=sale(f"F-{n}", number=f"F-{n}"), headers=auth(company_token))
+    with client.application.app_context():
+        channel_id = lf.channel().id
+        db.session.commit()
+    client.post("/api/v1/leads", json=lead("F-LEAD", channel=channel_id), headers=auth(company_token))
 
 
 def test_every_endpoint_is_fuzzed_without_a_server_error(app, data, company_token, program_token):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 14
+    assert len(operations) >= 23
     for operation in operations:
         fuzz_operation(operation, program_token if any(p in operation.path for p in PROGRAM_PATHS) else company_token)
 

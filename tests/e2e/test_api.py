@@ -67,3 +67,41 @@ def test_key_import_and_revocation(app, live_server, page, make, shot, tmp_path)
     page.get_by_role("button", name="Отозвать").click()
     expect(page.get_by_text("Отозван", exact=True)).to_be_visible()
     assert call(live_server, "/api/v1/me", token) == 401
+
+
+def test_an_imported_sale_awaits_its_scan_and_the_seller_submits_it_in_the_browser(app, live_server, page, make,
+                                                                                   shot, tmp_path):
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    company = make.company(name="ООО «Климат»")
+    make.user(role=PARTNER_ADMIN, company=company, email="head@example.test")
+    make.user(company=company, email="seller@example.test")
+    with app.app_context():
+        f.product(sku="AC-S12", name="Сплит-система Nord 12", price=4_590_000, cost=3_460_000)
+        get_settings().first_sale_bonus = 0
+        db.session.commit()
+
+    log_in(page, live_server, "head@example.test")
+    page.goto(f"{live_server}/integrations/import")
+    day = (today() - timedelta(days=2)).strftime("%d.%m.%Y")
+    csv = tmp_path / "sales.csv"
+    csv.write_bytes((f"Номер;Дата;Продавец;Контрагент;ИНН;Артикул;Количество;Цена\n"
+                     f"Р-7;{day};seller@example.test;ООО «Заказчик»;;AC-S12;2;45 900,00\n").encode("cp1251"))
+    page.set_input_files("input[name=file]", str(csv))
+    page.get_by_role("button", name="Проверить файл").click()
+    page.get_by_test_id("confirm-import").click()
+    expect(page.get_by_test_id("awaiting-scan")).to_contain_text("Р-7")  # the page says what awaits a scan
+    shot(page, "awaiting")
+
+    page.context.clear_cookies()
+    log_in(page, live_server, "seller@example.test")
+    page.goto(f"{live_server}/claims")
+    page.get_by_test_id("awaiting-scan").first.click()
+    scan = tmp_path / "invoice.pdf"
+    scan.write_bytes(b"%PDF-1.4 invoice")
+    page.set_input_files("#attach-scan input[type=file]", str(scan))
+    page.get_by_role("button", name="Приложить и отправить на проверку").click()
+    expect(page.locator(".alert-success")).to_contain_text("отправлена на проверку")
+    expect(page.get_by_test_id("scan-link")).to_have_text("invoice.pdf")
+    shot(page, "submitted")
+    page.goto(f"{live_server}/claims")
+    expect(page.get_by_test_id("awaiting-scan")).to_have_count(0)

@@ -98,7 +98,8 @@ def main() -> int:
             print(f"{status} {result.get('title')}: {result.get('detail')} {result.get('errors', '')}")
             return 1
         note = " (this batch was sent before: the first answer)" if replayed else ""
-        print(f"created {result['created']}, already there {result['existing']}, refused {result['failed']}{note}")
+        print(f"created {result['created']}, already there {result['existing']}, refused {result['failed']}{note}; "
+              f"awaiting a scan {result.get('awaiting_scan', 0)} (their sellers attach it in My sales)")
         for item in result["results"]:
             if item["result"] == "error":
                 failed += 1
