@@ -1,4 +1,4 @@
-"""Demo API keys: the partner admin's key for 1C (used an hour ago), a revoked one, and the program's BI key.
+"""Demo API keys: the partner admin's keys for 1C (used an hour ago) and the CRM's leads, a revoked one, and the program's BI key.
 
 Their tokens are random and nobody knows them: the README shows how to create a key of your own.
 """
@@ -22,6 +22,8 @@ def load(rng) -> None:
     now = utcnow()
     trade = services.create_key(head, "1С:Торговля", ["claims:write", "claims:read", "catalogue:read"]).key
     trade.created_at, trade.last_used_at = now - timedelta(days=40), now - timedelta(hours=1)
+    crm = services.create_key(head, "Битрикс24: сделки", ["leads:write", "leads:read"]).key
+    crm.created_at, crm.last_used_at = now - timedelta(days=12), now - timedelta(hours=3)
     old = services.create_key(head, "Старый обмен с Битрикс24", ["claims:write"]).key
     old.created_at = now - timedelta(days=200)
     services.revoke_key(head, old)
