@@ -85,7 +85,7 @@ def test_login_rotates_the_session_and_follows_only_local_next(client, make):
 
 
 def test_login_is_rate_limited_per_account(app, make_app, make):
-    app = make_app(RATELIMIT_ENABLED=True, LOGIN_LIMIT_PER_ACCOUNT="3 per minute")
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS="3 per minute")
     make.user(email="target@example.test")
     client = app.test_client()
     for _ in range(3):
