@@ -92,7 +92,7 @@ def test_login_is_rate_limited_per_account(app, make_app, make):
         assert client.post("/login", data={"email": "target@example.test", "password": "wrong1234"}).status_code == 200
     response = client.post("/login", data={"email": "target@example.test", "password": "secret123"})
     assert response.status_code == 429
-    assert "Слишком много попыток" in response.get_data(as_text=True)
+    assert "Слишком много неудачных попыток" in response.get_data(as_text=True)
     # Another account from the same address is not blocked by this one's limit.
     make.user(email="other@example.test")
     assert client.post("/login", data={"email": "other@example.test", "password": "secret123"}).status_code == 302
