@@ -63,8 +63,9 @@ def login_code():
         if mfa.use_recovery_code(user, form.code.data):
             audit.record(audit.MFA_RECOVERY_USED, actor=user, object_type="user", object_id=user.id,
                          changes={"left": mfa.recovery_codes_left(user)})
-            flash(_("You signed in with a recovery code; it will not work again."), "warning")
-            return complete_login(user, remember=pending["remember"], next_url=pending["next"])
+            response = complete_login(user, remember=pending["remember"], next_url=pending["next"])
+            flash(_("You signed in with a recovery code; it will not work again."), "warning")  # after the reset
+            return response
         db.session.rollback()
         record_failed_sign_in(user.email, "code", user, throttle_key=account)
         form.code.errors = [*form.code.errors, _("The code is wrong or has been used already.")]
