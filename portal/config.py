@@ -15,10 +15,11 @@ def _bool(name: str, default: bool) -> bool:
 
 
 # Values that only a development machine may run with: in production (see PORTAL_ENV) the app refuses to start.
+# The placeholders of deploy/portal.env.example count as development values too.
 DEVELOPMENT_SECRETS = {
-    "SECRET_KEY": {"dev-only-change-me", "change-me", "test-secret"},
-    "STRIPE_SECRET_KEY": {"sk_test_local"},
-    "STRIPE_WEBHOOK_SECRET": {"whsec_local"},
+    "SECRET_KEY": {"dev-only-change-me", "change-me", "test-secret", "CHANGE-ME-a-long-random-string"},
+    "STRIPE_SECRET_KEY": {"sk_test_local", "sk_live_CHANGE-ME"},
+    "STRIPE_WEBHOOK_SECRET": {"whsec_local", "whsec_CHANGE-ME"},
 }
 
 

@@ -18,6 +18,7 @@ def _production(**overrides):
     ("SECRET_KEY", ""),
     ("STRIPE_SECRET_KEY", "sk_test_local"),
     ("STRIPE_WEBHOOK_SECRET", "whsec_local"),
+    ("SECRET_KEY", "CHANGE-ME-a-long-random-string"),  # the placeholder of deploy/portal.env.example
 ])
 def test_production_refuses_development_secrets(name, value):
     with pytest.raises(InsecureConfiguration, match=name):
