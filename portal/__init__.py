@@ -122,11 +122,12 @@ def refuse_development_secrets_in_production(config) -> None:
 
     if config.get("TESTING") or config.get("PORTAL_ENV") == "development":
         return
-    weak = [name for name, defaults in DEVELOPMENT_SECRETS.items() if not config.get(name) or config.get(name) in defaults]
+    weak = [name for name, defaults in DEVELOPMENT_SECRETS.items()
+            if not config.get(name) or config.get(name) in defaults]
     if weak:
         raise InsecureConfiguration(
             f"Refusing to start in production with development values of {', '.join(weak)}: set them in the "
-            "environment, or PORTAL_ENV=development for a local demo (see README, Settings)."
+            "environment, or PORTAL_ENV=development for a local demo (see README, 'Sign-in security')."
         )
 
 

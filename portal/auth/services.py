@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal.audit import services as audit
 from portal.auth.models import (
     ADMIN,
     AUDIENCES,
@@ -21,7 +22,6 @@ from portal.auth.models import (
     Consent,
     User,
 )
-from portal.audit import services as audit
 from portal.auth.passwords import check_password_strength, hash_password, verify_password
 from portal.core import events
 from portal.core.errors import DomainError, NotAllowed
