@@ -98,7 +98,7 @@ def record(action: str, *, actor=None, actor_id: int | None = None, object_type:
     )
     if has_request_context():
         entry.ip_address = (request.remote_addr or "")[:45] or None
-        entry.user_agent = (request.user_agent.string or "")[:255] or None
+        entry.user_agent = (request.user_agent.string or "").replace("\x00", "")[:255] or None
     db.session.add(entry)
     db.session.flush()
     return entry

@@ -69,6 +69,7 @@ def login_code():
         db.session.rollback()
         record_failed_sign_in(user.email, "code", user, throttle_key=account)
         form.code.errors = [*form.code.errors, _("The code is wrong or has been used already.")]
+        form.code.data = ""  # an empty field for the next try
     return render_template("auth/login_code.html", form=form)
 
 
