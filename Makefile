@@ -13,6 +13,9 @@ FLASK := $(BIN)/flask --app wsgi
 # The suite runs in parallel, one pytest worker per core (each with its own database and servers).
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 STAMP := $(VENV)/.installed
+# `make run` is the local demo: development secrets are allowed (in production the app refuses them).
+PORTAL_ENV ?= development
+export PORTAL_ENV
 
 .PHONY: run banner test test-sqlite test-postgresql install system-deps translations bench lint clean
 

@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_object(Config)
     if config:
         app.config.update(config)
+    refuse_development_secrets_in_production(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Wait for a writer instead of failing at once when two requests write together.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
@@ -31,6 +32,13 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.core.requests import PortalRequest
 
     app.url_map.converters["int"] = BoundedIntegerConverter
+    if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"] or app.config["PROXY_FIX_X_HOST"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind N trusted proxies, the client address is the Nth from the right in X-Forwarded-For;
+        # without this setting the header is ignored (anyone can send it).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"],
+                                x_proto=app.config["PROXY_FIX_X_PROTO"], x_host=app.config["PROXY_FIX_X_HOST"])
     app.request_class = PortalRequest
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
@@ -81,6 +89,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(integrations_bp)
     app.register_blueprint(contests_bp)
     import portal.contests.events  # noqa: F401 - contest scores follow claims, courses and leads
+    from portal.audit.views import bp as audit_bp
+
+    app.register_blueprint(audit_bp)
+    import portal.audit.events  # noqa: F401 - approvals and reversals go into the audit log
     register_navigation()
 
     from portal.core.formatting import register_filters
@@ -97,6 +109,26 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+class InsecureConfiguration(RuntimeError):
+    pass
+
+
+def refuse_development_secrets_in_production(config) -> None:
+    """Production is every run that is neither TESTING nor PORTAL_ENV=development; it must not start with the
+    development defaults of SECRET_KEY or the Stripe secrets (anyone could sign sessions or webhooks)."""
+    from portal.config import DEVELOPMENT_SECRETS
+
+    if config.get("TESTING") or config.get("PORTAL_ENV") == "development":
+        return
+    weak = [name for name, defaults in DEVELOPMENT_SECRETS.items()
+            if not config.get(name) or config.get(name) in defaults]
+    if weak:
+        raise InsecureConfiguration(
+            f"Refusing to start in production with development values of {', '.join(weak)}: set them in the "
+            "environment, or PORTAL_ENV=development for a local demo (see README, 'Sign-in security')."
+        )
 
 
 def _check_mail_committed(error=None) -> None:
@@ -141,7 +173,7 @@ def select_locale() -> str:
 
 
 def register_navigation() -> None:
-    from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES
+    from portal.auth.models import ADMIN, PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES
     from portal.core.navigation import add_nav_item
 
     add_nav_item("claims.index", _l("My sales"), PARTNER_ROLES, prefix="claims.")
@@ -171,6 +203,7 @@ def register_navigation() -> None:
     add_nav_item("integrations.keys", _l("Integrations"), (PARTNER_ADMIN, *STAFF_ROLES), prefix="integrations.",
                  group="settings")
     add_nav_item("contests.manage", _l("Contests"), STAFF_ROLES, prefix="contests.", group="program")
+    add_nav_item("audit.index", _l("Audit log"), (ADMIN,), prefix="audit.", group="settings")
 
 
 def template_globals() -> dict:

@@ -14,7 +14,18 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Values that only a development machine may run with: in production (see PORTAL_ENV) the app refuses to start.
+# The placeholders of deploy/portal.env.example count as development values too.
+DEVELOPMENT_SECRETS = {
+    "SECRET_KEY": {"dev-only-change-me", "change-me", "test-secret", "CHANGE-ME-a-long-random-string"},
+    "STRIPE_SECRET_KEY": {"sk_test_local", "sk_live_CHANGE-ME"},
+    "STRIPE_WEBHOOK_SECRET": {"whsec_local", "whsec_CHANGE-ME"},
+}
+
+
 class Config:
+    # "development" for a local demo (make run sets it); anything else, or unset, is production.
+    PORTAL_ENV = os.environ.get("PORTAL_ENV", "production").strip().lower()
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
@@ -68,8 +79,23 @@ class Config:
     # Shared storage keeps limits right across gunicorn workers and machines; memory:// counts per process.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 10 minutes")
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes")
+    # Failed sign-ins are throttled per account *and* address: after the limit, that address waits before it
+    # may try that account again; the owner elsewhere is not affected. A looser cap counts all failures
+    # from one address (behind a proxy, set PROXY_FIX_X_FOR so that the address is the client's).
+    LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "5 per 10 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "100 per 10 minutes")
+    # How many proxies in front of the app to trust for X-Forwarded-For / -Proto / -Host (Werkzeug ProxyFix).
+    # 0 (the default): those headers are ignored and the address is the connection's.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0") or 0)
+    PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0") or 0)
+    PROXY_FIX_X_HOST = int(os.environ.get("PROXY_FIX_X_HOST", "0") or 0)
+
+    # Two-factor sign-in: program managers and administrators without it are sent to set it up.
+    MFA_REQUIRED_FOR_STAFF = _bool("MFA_REQUIRED_FOR_STAFF", False)
+    MFA_ISSUER = os.environ.get("MFA_ISSUER", "") or os.environ.get("PROGRAM_NAME", "Partner Club")
+    # Changing roles, program settings or a person's points asks for the password (or a code) again when the
+    # last one was entered longer ago than this.
+    REAUTH_MAX_AGE = timedelta(minutes=int(os.environ.get("REAUTH_MAX_AGE_MINUTES", "15")))
 
     # The demo and the tests use addresses under the reserved .test domain; turn off in production.
     EMAIL_ALLOW_TEST_DOMAINS = _bool("EMAIL_ALLOW_TEST_DOMAINS", True)

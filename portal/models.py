@@ -1,7 +1,8 @@
 """Every feature's models, imported in one place so that Alembic and create_app() see the whole schema."""
 
 from portal.api.models import ApiKey, ClaimReference, IdempotentRequest  # noqa: F401
-from portal.auth.models import Consent, User  # noqa: F401
+from portal.audit.models import AuditEntry  # noqa: F401
+from portal.auth.models import Consent, RecoveryCode, User  # noqa: F401
 from portal.claims.models import Claim, ClaimAward, ClaimEvent, ClaimLine  # noqa: F401
 from portal.contests.models import (  # noqa: F401
     Contest,

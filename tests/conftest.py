@@ -66,6 +66,7 @@ def mailbox():
 def make_config(database_url: str, mailbox: Mailbox, redis_url: str | None = None, **overrides) -> dict:
     return {
         "TESTING": True,
+        "PORTAL_ENV": "development",  # an app made with TESTING off (to see a real 500 page) may still start
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20, "max_overflow": 40} if ON_POSTGRES else {},

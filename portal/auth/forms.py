@@ -110,3 +110,26 @@ class ChangePasswordForm(FlaskForm):
         _l("Repeat the password"),
         validators=[DataRequired(REQUIRED), EqualTo("password", message=_l("The passwords do not match."))],
     )
+
+
+class CodeForm(FlaskForm):
+    """The second step of signing in: a code from the app, or a recovery code."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), Length(max=64)],
+                       description=_l("6 digits from the authenticator app, or one of your recovery codes."),
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text"})
+
+
+class ConfirmCodeForm(FlaskForm):
+    code = StringField(_l("Code from the app"), validators=[DataRequired(REQUIRED), Length(max=64)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class PasswordCheckForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(REQUIRED), Length(max=256)])
+
+
+class ReauthForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[Optional(), Length(max=256)])
+    code = StringField(_l("Or a code from the app"), validators=[Optional(), Length(max=64)],
+                       render_kw={"autocomplete": "one-time-code"})

@@ -72,6 +72,11 @@ class User(UserMixin, db.Model):
     company_id: Mapped[int | None] = mapped_column(ForeignKey("partner_companies.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Two-factor sign-in (TOTP): the shared secret once enrolment is confirmed, and the last time-step
+    # accepted, so a code seen once (over a shoulder, in a proxy log) cannot be used again.
+    mfa_secret: Mapped[str | None] = mapped_column(String(64))
+    mfa_enabled_at: Mapped[datetime | None]
+    mfa_last_step: Mapped[int | None]
 
     company = relationship("PartnerCompany", foreign_keys=[company_id], back_populates="staff")
     consents = relationship("Consent", back_populates="user", order_by="Consent.accepted_at")
@@ -86,6 +91,10 @@ class User(UserMixin, db.Model):
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_secret is not None and self.mfa_enabled_at is not None
 
     @property
     def is_partner_admin(self) -> bool:
@@ -123,3 +132,15 @@ class Consent(db.Model):
     ip_address: Mapped[str | None] = mapped_column(String(45))
 
     user = relationship(User, back_populates="consents")
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app; only its hash is kept."""
+
+    __tablename__ = "mfa_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

@@ -23,3 +23,12 @@ def send_password_reset(user: User) -> None:
         user.email, "auth/email/reset_subject.txt", "auth/email/reset_body.txt",
         locale=user.locale, account_mail=True, user=user, link=link,
     )
+
+
+def send_registration_attempt(user: User) -> None:
+    """Someone tried to register with this account's address: tell the owner how to get in instead."""
+    send_email(
+        user.email, "auth/email/registration_attempt_subject.txt", "auth/email/registration_attempt_body.txt",
+        locale=user.locale, account_mail=True, user=user, login_link=url_for("auth.login", _external=True),
+        reset_link=url_for("auth.forgot_password", _external=True),
+    )

@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal.audit import services as audit
 from portal.auth.models import (
     ADMIN,
     AUDIENCES,
@@ -71,6 +72,14 @@ def check_birthday(birthday: date | None) -> date | None:
     return birthday
 
 
+class EmailTaken(DomainError):
+    """Someone registered with the address of an existing account: answered like a success, told by mail."""
+
+    def __init__(self, user: User):
+        super().__init__(_l("An account with this email already exists."), field="email")
+        self.user = user
+
+
 @dataclass
 class Registration:
     full_name: str
@@ -98,10 +107,6 @@ def register_participant(reg: Registration, invitation: Invitation | None = None
     if not (reg.accepted_rules and reg.accepted_personal_data):
         raise DomainError(_l("Both consents are required to take part in the program."), field="consent")
     email = check_email(reg.email)
-    if find_user_by_email(email) is not None:
-        raise DomainError(
-            _l("An account with this email already exists: log in or reset the password."), field="email"
-        )
     phone = check_phone(reg.phone)
     if reg.audience not in AUDIENCES:
         raise DomainError(_l("Choose who you are in your company."), field="audience")
@@ -109,6 +114,12 @@ def register_participant(reg: Registration, invitation: Invitation | None = None
     full_name = " ".join(reg.full_name.split())
     if len(full_name) < 3:
         raise DomainError(_l("Enter your full name."), field="full_name")
+    # Checked last, once everything else is valid, and answered like a success: the page must not tell
+    # anyone that an address has an account (the owner learns it by mail).
+    existing = find_user_by_email(email)
+    if existing is not None:
+        hash_password(reg.password)  # the same work as a new account, so timing does not tell either
+        raise EmailTaken(existing)
 
     if invitation is not None:
         if not invitation.is_open:
@@ -207,6 +218,8 @@ def reset_password(token: str, new_password: str) -> User:
     check_password_strength(new_password, user.email)
     user.password_hash = hash_password(new_password)
     user.rotate_session_token()
+    audit.record(audit.PASSWORD_CHANGED, actor=user, object_type="user", object_id=user.id,
+                 changes={"by": "reset link"})
     # Receiving the link proves the address.
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
@@ -218,6 +231,21 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise DomainError(_l("The current password is wrong."), field="current_password")
     check_password_strength(new_password, user.email)
     user.password_hash = hash_password(new_password)
+    user.rotate_session_token()
+    audit.record(audit.PASSWORD_CHANGED, actor=user, object_type="user", object_id=user.id)
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every session and remember-me cookie of this person (the caller signs the current one in again)."""
+    user.rotate_session_token()
+    audit.record(audit.SIGN_OUT_EVERYWHERE, actor=user, object_type="user", object_id=user.id)
+
+
+def end_session(user: User) -> None:
+    """Signing out: the cookies this browser holds, and any copies of them, stop working.
+
+    The session generation is per person, so this also ends the person's other sessions; a stolen cookie
+    replayed after the owner signs out signs nobody in."""
     user.rotate_session_token()
 
 
@@ -256,6 +284,9 @@ def set_role(user: User, role: str, actor: User) -> None:
         raise NotAllowed(_l("Only an administrator can grant or remove program team roles."))
     if role in PARTNER_ROLES and user.company_id is None:
         raise DomainError(_l("Attach the person to a partner company first."), field="role")
+    if user.role != role:
+        audit.record(audit.ROLE_CHANGED, actor=actor, object_type="user", object_id=user.id,
+                     changes={"role": [user.role, role], "email": user.email})
     user.role = role
 
 
@@ -264,6 +295,9 @@ def set_active(user: User, active: bool, actor: User) -> None:
         raise NotAllowed(_l("You cannot deactivate your own account."))
     if user.role == ADMIN and actor.role != ADMIN:
         raise NotAllowed(_l("Only an administrator can deactivate an administrator."))
+    if user.active != active:
+        audit.record(audit.ACCOUNT_ACTIVATED if active else audit.ACCOUNT_DEACTIVATED, actor=actor,
+                     object_type="user", object_id=user.id, changes={"email": user.email})
     user.active = active
     if not active:
         user.rotate_session_token()  # signs them out everywhere

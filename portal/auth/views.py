@@ -1,10 +1,12 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth import notifications, services
+from portal.audit import services as audit
+from portal.auth import notifications, services, throttle
 from portal.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -15,12 +17,14 @@ from portal.auth.forms import (
     ResetPasswordForm,
 )
 from portal.auth.models import PARTNER_ROLES
+from portal.auth.reauth import mark_fresh
 from portal.core.errors import DomainError
 from portal.core.forms import show_error
 from portal.core.inn import is_valid_inn
 from portal.core.phones import format_phone
 from portal.extensions import db, limiter
 from portal.partners import services as partners
+from portal.partners.forms import EmptyForm
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -35,43 +39,69 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _login_account_key() -> str:
-    return "login-account:" + services.normalize_email(request.form.get("email"))
+def _client_address() -> str:
+    return request.remote_addr or "-"
 
 
-def _login_failed(response) -> bool:
-    # A successful login redirects; only failed attempts count towards the per-account limit.
-    return response.status_code != 302
+def complete_login(user, remember: bool = False, next_url: str | None = None):
+    """Start a fresh session for `user` (after the password, and the code when two-factor sign-in is on)."""
+    audit.record(audit.SIGN_IN, actor=user, object_type="user", object_id=user.id)
+    db.session.commit()
+    throttle.forget_failures(user.email, _client_address())
+    locale_choice = session.get("locale")
+    session.clear()  # a fresh session at every login: nothing from before carries over
+    login_user(user, remember=remember)
+    mark_fresh()
+    if locale_choice and locale_choice != user.locale:
+        services.set_locale(user, locale_choice)
+        db.session.commit()
+    return redirect(_safe_next(next_url) or url_for("home.dashboard"))
+
+
+def record_failed_sign_in(email: str, reason: str, user=None, throttle_key: str | None = None) -> None:
+    throttle.count_failure(throttle_key or email, _client_address())
+    audit.record(audit.SIGN_IN_FAILED, actor=user, actor_id=user.id if user else None, object_type="user",
+                 object_id=user.id if user else None, changes={"email": email[:254], "reason": reason})
+    db.session.commit()
+
+
+def throttled(account: str) -> dict | None:
+    """When this address must wait before trying `account` again: say so, and return the 429's headers."""
+    wait = throttle.wait_seconds(account, _client_address())
+    if not wait:
+        return None
+    minutes = max(1, -(-wait // 60))
+    flash(ngettext("Too many failed attempts from your address: try again in %(num)s minute.",
+                   "Too many failed attempts from your address: try again in %(num)s minutes.", minutes), "danger")
+    return {"Retry-After": str(wait)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_login_account_key,
-    deduct_when=_login_failed,
-)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.dashboard"))
     form = LoginForm()
     unconfirmed_email = None
     if form.validate_on_submit():
+        email = services.normalize_email(form.email.data)[:254]
+        if (headers := throttled(email)) is not None:
+            return render_template("auth/login.html", form=form, unconfirmed_email=None,
+                                   resend_form=ResendConfirmationForm()), 429, headers
         try:
-            user = services.authenticate(form.email.data, form.password.data)
+            user = services.authenticate(email, form.password.data)
         except services.EmailNotConfirmed as exc:
             unconfirmed_email = exc.user.email
             show_error(form, exc)
         except DomainError as exc:
+            db.session.rollback()
+            record_failed_sign_in(email, "password", services.find_user_by_email(email))
             show_error(form, exc)
         else:
-            db.session.commit()
-            locale_choice = session.get("locale")
-            session.clear()  # a fresh session at every login: nothing from before carries over
-            login_user(user, remember=form.remember.data)
-            if locale_choice and locale_choice != user.locale:
-                services.set_locale(user, locale_choice)
+            if user.mfa_enabled:
                 db.session.commit()
-            return redirect(_safe_next(request.args.get("next")) or url_for("home.dashboard"))
+                start_second_step(user, remember=form.remember.data, next_url=request.args.get("next"))
+                return redirect(url_for("auth.login_code"))
+            return complete_login(user, remember=form.remember.data, next_url=request.args.get("next"))
     return render_template(
         "auth/login.html", form=form, unconfirmed_email=unconfirmed_email, resend_form=ResendConfirmationForm()
     )
@@ -80,6 +110,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # The session generation changes: this cookie, the remember-me cookie and any copy of them stop working.
+    services.end_session(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
@@ -116,6 +149,12 @@ def register():
         )
         try:
             user = services.register_participant(registration, invitation=invitation)
+        except services.EmailTaken as exc:
+            # The same page as for a new account; the owner gets a mail saying what happened.
+            db.session.rollback()
+            notifications.send_registration_attempt(exc.user)
+            db.session.commit()
+            return render_template("auth/check_email.html", email=services.normalize_email(form.email.data))
         except DomainError as exc:
             db.session.rollback()
             show_error(form, exc)
@@ -226,6 +265,7 @@ def profile():
     return render_template(
         "auth/profile.html", form=form, password_form=password_form,
         history=partners.membership_history(current_user), is_partner=current_user.role in PARTNER_ROLES,
+        sessions_form=EmptyForm(),
     )
 
 
@@ -244,9 +284,27 @@ def change_password():
             db.session.commit()
             # The session token changed: this session goes on, every other one ends.
             login_user(current_user._get_current_object())
+            mark_fresh()
             flash(_("Your password is changed."), "success")
             return redirect(url_for("auth.profile"))
     return render_template(
         "auth/profile.html", form=form, password_form=password_form,
         history=partners.membership_history(current_user), is_partner=current_user.role in PARTNER_ROLES,
+        sessions_form=EmptyForm(),
     )
+
+
+@bp.post("/profile/sessions/end")
+@login_required
+def sign_out_everywhere():
+    if EmptyForm().validate_on_submit():
+        user = current_user._get_current_object()
+        services.sign_out_everywhere(user)
+        db.session.commit()
+        login_user(user)  # this browser goes on with the new session generation
+        flash(_("You are signed out on every other device and browser."), "success")
+    return redirect(url_for("auth.profile"))
+
+
+from portal.auth import mfa_views  # noqa: E402,F401 - two-factor sign-in and re-authentication routes
+from portal.auth.mfa_views import start_second_step  # noqa: E402

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, extract, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from portal.audit import services as audit
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES, User
 from portal.core import events
 from portal.core.errors import DomainError, NotAllowed
@@ -290,6 +291,8 @@ def reject_claim(claim: Claim, actor: User, reason: str) -> Claim:
     _move(claim, SUBMITTED, REJECTED, actor, rejection_reason=reason[:500])
     db.session.add(ClaimEvent(claim_id=claim.id, status=REJECTED, actor_id=actor.id, note=reason[:500]))
     db.session.flush()
+    audit.record(audit.CLAIM_REJECTED, actor=actor, object_type="claim", object_id=claim.id,
+                 changes={"reason": reason[:500], "participant": claim.user_id})
     return claim
 
 

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import selectinload
 
+from portal.audit import services as audit
 from portal.auth.models import AUDIENCES, PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.sql import compare_and_set
@@ -333,6 +334,8 @@ def finalise_contest(contest: Contest, actor: User) -> list[ContestWinner]:
                 actor_id=actor.id, params={"title": contest.title, "place": winner.place})
             winner.ledger_transaction_id = posted.id
     db.session.flush()
+    audit.record(audit.CONTEST_FINALISED, actor=actor, object_type="contest", object_id=contest.id,
+                 changes={"title": contest.title, "winners": [[w.place, w.user_id, w.prize_points] for w in winners]})
     return winners
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
+from portal.audit import services as audit
 from portal.core.errors import DomainError
 from portal.core.sql import insert_ignoring_duplicates
 from portal.core.time import add_months, utcnow
@@ -340,7 +341,10 @@ def adjust(user_id: int, points: int, *, reason: str, actor_id: int, key: str) -
         builder.move(wallet, points - settle)
     else:
         builder.move(wallet, points)
-    return builder.write()
+    transaction = builder.write()
+    audit.record(audit.POINTS_ADJUSTED, actor_id=actor_id, object_type="user", object_id=user_id,
+                 changes={"points": points, "reason": reason, "transaction": transaction.id})
+    return transaction
 
 
 def reverse_transaction(original: LedgerTransaction, *, actor_id: int | None, reason: str | None = None,

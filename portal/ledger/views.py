@@ -6,7 +6,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from portal.audit import services as audit
 from portal.auth.models import ADMIN, PARTNER_ROLES, STAFF_ROLES, User
+from portal.auth.reauth import fresh_auth_required
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import export_response
@@ -25,6 +27,9 @@ from portal.program.services import get_settings, update_settings
 bp = Blueprint("ledger", __name__, template_folder="templates")
 
 EXPIRY_WARNING = timedelta(days=90)
+SETTING_NAMES = ("point_value_kopecks", "points_expire_months", "claim_window_days", "first_sale_bonus",
+                 "birthday_bonus", "copay_enabled", "copay_max_share_percent", "payment_timeout_minutes",
+                 "tax_rate_percent", "tax_details_required")
 
 
 def _statement_context(person: User) -> dict:
@@ -93,6 +98,7 @@ def person_export(user_id, fmt):
 
 @bp.post("/console/people/<int:user_id>/points/adjust")
 @roles_required(*STAFF_ROLES)
+@fresh_auth_required
 def adjust(user_id):
     person = db.get_or_404(User, user_id)
     if person.role not in PARTNER_ROLES:
@@ -125,6 +131,7 @@ def totals():
 
 @bp.route("/console/settings", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
+@fresh_auth_required
 def settings():
     current = get_settings()
     form = SettingsForm(
@@ -139,6 +146,7 @@ def settings():
         if current_user.role != ADMIN:
             abort(403)
         form = SettingsForm()
+        before = audit.snapshot(current, SETTING_NAMES)
         if form.validate_on_submit():
             try:
                 update_settings(point_value_kopecks=form.point_value.kopecks,
@@ -152,6 +160,9 @@ def settings():
                 for name in ("copay_max_share_percent", "payment_timeout_minutes", "tax_rate_percent"):
                     if getattr(form, name).data is not None:
                         setattr(shop_settings, name, getattr(form, name).data)
+                if changes := audit.diff(before, audit.snapshot(shop_settings, SETTING_NAMES)):
+                    audit.record(audit.SETTINGS_CHANGED, object_type="program_settings", object_id=1,
+                                 changes=changes)
             except DomainError as exc:
                 db.session.rollback()
                 show_error(form, exc)

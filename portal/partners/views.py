@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from portal.auth import services as accounts
 from portal.auth.models import AUDIENCE_SHORT_LABELS, PARTNER_ADMIN, ROLE_LABELS, STAFF_ROLES, User
+from portal.auth.reauth import fresh_auth_required
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import csv_response, xlsx_response
@@ -69,6 +70,7 @@ def person(user_id):
 
 @bp.post("/console/people/<int:user_id>/role")
 @roles_required(*STAFF_ROLES)
+@fresh_auth_required
 def change_role(user_id):
     user = db.get_or_404(User, user_id)
     form = RoleForm(prefix="role")

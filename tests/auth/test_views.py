@@ -85,14 +85,14 @@ def test_login_rotates_the_session_and_follows_only_local_next(client, make):
 
 
 def test_login_is_rate_limited_per_account(app, make_app, make):
-    app = make_app(RATELIMIT_ENABLED=True, LOGIN_LIMIT_PER_ACCOUNT="3 per minute")
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS="3 per minute")
     make.user(email="target@example.test")
     client = app.test_client()
     for _ in range(3):
         assert client.post("/login", data={"email": "target@example.test", "password": "wrong1234"}).status_code == 200
     response = client.post("/login", data={"email": "target@example.test", "password": "secret123"})
     assert response.status_code == 429
-    assert "Слишком много попыток" in response.get_data(as_text=True)
+    assert "Слишком много неудачных попыток" in response.get_data(as_text=True)
     # Another account from the same address is not blocked by this one's limit.
     make.user(email="other@example.test")
     assert client.post("/login", data={"email": "other@example.test", "password": "secret123"}).status_code == 302

@@ -31,7 +31,7 @@ def test_the_queue_is_on_redis(redis_client, queue, db, make):
 
 
 def test_login_limits_count_in_redis(redis_client, make_app, make):
-    app = make_app(RATELIMIT_ENABLED=True, LOGIN_LIMIT_PER_ACCOUNT="3 per minute")
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS="3 per minute")
     assert app.config["RATELIMIT_STORAGE_URI"].startswith("redis://")
     make.user(email="target@example.test")
     client = app.test_client()
@@ -40,5 +40,5 @@ def test_login_limits_count_in_redis(redis_client, make_app, make):
     assert codes[-1] == 429
     assert any(b"LIMITS" in key or b"limit" in key.lower() for key in redis_client.keys())
     # a second app process (another gunicorn worker) sees the same counters
-    other = make_app(RATELIMIT_ENABLED=True, LOGIN_LIMIT_PER_ACCOUNT="3 per minute").test_client()
+    other = make_app(RATELIMIT_ENABLED=True, LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS="3 per minute").test_client()
     assert other.post("/login", data={"email": "target@example.test", "password": "wrong"}).status_code == 429

@@ -30,7 +30,7 @@ def _get(url: str) -> tuple[int, dict]:
 def scratch_env(tmp_path, redis_url):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
            "HUEY_SQLITE_PATH": str(tmp_path / "queue.sqlite3"), "UPLOAD_DIR": str(tmp_path / "uploads"),
-           "SECRET_KEY": "serving-test"}
+           "SECRET_KEY": "serving-test", "PORTAL_ENV": "development"}  # the demo's Stripe emulator secrets
     env.pop("REDIS_URL", None)
     if redis_url:  # the PostgreSQL run: queue and rate limits on Redis, as on several machines
         env["REDIS_URL"] = redis_url

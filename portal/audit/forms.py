@@ -1,0 +1,48 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional, ValidationError
+
+from portal.audit.services import ACTION_LABELS
+
+
+class AuditFilterForm(FlaskForm):
+    """The viewer's filters, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    actor = StringField(_l("Who"), validators=[Optional(), Length(max=254)])
+    action = SelectField(_l("Action"), validators=[Optional()])
+    object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=40)])
+    object_id = StringField(_l("Object number"), validators=[Optional(), Length(max=64)])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action.choices = [SelectChoice("", _l("All actions"))] + [
+            SelectChoice(code, label) for code, label in ACTION_LABELS.items()
+        ]
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end of the period is before its start."))
+
+    def filters(self) -> dict:
+        """Only the filters that passed validation; junk in one of them is ignored, never an error page."""
+        valid = self.validate()
+
+        def value(name):
+            field = getattr(self, name)
+            return field.data if not field.errors and field.data else None
+
+        return {
+            "actor": (value("actor") or "").replace("\x00", ""),
+            "action": value("action") if self.action.data in ACTION_LABELS else "",
+            "object_type": (value("object_type") or "").replace("\x00", ""),
+            "object_id": (value("object_id") or "").replace("\x00", ""),
+            "date_from": value("date_from"),
+            "date_to": value("date_to") if valid or not self.date_to.errors else None,
+        }

@@ -1,0 +1,158 @@
+"""Writing and reading the audit log.
+
+`record(...)` adds one entry to the current transaction (flush, no commit): the entry is kept exactly when
+the action it describes is. Who and from where come from the request when there is one (the acting
+person, the client address as ProxyFix sees it, the user agent); CLI commands and jobs record no address.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.audit.models import AuditEntry
+from portal.extensions import db
+
+# Action codes: stable strings in the database, translated labels on the page.
+SIGN_IN = "auth.sign_in"
+SIGN_IN_FAILED = "auth.sign_in_failed"
+SIGN_OUT_EVERYWHERE = "auth.sign_out_everywhere"
+PASSWORD_CHANGED = "auth.password_changed"
+MFA_ENABLED = "auth.mfa_enabled"
+MFA_DISABLED = "auth.mfa_disabled"
+MFA_RECOVERY_USED = "auth.mfa_recovery_code_used"
+MFA_CODES_RENEWED = "auth.mfa_recovery_codes_renewed"
+CLAIM_APPROVED = "claim.approved"
+CLAIM_REJECTED = "claim.rejected"
+CLAIM_REVERSED = "claim.reversed"
+POINTS_ADJUSTED = "points.adjusted"
+ROLE_CHANGED = "user.role_changed"
+ACCOUNT_ACTIVATED = "user.activated"
+ACCOUNT_DEACTIVATED = "user.deactivated"
+SETTINGS_CHANGED = "program.settings_changed"
+CONTEST_FINALISED = "contest.finalised"
+DATA_EXPORTED = "export.downloaded"
+AUDIT_EXPORTED = "audit.exported"
+
+ACTION_LABELS = {
+    SIGN_IN: _l("Signed in"),
+    SIGN_IN_FAILED: _l("Failed sign-in"),
+    SIGN_OUT_EVERYWHERE: _l("Signed out everywhere"),
+    PASSWORD_CHANGED: _l("Password changed"),
+    MFA_ENABLED: _l("Two-factor sign-in turned on"),
+    MFA_DISABLED: _l("Two-factor sign-in turned off"),
+    MFA_RECOVERY_USED: _l("Recovery code used"),
+    MFA_CODES_RENEWED: _l("New recovery codes"),
+    CLAIM_APPROVED: _l("Claim approved"),
+    CLAIM_REJECTED: _l("Claim rejected"),
+    CLAIM_REVERSED: _l("Claim reversed"),
+    POINTS_ADJUSTED: _l("Points adjusted"),
+    ROLE_CHANGED: _l("Role changed"),
+    ACCOUNT_ACTIVATED: _l("Account reactivated"),
+    ACCOUNT_DEACTIVATED: _l("Account deactivated"),
+    SETTINGS_CHANGED: _l("Program settings changed"),
+    CONTEST_FINALISED: _l("Contest results finalised"),
+    DATA_EXPORTED: _l("Data exported"),
+    AUDIT_EXPORTED: _l("Audit log exported"),
+}
+
+
+def action_label(code: str) -> str:
+    label = ACTION_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
+def _plain(value):
+    """JSON-safe values for the changes column (dates as ISO text, everything odd as its text)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def record(action: str, *, actor=None, actor_id: int | None = None, object_type: str | None = None,
+           object_id=None, changes: dict | None = None) -> AuditEntry:
+    """Add an entry for `action` to the current transaction. `actor` defaults to the signed-in person."""
+    if actor is None and actor_id is None and has_request_context() and current_user \
+            and current_user.is_authenticated:
+        actor = current_user
+    if actor is not None:
+        actor_id = actor.id
+    email = actor.email if actor is not None else None
+    if email is None and actor_id is not None:
+        from portal.auth.models import User
+
+        person = db.session.get(User, actor_id)
+        email = person.email if person is not None else None
+    entry = AuditEntry(
+        actor_id=actor_id, actor_email=email, action=action[:64], object_type=object_type,
+        object_id=None if object_id is None else str(object_id)[:64],
+        changes=_plain(changes) if changes else None,
+    )
+    if has_request_context():
+        entry.ip_address = (request.remote_addr or "")[:45] or None
+        entry.user_agent = (request.user_agent.string or "").replace("\x00", "")[:255] or None
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for the fields whose value changed."""
+    return {k: [_plain(before.get(k)), _plain(after.get(k))] for k in after if before.get(k) != after.get(k)}
+
+
+def entries_query(*, actor: str = "", action: str = "", object_type: str = "", object_id: str = "",
+                  date_from: date | None = None, date_to: date | None = None):
+    """Newest first, filtered. `actor` matches an e-mail address or its part."""
+    query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    if actor:
+        query = query.where(AuditEntry.actor_email.contains(actor.strip().lower(), autoescape=True))
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if object_type:
+        query = query.where(AuditEntry.object_type == object_type)
+    if object_id:
+        query = query.where(AuditEntry.object_id == object_id)
+    if date_from:
+        query = query.where(AuditEntry.created_at >= datetime.combine(date_from, time.min))
+    if date_to and date_to < date.max:
+        query = query.where(AuditEntry.created_at < datetime.combine(date_to + timedelta(days=1), time.min))
+    return query
+
+
+def object_types() -> list[str]:
+    return sorted(t for t in db.session.scalars(select(AuditEntry.object_type).distinct()) if t)
+
+
+def changes_text(changes: dict | None) -> str:
+    """Changes as one line for tables: `field: old → new; other: value`."""
+    if not changes:
+        return ""
+    parts = []
+    for key, value in changes.items():
+        if isinstance(value, list) and len(value) == 2:
+            parts.append(f"{key}: {_show(value[0])} → {_show(value[1])}")
+        else:
+            parts.append(f"{key}: {_show(value)}")
+    return "; ".join(parts)
+
+
+def _show(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def snapshot(obj, names) -> dict:
+    """The named attributes of a row, to compare before and after a change with `diff`."""
+    return {name: getattr(obj, name) for name in names}
