@@ -1,6 +1,6 @@
 import secrets
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -16,6 +16,7 @@ from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.core.phones import format_phone
 from portal.core.time import utcnow
+from portal.core.uploads import send_reencoded_image
 from portal.extensions import db
 from portal.payments.messages import card_texts
 from portal.program.services import get_settings
@@ -71,7 +72,7 @@ def image(name):
     path = image_file(name)
     if not path.exists():
         abort(404)
-    return send_file(path, mimetype="image/jpeg", max_age=86400)
+    return send_reencoded_image(path)
 
 
 @bp.post("/shop/cart")
