@@ -134,6 +134,12 @@ def checkout():
                                          pay_rest_by_card=request.form.get("pay_rest_by_card") == "1")
         except DomainError as exc:
             db.session.rollback()
+            # Read the cart again: another tab may have ordered it meanwhile (then it is empty now).
+            plan = services.summary(current_user)
+            if not plan.items:
+                flash(_("Your cart changed while you were ordering and is empty now. If you ordered from another "
+                        "tab or window, the order is in My orders."), "warning")
+                return redirect(url_for("shop.orders"))
             show_error(form, exc)
             if exc.field == "tax":
                 return redirect(url_for("shop.tax_details", next="checkout"))

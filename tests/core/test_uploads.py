@@ -7,6 +7,7 @@ import zlib
 import pytest
 from PIL import Image
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 from werkzeug.test import stream_encode_multipart
 
 from portal.auth.models import MANAGER
@@ -105,11 +106,12 @@ def test_a_13_mb_scan_gets_the_too_large_message_not_a_bare_413(app, client, log
     login("seller@example.test")
     big = b"%PDF-1.4\n" + b"0" * (13 * 1024 * 1024)
     # Encoded in memory: the test client's own temporary file would stay open, as the body is never read.
-    body, length, boundary = stream_encode_multipart(claim_form(scan=(io.BytesIO(big), "big.pdf")),
-                                                     use_tempfile=False)
+    scan = FileStorage(io.BytesIO(big), filename="big.pdf", content_type="application/pdf")
+    body, length, boundary = stream_encode_multipart(claim_form(scan=scan), use_tempfile=False)
+    assert length > 13 * 1024 * 1024
     response = client.post("/claims/new", data=body.getvalue(),
                            content_type=f"multipart/form-data; boundary={boundary}")
-    assert response.status_code == 303 and response.headers["Location"].endswith("/claims/new")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/claims/new"), (response.status_code, response.headers.get("Location"))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Файл слишком большой" in page and 'name="invoice_number"' in page
     with app.app_context():
