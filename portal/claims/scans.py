@@ -10,7 +10,6 @@ from portal.core.errors import DomainError
 from portal.core.uploads import checked_content
 
 
-
 def store_scan(filename: str, content: bytes) -> tuple[str, str, str]:
     """Check and store an uploaded scan. Returns (stored name, original name, mimetype)."""
     if not content:

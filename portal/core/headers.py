@@ -60,12 +60,16 @@ def set_security_headers(response: Response) -> Response:
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     # A signed-in page must not be kept by the browser or a proxy: the back button after logout on a shared
-    # computer would show it. Static files stay cacheable; a view that set its own Cache-Control keeps it.
-    if request.endpoint != "static" and _signed_in() and "Cache-Control" not in headers:
-        headers["Cache-Control"] = "no-store"
-    elif _signed_in() and request.endpoint != "static":
-        headers["Cache-Control"] = _private(headers["Cache-Control"])
+    # computer would show it. Static files stay cacheable; a view that chose a lifetime (prize photos) keeps
+    # it, but private.
+    if not _is_static() and _signed_in():
+        headers["Cache-Control"] = _private(headers.get("Cache-Control", ""))
     return response
+
+
+def _is_static() -> bool:
+    endpoint = request.endpoint or ""
+    return endpoint == "static" or endpoint.endswith(".static")  # ours, Bootstrap's
 
 
 def _signed_in() -> bool:
@@ -76,11 +80,11 @@ def _signed_in() -> bool:
 
 
 def _private(value: str) -> str:
-    """A signed-in response that chose its own caching (prize photos) is still never stored by a proxy."""
     parts = [p.strip() for p in value.split(",") if p.strip() and p.strip() != "public"]
-    if "no-store" not in parts and "private" not in parts:
-        parts.insert(0, "private")
-    return ", ".join(parts)
+    lifetime = next((p for p in parts if p.startswith("max-age=") and p != "max-age=0"), None)
+    if lifetime is None or "no-store" in parts:
+        return "no-store"
+    return ", ".join(["private", *[p for p in parts if p != "private"]])
 
 
 def init_headers(app: Flask) -> None:

@@ -78,7 +78,8 @@ def checked_content(content: bytes, field: str, wrong_type_message) -> tuple[byt
     return content, mimetype, extension
 
 
-def _harden(response: Response) -> Response:
+def _harden(response: Response, cache: str = "no-store") -> Response:
+    response.headers["Cache-Control"] = cache  # scans hold personal data: no browser or proxy keeps them
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = FILE_POLICY
     return response
@@ -107,4 +108,4 @@ def send_image_preview(path: Path, download_name: str) -> Response:
 
 def send_reencoded_image(path: Path) -> Response:
     """A picture the portal wrote itself with Pillow (prize photos), inline."""
-    return _harden(send_file(path, mimetype="image/jpeg", max_age=86400))
+    return _harden(send_file(path, mimetype="image/jpeg"), cache="private, max-age=86400")

@@ -34,7 +34,8 @@ def bomb_png(width=60000, height=60000) -> bytes:
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b"")
+    pixels = chunk(b"IDAT", zlib.compress(b"\0" * 1000))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + pixels + chunk(b"IEND", b"")
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +48,7 @@ def _assert_download(response):
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Security-Policy"] == FILE_POLICY
+    assert response.headers["Cache-Control"] == "no-store"
     assert "sandbox" in FILE_POLICY and "default-src 'none'" in FILE_POLICY
 
 
@@ -111,7 +113,7 @@ def test_a_13_mb_scan_gets_the_too_large_message_not_a_bare_413(app, client, log
     assert length > 13 * 1024 * 1024
     response = client.post("/claims/new", data=body.getvalue(),
                            content_type=f"multipart/form-data; boundary={boundary}")
-    assert response.status_code == 303 and response.headers["Location"].endswith("/claims/new"), (response.status_code, response.headers.get("Location"))
+    assert response.status_code == 303 and response.headers["Location"].endswith("/claims/new")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Файл слишком большой" in page and 'name="invoice_number"' in page
     with app.app_context():
@@ -175,4 +177,5 @@ def test_prize_photos_are_re_encoded_inline_and_a_bomb_is_refused(app, client, l
         assert not image.headers.get("Content-Disposition", "inline").startswith("attachment")
         assert image.headers["X-Content-Type-Options"] == "nosniff"
         assert image.headers["Content-Security-Policy"] == FILE_POLICY
+        assert image.headers["Cache-Control"] == "private, max-age=86400"
         assert b"<script" not in image.data
