@@ -3,7 +3,7 @@
 import logging
 import sqlite3
 
-from flask import Flask, current_app, render_template, request, session
+from flask import Flask, current_app, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -99,6 +99,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_filters(app)
     register_error_pages(app)
+    from portal.core.headers import init_headers
+
+    init_headers(app)
     app.teardown_appcontext(_check_mail_committed)
     from portal.api import init_api
 
@@ -236,9 +239,22 @@ def register_error_pages(app: Flask) -> None:
         return render_template("error.html", code=code, title=title, text=detail or text), code
 
     for code in messages:
-        if code == 500:
+        if code in (413, 500):
             continue
         app.register_error_handler(code, lambda error, code=code: render(code))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        # The body was refused unread, so the page's own forms cannot be built from it: back to the form,
+        # with the reason where the person looks (the API answers problem+json, see portal/api).
+        from flask import flash, redirect
+
+        limit = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        flash(str(_l("The file is too large: the portal accepts at most %(n)s MB.", n=limit)), "danger")
+        back = request.referrer or ""
+        if not back.startswith(request.host_url) or request.method == "GET":
+            back = request.path if request.method != "GET" else url_for("home.index")
+        return redirect(back, 303)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -7,13 +7,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.core.errors import DomainError
-
-# What a file really is, told by its first bytes: the name and the browser's word are not trusted.
-SIGNATURES = (
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-)
+from portal.core.uploads import checked_content
 
 
 def store_scan(filename: str, content: bytes) -> tuple[str, str, str]:
@@ -22,10 +16,7 @@ def store_scan(filename: str, content: bytes) -> tuple[str, str, str]:
         raise DomainError(_l("The file is empty."), field="scan")
     if len(content) > current_app.config["SCAN_MAX_BYTES"]:
         raise DomainError(_l("The scan is larger than 10 MB."), field="scan")
-    kind = next(((mime, ext) for magic, mime, ext in SIGNATURES if content.startswith(magic)), None)
-    if kind is None:
-        raise DomainError(_l("The scan must be a PDF, JPEG or PNG file."), field="scan")
-    mimetype, extension = kind
+    content, mimetype, extension = checked_content(content, "scan", _l("The scan must be a PDF, JPEG or PNG file."))
     directory = Path(current_app.config["UPLOAD_DIR"]) / "claims"
     directory.mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(16) + extension

@@ -1,6 +1,6 @@
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -17,6 +17,7 @@ from portal.core.fields import as_id
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.core.tokens import TokenExpired, TokenInvalid, make_token, read_token
+from portal.core.uploads import send_download, send_image_preview
 from portal.extensions import db
 from portal.leads.forms import claim_lead_choices
 from portal.partners.models import APPROVED, PartnerCompany
@@ -244,8 +245,12 @@ def scan(claim_id):
     path = scan_file(claim.scan_path) if claim.scan_path else None
     if path is None or not path.exists():
         abort(404)
-    return send_file(path, mimetype=claim.scan_mimetype, download_name=claim.scan_filename,
-                     as_attachment=request.args.get("download") == "1", max_age=0)
+    if request.args.get("preview") == "1" and claim.scan_mimetype.startswith("image/"):
+        try:
+            return send_image_preview(path, claim.scan_filename)
+        except DomainError:
+            abort(404)
+    return send_download(path, claim.scan_mimetype, claim.scan_filename)
 
 
 # --- program manager -----------------------------------------------------------------------------

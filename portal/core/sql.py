@@ -39,3 +39,16 @@ def insert_ignoring_duplicates(model, rows: list[dict], unique_columns: list[str
     request a moment ago) is left as it is instead of failing the whole transaction."""
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     db.session.execute(insert(model).values(rows).on_conflict_do_nothing(index_elements=unique_columns))
+
+
+def insert_or_add(model, row: dict, unique_columns: list[str], column: str) -> int:
+    """INSERT the row, or add its `column` to the existing row's in the same statement
+    (INSERT ... ON CONFLICT DO UPDATE SET column = column + excluded.column). Two requests adding at once
+    both count, and neither fails on the unique constraint. Returns the column's value after the change."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(model).values(**row)
+    statement = statement.on_conflict_do_update(
+        index_elements=unique_columns,
+        set_={column: getattr(model, column) + getattr(statement.excluded, column)},
+    ).returning(getattr(model, column))
+    return db.session.execute(statement).scalar_one()

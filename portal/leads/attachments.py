@@ -6,8 +6,8 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from portal.claims.scans import SIGNATURES
 from portal.core.errors import DomainError
+from portal.core.uploads import checked_content
 
 MAX_FILES = 5
 
@@ -18,10 +18,7 @@ def store_attachment(filename: str, content: bytes) -> tuple[str, str, str]:
         raise DomainError(_l("The file is empty."), field="attachments")
     if len(content) > current_app.config["SCAN_MAX_BYTES"]:
         raise DomainError(_l("A file is larger than 10 MB."), field="attachments")
-    kind = next(((mime, ext) for magic, mime, ext in SIGNATURES if content.startswith(magic)), None)
-    if kind is None:
-        raise DomainError(_l("Attach PDF, JPEG or PNG files."), field="attachments")
-    mimetype, extension = kind
+    content, mimetype, extension = checked_content(content, "attachments", _l("Attach PDF, JPEG or PNG files."))
     directory = Path(current_app.config["UPLOAD_DIR"]) / "leads"
     directory.mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(16) + extension

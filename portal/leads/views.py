@@ -1,6 +1,6 @@
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -12,6 +12,7 @@ from portal.core.errors import DomainError
 from portal.core.exports import csv_response, xlsx_response
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
+from portal.core.uploads import send_download
 from portal.extensions import db
 from portal.partners.models import APPROVED, PartnerCompany
 from portal.products.services import categories
@@ -163,8 +164,7 @@ def attachment(lead_id, file_id):
     path = attachment_file(item.path)
     if not path.exists():
         abort(404)
-    return send_file(path, mimetype=item.mimetype, download_name=item.filename,
-                     as_attachment=request.args.get("download") == "1", max_age=0)
+    return send_download(path, item.mimetype, item.filename)
 
 
 # --- program manager -----------------------------------------------------------------------------

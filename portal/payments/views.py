@@ -15,20 +15,22 @@ def webhook():
         event = services.verified_event(request.get_data(), request.headers.get("Stripe-Signature"))
     except services.BadSignature:
         return jsonify(error="bad signature"), 400
-    if not services.first_delivery(event["id"], event["type"]):
+    except services.BadEvent:
+        return jsonify(error="malformed event"), 400
+    if not services.first_delivery(event.id, event.type):
         return jsonify(received=True, duplicate=True)
     from portal.shop import services as shop
 
-    intent = event["data"]["object"]
+    intent_id = event.object.get("id", "")
     order = None
-    if event["type"] == "payment_intent.succeeded":
-        order = shop.payment_succeeded(intent["id"])
-    elif event["type"] == "payment_intent.payment_failed":
-        order = shop.payment_failed(intent["id"])
+    if event.type == "payment_intent.succeeded" and intent_id:
+        order = shop.payment_succeeded(intent_id)
+    elif event.type == "payment_intent.payment_failed" and intent_id:
+        order = shop.payment_failed(intent_id)
     if order is not None:
         from portal.shop.notifications import send_order_update
 
         send_order_update(order)
     db.session.commit()
-    current_app.logger.info("Stripe event %s %s handled", event["id"], event["type"])
+    current_app.logger.info("Stripe event %s %s handled", event.id, event.type)
     return jsonify(received=True)

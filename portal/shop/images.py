@@ -1,14 +1,13 @@
 """Prize photos: checked by content, stored outside the static folder, with a thumbnail made by Pillow."""
 
-import io
 import secrets
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from PIL import Image, UnidentifiedImageError
 
 from portal.core.errors import DomainError
+from portal.core.uploads import open_image
 
 THUMB_SIZE = (360, 360)
 
@@ -23,12 +22,7 @@ def store_image(content: bytes) -> tuple[str, str]:
     """Save a photo as JPEG plus a thumbnail. Returns (image name, thumbnail name)."""
     if len(content) > current_app.config["SCAN_MAX_BYTES"]:
         raise DomainError(_l("The file is larger than 10 MB."), field="image")
-    try:
-        image = Image.open(io.BytesIO(content))
-        image.load()
-    except (UnidentifiedImageError, OSError) as exc:
-        raise DomainError(_l("Upload a JPEG or PNG picture."), field="image") from exc
-    image = image.convert("RGB")
+    image = open_image(content, field="image").convert("RGB")  # re-encoded below: only the pixels are kept
     name = secrets.token_hex(12)
     image.thumbnail((1600, 1600))
     image.save(_directory() / f"{name}.jpg", "JPEG", quality=88)

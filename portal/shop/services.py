@@ -14,7 +14,7 @@ from portal.core.errors import DomainError, NotAllowed
 from portal.core.fields import as_id
 from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.phones import normalize_phone
-from portal.core.sql import compare_and_set, lower_text
+from portal.core.sql import compare_and_set, insert_or_add, lower_text
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.ledger import services as ledger
@@ -89,15 +89,23 @@ def add_to_cart(user: User, prize: Prize, quantity: int = 1) -> None:
         raise DomainError(_l("This prize is not available to you."))
     if quantity < 1 or quantity > 100:
         raise DomainError(_l("Choose a quantity from 1 to 100."), field="quantity")
-    item = db.session.scalar(select(CartItem).where(CartItem.user_id == user.id, CartItem.prize_id == prize.id))
-    wanted = quantity + (item.quantity if item else 0)
-    if prize.stock is not None and wanted > prize.stock:
+    if prize.stock is not None and quantity > prize.stock:
         raise DomainError(_l("Only %(n)s left in stock.", n=prize.stock), field="quantity")
-    if item is None:
-        db.session.add(CartItem(user_id=user.id, prize_id=prize.id, quantity=quantity))
-    else:
-        item.quantity = wanted
-    db.session.flush()
+    # One statement inserts the line or adds to it: the same prize added from two tabs at once makes one line
+    # holding both quantities. Over the stock, the savepoint takes the addition back.
+    with db.session.begin_nested():
+        wanted = insert_or_add(CartItem, {"user_id": user.id, "prize_id": prize.id, "quantity": quantity},
+                               ["user_id", "prize_id"], "quantity")
+        if prize.stock is not None and wanted > prize.stock:
+            raise DomainError(_l("Only %(n)s left in stock.", n=prize.stock), field="quantity")
+    _forget_cart_lines(user)
+
+
+def _forget_cart_lines(user: User) -> None:
+    """Cart lines loaded before a statement changed them behind the session's back are read again."""
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, CartItem) and obj.user_id == user.id:
+            db.session.expire(obj)
 
 
 def set_quantity(user: User, item: CartItem, quantity: int) -> None:

@@ -1,6 +1,6 @@
 import secrets
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -16,6 +16,7 @@ from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.core.phones import format_phone
 from portal.core.time import utcnow
+from portal.core.uploads import send_reencoded_image
 from portal.extensions import db
 from portal.payments.messages import card_texts
 from portal.program.services import get_settings
@@ -71,7 +72,7 @@ def image(name):
     path = image_file(name)
     if not path.exists():
         abort(404)
-    return send_file(path, mimetype="image/jpeg", max_age=86400)
+    return send_reencoded_image(path)
 
 
 @bp.post("/shop/cart")
@@ -133,6 +134,12 @@ def checkout():
                                          pay_rest_by_card=request.form.get("pay_rest_by_card") == "1")
         except DomainError as exc:
             db.session.rollback()
+            # Read the cart again: another tab may have ordered it meanwhile (then it is empty now).
+            plan = services.summary(current_user)
+            if not plan.items:
+                flash(_("Your cart changed while you were ordering and is empty now. If you ordered from another "
+                        "tab or window, the order is in My orders."), "warning")
+                return redirect(url_for("shop.orders"))
             show_error(form, exc)
             if exc.field == "tax":
                 return redirect(url_for("shop.tax_details", next="checkout"))

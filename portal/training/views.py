@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,6 +10,7 @@ from portal.core.fields import db_int
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.core.time import utcnow
+from portal.core.uploads import send_download, send_image_preview
 from portal.extensions import db
 from portal.training import services
 from portal.training.forms import CourseForm, GrantAttemptsForm, ItemForm, NewItemForm, QuestionForm
@@ -140,8 +141,15 @@ def attachment(item_id):
     _course_or_404(item.course_id)
     if not item.attachment_path:
         abort(404)
-    return send_file(attachment_file(item.attachment_path), mimetype=item.attachment_mimetype,
-                     download_name=item.attachment_name)
+    path = attachment_file(item.attachment_path)
+    if not path.exists():
+        abort(404)
+    if request.args.get("preview") == "1" and (item.attachment_mimetype or "").startswith("image/"):
+        try:
+            return send_image_preview(path, item.attachment_name)
+        except DomainError:
+            abort(404)
+    return send_download(path, item.attachment_mimetype, item.attachment_name)
 
 
 # --- program manager -----------------------------------------------------------------------------

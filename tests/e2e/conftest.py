@@ -86,3 +86,28 @@ def new_page(browser, browser_context_args):
 def base_url():
     """Replaces pytest-base-url's fixture (deprecated form in pytest 9): tests use `live_server`."""
     return None
+
+
+# --- Content-Security-Policy: any violation a page reports fails the test ---------------------------------
+_CSP_REPORTER = """document.addEventListener('securitypolicyviolation', (e) => console.error(
+  'Content Security Policy violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') +
+  ' at ' + e.sourceFile + ':' + e.lineNumber));"""
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(browser, monkeypatch):
+    """Every browser context of the test reports CSP violations from its console; the test fails on any."""
+    found: list[str] = []
+    original = browser.new_context
+
+    def new_context(*args, **kwargs):
+        context = original(*args, **kwargs)
+        context.add_init_script(_CSP_REPORTER)
+        context.on("console", lambda message: found.append(f"{message.page.url if message.page else ''}: "
+                                                           f"{message.text}")
+                   if "Content Security Policy" in message.text else None)
+        return context
+
+    monkeypatch.setattr(browser, "new_context", new_context)
+    yield found
+    assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)

@@ -142,7 +142,7 @@ def test_the_pay_page_labels_the_card_speaks_russian_and_has_ways_out(app, clien
     assert "можно с пробелами" in page
     assert f'href="/shop/orders/{order_id}" class="small" data-testid="back-to-order"' in page
     assert f'action="/shop/orders/{order_id}/cancel"' in page and "Отменить заказ и вернуть баллы" in page
-    assert '{locale: "ru"}' in page  # Stripe.js speaks the page's language
+    assert '"locale": "ru"' in page  # Stripe.js speaks the page's language (settings for static/js/pay.js)
     assert "Bad request" not in page
     # Stripe's error codes map to our Russian words, for the page's script.
     assert json.dumps("Неверный номер карты: проверьте его цифра за цифрой.")[1:-1] in page
