@@ -1,4 +1,5 @@
-"""Demo API keys: the partner admin's keys for 1C (used an hour ago) and the CRM's leads, a revoked one, and the program's BI key.
+"""Demo API keys: the partner admin's keys for 1C (used an hour ago) and the CRM's leads, a revoked one, and
+the program's BI key.
 
 Their tokens are random and nobody knows them: the README shows how to create a key of your own.
 """
