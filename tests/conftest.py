@@ -15,7 +15,10 @@ import tempfile
 from urllib.parse import urlsplit
 
 # The worker's queue file, before anything imports portal.worker (the suite never writes to instance/).
-os.environ.setdefault("HUEY_SQLITE_PATH", os.path.join(tempfile.mkdtemp(prefix="portal-queue-"), "queue.sqlite3"))
+# One per pytest-xdist worker: the workers inherit the controller's environment, and a shared queue file would let
+# one worker's test drain another's tasks.
+os.environ["HUEY_SQLITE_PATH"] = os.path.join(
+    tempfile.mkdtemp(prefix=f"portal-queue-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-"), "queue.sqlite3")
 os.environ.pop("REDIS_URL", None)
 
 import flask_migrate
