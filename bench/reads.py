@@ -5,6 +5,7 @@ set). The demo is loaded into a throwaway SQLite file. Each line prints both med
 through the test client, signed in), the scale p95 and the issue's target. Nothing is asserted.
 """
 
+import argparse
 import math
 import statistics
 import sys
@@ -124,9 +125,13 @@ def scale_program(path: str | None) -> Program:
 
 
 def run(argv: list[str] | None = None) -> None:
-    argv = sys.argv[2:] if argv is None else argv
-    repeat = 7
-    demo, large = demo_program(), scale_program(argv[0] if argv else None)
+    parser = argparse.ArgumentParser(prog="python -m bench reads", description=__doc__.split("\n")[0])
+    parser.add_argument("path", nargs="?", help="the scale database (default instance/scale.sqlite3)")
+    parser.add_argument("-k", default="", help="only the lines whose label holds this text")
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args(sys.argv[2:] if argv is None else argv)
+    repeat = args.repeat
+    demo, large = demo_program(), scale_program(args.path)
     with large.app.app_context():
         from portal.extensions import db
 
@@ -135,10 +140,14 @@ def run(argv: list[str] | None = None) -> None:
           f"medians of {repeat} in ms")
     print(f"  {'what':<52} {'demo':>7} {'scale':>8} {'p95':>8} {'target':>7}")
     for (label, target, on_demo), (_, _, on_large) in zip(demo.cases(), large.cases(), strict=True):
+        if args.k not in label:
+            continue
         demo_median, _ = measure(on_demo, repeat)
         median, p95 = measure(on_large, repeat)
         mark = "ok" if median <= target else "MISSED"
         print(f"  {label:<52} {demo_median:7.1f} {median:8.1f} {p95:8.1f} {target:7} {mark}")
+    if args.k:
+        return
     with large.app.app_context(), statements_counted(db.engine) as counter:
         large.run_jobs()
     print(f"  run-jobs with nothing due runs {counter['n']} SQL statements at scale")

@@ -152,7 +152,8 @@ def _build(writer: Writer, rng, now, size, password, log) -> dict:
                 [(ISSUANCE_ID, "system:issuance", "issuance", None, 0),
                  (REDEMPTION_ID, "system:redemption", "redemption", None, 0)]
                 + [row for u in range(1, n_people + 1)
-                   for row in ((wallet_id(u), f"wallet:{u}", "wallet", u, 0), (wallet_id(u) + 1, f"debt:{u}", "debt", u, 0))])
+                   for row in ((wallet_id(u), f"wallet:{u}", "wallet", u, 0),
+                               (wallet_id(u) + 1, f"debt:{u}", "debt", u, 0))])
     counts = _post(writer, events, now, n_people, log, started)
     log(f"  ledger written: {time.perf_counter() - started:.1f} s")
     return counts
@@ -224,6 +225,9 @@ def _post(writer: Writer, events, now, n_people, log, started) -> dict:
     writer.rows("ledger_lot_allocations", ("entry_id", "lot_id", "amount"), allocations)
     writer.update_balances([(issuance, ISSUANCE_ID), (redemption, REDEMPTION_ID)]
                            + [(balance[u], wallet_id(u)) for u in range(1, n_people + 1) if balance[u]])
+    wallets = balance[1:]
+    writer.rows("ledger_totals", ("kind", "balance", "accounts_with_points"),
+                [("wallet", sum(wallets), sum(1 for points in wallets if points > 0))])
     return {"transactions": tx_id, "entries": entry_id, "lots": len(lots), "allocations": len(allocations)}
 
 
