@@ -85,7 +85,7 @@ def program_totals() -> ProgramTotals:
 
 def _streamed(statement, batch: int = 20_000):
     """Rows of `statement` a batch at a time, in the session's transaction (a server-side cursor on PostgreSQL)."""
-    result = db.session.connection().execution_options(stream_results=True, yield_per=batch).execute(statement)
+    result = db.session.execute(statement.execution_options(yield_per=batch))  # options of this statement only
     for rows in result.partitions():
         yield from rows
 
