@@ -2,13 +2,22 @@
 
 import sys
 
-from bench import api, console, contests, exports, ledger, shop
+from bench import api, console, contests, exports, http, ledger, reads, scale, shop
 
 BENCHMARKS = {"console": console.run, "ledger": ledger.run, "shop": shop.run, "exports": exports.run,
               "api": api.run, "contests": contests.run}
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["scale"]:  # these take options: python -m bench scale --participants 10000
+        scale.run(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["reads"]:  # python -m bench reads [scale database]
+        reads.run(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["http"]:  # python -m bench http [--seconds 10]
+        http.run(sys.argv[2:])
+        return
     wanted = sys.argv[1:] or list(BENCHMARKS)
     for name in wanted:
         BENCHMARKS[name]()

@@ -1,4 +1,4 @@
-"""The ledger at the size of a year of a real program: 2,000 participants, 40,000 transactions."""
+"""The ledger at the size of a year of a small program: 2,000 participants, 15,000 transactions."""
 
 import random
 import time

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.time import utcnow
@@ -52,6 +52,7 @@ class User(UserMixin, db.Model):
         CheckConstraint(f"audience IS NULL OR audience IN {AUDIENCES}", name="audience_known"),
         CheckConstraint(f"locale IN {LOCALES}", name="locale_known"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        Index("ix_users_full_name_id", "full_name", "id"),  # the people list's order
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

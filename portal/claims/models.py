@@ -47,6 +47,7 @@ class Claim(db.Model):
         CheckConstraint(f"status IN {STATUSES}", name="status_known"),
         # The seller company's INN, the invoice number and date identify an invoice in any company.
         Index("ix_claims_invoice_identity", "seller_inn", "invoice_number_key", "invoice_date"),
+        Index("ix_claims_status_submitted_at_id", "status", "submitted_at", "id"),  # the review queue
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

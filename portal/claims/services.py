@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, extract, func, or_, select
+from sqlalchemy import String, and_, cast, extract, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.audit import services as audit
@@ -18,6 +18,7 @@ from portal.core.time import today, utcnow
 from portal.extensions import db
 from portal.leads.services import resolve_claim_lead
 from portal.ledger import services as ledger
+from portal.ledger.models import LedgerTransaction
 from portal.products.models import Product
 from portal.program.services import get_settings
 from portal.rules import engine
@@ -370,20 +371,20 @@ def birthday_bonuses(now=None) -> int:
     if bonus <= 0:
         return 0
     days = [now.day] + ([29] if now.month == 2 and now.day == 28 and not calendar.isleap(now.year) else [])
-    people = db.session.scalars(
-        select(User).where(
+    # Only those still due, in one query: today's birthdays without this year's bonus (its idempotency key).
+    key = literal("birthday:") + cast(User.id, String) + literal(f":{now.year}")
+    due = db.session.scalars(
+        select(User.id).where(
             User.role.in_(PARTNER_ROLES), User.active.is_(True),
             extract("month", User.birthday) == now.month, extract("day", User.birthday).in_(days),
-        )
+            ~select(LedgerTransaction.id).where(LedgerTransaction.idempotency_key == key).exists(),
+        ).order_by(User.id)
     ).all()
-    posted = 0
-    for person in people:
-        key = f"birthday:{person.id}:{now.year}"
-        if ledger.find_transaction(key) is None:
-            ledger.earn(person.id, bonus, key=key, source_type="birthday", source_id=person.id)
-            posted += 1
+    for person_id in due:
+        ledger.earn(person_id, bonus, key=f"birthday:{person_id}:{now.year}", source_type="birthday",
+                    source_id=person_id)
         db.session.commit()
-    return posted
+    return len(due)
 
 
 def count_awaiting_review() -> int:

@@ -7,7 +7,7 @@ database (triggers created by the migration). A correction is a reversing transa
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, event
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.time import utcnow
@@ -70,6 +70,17 @@ class Account(db.Model):
     balance: Mapped[int] = mapped_column(default=0)
 
     user = relationship("User")
+
+
+class LedgerTotal(db.Model):
+    """Per kind of personal account (wallet, held, debt): the sum of their balances and how many hold points.
+    Kept by the same statement that posts (services._Builder), so totals are read instead of summed."""
+
+    __tablename__ = "ledger_totals"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    balance: Mapped[int] = mapped_column(BigInteger)
+    accounts_with_points: Mapped[int]
 
 
 class LedgerTransaction(db.Model):

@@ -14,10 +14,12 @@ from portal.ledger.models import (
     EXPIRY,
     HELD,
     ISSUANCE,
+    PERSONAL_KINDS,
     REDEMPTION,
     WALLET,
     Account,
     LedgerEntry,
+    LedgerTotal,
     LedgerTransaction,
     LotAllocation,
     PointLot,
@@ -29,7 +31,6 @@ def statement_query(user_id: int, *, date_from: date | None = None, date_to: dat
     query = (
         select(LedgerEntry)
         .join(Account, Account.id == LedgerEntry.account_id)
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .where(Account.code == f"{WALLET}:{user_id}")
         .options(
             joinedload(LedgerEntry.transaction).joinedload(LedgerTransaction.actor),
@@ -37,6 +38,8 @@ def statement_query(user_id: int, *, date_from: date | None = None, date_to: dat
         )
         .order_by(LedgerEntry.id.desc())
     )
+    if date_from or date_to or kind:  # joined only to filter: the page's count then reads the entries' index alone
+        query = query.join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
     if date_from:
         query = query.where(LedgerTransaction.created_at >= datetime.combine(date_from, time.min))
     if date_to:
@@ -62,11 +65,12 @@ def program_totals() -> ProgramTotals:
     system = dict(db.session.execute(
         select(Account.kind, Account.balance).where(Account.kind.in_([ISSUANCE, ADJUSTMENT, REDEMPTION, EXPIRY, COPAY]))
     ).all())
-    personal = dict(db.session.execute(
-        select(Account.kind, func.coalesce(func.sum(Account.balance), 0))
-        .where(Account.kind.in_([WALLET, HELD, DEBT])).group_by(Account.kind)
-    ).all())
-    with_points = db.session.scalar(select(func.count(Account.id)).where(Account.kind == WALLET, Account.balance > 0))
+    # Kept with every posting (services._add_to_totals) and checked by check_ledger: read, not summed.
+    kept = {kind: (balance, count) for kind, balance, count in db.session.execute(
+        select(LedgerTotal.kind, LedgerTotal.balance, LedgerTotal.accounts_with_points)
+    )}
+    personal = {kind: balance for kind, (balance, _) in kept.items()}
+    with_points = kept.get(WALLET, (0, 0))[1]
     return ProgramTotals(
         issued=-system.get(ISSUANCE, 0),
         adjusted=-system.get(ADJUSTMENT, 0),
@@ -79,65 +83,73 @@ def program_totals() -> ProgramTotals:
     )
 
 
+def _streamed(statement, batch: int = 20_000):
+    """Rows of `statement` a batch at a time, in the session's transaction (a server-side cursor on PostgreSQL)."""
+    result = db.session.execute(statement.execution_options(yield_per=batch))  # options of this statement only
+    for rows in result.partitions():
+        yield from rows
+
+
 def check_ledger() -> list[str]:
-    """Recompute what the ledger keeps and report every difference. An empty list means all is right."""
+    """Recompute what the ledger keeps and report every difference. An empty list means all is right.
+
+    One pass over the entries in id order (the order they were posted in) checks that every transaction sums to
+    zero, that every running balance follows from the entries before it, and that every account's balance is
+    the sum of its entries; one pass over the lots checks them against their allocations and the wallets. Rows
+    stream in batches: memory holds one number per account and per transaction still open in the pass."""
     problems = []
-    unbalanced = db.session.execute(
-        select(LedgerEntry.transaction_id, func.sum(LedgerEntry.amount))
-        .group_by(LedgerEntry.transaction_id).having(func.sum(LedgerEntry.amount) != 0)
-    ).all()
-    problems += [f"transaction {tid}: entries sum to {total}, not 0" for tid, total in unbalanced]
+    accounts = {account_id: (kind, balance) for account_id, kind, balance in db.session.execute(
+        select(Account.id, Account.kind, Account.balance))}
+    running: dict[int, int] = {}
+    open_sums: dict[int, int] = {}
+    wrong_running: dict[int, tuple[int, int, int]] = {}
+    entries = select(LedgerEntry.id, LedgerEntry.transaction_id, LedgerEntry.account_id, LedgerEntry.amount,
+                     LedgerEntry.balance_after).order_by(LedgerEntry.id)
+    for entry_id, transaction_id, account_id, amount, balance_after in _streamed(entries):
+        after = running.get(account_id, 0) + amount
+        running[account_id] = after
+        if after != balance_after and account_id not in wrong_running:
+            wrong_running[account_id] = (entry_id, balance_after, after)
+        total = open_sums.pop(transaction_id, 0) + amount
+        if total:
+            open_sums[transaction_id] = total
+    problems += [f"transaction {tid}: entries sum to {total}, not 0" for tid, total in sorted(open_sums.items())]
 
-    sums = (
-        select(LedgerEntry.account_id, func.sum(LedgerEntry.amount).label("total"))
-        .group_by(LedgerEntry.account_id).subquery()
-    )
-    wrong_balance = db.session.execute(
-        select(Account.code, Account.balance, func.coalesce(sums.c.total, 0))
-        .outerjoin(sums, sums.c.account_id == Account.id)
-        .where(Account.balance != func.coalesce(sums.c.total, 0))
-    ).all()
-    problems += [f"account {code}: stored balance {stored}, entries say {sum_}" for code, stored, sum_ in wrong_balance]
+    def code(account_id: int) -> str:
+        return db.session.scalar(select(Account.code).where(Account.id == account_id))
 
-    last_entry = (
-        select(LedgerEntry.account_id, func.max(LedgerEntry.id).label("last_id")).group_by(LedgerEntry.account_id)
-        .subquery()
-    )
-    wrong_running = db.session.execute(
-        select(Account.code, Account.balance, LedgerEntry.balance_after)
-        .join(last_entry, last_entry.c.account_id == Account.id)
-        .join(LedgerEntry, LedgerEntry.id == last_entry.c.last_id)
-        .where(LedgerEntry.balance_after != Account.balance)
-    ).all()
-    problems += [f"account {code}: balance {b}, last running balance {r}" for code, b, r in wrong_running]
+    for account_id, (kind, balance) in sorted(accounts.items()):
+        if balance != running.get(account_id, 0):
+            problems.append(f"account {code(account_id)}: stored balance {balance}, "
+                            f"entries say {running.get(account_id, 0)}")
+        if (kind in (WALLET, HELD) and balance < 0) or (kind == DEBT and balance > 0):
+            problems.append(f"account {code(account_id)}: balance on the wrong side of zero")
+    for account_id, (entry_id, stored, summed) in sorted(wrong_running.items()):
+        problems.append(f"account {code(account_id)}: entry {entry_id} has running balance {stored}, "
+                        f"the entries up to it say {summed}")
 
-    negative = db.session.scalars(
-        select(Account.code).where(
-            (Account.kind.in_([WALLET, HELD]) & (Account.balance < 0))
-            | ((Account.kind == DEBT) & (Account.balance > 0))
-        )
-    ).all()
-    problems += [f"account {code}: balance on the wrong side of zero" for code in negative]
+    taken = dict(db.session.execute(
+        select(LotAllocation.lot_id, func.sum(LotAllocation.amount)).group_by(LotAllocation.lot_id)).all())
+    in_lots: dict[int, int] = {}
+    lots = select(PointLot.id, PointLot.account_id, PointLot.amount, PointLot.remaining).order_by(PointLot.id)
+    for lot_id, account_id, amount, remaining in _streamed(lots):
+        if remaining != amount - (taken.get(lot_id) or 0):
+            problems.append(f"lot {lot_id}: remaining {remaining}, allocations say {amount - (taken.get(lot_id) or 0)}")
+        in_lots[account_id] = in_lots.get(account_id, 0) + remaining
+    for account_id, (kind, balance) in sorted(accounts.items()):
+        if kind == WALLET and balance != in_lots.get(account_id, 0):
+            held = in_lots.get(account_id, 0)
+            problems.append(f"account {code(account_id)}: balance {balance}, its lots hold {held}")
 
-    allocated = (
-        select(LotAllocation.lot_id, func.sum(LotAllocation.amount).label("taken")).group_by(LotAllocation.lot_id)
-        .subquery()
-    )
-    wrong_lots = db.session.execute(
-        select(PointLot.id, PointLot.remaining, PointLot.amount - func.coalesce(allocated.c.taken, 0))
-        .outerjoin(allocated, allocated.c.lot_id == PointLot.id)
-        .where(PointLot.remaining != PointLot.amount - func.coalesce(allocated.c.taken, 0))
-    ).all()
-    problems += [f"lot {lot}: remaining {r}, allocations say {a}" for lot, r, a in wrong_lots]
-
-    lot_sums = (
-        select(PointLot.account_id, func.sum(PointLot.remaining).label("remaining")).group_by(PointLot.account_id)
-        .subquery()
-    )
-    wallets_vs_lots = db.session.execute(
-        select(Account.code, Account.balance, func.coalesce(lot_sums.c.remaining, 0))
-        .outerjoin(lot_sums, lot_sums.c.account_id == Account.id)
-        .where(Account.kind == WALLET, Account.balance != func.coalesce(lot_sums.c.remaining, 0))
-    ).all()
-    problems += [f"account {code}: balance {b}, its lots hold {r}" for code, b, r in wallets_vs_lots]
+    summed = {kind: [0, 0] for kind in PERSONAL_KINDS}
+    for kind, balance in accounts.values():
+        if kind in summed:
+            summed[kind][0] += balance
+            summed[kind][1] += balance > 0
+    kept = {kind: [balance, count] for kind, balance, count in db.session.execute(
+        select(LedgerTotal.kind, LedgerTotal.balance, LedgerTotal.accounts_with_points))}
+    for kind in PERSONAL_KINDS:
+        if summed[kind] != kept.get(kind, [0, 0]):
+            problems.append(f"totals of {kind} accounts: kept {kept.get(kind, [0, 0])}, accounts say {summed[kind]} "
+                            "(balance, accounts with points)")
     return problems

@@ -12,10 +12,13 @@ Every operation follows the same steps, in one database transaction owned by the
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import Date, cast, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.audit import services as audit
 from portal.core.errors import DomainError
@@ -32,6 +35,7 @@ from portal.ledger.models import (
     HELD,
     HOLD,
     ISSUANCE,
+    PERSONAL_KINDS,
     REDEMPTION,
     REVERSAL,
     SPEND,
@@ -39,6 +43,7 @@ from portal.ledger.models import (
     WALLET,
     Account,
     LedgerEntry,
+    LedgerTotal,
     LedgerTransaction,
     LotAllocation,
     PointLot,
@@ -141,16 +146,23 @@ def wallet_account(user_id: int) -> Account | None:
 
 
 def expiring_lots(user_id: int, before: datetime) -> list[tuple[datetime, int]]:
-    """(expiry date, points) of the participant's points that expire before `before`, soonest first."""
+    """(expiry, points) of the participant's points that expire before `before`, soonest first: one line per
+    day in the portal's time zone (a busy participant has thousands of lots, each with its own second), at the
+    moment the first of that day's lots expires. At most one line per day until `before`."""
     wallet = wallet_account(user_id)
     if wallet is None:
         return []
+    offset = int(utcnow().replace(tzinfo=UTC).astimezone(get_timezone()).utcoffset().total_seconds() // 60)
+    if db.session.get_bind().dialect.name == "postgresql":
+        day = cast(PointLot.expires_at + text(f"interval '{offset} minutes'"), Date)
+    else:
+        day = func.date(PointLot.expires_at, f"{offset:+d} minutes")
     rows = db.session.execute(
-        select(PointLot.expires_at, func.sum(PointLot.remaining))
+        select(func.min(PointLot.expires_at), func.sum(PointLot.remaining))
         .where(PointLot.account_id == wallet.id, PointLot.remaining > 0, PointLot.expires_at.is_not(None),
                PointLot.expires_at < before)
-        .group_by(PointLot.expires_at)
-        .order_by(PointLot.expires_at)
+        .group_by(day)
+        .order_by(func.min(PointLot.expires_at))
     )
     return [(expires_at, int(points)) for expires_at, points in rows]
 
@@ -199,7 +211,12 @@ class _Builder:
                 raise InsufficientPoints(available=account.balance, needed=-amount)
         db.session.add(self.transaction)
         db.session.flush()
+        totals: dict[str, list[int]] = {}
         for account, amount, lot_options in self.moves:
+            if account.kind in PERSONAL_KINDS:
+                total = totals.setdefault(account.kind, [0, 0])
+                total[0] += amount
+                total[1] += (account.balance + amount > 0) - (account.balance > 0)
             account.balance += amount
             entry = LedgerEntry(
                 transaction_id=self.transaction.id, account_id=account.id, amount=amount, balance_after=account.balance
@@ -213,8 +230,24 @@ class _Builder:
                     _open_lot(account, entry, lot_options.get("expires_at"))
                 else:
                     _take_from_lots(account, entry, -amount, prefer=lot_options.get("prefer", ()))
+        _add_to_totals(totals)
         db.session.flush()
         return self.transaction
+
+
+def _add_to_totals(totals: dict[str, list[int]]) -> None:
+    """Keep ledger_totals in step with the balances, in the posting's own transaction (an upsert: the row of a
+    kind appears with its first posting)."""
+    rows = [{"kind": kind, "balance": amount, "accounts_with_points": count}
+            for kind, (amount, count) in totals.items() if amount or count]
+    if not rows:
+        return
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(LedgerTotal)
+    db.session.execute(statement.on_conflict_do_update(index_elements=["kind"], set_={
+        "balance": LedgerTotal.balance + statement.excluded.balance,
+        "accounts_with_points": LedgerTotal.accounts_with_points + statement.excluded.accounts_with_points,
+    }), rows)
 
 
 def _default_expiry(earned_at: datetime) -> datetime | None:

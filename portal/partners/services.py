@@ -2,7 +2,7 @@
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, literal_column, or_, select, table, text, update
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, User
@@ -234,18 +234,37 @@ def _in_group(column, group_id: int):
         GroupMembership.group_id == group_id, GroupMembership.removed_at.is_(None)))
 
 
+PEOPLE_ORDER_REVERSED = (User.full_name.desc(), User.id.desc())  # search_people's order, from the end
+
+
+def _people_matching(q: str):
+    """A substring of the name (any case, Cyrillic included) or of the email, or four digits or more of the
+    phone. Read from an index on each engine (migration 0016): on SQLite the FTS5 trigram table users_search
+    (three characters or more; `%` and `_` keep their LIKE meaning, so such a query is compared row by row as
+    before); on PostgreSQL the pg_trgm GIN indexes on these very expressions."""
+    like = f"%{q.lower()}%"
+    digits = "".join(ch for ch in q if ch.isdigit())
+    if db.session.get_bind().dialect.name == "sqlite" and len(q) >= 3 and not set(q) & {"%", "_"}:
+        phrase = '"{}"'.format(q.replace('"', '""'))
+        expression = f"{{full_name email}} : {phrase}"
+        if len(digits) >= 4:
+            expression = f"({expression}) OR ({{phone}} : \"{digits}\")"
+        found = select(literal_column("rowid")).select_from(table("users_search")).where(
+            text("users_search MATCH :search").bindparams(search=expression))
+        return User.id.in_(found)
+    conditions = [lower_text(User.full_name).like(like), User.email.like(like)]
+    if len(digits) >= 4:
+        conditions.append(User.phone.like(f"%{digits}%"))
+    return or_(*conditions)
+
+
 def search_people(*, q: str = "", role: str = "", audience: str = "", company_id: int | None = None, status: str = "",
                   group_id: int | None = None):
     """The select behind the console's people list; filters are optional and combine."""
     query = select(User).options(selectinload(User.company)).order_by(User.full_name, User.id)
     q = (q or "").strip()
     if q:
-        like = f"%{q.lower()}%"
-        digits = "".join(ch for ch in q if ch.isdigit())
-        conditions = [lower_text(User.full_name).like(like), User.email.like(like)]
-        if len(digits) >= 4:
-            conditions.append(User.phone.like(f"%{digits}%"))
-        query = query.where(or_(*conditions))
+        query = query.where(_people_matching(q))
     if role:
         query = query.where(User.role == role)
     if audience:
