@@ -81,6 +81,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(integrations_bp)
     app.register_blueprint(contests_bp)
     import portal.contests.events  # noqa: F401 - contest scores follow claims, courses and leads
+    from portal.kpi.views import bp as kpi_bp
+
+    app.register_blueprint(kpi_bp)
+    import portal.kpi.events  # noqa: F401 - KPI counters follow registrations, sales, courses, leads, points
     register_navigation()
 
     from portal.core.formatting import register_filters
@@ -171,6 +175,10 @@ def register_navigation() -> None:
     add_nav_item("integrations.keys", _l("Integrations"), (PARTNER_ADMIN, *STAFF_ROLES), prefix="integrations.",
                  group="settings")
     add_nav_item("contests.manage", _l("Contests"), STAFF_ROLES, prefix="contests.", group="program")
+    add_nav_item("kpi.plan_grid", _l("KPI plan and stages"), STAFF_ROLES, prefix="kpi.plan", group="program")
+    add_nav_item("kpi.index", _l("KPI: plan and actual"), STAFF_ROLES, prefix="kpi.index", group="reports")
+    add_nav_item("kpi.budget_page", _l("Prize fund budget"), STAFF_ROLES, prefix="kpi.budget", group="reports")
+    add_nav_item("kpi.my_company", _l("Our scorecard"), (PARTNER_ADMIN,), prefix="kpi.my_company", group="reports")
 
 
 def template_globals() -> dict:

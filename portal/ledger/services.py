@@ -17,6 +17,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
+from portal.core import events
 from portal.core.errors import DomainError
 from portal.core.sql import insert_ignoring_duplicates
 from portal.core.time import add_months, utcnow
@@ -213,6 +214,7 @@ class _Builder:
                 else:
                     _take_from_lots(account, entry, -amount, prefer=lot_options.get("prefer", ()))
         db.session.flush()
+        events.points_posted.send(self.transaction, moves=[(a.kind, amount) for a, amount, _ in self.moves])
         return self.transaction
 
 

@@ -1,0 +1,63 @@
+"""What the drill-down pages list: groups and companies with their actuals, and the people a manager acts on."""
+
+from sqlalchemy import exists, select
+
+from portal.extensions import db
+from portal.kpi.models import COMPANY
+from portal.kpi.table import breakdown, group_company_keys
+
+LIST_LIMIT = 200
+
+
+def companies_with_actuals(stage_ids: list[int], group_id: int | None = None, limit: int = 20,
+                           company_ids: list[str] | None = None) -> list[dict]:
+    """Companies by approved sales over the stages, best first: name, counters."""
+    from portal.partners.models import PartnerCompany
+
+    keys = group_company_keys(group_id) if group_id is not None else company_ids
+    totals = breakdown(stage_ids, COMPANY, keys)
+    ranked = sorted(totals.items(), key=lambda item: (-item[1]["sales_amount"], -item[1]["registered"], item[0]))
+    ranked = ranked[:limit]
+    ids = [int(k) for k, _v in ranked if k.isdigit()]
+    names = dict(db.session.execute(select(PartnerCompany.id, PartnerCompany.name).where(PartnerCompany.id.in_(ids))))
+    return [{"id": int(k), "name": names.get(int(k), "?"), **v} for k, v in ranked if k.isdigit()]
+
+
+def groups_with_actuals(stage_ids: list[int]) -> list[dict]:
+    from portal.groups.services import all_groups
+
+    totals = breakdown(stage_ids, COMPANY)
+    result = []
+    for group in all_groups():
+        keys = group_company_keys(group.id)
+        summed: dict[str, int] = {}
+        for key in keys:
+            for metric, value in totals.get(key, {}).items():
+                summed[metric] = summed.get(metric, 0) + value
+        result.append({"id": group.id, "name": group.name, "companies": len(keys), **summed})
+    return sorted(result, key=lambda g: -g.get("sales_amount", 0))
+
+
+def _company_people(company_id: int):
+    from portal.auth.models import PARTNER_ROLES, User
+
+    return select(User).where(User.company_id == company_id, User.role.in_(PARTNER_ROLES), User.active.is_(True))
+
+
+def never_sold(company_id: int) -> list:
+    """Registered but never had an approved sale: whom to call first."""
+    from portal.auth.models import User
+    from portal.claims.models import APPROVED, Claim
+
+    sold = exists().where(Claim.user_id == User.id, Claim.status == APPROVED)
+    return list(db.session.scalars(_company_people(company_id).where(~sold).order_by(User.created_at)
+                                   .limit(LIST_LIMIT)))
+
+
+def not_trained(company_id: int) -> list:
+    from portal.auth.models import User
+    from portal.training.models import CourseCompletion
+
+    passed = exists().where(CourseCompletion.user_id == User.id)
+    return list(db.session.scalars(_company_people(company_id).where(~passed).order_by(User.created_at)
+                                   .limit(LIST_LIMIT)))
