@@ -27,7 +27,7 @@ def trends(months: list[dict]) -> list[dict]:
     """Monthly trends for the dashboard: registrations, shares, sales, points."""
     labels = [m["label"] for m in months]
     return [
-        {"id": "trend-people", "title": _("Registrations and shares"), "type": "bar", "labels": labels,
+        {"id": "trend-people", "title": _("Registrations and shares to date"), "type": "bar", "labels": labels,
          "percentAxis": True, "series": [
              {"label": _("Registered"), "data": [m["registered"] for m in months], "color": "plan"},
              {"label": _("Active share, %"), "data": [m["active_share"] for m in months], "color": "actual",

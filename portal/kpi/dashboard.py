@@ -28,11 +28,14 @@ def dashboard_data() -> dict | None:
 
     values = counters(started, PROGRAM, "")
     months = []
-    for stage in started:
+    level = {row.kpi.code: row for row in card.rows}["registered_total"]
+    active = trained = 0
+    for stage, cell in zip(started, level.cells, strict=False):
         v = values[stage.id]
+        active, trained = active + v["new_active"], trained + v["new_trained"]
         months.append({"label": stage.name, "registered": v["registered"],
-                       "active_share": _share(v["new_active"], v["registered"]),
-                       "trained_share": _share(v["new_trained"], v["registered"]),
+                       "active_share": _share(active, cell.actual or 0),
+                       "trained_share": _share(trained, cell.actual or 0),
                        "sales_amount": v["sales_amount"], "points_issued": v["points_issued"],
                        "points_redeemed": v["points_redeemed"]})
     by_code = {row.kpi.code: row for row in card.rows}

@@ -29,11 +29,13 @@ KPIS: list[Kpi] = [
     Kpi("registered", COUNT, _l("Partners' staff registered"), _l("New participants registered in the stage."),
         numerator="registered"),
     Kpi("active", SHARE, _l("Actively registering sales"),
-        _l("Participants whose first approved sale (by invoice date) falls in the stage, of those registered."),
-        numerator="new_active", denominator="registered"),
+        _l("Participants whose first approved sale (by invoice date) falls in the stage; the share is of "
+           "everyone registered by the stage's end."),
+        numerator="new_active", denominator="registered_total"),
     Kpi("trained", SHARE, _l("Completing training"),
-        _l("Participants who passed their first course in the stage, of those registered."),
-        numerator="new_trained", denominator="registered"),
+        _l("Participants who passed their first course in the stage; the share is of everyone registered by "
+           "the stage's end."),
+        numerator="new_trained", denominator="registered_total"),
     Kpi("selling", SHARE, _l("Registered participants selling in the stage"),
         _l("Participants with at least one approved sale in the stage, of everyone registered by its end."),
         numerator="active_people", denominator="registered_total"),

@@ -19,7 +19,8 @@ def companies_with_actuals(stage_ids: list[int], group_id: int | None = None, li
     ranked = sorted(totals.items(), key=lambda item: (-item[1]["sales_amount"], -item[1]["registered"], item[0]))
     ranked = ranked[:limit]
     ids = [int(k) for k, _v in ranked if k.isdigit()]
-    names = dict(db.session.execute(select(PartnerCompany.id, PartnerCompany.name).where(PartnerCompany.id.in_(ids))))
+    names = dict(db.session.execute(select(PartnerCompany.id, PartnerCompany.name)
+                                    .where(PartnerCompany.id.in_(ids))).all())
     return [{"id": int(k), "name": names.get(int(k), "?"), **v} for k, v in ranked if k.isdigit()]
 
 

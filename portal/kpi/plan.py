@@ -100,7 +100,7 @@ def check_plan(values: dict[tuple[str, int | None], int | None]) -> dict[tuple[s
         kpi = BY_CODE.get(code)
         if kpi is None or kpi.kind != SHARE or stage_id is TOTAL or value is None:
             continue
-        base = values.get((kpi.denominator, stage_id)) if kpi.denominator == "registered" else None
+        base = values.get(("registered", stage_id)) if kpi.numerator.startswith("new_") else None
         if base is not None and value > base:
             errors[(code, stage_id)] = str(_l("More people than the stage's registration target (%(base)s): "
                                               "a share cannot be above 100%%.", base=base))

@@ -185,6 +185,8 @@ def scorecard(stages: list[KpiStage], kind: str = PROGRAM, key: str = "", day: d
                 cell.actual = values[stage.id][kpi.numerator]
                 if kpi.kind == SHARE:
                     cell.denominator = values[stage.id][kpi.denominator]
+                if kpi.code == "selling":
+                    cell.actual = values[stage.id][kpi.numerator]
                 cell.running = stage.ends_on >= day
                 if cell.running and cell.target is not None and kpi.kind != LEVEL:
                     cell.expected = round(cell.target * _elapsed(stage, day))
@@ -200,8 +202,7 @@ def scorecard(stages: list[KpiStage], kind: str = PROGRAM, key: str = "", day: d
                 total.actual = sum(v[kpi.numerator] for v in picked)
             elif kpi.kind == SHARE:
                 total.actual = sum(v[kpi.numerator] for v in picked)
-                total.denominator = (picked[-1]["registered_total"] if kpi.denominator == "registered_total"
-                                     else sum(v[kpi.denominator] for v in picked))
+                total.denominator = picked[-1][kpi.denominator]
             else:
                 total.actual = picked[-1][kpi.numerator]
         if kpi.kind == SHARE:

@@ -54,7 +54,7 @@ def _page(kind: str, key: str, template: str = "kpi/table.html", **extra):
     card = scorecard(all_stages, kind, key)
     started = [s.id for s in all_stages if s.starts_on <= today()]
     context = {"card": card, "scope_kind": kind, "scope_key": key, "scope_name": plan.scope_name(kind, key),
-               "chart": charts.plan_vs_actual(card), "unplanned": plan.stages_without_plan(all_stages, kind, key),
+               "charts_data": charts.plan_vs_actual(card), "unplanned": plan.stages_without_plan(all_stages, kind, key),
                "today": today(), **extra}
     if kind == PROGRAM and current_user.is_staff:
         context["groups"] = lookups.groups_with_actuals(started)
