@@ -2,10 +2,11 @@
 
 import sys
 
-from bench import api, console, contests, exports, ledger, shop
+from bench import api, console, contests, exports, kpi, ledger, shop
 
 BENCHMARKS = {"console": console.run, "ledger": ledger.run, "shop": shop.run, "exports": exports.run,
-              "api": api.run, "contests": contests.run}
+              "api": api.run, "contests": contests.run,
+              "kpi": kpi.run}
 
 
 def main() -> None:
