@@ -25,13 +25,13 @@ def _cell_name(code: str, stage_id) -> str:
 
 
 def _shown(code: str, target: int | None, total: bool) -> str:
+    """A stored target as typed: roubles for money, a percentage for a share's program total."""
     if target is None:
         return ""
     kpi = plan.BY_CODE[code]
-    if kpi.kind == SHARE and total:
-        return f"{Decimal(target) / 100:f}".rstrip("0").rstrip(".")
-    if kpi.money:
-        return f"{Decimal(target) / 100:f}".rstrip("0").rstrip(".")
+    if kpi.money or (kpi.kind == SHARE and total):
+        text = f"{Decimal(target) / 100:f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
     return str(target)
 
 

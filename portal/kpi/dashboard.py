@@ -24,9 +24,7 @@ def dashboard_data() -> dict | None:
     current = [(row, row.cells[index]) for row in card.rows if row.kpi.code in DASHBOARD_KPIS] \
         if index is not None else []
     started = [s for s in all_stages if s.starts_on <= day]
-    from portal.kpi.table import counters
-
-    values = counters(started, PROGRAM, "")
+    values = card.values
     months = []
     level = {row.kpi.code: row for row in card.rows}["registered_total"]
     active = trained = 0
@@ -45,10 +43,11 @@ def dashboard_data() -> dict | None:
     funnel = {"registered": registered, "active": active, "trained": trained,
               "active_share": _share(active, registered), "trained_share": _share(trained, registered)}
     stage_ids = [s.id for s in started]
+    totals = lookups.company_totals(stage_ids)
     chart_list = [*charts.trends(months), charts.funnel(registered, active, trained)]
     return {
         "stages": all_stages, "stage": all_stages[index] if index is not None else None, "current": current,
         "funnel": funnel, "charts": chart_list, "months": months,
-        "top_companies": lookups.companies_with_actuals(stage_ids, limit=5),
-        "top_groups": lookups.groups_with_actuals(stage_ids)[:5],
+        "top_companies": lookups.companies_with_actuals(stage_ids, limit=5, totals=totals),
+        "top_groups": lookups.groups_with_actuals(stage_ids, totals=totals)[:5],
     }

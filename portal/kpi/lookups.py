@@ -9,13 +9,17 @@ from portal.kpi.table import breakdown, group_company_keys
 LIST_LIMIT = 200
 
 
+def company_totals(stage_ids: list[int], group_id: int | None = None) -> dict[str, dict[str, int]]:
+    """Each company's counters summed over the stages (of one group, or all): one grouped read."""
+    return breakdown(stage_ids, COMPANY, group_company_keys(group_id) if group_id is not None else None)
+
+
 def companies_with_actuals(stage_ids: list[int], group_id: int | None = None, limit: int = 20,
-                           company_ids: list[str] | None = None) -> list[dict]:
+                           totals: dict | None = None) -> list[dict]:
     """Companies by approved sales over the stages, best first: name, counters."""
     from portal.partners.models import PartnerCompany
 
-    keys = group_company_keys(group_id) if group_id is not None else company_ids
-    totals = breakdown(stage_ids, COMPANY, keys)
+    totals = company_totals(stage_ids, group_id) if totals is None else totals
     ranked = sorted(totals.items(), key=lambda item: (-item[1]["sales_amount"], -item[1]["registered"], item[0]))
     ranked = ranked[:limit]
     ids = [int(k) for k, _v in ranked if k.isdigit()]
@@ -24,13 +28,18 @@ def companies_with_actuals(stage_ids: list[int], group_id: int | None = None, li
     return [{"id": int(k), "name": names.get(int(k), "?"), **v} for k, v in ranked if k.isdigit()]
 
 
-def groups_with_actuals(stage_ids: list[int]) -> list[dict]:
+def groups_with_actuals(stage_ids: list[int], totals: dict | None = None) -> list[dict]:
     from portal.groups.services import all_groups
+    from portal.partners.models import GroupMembership
 
-    totals = breakdown(stage_ids, COMPANY)
+    totals = company_totals(stage_ids) if totals is None else totals
+    members: dict[int, list[str]] = {}
+    for group_id, company_id in db.session.execute(select(GroupMembership.group_id, GroupMembership.company_id)
+                                                   .where(GroupMembership.removed_at.is_(None))):
+        members.setdefault(group_id, []).append(str(company_id))
     result = []
     for group in all_groups():
-        keys = group_company_keys(group.id)
+        keys = members.get(group.id, [])
         summed: dict[str, int] = {}
         for key in keys:
             for metric, value in totals.get(key, {}).items():

@@ -80,6 +80,7 @@ class Scorecard:
     stages: list[KpiStage]
     rows: list[Row]
     running_index: int | None
+    values: dict = field(default_factory=dict)  # stage id -> counter values (plus the levels)
 
 
 def _sum_rows(rows) -> dict[str, int]:
@@ -221,7 +222,7 @@ def scorecard(stages: list[KpiStage], kind: str = PROGRAM, key: str = "", day: d
             total.expected = round(expected)
         row.total = total
         rows.append(row)
-    return Scorecard(kind, key, stages, rows, running_index)
+    return Scorecard(kind, key, stages, rows, running_index, values)
 
 
 def stage_columns(card: Scorecard) -> list[KpiStage]:

@@ -57,8 +57,9 @@ def _page(kind: str, key: str, template: str = "kpi/table.html", **extra):
                "charts_data": charts.plan_vs_actual(card), "unplanned": plan.stages_without_plan(all_stages, kind, key),
                "today": today(), **extra}
     if kind == PROGRAM and current_user.is_staff:
-        context["groups"] = lookups.groups_with_actuals(started)
-        context["companies"] = lookups.companies_with_actuals(started)
+        totals = lookups.company_totals(started)
+        context["groups"] = lookups.groups_with_actuals(started, totals)
+        context["companies"] = lookups.companies_with_actuals(started, totals=totals)
     elif kind == GROUP:
         context["companies"] = lookups.companies_with_actuals(started, group_id=int(key), limit=500)
     elif kind == COMPANY:
