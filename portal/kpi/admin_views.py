@@ -98,7 +98,7 @@ def plan_import():
 @roles_required(*STAFF_ROLES)
 def revisions():
     return render_template("kpi/revisions.html", revisions=plan.revisions(), kpis=plan.BY_CODE,
-                           scope_name=plan.scope_name)
+                           scope_name=plan.scope_name, shown=plan.shown_target)
 
 
 @bp.route("/kpi/stages", methods=["GET", "POST"])

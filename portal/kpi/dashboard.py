@@ -43,11 +43,10 @@ def dashboard_data() -> dict | None:
     funnel = {"registered": registered, "active": active, "trained": trained,
               "active_share": _share(active, registered), "trained_share": _share(trained, registered)}
     stage_ids = [s.id for s in started]
-    totals = lookups.company_totals(stage_ids)
     chart_list = [*charts.trends(months), charts.funnel(registered, active, trained)]
     return {
         "stages": all_stages, "stage": all_stages[index] if index is not None else None, "current": current,
         "funnel": funnel, "charts": chart_list, "months": months,
-        "top_companies": lookups.companies_with_actuals(stage_ids, limit=5, totals=totals),
-        "top_groups": lookups.groups_with_actuals(stage_ids, totals=totals)[:5],
+        "top_companies": lookups.top_companies(stage_ids),
+        "top_groups": lookups.top_groups(stage_ids),
     }

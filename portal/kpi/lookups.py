@@ -71,3 +71,50 @@ def not_trained(company_id: int) -> list:
     passed = exists().where(CourseCompletion.user_id == User.id)
     return list(db.session.scalars(_company_people(company_id).where(~passed).order_by(User.created_at)
                                    .limit(LIST_LIMIT)))
+
+
+def _sales_by_company(stage_ids: list[int]):
+    """(company key, sales) rows of the stages: stored results for closed stages, live counters otherwise."""
+    from sqlalchemy import union_all
+
+    from portal.kpi.models import KpiCounter, KpiStage, KpiStageResult
+
+    closed = select(KpiStage.id).where(KpiStage.id.in_(stage_ids), KpiStage.closed_at.is_not(None))
+    live = select(KpiStage.id).where(KpiStage.id.in_(stage_ids), KpiStage.closed_at.is_(None))
+    parts = [select(model.scope_key.label("key"), model.sales_amount.label("sales"))
+             .where(model.stage_id.in_(ids), model.scope_kind == COMPANY)
+             for model, ids in ((KpiStageResult, closed), (KpiCounter, live))]
+    return union_all(*parts).subquery()
+
+
+def top_companies(stage_ids: list[int], limit: int = 5) -> list[dict]:
+    """The companies with the most sales over the stages, summed in the database (the dashboard's list)."""
+    from sqlalchemy import func
+
+    from portal.partners.models import PartnerCompany
+
+    rows = _sales_by_company(stage_ids)
+    total = func.sum(rows.c.sales)
+    ranked = db.session.execute(select(rows.c.key, total).group_by(rows.c.key).order_by(total.desc(), rows.c.key)
+                                .limit(limit)).all()
+    ids = [int(k) for k, _v in ranked if k.isdigit()]
+    names = dict(db.session.execute(select(PartnerCompany.id, PartnerCompany.name)
+                                    .where(PartnerCompany.id.in_(ids))).all())
+    return [{"id": int(k), "name": names.get(int(k), "?"), "sales_amount": int(v or 0)} for k, v in ranked
+            if k.isdigit()]
+
+
+def top_groups(stage_ids: list[int], limit: int = 5) -> list[dict]:
+    """Groups by the sales of their current companies over the stages, summed in the database."""
+    from sqlalchemy import String, cast, func
+
+    from portal.partners.models import GroupMembership, PartnerGroup
+
+    rows = _sales_by_company(stage_ids)
+    total = func.coalesce(func.sum(rows.c.sales), 0)
+    ranked = db.session.execute(
+        select(PartnerGroup.id, PartnerGroup.name, total)
+        .join(GroupMembership, (GroupMembership.group_id == PartnerGroup.id) & GroupMembership.removed_at.is_(None))
+        .join(rows, rows.c.key == cast(GroupMembership.company_id, String))
+        .group_by(PartnerGroup.id, PartnerGroup.name).order_by(total.desc(), PartnerGroup.name).limit(limit)).all()
+    return [{"id": g, "name": n, "sales_amount": int(v or 0)} for g, n, v in ranked]

@@ -146,3 +146,15 @@ def stages_without_plan(stages, kind: str = PROGRAM, key: str = "") -> list:
 
 def grid_codes() -> list[str]:
     return [kpi.code for kpi in KPIS]
+
+
+def shown_target(code: str, stage_id, value: int | None) -> str:
+    """A stored target the way people read it: roubles for money, a percentage for a share's program total."""
+    from portal.core.formatting import number, rub
+
+    kpi = BY_CODE.get(code)
+    if value is None or kpi is None:
+        return "—"
+    if kpi.kind == SHARE and stage_id is None:
+        return f"{number(Decimal(value) / 100)}%"
+    return rub(value) if kpi.money else number(value)

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from portal.core.errors import DomainError
+from portal.core.params import clean_text
 from portal.core.time import today, utcnow
 from portal.extensions import db
 from portal.kpi import aggregates
@@ -38,7 +39,7 @@ def _check(starts_on: date, ends_on: date, name: str, budget: int, stage: KpiSta
         raise DomainError(_l("Choose dates between 2000 and 2100."), field="starts_on")
     if budget < 0:
         raise DomainError(_l("The prize fund cannot be negative."), field="budget")
-    if not name.strip():
+    if not clean_text(name).strip():
         raise DomainError(_l("Name the stage."), field="name")
     clash = db.session.scalar(select(KpiStage).where(
         KpiStage.starts_on <= ends_on, KpiStage.ends_on >= starts_on,
@@ -58,8 +59,8 @@ def save_stage(name: str, starts_on: date, ends_on: date, budget_kopecks: int = 
     if stage is None:
         stage = KpiStage()
         db.session.add(stage)
-    stage.name, stage.starts_on, stage.ends_on, stage.budget_kopecks = name.strip()[:60], starts_on, ends_on, \
-        budget_kopecks
+    stage.name, stage.starts_on, stage.ends_on, stage.budget_kopecks = clean_text(name).strip()[:60], starts_on, \
+        ends_on, budget_kopecks
     db.session.flush()
     aggregates.recompute()
     return stage
@@ -132,7 +133,7 @@ def close_due_stages(now=None) -> int:
 def recalculate_stage(stage: KpiStage, reason: str, actor) -> dict:
     """Rebuild a closed stage's actuals from the source tables and store them again, logging the reason and
     what changed at the program level."""
-    reason = (reason or "").strip()
+    reason = clean_text(reason).strip()
     if stage.closed_at is None:
         raise DomainError(_l("Only a closed stage is recalculated: an open one follows the events by itself."))
     if not reason:

@@ -37,3 +37,13 @@
   window.addEventListener("beforeprint", resizeAll);
   window.addEventListener("afterprint", resizeAll);
 })();
+
+/* The KPI table scrolls sideways when there are many stages: bring the running stage into view. */
+(function () {
+  "use strict";
+  var head = document.querySelector(".kpi-table-wrap .kpi-running-head");
+  var wrap = head && head.closest(".kpi-table-wrap");
+  if (wrap && head.offsetLeft + head.offsetWidth > wrap.clientWidth) {
+    wrap.scrollLeft = head.offsetLeft - wrap.clientWidth / 2;
+  }
+})();
