@@ -178,7 +178,6 @@ def register_navigation() -> None:
     add_nav_item("kpi.plan_grid", _l("KPI plan and stages"), STAFF_ROLES, prefix="kpi.plan", group="program")
     add_nav_item("kpi.index", _l("KPI: plan and actual"), STAFF_ROLES, prefix="kpi.index", group="reports")
     add_nav_item("kpi.budget_page", _l("Prize fund budget"), STAFF_ROLES, prefix="kpi.budget", group="reports")
-    add_nav_item("kpi.my_company", _l("Our scorecard"), (PARTNER_ADMIN,), prefix="kpi.my_company", group="reports")
 
 
 def template_globals() -> dict:

@@ -68,6 +68,24 @@ def _page(kind: str, key: str, template: str = "kpi/table.html", **extra):
     return render_template(template, **context)
 
 
+@bp.app_context_processor
+def kpi_card_helper():
+    def my_company_kpi():
+        """The partner admin's company in the running stage (the plan table's KPIs), for the home card."""
+        if not current_user.is_authenticated or current_user.role != PARTNER_ADMIN or not current_user.company_id:
+            return None
+        from portal.kpi.kpis import BY_CODE, PLAN_TABLE
+
+        card = scorecard(stages.all_stages(), COMPANY, str(current_user.company_id),
+                         kpis=[BY_CODE[code] for code in PLAN_TABLE])
+        if card.running_index is None:
+            return {"stage": None, "rows": []}
+        return {"stage": card.stages[card.running_index],
+                "rows": [(row.kpi, row.cells[card.running_index]) for row in card.rows]}
+
+    return {"my_company_kpi": my_company_kpi}
+
+
 @bp.get("/kpi")
 @roles_required(*STAFF_ROLES)
 def index():
