@@ -69,7 +69,8 @@ def plan_grid():
             return redirect(url_for("kpi.plan_grid", scope=kind, key=key))
     return render_template("kpi/plan.html", stages=all_stages, kpis=KPIS, cells=cells, errors=errors, form=form,
                            cell_name=_cell_name, scope_kind=kind, scope_key=key,
-                           scope_name=plan.scope_name(kind, key), unplanned=plan.stages_without_plan(all_stages, kind, key),
+                           scope_name=plan.scope_name(kind, key),
+                           unplanned=plan.stages_without_plan(all_stages, kind, key),
                            scopes=imports.scope_choices())
 
 

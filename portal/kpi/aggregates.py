@@ -9,7 +9,7 @@ touched here: they change only by an explicit recalculation with a reason (stage
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -166,9 +166,6 @@ def _source_counts():
                     counters[(move_stage, COMPANY, str(company))][metric] += 1
                     if regions.get(previous[0]) != regions.get(current[0]) and regions.get(company):
                         counters[(move_stage, REGION, regions[company][:120])][metric] += 1
-    from portal.plans.actuals import actuals_from_claims  # noqa: F401 - same margin rule as plans
-    from sqlalchemy import case
-
     margin = case((ClaimLine.unit_price_kopecks > ClaimLine.unit_cost_kopecks,
                    ClaimLine.quantity * (ClaimLine.unit_price_kopecks - ClaimLine.unit_cost_kopecks)), else_=0)
     for user_id, company_id, invoice_date, claims, sales, units, margin_sum in db.session.execute(

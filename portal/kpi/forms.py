@@ -20,8 +20,8 @@ class StageForm(FlaskForm):
 
 
 class MonthsForm(FlaskForm):
-    year = IntegerField(_l("Year"), validators=[DataRequired(REQUIRED),
-                                                NumberRange(2000, 2100, message=_l("Choose a year from 2000 to 2100."))])
+    year = IntegerField(_l("Year"), validators=[
+        DataRequired(REQUIRED), NumberRange(2000, 2100, message=_l("Choose a year from 2000 to 2100."))])
     first_month = SelectField(_l("From month"), choices=MONTHS, default="4")
     last_month = SelectField(_l("To month"), choices=MONTHS, default="12")
 

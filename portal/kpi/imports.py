@@ -182,7 +182,7 @@ def check_import(filename: str, content: bytes) -> ImportReport:
         for stage_id, value in row.values.items():
             by_scope.setdefault(row.scope, {})[(row.kpi, stage_id)] = value
     for row in report_rows:
-        for (code, stage_id), message in plan.check_plan(by_scope.get(row.scope, {})).items():
+        for (code, _stage_id), message in plan.check_plan(by_scope.get(row.scope, {})).items():
             if code == row.kpi:
                 row.errors.append(message)
     if not report_rows:
