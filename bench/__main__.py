@@ -2,10 +2,11 @@
 
 import sys
 
-from bench import api, console, contests, exports, http, ledger, reads, scale, shop
+from bench import api, console, contests, exports, http, kpi, ledger, reads, scale, shop
 
 BENCHMARKS = {"console": console.run, "ledger": ledger.run, "shop": shop.run, "exports": exports.run,
-              "api": api.run, "contests": contests.run}
+              "api": api.run, "contests": contests.run,
+              "kpi": kpi.run}
 
 
 def main() -> None:

@@ -93,6 +93,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(audit_bp)
     import portal.audit.events  # noqa: F401 - approvals and reversals go into the audit log
+    from portal.kpi.views import bp as kpi_bp
+
+    app.register_blueprint(kpi_bp)
+    import portal.kpi.events  # noqa: F401 - KPI counters follow registrations, sales, courses, leads, points
     register_navigation()
 
     from portal.core.formatting import register_filters
@@ -207,6 +211,9 @@ def register_navigation() -> None:
                  group="settings")
     add_nav_item("contests.manage", _l("Contests"), STAFF_ROLES, prefix="contests.", group="program")
     add_nav_item("audit.index", _l("Audit log"), (ADMIN,), prefix="audit.", group="settings")
+    add_nav_item("kpi.plan_grid", _l("KPI plan and stages"), STAFF_ROLES, prefix="kpi.plan", group="program")
+    add_nav_item("kpi.index", _l("KPI: plan and actual"), STAFF_ROLES, prefix="kpi.index", group="reports")
+    add_nav_item("kpi.budget_page", _l("Prize fund budget"), STAFF_ROLES, prefix="kpi.budget", group="reports")
 
 
 def template_globals() -> dict:

@@ -134,4 +134,7 @@ def translations_compile():
 
 
 def register_cli(app: Flask) -> None:
+    from portal.kpi.views import kpi_cli
+
+    portal_cli.add_command(kpi_cli)
     app.cli.add_command(portal_cli)

@@ -23,6 +23,7 @@ def load_demo(seed: int = 2026) -> bool:
     from portal.contests import demo as contests_demo
     from portal.groups import demo as groups_demo
     from portal.home import demo as home_demo
+    from portal.kpi import demo as kpi_demo
     from portal.leads import demo as leads_demo
     from portal.ledger import demo as ledger_demo
     from portal.partners import demo as partners_demo
@@ -43,5 +44,6 @@ def load_demo(seed: int = 2026) -> bool:
     contests_demo.load(rng)
     home_demo.load(rng)  # English names for what the demo created, once everything exists
     api_demo.load(rng)
+    kpi_demo.load(rng)  # last: its actuals are rebuilt from everything the demo made
     db.session.commit()
     return True

@@ -63,6 +63,18 @@ def _contests_clock(now: datetime) -> str:
     return run_clock(now)
 
 
+def _kpi_close_stages(now: datetime) -> str:
+    from portal.kpi.jobs import close_stages
+
+    return close_stages(now)
+
+
+def _kpi_reports(now: datetime) -> str:
+    from portal.kpi.jobs import send_reports
+
+    return send_reports(now)
+
+
 JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("deliver-mail", _deliver_mail),
     ("remove-expired-exports", _remove_expired_exports),
@@ -73,6 +85,8 @@ JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("lead-protection", _lead_protection),
     ("forget-idempotency-keys", _forget_idempotency_keys),
     ("contests", _contests_clock),
+    ("kpi-close-stages", _kpi_close_stages),
+    ("kpi-reports", _kpi_reports),
 ]
 
 # How often the worker runs a job, in minutes (a divisor of 60); a job not named here runs every five.

@@ -13,6 +13,17 @@ from portal.contests.models import (  # noqa: F401
     ContestScore,
     ContestWinner,
 )
+from portal.kpi.models import (  # noqa: F401
+    KpiCounter,
+    KpiPersonStage,
+    KpiPlanRevision,
+    KpiReportDelivery,
+    KpiStage,
+    KpiStageLog,
+    KpiStageResult,
+    KpiSubscription,
+    KpiTarget,
+)
 from portal.leads.models import (  # noqa: F401
     Lead,
     LeadAttachment,

@@ -29,3 +29,6 @@ participant_registered = _signals.signal("participant-registered")
 participant_moved = _signals.signal("participant-moved")
 #: A lead was qualified by the program (once per lead). Sender: the Lead. Extra: actor.
 lead_qualified = _signals.signal("lead-qualified")
+#: The ledger wrote a transaction (points earned, spent, expired, adjusted or reversed). Sender: the
+#: LedgerTransaction, its entries flushed. Receivers keep program totals (KPI points issued and redeemed).
+points_posted = _signals.signal("points-posted")

@@ -42,11 +42,14 @@ def dashboard():
     if current_user.role in PARTNER_ROLES:
         release_abandoned_checkouts()  # held points of an abandoned card payment come back before we show them
         return render_template("home/participant.html", home=participant_home(current_user))
-    counts = None
+    counts = kpi = None
     if current_user.is_staff:
+        from portal.kpi.dashboard import dashboard_data
+
         counts = {"claims": count_awaiting_review(), "companies": count_pending_companies(),
                   "orders": count_to_fulfil()}
-    return render_template("home/dashboard.html", counts=counts)
+        kpi = dashboard_data()
+    return render_template("home/dashboard.html", counts=counts, kpi=kpi)
 
 
 @bp.get("/favicon.ico")

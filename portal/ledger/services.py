@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.audit import services as audit
+from portal.core import events
 from portal.core.errors import DomainError
 from portal.core.sql import insert_ignoring_duplicates
 from portal.core.time import add_months, utcnow
@@ -232,6 +233,7 @@ class _Builder:
                     _take_from_lots(account, entry, -amount, prefer=lot_options.get("prefer", ()))
         _add_to_totals(totals)
         db.session.flush()
+        events.points_posted.send(self.transaction, moves=[(a.kind, amount) for a, amount, _ in self.moves])
         return self.transaction
 
 

@@ -1,0 +1,1 @@
+"""The staged KPI plan: stages, targets, maintained actuals, the dashboard, the budget and metric reports."""

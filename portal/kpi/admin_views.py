@@ -1,0 +1,220 @@
+"""Plan editing (grid and XLSX import), stages, the budget and report subscriptions."""
+
+from decimal import Decimal
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.auth.models import STAFF_ROLES
+from portal.core.auth import roles_required
+from portal.core.errors import DomainError
+from portal.core.forms import show_error
+from portal.core.params import get_or_404
+from portal.extensions import db
+from portal.kpi import budget, imports, plan, reports, stages
+from portal.kpi.forms import ImportPlanForm, MonthsForm, RecalculateForm, StageForm, SubscriptionsForm
+from portal.kpi.kpis import KPIS, SHARE
+from portal.kpi.models import KpiStage
+from portal.kpi.views import bp, scope_args
+from portal.partners.forms import EmptyForm
+
+
+def _cell_name(code: str, stage_id) -> str:
+    return f"t-{code}-{stage_id if stage_id is not None else 'total'}"
+
+
+def _shown(code: str, target: int | None, total: bool) -> str:
+    """A stored target as typed: roubles for money, a percentage for a share's program total."""
+    if target is None:
+        return ""
+    kpi = plan.BY_CODE[code]
+    if kpi.money or (kpi.kind == SHARE and total):
+        text = f"{Decimal(target) / 100:f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return str(target)
+
+
+@bp.route("/kpi/plan", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def plan_grid():
+    kind, key = scope_args()
+    all_stages = stages.all_stages()
+    existing = plan.targets_for(kind, key)
+    form = EmptyForm()
+    cells, errors = {}, {}
+    for kpi in KPIS:
+        for stage_id in [*(s.id for s in all_stages), None]:
+            row = existing.get((kpi.code, stage_id))
+            cells[(kpi.code, stage_id)] = _shown(kpi.code, row.target if row else None, stage_id is None)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        values = {}
+        for kpi in KPIS:
+            for stage_id in [*(s.id for s in all_stages), None]:
+                raw = request.form.get(_cell_name(kpi.code, stage_id), "")[:40]
+                cells[(kpi.code, stage_id)] = raw
+                try:
+                    values[(kpi.code, stage_id)] = plan.parse_target(kpi.code, raw, total=stage_id is None)
+                except DomainError as error:
+                    errors[(kpi.code, stage_id)] = str(error)
+        errors.update({k: v for k, v in plan.check_plan(values).items() if k not in errors})
+        if errors:
+            flash(_("The plan was not saved: correct the highlighted cells."), "danger")
+        else:
+            changed = plan.set_targets(kind, key, values, current_user)
+            db.session.commit()
+            flash(_("Plan saved: %(count)s targets changed.", count=changed), "success")
+            return redirect(url_for("kpi.plan_grid", scope=kind, key=key))
+    return render_template("kpi/plan.html", stages=all_stages, kpis=KPIS, cells=cells, errors=errors, form=form,
+                           cell_name=_cell_name, scope_kind=kind, scope_key=key,
+                           scope_name=plan.scope_name(kind, key),
+                           unplanned=plan.stages_without_plan(all_stages, kind, key),
+                           scopes=imports.scope_choices())
+
+
+@bp.route("/kpi/plan/import", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def plan_import():
+    form = ImportPlanForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            report = imports.check_import(upload.filename or "", upload.read(imports.MAX_BYTES + 1))
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            if report.ok:
+                written = imports.apply_import(report, current_user)
+                db.session.commit()
+                flash(_("Plan imported: %(count)s targets changed.", count=written), "success")
+            else:
+                flash(_("Nothing was imported: correct the rows below and upload the file again."), "danger")
+    return render_template("kpi/import.html", form=form, report=report)
+
+
+@bp.get("/kpi/plan/revisions")
+@roles_required(*STAFF_ROLES)
+def revisions():
+    return render_template("kpi/revisions.html", revisions=plan.revisions(), kpis=plan.BY_CODE,
+                           scope_name=plan.scope_name, shown=plan.shown_target)
+
+
+@bp.route("/kpi/stages", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def stage_list():
+    from portal.core.time import today
+
+    months_form = MonthsForm(prefix="months")
+    stage_form = StageForm(prefix="stage")
+    if request.method == "GET":
+        months_form.year.data = today().year
+    if request.method == "POST" and request.form.get("what") == "months" and months_form.validate_on_submit():
+        try:
+            created = stages.add_months(months_form.year.data, int(months_form.first_month.data),
+                                        int(months_form.last_month.data))
+        except (DomainError, ValueError) as error:
+            show_error(months_form, error if isinstance(error, DomainError) else DomainError(_("Choose a month.")))
+        else:
+            db.session.commit()
+            flash(_("%(count)s monthly stages added.", count=len(created)), "success")
+            return redirect(url_for("kpi.stage_list"))
+    if request.method == "POST" and request.form.get("what") == "stage" and stage_form.validate_on_submit():
+        try:
+            stages.save_stage(stage_form.name.data, stage_form.starts_on.data, stage_form.ends_on.data,
+                              budget.to_kopecks(stage_form.budget.data))
+        except DomainError as error:
+            show_error(stage_form, error)
+        else:
+            db.session.commit()
+            flash(_("Stage added."), "success")
+            return redirect(url_for("kpi.stage_list"))
+    return render_template("kpi/stages.html", stages=stages.all_stages(), months_form=months_form,
+                           stage_form=stage_form, action_form=EmptyForm(), recalc_form=RecalculateForm(),
+                           log=stages.stage_log())
+
+
+@bp.route("/kpi/stages/<int:stage_id>", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def stage_edit(stage_id):
+    stage = get_or_404(KpiStage, stage_id)
+    form = StageForm(obj=stage)
+    if request.method == "GET":
+        form.budget.data = Decimal(stage.budget_kopecks) / 100
+    if form.validate_on_submit():
+        try:
+            stages.save_stage(form.name.data, form.starts_on.data, form.ends_on.data,
+                              budget.to_kopecks(form.budget.data), stage)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Stage saved."), "success")
+            return redirect(url_for("kpi.stage_list"))
+    return render_template("kpi/stage.html", stage=stage, form=form)
+
+
+@bp.post("/kpi/stages/<int:stage_id>/close")
+@roles_required(*STAFF_ROLES)
+def stage_close(stage_id):
+    stage = get_or_404(KpiStage, stage_id)
+    if EmptyForm().validate_on_submit():
+        stages.close_stage(stage, current_user)
+        db.session.commit()
+        flash(_("Stage closed: its actuals are stored."), "success")
+    return redirect(url_for("kpi.stage_list"))
+
+
+@bp.post("/kpi/stages/<int:stage_id>/recalculate")
+@roles_required(*STAFF_ROLES)
+def stage_recalculate(stage_id):
+    stage = get_or_404(KpiStage, stage_id)
+    form = RecalculateForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason for the recalculation."), "danger")
+        return redirect(url_for("kpi.stage_list"))
+    try:
+        changes = stages.recalculate_stage(stage, form.reason.data, current_user)
+    except DomainError as error:
+        flash(str(error), "danger")
+    else:
+        db.session.commit()
+        flash(_("Stage recalculated: %(count)s figures changed.", count=len(changes)), "success")
+    return redirect(url_for("kpi.stage_list"))
+
+
+@bp.post("/kpi/stages/<int:stage_id>/delete")
+@roles_required(*STAFF_ROLES)
+def stage_delete(stage_id):
+    stage = get_or_404(KpiStage, stage_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            stages.delete_stage(stage)
+        except DomainError as error:
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("Stage deleted."), "success")
+    return redirect(url_for("kpi.stage_list"))
+
+
+@bp.get("/kpi/budget")
+@roles_required(*STAFF_ROLES)
+def budget_page():
+    return render_template("kpi/budget.html", budget=budget.budget_view())
+
+
+@bp.route("/kpi/reports", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def subscriptions():
+    chosen = reports.subscriptions_of(current_user)
+    form = SubscriptionsForm(data={kind: kind in chosen for kind in reports.REPORT_KINDS})
+    if form.validate_on_submit():
+        reports.set_subscriptions(current_user, {k for k in reports.REPORT_KINDS if getattr(form, k).data})
+        db.session.commit()
+        flash(_("Report subscriptions saved."), "success")
+        return redirect(url_for("kpi.subscriptions"))
+    return render_template("kpi/subscriptions.html", form=form, sent=reports.recent_deliveries(current_user))

@@ -1,0 +1,44 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from portal.core.fields import DecimalField, IntegerField
+
+REQUIRED = _l("This field is required.")
+MONTHS = [SelectChoice(str(m), str(m)) for m in range(1, 13)]
+
+
+class StageForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=60)])
+    starts_on = DateField(_l("First day"), validators=[DataRequired(_l("Enter a date."))])
+    ends_on = DateField(_l("Last day"), validators=[DataRequired(_l("Enter a date."))])
+    budget = DecimalField(_l("Prize fund, RUB"), places=2, default=0,
+                          validators=[Optional(), NumberRange(min=0, message=_l("The prize fund cannot be negative."))])
+
+
+class MonthsForm(FlaskForm):
+    year = IntegerField(_l("Year"), validators=[
+        DataRequired(REQUIRED), NumberRange(2000, 2100, message=_l("Choose a year from 2000 to 2100."))])
+    first_month = SelectField(_l("From month"), choices=MONTHS, default="4")
+    last_month = SelectField(_l("To month"), choices=MONTHS, default="12")
+
+
+class RecalculateForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(_l("Give the reason for the recalculation.")),
+                                                   Length(max=500)])
+
+
+class ImportPlanForm(FlaskForm):
+    file = FileField(_l("XLSX or CSV file"), validators=[FileRequired(_l("Choose a file."))],
+                     description=_l("The plan table's layout: a KPI column, a program total column and a column per "
+                                    "stage (the stage's name, e.g. «Апрель 2026», or 2026-04). An optional first "
+                                    "column «Company» (INN or name) makes the row a company's plan."))
+
+
+class SubscriptionsForm(FlaskForm):
+    daily = BooleanField(_l("Daily report"))
+    weekly = BooleanField(_l("Weekly report"))
+    monthly = BooleanField(_l("Monthly report"))

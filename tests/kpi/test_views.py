@@ -1,0 +1,71 @@
+"""KPI pages: the grid refuses bad cells with messages and saves nothing; roles; exports; subscriptions."""
+
+from sqlalchemy import func, select
+
+from portal.auth.models import MANAGER, PARTNER_ADMIN
+from portal.extensions import db
+from portal.kpi import stages
+from portal.kpi.models import KpiSubscription, KpiTarget
+
+
+def _stages(app):
+    with app.app_context():
+        created = stages.add_months(2026, 4, 6)
+        db.session.commit()
+        return [s.id for s in created]
+
+
+def test_grid_with_bad_cells_saves_nothing_and_says_why(app, client, login, make):
+    april, may, _june = _stages(app)
+    make.user(role=MANAGER, email="m@example.test")
+    login("m@example.test")
+    response = client.post("/kpi/plan", data={f"t-registered-{april}": "сто", f"t-registered-{may}": "-5",
+                                              "t-active-total": "120", f"t-active-{april}": "10"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Введите число." in page and "План не может быть отрицательным." in page
+    assert "Доля не может быть больше 100%." in page
+    assert 'aria-invalid="true"' in page and "План: Зарегистрировано сотрудников партнёров, Апрель 2026" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(KpiTarget.id))) == 0
+    response = client.post("/kpi/plan", data={f"t-registered-{april}": "150", "t-active-total": "60"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count(KpiTarget.id))) == 2
+
+
+def test_pages_and_exports_for_managers(app, client, login, make):
+    _stages(app)
+    make.user(role=MANAGER, email="m@example.test")
+    login("m@example.test")
+    for path in ("/home", "/kpi", "/kpi/plan", "/kpi/stages", "/kpi/budget", "/kpi/plan/revisions", "/kpi/reports",
+                 "/kpi/plan/import"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/kpi?scope=company&key=99999").status_code == 404
+    assert client.get("/kpi?scope=nonsense").status_code == 404
+    xlsx = client.get("/kpi/export.xlsx")
+    assert xlsx.status_code == 200 and xlsx.mimetype.endswith("spreadsheetml.sheet")
+    csv = client.get("/kpi/export.csv").get_data(as_text=True)
+    assert csv.splitlines()[0].startswith("\ufeffKPI;Апрель 2026: план")
+
+
+def test_partner_admin_sees_only_their_company(app, client, login, make):
+    _stages(app)
+    company = make.company()
+    make.user(role=PARTNER_ADMIN, company=company, email="head@example.test")
+    login("head@example.test")
+    assert client.get("/kpi/my-company").status_code == 200
+    assert client.get("/kpi").status_code == 403
+    assert client.get("/kpi/plan").status_code == 403
+    export = client.get("/kpi/export.csv?scope=company&key=1")
+    assert export.status_code == 200
+    assert f"kpi-company-{company.id}" in export.headers["Content-Disposition"]
+
+
+def test_subscriptions_are_saved(app, client, login, make):
+    manager = make.user(role=MANAGER, email="m@example.test")
+    login("m@example.test")
+    assert client.post("/kpi/reports", data={"weekly": "y", "monthly": "y"}).status_code == 302
+    with app.app_context():
+        kinds = set(db.session.scalars(select(KpiSubscription.kind).where(KpiSubscription.user_id == manager.id)))
+    assert kinds == {"weekly", "monthly"}
