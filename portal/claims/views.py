@@ -19,8 +19,9 @@ from portal.core.pagination import paginate
 from portal.core.tokens import TokenExpired, TokenInvalid, make_token, read_token
 from portal.core.uploads import send_download, send_image_preview
 from portal.extensions import db
+from portal.groups.services import resolve_company
 from portal.leads.forms import claim_lead_choices
-from portal.partners.models import APPROVED, PartnerCompany
+from portal.partners.models import PartnerCompany
 from portal.products.services import find_by_sku, parse_money
 from portal.rules import engine
 from portal.rules.services import score
@@ -256,7 +257,19 @@ def scan(claim_id):
 # --- program manager -----------------------------------------------------------------------------
 
 
-def _queue_query(args):
+def _queue_company(value: str | None) -> tuple[PartnerCompany | None, str | None]:
+    """The queue's company filter: the picker sends an INN; a name typed without the script works too.
+    Answers the company, or a message when the text names none."""
+    value = (value or "").strip()
+    if not value:
+        return None, None
+    try:
+        return resolve_company(value), None
+    except DomainError as exc:
+        return None, str(exc.message)
+
+
+def _queue_query(args, company: PartnerCompany | None = None):
     def as_date(value):
         try:
             return date.fromisoformat(value) if value else None
@@ -265,7 +278,8 @@ def _queue_query(args):
 
     return services.review_queue(
         status=args.get("status", SUBMITTED),
-        company_id=as_id(args.get("company")),
+        # a company the text does not name matches nothing (never silently every company)
+        company_id=company.id if company else (-1 if (args.get("company") or "").strip() else None),
         date_from=as_date(args.get("date_from")), date_to=as_date(args.get("date_to")),
         min_total=parse_money(args.get("min")) if args.get("min") else None,
         max_total=parse_money(args.get("max")) if args.get("max") else None,
@@ -276,13 +290,12 @@ def _queue_query(args):
 @bp.get("/console/claims")
 @roles_required(*STAFF_ROLES)
 def queue():
-    companies = db.session.scalars(
-        select(PartnerCompany).where(PartnerCompany.status == APPROVED).order_by(PartnerCompany.name)
-    ).all()
     args = request.args.to_dict()
     args.setdefault("status", SUBMITTED)
-    return render_template("claims/queue.html", page=paginate(_queue_query(args)), status_labels=STATUS_LABELS,
-                           companies=companies, bulk_form=BulkForm(), args=args)
+    company, company_problem = _queue_company(args.get("company"))
+    return render_template("claims/queue.html", page=paginate(_queue_query(args, company)),
+                           status_labels=STATUS_LABELS, company=company, company_problem=company_problem,
+                           bulk_form=BulkForm(), args=args)
 
 
 @bp.post("/console/claims/bulk")

@@ -160,3 +160,23 @@ def test_manager_rejects_with_a_standard_reason(app, client, login, make, catalo
     client.post(f"/console/claims/{claim_id}/reject", data={"reason_code": "mismatch", "note": "Проверьте цены"})
     body = mailbox.body(mailbox.last_to("seller@example.test"))
     assert "Строки не совпадают со счётом. Проверьте цены" in body
+
+
+def test_review_queue_filters_by_a_company_picked_by_inn_or_typed_by_name(app, client, login, make, catalogue):
+    make.user(role=MANAGER, email="boss@example.test")
+    north, south = make.company(name="ООО «Север»"), make.company(name="ООО «Юг»")
+    with app.app_context():
+        for company, number in ((north, "СЧ-СЕВЕР"), (south, "СЧ-ЮГ")):
+            f.submitted(make.user(company=company), number=number)
+        db.session.commit()
+    login("boss@example.test")
+    by_inn = client.get("/console/claims", query_string={"company": north.inn}).get_data(as_text=True)
+    assert "СЧ-СЕВЕР" in by_inn and "СЧ-ЮГ" not in by_inn and f'value="{north.inn}"' in by_inn
+    by_name = client.get("/console/claims", query_string={"company": "ооо «юг»"}).get_data(as_text=True)
+    assert "СЧ-ЮГ" in by_name and "СЧ-СЕВЕР" not in by_name
+    unknown = client.get("/console/claims", query_string={"company": "Нет такой"}).get_data(as_text=True)
+    assert "Нет такой" in unknown and "СЧ-ЮГ" not in unknown and "СЧ-СЕВЕР" not in unknown
+    assert "Компании с таким ИНН или названием в программе нет." in unknown
+    everyone = client.get("/console/claims").get_data(as_text=True)
+    assert "СЧ-ЮГ" in everyone and "СЧ-СЕВЕР" in everyone
+    assert everyone.count("<option") < 20  # no list of every company in the page
