@@ -17,6 +17,7 @@ not subject to the page's Content-Security-Policy, so no CDN and no inline scrip
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,8 @@ from pathlib import Path
 AXE_SOURCE = (Path(__file__).resolve().parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WAIT_SECONDS = 30
+# What the route sees: pages, not the stylesheets, scripts and images (each routed request costs a turn in Python).
+PAGES = re.compile(r"^(?!.*/(static|bootstrap)/)(?!.*[.](css|js|map|ico|png|jpe?g|gif|svg|woff2?)([?#]|$)).*$")
 
 # The result of one run, kept small enough to cross the binding.
 _RUN = """(tags) => window.axe.run(document, {
@@ -112,7 +115,7 @@ class Watch:
         context.expose_binding("__axeStarted", self._started)
         context.expose_binding("__axeReport", self._reported)
         context.add_init_script(AXE_SOURCE + "\n;" + _INIT % (_RUN, list(TAGS)))
-        context.route("**/*", self._on_route)
+        context.route(PAGES, self._on_route)
 
     def _started(self, source, doc) -> None:
         self._latest[source["page"]] = doc
