@@ -138,9 +138,13 @@ class Watch:
             if request.resource_type == "document" and request.is_navigation_request():
                 frame = request.frame
                 if frame.parent_frame is None:
-                    self._wait_for(frame.page, route.request.frame.page.context)
-        finally:
+                    self._wait_for(frame.page, frame.page.context)
+        except Exception:  # the page or its browser closed meanwhile: nothing left to check
+            pass
+        try:
             route.fallback()
+        except Exception:  # closed as above
+            pass
 
     def _pending(self, page) -> bool:
         doc = self._latest.get(page)
