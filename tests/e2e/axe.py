@@ -24,7 +24,7 @@ from pathlib import Path
 
 AXE_SOURCE = (Path(__file__).resolve().parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-WAIT_SECONDS = 30
+WAIT_SECONDS = 20
 # What the route sees: pages, not the stylesheets, scripts and images (each routed request costs a turn in Python).
 PAGES = re.compile(r"^(?!.*/(static|bootstrap)/)(?!.*[.](css|js|map|ico|png|jpe?g|gif|svg|woff2?)([?#]|$)).*$")
 
@@ -46,11 +46,21 @@ _INIT = """
   const doc = Math.random().toString(36).slice(2) + Date.now().toString(36);
   window.__axeStarted(doc);
   const run = %s;
-  const check = () => setTimeout(() => run(%s).then(
-    (result) => window.__axeReport(doc, result),
-    (error) => window.__axeReport(doc, {url: location.href, error: String(error)}),
-  ), 0);
-  if (document.readyState === 'complete') { check(); } else { window.addEventListener('load', check, {once: true}); }
+  let started = false;
+  const check = () => {
+    if (started) { return; }
+    started = true;
+    // A synchronous throw (axe missing, say) becomes a reported error, never a silent hang.
+    setTimeout(() => Promise.resolve().then(() => run(%s)).then(
+      (result) => window.__axeReport(doc, result),
+      (error) => window.__axeReport(doc, {url: location.href, error: String(error)}),
+    ), 0);
+  };
+  if (document.readyState === 'complete') { check(); } else {
+    window.addEventListener('load', check, {once: true});
+    // A page whose load never ends (a slow image, a request held up) is checked once its HTML is in.
+    document.addEventListener('DOMContentLoaded', () => setTimeout(check, 3000), {once: true});
+  }
 })();
 """
 
@@ -105,6 +115,7 @@ class Watch:
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     checked: int = 0
+    urls: set = field(default_factory=set)  # the addresses of the documents checked
     contexts: list = field(default_factory=list)
     _latest: dict = field(default_factory=dict)  # page -> id of its latest document
     _done: set = field(default_factory=set)
@@ -123,6 +134,7 @@ class Watch:
     def _reported(self, source, doc, result) -> None:
         self._done.add(doc)
         self.checked += 1
+        self.urls.add(result["url"])
         if "error" in result:
             self.errors.append(f"{result['url']}: {result['error']}")
             return
