@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from portal.extensions import db
+from tests.e2e import axe
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 # CI shares two cores between the browser, the server and the database: give pages time to settle.
@@ -36,6 +37,24 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1366, "height": 900}, "locale": "ru-RU"}
+
+
+@pytest.fixture
+def axe_watch():
+    """axe-core on every page the test's browsers load (tests/e2e/axe.py): any WCAG 2.1 A/AA violation fails it."""
+    watch = axe.Watch()
+    yield watch
+    if watch.findings:
+        pytest.fail(axe.report(watch.findings), pytrace=False)
+    if watch.errors:
+        pytest.fail("axe-core could not check: " + "; ".join(watch.errors), pytrace=False)
+
+
+@pytest.fixture
+def context(context, axe_watch):
+    axe_watch.attach(context)
+    yield context
+    axe_watch.finish([context])  # the pages' last documents, before the context closes
 
 
 @pytest.fixture
@@ -68,16 +87,18 @@ def shot(request):
 
 
 @pytest.fixture
-def new_page(browser, browser_context_args):
+def new_page(browser, browser_context_args, axe_watch):
     """Another person's browser, with cookies of its own."""
     contexts = []
 
     def open_page():
         context = browser.new_context(**browser_context_args)
+        axe_watch.attach(context)
         contexts.append(context)
         return context.new_page()
 
     yield open_page
+    axe_watch.finish(contexts)
     for context in contexts:
         context.close()
 

@@ -36,10 +36,12 @@ def test_favicon_is_served_and_linked(client):
 def test_the_language_switch_is_on_the_login_page_with_both_languages(client):
     page = client.get("/login").get_data(as_text=True)
     assert 'data-testid="language-current">RU<' in page
-    assert re.search(r'<button type="submit"[^>]*aria-label="English"[^>]*data-testid="language-switch">EN<', page)
+    # Named by the letters shown, then the language in full (WCAG 2.5.3: the visible label is in the name).
+    assert re.search(r'<button type="submit"[^>]*data-testid="language-switch">EN<span class="visually-hidden"> English<',
+                     page)
     client.post("/language/en", headers={"Referer": "http://localhost/login"})
     english = client.get("/login").get_data(as_text=True)
-    assert 'data-testid="language-current">EN<' in english and 'aria-label="Русский"' in english
+    assert 'data-testid="language-current">EN<' in english and '> Русский</span>' in english
 
 
 def test_my_orders_is_in_the_participants_menu(client, login, make):
