@@ -87,8 +87,10 @@ def crawl(page, base, deep: bool) -> tuple[list[str], list[str]]:
         shapes.add(shape(url))
         for width, height in WIDTHS if deep else []:
             page.set_viewport_size({"width": width, "height": height})
+            # Measured once the page has laid itself out again: charts resize on the frames after a resize.
             scroll, client = page.evaluate(
-                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+                "() => new Promise(done => setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(() =>"
+                " done([document.documentElement.scrollWidth, document.documentElement.clientWidth]))), 200))")
             if scroll > client:
                 overflowing.append(f"{urlsplit(url).path} at {width}x{height}: {scroll} > {client} px")
         page.set_viewport_size({"width": 1366, "height": 900})

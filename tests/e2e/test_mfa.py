@@ -11,7 +11,7 @@ from tests.e2e.test_accounts import log_in
 
 
 def log_out(page):
-    page.get_by_role("button", name="Админов Админ").click()
+    page.get_by_test_id("user-menu").click()
     page.get_by_role("button", name="Выйти").click()
     expect(page.locator(".alert-info")).to_contain_text("Вы вышли")
 
