@@ -59,6 +59,18 @@ ACTION_LABELS = {
 }
 
 
+OBJECT_LABELS = {
+    "audit": _l("audit log"), "claim": _l("claim"), "contest": _l("contest"), "export": _l("export"),
+    "program_settings": _l("program settings"), "user": _l("person"),
+}
+
+
+def object_label(code: str) -> str:
+    """The object type in the reader's language (the stored code stays the filter's value)."""
+    label = OBJECT_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
 def action_label(code: str) -> str:
     label = ACTION_LABELS.get(code)
     return str(label) if label is not None else code

@@ -109,6 +109,7 @@ def test_the_viewer_is_for_admins_and_filters_pages_and_exports(app, client, mak
     login("root@example.test")
     page = client.get("/console/audit").get_data(as_text=True)
     assert "Вход в систему" in page and "manager@example.test" in page
+    assert "пользователь #" in page and "user #" not in page  # object types in the reader's language
     filtered = client.get("/console/audit?actor=root@&action=auth.sign_in").get_data(as_text=True)
     assert "root@example.test" in filtered and "manager@example.test" not in filtered
     assert client.get("/console/audit?date_from=2020-01-01&date_to=2020-01-02").status_code == 200
