@@ -131,8 +131,8 @@ def test_any_agrees_with_feminine_filters(client, login, make):
     make.user(role=MANAGER, email="manager@example.test")
     login("manager@example.test")
     queue = client.get("/console/claims").get_data(as_text=True)
-    company = queue.split('for="company"')[1].split("</select>")[0]
-    assert ">Любая<" in company and ">Любой<" not in company
+    status = queue.split('for="status"')[1].split("</select>")[0]
+    assert ">Любой<" in status and ">Любая<" not in status  # «статус»; the company is a picker now
     people = client.get("/console/people").get_data(as_text=True)
     assert ">Любая<" in people.split('for="role"')[1].split("</select>")[0]
     products = client.get("/console/products").get_data(as_text=True)
