@@ -3,6 +3,8 @@ distinct people per stage (for shares), and report subscriptions with one delive
 
 from datetime import date, datetime
 
+import flask_babel
+from babel import dates as babel_dates
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
@@ -26,6 +28,10 @@ DAILY, WEEKLY, MONTHLY = "daily", "weekly", "monthly"
 REPORT_KINDS = (DAILY, WEEKLY, MONTHLY)
 
 
+def _month_names(day: date) -> set[str]:
+    return {babel_dates.format_date(day, "LLLL y", locale=locale).capitalize() for locale in ("ru", "en")}
+
+
 class KpiStage(db.Model):
     """One stage of the program (a month by default, or custom dates). Stages never overlap (checked by the
     service); `closed_at` marks a stage whose actuals are stored in KpiStageResult."""
@@ -39,7 +45,7 @@ class KpiStage(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(60))
+    stored_name: Mapped[str] = mapped_column("name", String(60))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     # The prize fund planned for the stage, in kopecks.
@@ -50,6 +56,18 @@ class KpiStage(db.Model):
     @property
     def days(self) -> int:
         return (self.ends_on - self.starts_on).days + 1
+
+    @property
+    def name(self) -> str:
+        """A month stage reads in the reader's language ("Апрель 2026", "April 2026") whichever language it was
+        created in; a custom stage keeps the name it was given."""
+        if self.starts_on is not None and self.stored_name in _month_names(self.starts_on):
+            return flask_babel.format_date(self.starts_on, "LLLL y").capitalize()
+        return self.stored_name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self.stored_name = value
 
     def __repr__(self) -> str:
         return f"<KpiStage {self.starts_on}..{self.ends_on}>"

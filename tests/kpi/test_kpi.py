@@ -191,3 +191,16 @@ def db_user(user_id):
     from portal.extensions import db
 
     return db.session.get(User, user_id)
+
+
+def test_month_stages_read_in_the_readers_language_and_custom_names_stay(app, db):
+    from flask_babel import force_locale
+
+    with force_locale("ru"):
+        april, may = stages.add_months(2026, 4, 5)
+    may.name = "Весенний спринт"
+    db.session.flush()
+    with force_locale("en"):
+        assert (april.name, may.name) == ("April 2026", "Весенний спринт")
+    with force_locale("ru"):
+        assert april.name == "Апрель 2026" and april.stored_name == "Апрель 2026"
