@@ -70,7 +70,8 @@ def test_manager_enters_the_plan_sees_charts_drills_down_and_downloads(app, live
     expect(table.locator("tr[data-kpi='registered']")).to_contain_text("150")
     expect(page.locator("canvas[data-kpi-chart]")).to_have_count(3)
     expect(page.get_by_test_id("chart-table").first).to_contain_text("150")
-    page.wait_for_function("() => window.Chart !== undefined && Chart.getChart(document.querySelector('canvas[data-kpi-chart]')) !== undefined")
+    page.wait_for_function("() => window.Chart !== undefined"
+                           " && Chart.getChart(document.querySelector('canvas[data-kpi-chart]')) !== undefined")
     shot(page, f"table-{locale}")
 
     page.get_by_test_id("company-link").filter(has_text="Климат Плюс").click()

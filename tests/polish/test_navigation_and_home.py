@@ -37,8 +37,8 @@ def test_the_language_switch_is_on_the_login_page_with_both_languages(client):
     page = client.get("/login").get_data(as_text=True)
     assert 'data-testid="language-current">RU<' in page
     # Named by the letters shown, then the language in full (WCAG 2.5.3: the visible label is in the name).
-    assert re.search(r'<button type="submit"[^>]*data-testid="language-switch">EN<span class="visually-hidden"> English<',
-                     page)
+    assert re.search(r'<button type="submit"[^>]*data-testid="language-switch">EN'
+                     r'<span class="visually-hidden"> English<', page)
     client.post("/language/en", headers={"Referer": "http://localhost/login"})
     english = client.get("/login").get_data(as_text=True)
     assert 'data-testid="language-current">EN<' in english and '> Русский</span>' in english
