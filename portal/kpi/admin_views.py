@@ -124,7 +124,7 @@ def stage_list():
     if request.method == "POST" and request.form.get("what") == "stage" and stage_form.validate_on_submit():
         try:
             stages.save_stage(stage_form.name.data, stage_form.starts_on.data, stage_form.ends_on.data,
-                              budget.to_kopecks(stage_form.budget.data))
+                              stage_form.budget.kopecks or 0)
         except DomainError as error:
             show_error(stage_form, error)
         else:
@@ -142,11 +142,11 @@ def stage_edit(stage_id):
     stage = get_or_404(KpiStage, stage_id)
     form = StageForm(obj=stage)
     if request.method == "GET":
-        form.budget.data = Decimal(stage.budget_kopecks) / 100
+        form.budget.data = f"{stage.budget_kopecks / 100:.2f}".replace(".", ",")
     if form.validate_on_submit():
         try:
             stages.save_stage(form.name.data, form.starts_on.data, form.ends_on.data,
-                              budget.to_kopecks(form.budget.data), stage)
+                              form.budget.kopecks or 0, stage)
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)

@@ -3,7 +3,6 @@ point value, and a forecast of the liability at the program's end."""
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -12,12 +11,6 @@ from portal.extensions import db
 from portal.kpi import stages as stage_service
 from portal.kpi.models import PROGRAM
 from portal.kpi.table import counters
-
-
-def to_kopecks(value) -> int:
-    if value is None:
-        return 0
-    return int((Decimal(value) * 100).to_integral_value())
 
 
 @dataclass

@@ -3,20 +3,29 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.core.fields import DecimalField, IntegerField
+from portal.core.fields import IntegerField
+from portal.products.forms import MoneyField
 
 REQUIRED = _l("This field is required.")
 MONTHS = [SelectChoice(str(m), str(m)) for m in range(1, 13)]
+
+
+class BudgetField(MoneyField):
+    """The shared rouble field (12 345,50), saying what is wrong with a negative fund."""
+
+    def pre_validate(self, form):
+        if (self.data or "").strip().startswith("-"):
+            raise ValidationError(_l("The prize fund cannot be negative."))
+        super().pre_validate(form)
 
 
 class StageForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=60)])
     starts_on = DateField(_l("First day"), validators=[DataRequired(_l("Enter a date."))])
     ends_on = DateField(_l("Last day"), validators=[DataRequired(_l("Enter a date."))])
-    budget = DecimalField(_l("Prize fund, RUB"), places=2, default=0,
-                          validators=[Optional(), NumberRange(min=0, message=_l("The prize fund cannot be negative."))])
+    budget = BudgetField(_l("Prize fund, RUB"), validators=[Optional()])
 
 
 class MonthsForm(FlaskForm):

@@ -1,6 +1,7 @@
 """KPI plan tables: stages, targets with their revisions, maintained counters, closed stages' results,
 distinct people per stage (for shares), and report subscriptions with one delivery per period."""
 
+import functools
 from datetime import date, datetime
 
 import flask_babel
@@ -28,8 +29,9 @@ DAILY, WEEKLY, MONTHLY = "daily", "weekly", "monthly"
 REPORT_KINDS = (DAILY, WEEKLY, MONTHLY)
 
 
-def _month_names(day: date) -> set[str]:
-    return {babel_dates.format_date(day, "LLLL y", locale=locale).capitalize() for locale in ("ru", "en")}
+@functools.lru_cache(maxsize=512)
+def _month_names(day: date) -> frozenset[str]:
+    return frozenset(babel_dates.format_date(day, "LLLL y", locale=locale).capitalize() for locale in ("ru", "en"))
 
 
 class KpiStage(db.Model):
