@@ -29,6 +29,7 @@ PAGES = [
     ("manager", "/console/claims"), ("manager", "/console/people"),
 ]
 LOGINS = {"participant": "seller@demo.test", "manager": "manager@demo.test"}
+WRK_THREADS = 2
 
 
 def free_port() -> int:
@@ -53,6 +54,12 @@ def start_gunicorn(target: str, port: int, env: dict) -> subprocess.Popen:
     raise RuntimeError(f"{target} did not start")
 
 
+def csrf_token(port: int, path: str, cookie: str) -> str:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Cookie": cookie})
+    page = urllib.request.urlopen(request, timeout=60).read().decode()
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
 def login(port: int, email: str) -> str:
     """Sign in through the login form (with its CSRF token); the Cookie header to send."""
     jar = CookieJar()
@@ -64,10 +71,15 @@ def login(port: int, email: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
-def drive_wrk(url: str, cookie: str, seconds: int, connections: int) -> tuple[float, float, float]:
-    args = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", url]
+def drive_wrk(url: str, cookie: str, seconds: int, connections: int,
+              script: list[str] | None = None) -> tuple[float, float, float]:
+    """wrk's req/s, p50 and p99 (ms). `script`: a Lua script and its arguments, for the POSTs."""
+    args = ["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{seconds}s", "--latency", url]
     if cookie:
         args[1:1] = ["-H", f"Cookie: {cookie}"]
+    if script:
+        args[1:1] = ["-s", script[0]]
+        args += ["--", *script[1:]]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
 
     def latency(label):
@@ -118,10 +130,12 @@ def run(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench http", description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("-k", default="", help="only the endpoints whose line holds this text (e.g. POST)")
     args = parser.parse_args(sys.argv[2:] if argv is None else argv)
     directory = tempfile.mkdtemp(prefix="portal-bench-http-")
     env = dict(os.environ, DATABASE_URL=demo_database(directory), SECRET_KEY="bench-http",
                UPLOAD_DIR=f"{directory}/uploads", PYTHONPATH=str(ROOT), HUEY_SQLITE_PATH=f"{directory}/queue.db",
+               PORTAL_ENV="development",  # plain http on loopback: no secure-only cookies, demo Stripe keys
                LOGIN_LIMIT_PER_ADDRESS="1000 per minute", LOGIN_LIMIT_PER_ACCOUNT="1000 per minute")
     drive = drive_wrk if shutil.which("wrk") else drive_python
     portal_port, hello_port = free_port(), free_port()
@@ -133,6 +147,8 @@ def run(argv: list[str] | None = None) -> None:
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print(f"  {'endpoint':<28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'hello req/s':>12} {'ratio':>6}")
         for role, path in PAGES:
+            if args.k not in f"{role[0].upper()} {path}":
+                continue
             request = urllib.request.Request(f"http://127.0.0.1:{portal_port}{path}", headers={"Cookie": cookies[role]})
             for _ in range(20):  # templates compiled and translations loaded in both workers before timing
                 urllib.request.urlopen(request, timeout=60).read()
@@ -141,7 +157,34 @@ def run(argv: list[str] | None = None) -> None:
                                    args.connections)
             print(f"  {role[0].upper()} {path:<26} {rate:8.0f} {p50:8.1f} {p99:8.1f} {hello[0]:12.0f} "
                   f"{rate / hello[0]:6.3f}")
+        if drive is drive_wrk:
+            drive_writes(portal_port, hello_port, cookies["participant"], env, args)
+        else:
+            print("  (the claim and order POSTs need wrk: apt-get install wrk)")
     finally:
         for server in servers:
             server.terminate()
             server.wait(timeout=30)
+
+
+def drive_writes(portal_port: int, hello_port: int, cookie: str, env: dict, args) -> None:
+    """Claim submission and order placement (bench/http_writes.py), each right after hello-world as the pages."""
+    from bench import http_writes
+
+    url, directory = env["DATABASE_URL"], http_writes.scratch()
+    sku = http_writes.first_product_sku(url)
+    claim = http_writes.claim_script(directory, csrf_token(portal_port, "/claims/new", cookie), sku)
+    order, _prize = http_writes.prepare_buyers(url, env["SECRET_KEY"], directory, WRK_THREADS)
+    for label, path, script, what, cookie_header in (
+        ("P POST /claims/new (submit)", "/claims/new", claim, "claims", cookie),
+        ("P POST /shop/checkout", "/shop/checkout", order, "orders", ""),
+    ):
+        if args.k not in label:
+            continue
+        before = http_writes.count(url, what)
+        hello = drive_wrk(f"http://127.0.0.1:{hello_port}/", "", args.seconds, args.connections)
+        rate, p50, p99 = drive_wrk(f"http://127.0.0.1:{portal_port}{path}", cookie_header, args.seconds,
+                                   args.connections, script)
+        written = http_writes.count(url, what) - before
+        print(f"  {label:<28} {rate:8.0f} {p50:8.1f} {p99:8.1f} {hello[0]:12.0f} {rate / hello[0]:6.3f}"
+              f"   {written:,} {what} written ({written / args.seconds:.0f}/s)")

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.config import Config
+from portal.core.localized import install_template_gettext
 from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 
@@ -44,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="../translations")
+    install_template_gettext(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)

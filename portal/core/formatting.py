@@ -1,8 +1,10 @@
 """Jinja filters that show numbers, money, dates and phones the way the reader's locale expects."""
 
 from decimal import Decimal
+from functools import lru_cache
 
 from babel import Locale
+from babel.numbers import parse_pattern
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 
 from portal.core.phones import format_phone
@@ -21,11 +23,16 @@ def spaced_currency_pattern(locale) -> str:
     return pattern
 
 
+@lru_cache(maxsize=16)
+def _parsed_currency_pattern(locale_id: str):
+    return parse_pattern(spaced_currency_pattern(locale_id))  # parsed once per locale, not per amount shown
+
+
 def rub(kopecks: int | None) -> str:
     """Money is stored in kopecks as integers; shown in RUB in the reader's locale, "425,00 ₽" or "RUB 425.00"."""
     if kopecks is None:
         return ""
-    return format_currency(Decimal(kopecks) / 100, "RUB", format=spaced_currency_pattern(get_locale()))
+    return format_currency(Decimal(kopecks) / 100, "RUB", format=_parsed_currency_pattern(str(get_locale())))
 
 
 def number(value) -> str:

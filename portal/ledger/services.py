@@ -48,6 +48,7 @@ from portal.ledger.models import (
     LedgerTransaction,
     LotAllocation,
     PointLot,
+    account_code,
 )
 from portal.program.services import get_settings
 
@@ -78,8 +79,7 @@ class AlreadyReversed(DomainError):
 # --- accounts ------------------------------------------------------------------------------------
 
 
-def _code(kind: str, user_id: int | None = None) -> str:
-    return f"system:{kind}" if kind in SYSTEM_KINDS else f"{kind}:{user_id}"
+_code = account_code
 
 
 def _accounts(specs: list[tuple[str, int | None]]) -> dict[tuple[str, int | None], Account]:

@@ -1,5 +1,7 @@
 """Partner company rules: registration by INN, approval, invitations and moving people between companies."""
 
+import re
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal_column, or_, select, table, text, update
@@ -237,13 +239,18 @@ def _in_group(column, group_id: int):
 PEOPLE_ORDER_REVERSED = (User.full_name.desc(), User.id.desc())  # search_people's order, from the end
 
 
+PHONE_QUERY = re.compile(r"[\d\s()+\-]+")  # what people type for a phone: "916 123-45", "+7 (916) 12"
+
+
 def _people_matching(q: str):
-    """A substring of the name (any case, Cyrillic included) or of the email, or four digits or more of the
-    phone. Read from an index on each engine (migration 0016): on SQLite the FTS5 trigram table users_search
+    """A substring of the name (any case, Cyrillic included) or of the email, or, when the query looks like a
+    phone, four digits or more of the phone (an email fragment such as "p4999@" is not searched among phones:
+    every phone shares digits with it, so no index could answer it). Read from an index on each engine
+    (migration 0016): on SQLite the FTS5 trigram table users_search
     (three characters or more; `%` and `_` keep their LIKE meaning, so such a query is compared row by row as
     before); on PostgreSQL the pg_trgm GIN indexes on these very expressions."""
     like = f"%{q.lower()}%"
-    digits = "".join(ch for ch in q if ch.isdigit())
+    digits = "".join(ch for ch in q if ch.isdigit()) if PHONE_QUERY.fullmatch(q) else ""
     if db.session.get_bind().dialect.name == "sqlite" and len(q) >= 3 and not set(q) & {"%", "_"}:
         phrase = '"{}"'.format(q.replace('"', '""'))
         expression = f"{{full_name email}} : {phrase}"

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import nh3
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.auth.models import AUDIENCES, PARTNER_ROLES, STAFF_ROLES, User
 from portal.core import events
@@ -48,7 +49,7 @@ def sanitize(html: str | None) -> str:
 
 
 def visible_courses(user: User):
-    query = select(Course).where(Course.published.is_(True)).order_by(Course.id)
+    query = select(Course).where(Course.published.is_(True)).order_by(Course.id).options(selectinload(Course.items))
     if user.role in PARTNER_ROLES:
         query = query.where(or_(Course.audience.is_(None), Course.audience == user.audience))
     return list(db.session.scalars(query))
@@ -83,19 +84,35 @@ class Progress:
 
 
 def progress(user: User, course: Course) -> Progress:
-    item_ids = [item.id for item in course.items]
-    viewed = set(db.session.scalars(
-        select(LessonView.item_id).where(LessonView.user_id == user.id, LessonView.item_id.in_(item_ids))))
-    passed_quizzes = set(db.session.scalars(
-        select(QuizAttempt.item_id).where(QuizAttempt.user_id == user.id, QuizAttempt.item_id.in_(item_ids),
-                                          QuizAttempt.passed.is_(True))))
-    completion = db.session.scalar(
-        select(CourseCompletion).where(CourseCompletion.user_id == user.id, CourseCompletion.course_id == course.id))
-    exhausted = set()
-    if completion is None and item_ids:
+    return progress_of(user, [course])[course.id]
+
+
+def progress_of(user: User, courses: list[Course]) -> dict[int, Progress]:
+    """Each course's progress for one person, in four queries whatever the number of courses (the course list
+    and the home page show every visible course)."""
+    item_ids = [item.id for course in courses for item in course.items]
+    viewed, passed_quizzes, completions, exhausted = set(), set(), {}, set()
+    if item_ids:
+        viewed = set(db.session.scalars(
+            select(LessonView.item_id).where(LessonView.user_id == user.id, LessonView.item_id.in_(item_ids))))
+        passed_quizzes = set(db.session.scalars(
+            select(QuizAttempt.item_id).where(QuizAttempt.user_id == user.id, QuizAttempt.item_id.in_(item_ids),
+                                              QuizAttempt.passed.is_(True))))
+    if courses:
+        completions = {completion.course_id: completion for completion in db.session.scalars(
+            select(CourseCompletion).where(CourseCompletion.user_id == user.id,
+                                           CourseCompletion.course_id.in_([course.id for course in courses])))}
+    open_item_ids = [item.id for course in courses if course.id not in completions for item in course.items]
+    if open_item_ids:
         exhausted = {item_id for _user, item_id, _used, _allowed in
-                     _exhausted_rows(user_id=user.id, item_ids=item_ids)}
-    return Progress(viewed | passed_quizzes, completion, len(item_ids), exhausted)
+                     _exhausted_rows(user_id=user.id, item_ids=open_item_ids)}
+    result = {}
+    for course in courses:
+        ids = {item.id for item in course.items}
+        completion = completions.get(course.id)
+        result[course.id] = Progress((viewed | passed_quizzes) & ids, completion, len(ids),
+                                     set() if completion is not None else exhausted & ids)
+    return result
 
 
 def next_item(course: Course, done: set) -> CourseItem | None:

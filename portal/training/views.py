@@ -41,10 +41,9 @@ def _item_or_404(course: Course, item_id: int) -> CourseItem:
 @roles_required(*PARTNER_ROLES)
 def index():
     courses = services.visible_courses(current_user)
-    cards = []
-    for course in courses:
-        progress = services.progress(current_user, course)
-        cards.append((course, progress, services.next_item(course, progress.done_item_ids)))
+    progress = services.progress_of(current_user, courses)
+    cards = [(course, progress[course.id], services.next_item(course, progress[course.id].done_item_ids))
+             for course in courses]
     return render_template("training/index.html", cards=cards, labels=PROGRESS_LABELS)
 
 

@@ -38,6 +38,30 @@ def test_manager_searches_and_filters_people(client, login, make):
     assert "Котов Иван" in page and "Соколова Анна" not in page
 
 
+def test_people_search_finds_names_emails_and_phones_through_the_index(app, client, login, make):
+    make.user(role=MANAGER, email="manager@example.test")
+    anna = make.user(full_name="Смирнова Анна", email="anna.smirnova@example.test")
+    petr = make.user(full_name="Иванов Пётр", email="p4999@example.test")
+    with app.app_context():
+        db.session.get(User, anna.id).phone = "+79161234999"
+        db.session.get(User, petr.id).phone = "+79035550011"
+        db.session.commit()
+    login("manager@example.test")
+
+    def found(q):
+        page = client.get("/console/people", query_string={"q": q}).get_data(as_text=True)
+        return {name for name in ("Смирнова Анна", "Иванов Пётр") if name in page}
+
+    assert found("СМИРН") == found("смирнова") == {"Смирнова Анна"}  # any case, Cyrillic, a part of the name
+    assert found("ётр") == {"Иванов Пётр"}
+    assert found("anna.smir") == {"Смирнова Анна"}
+    assert found("916 123") == found("+7 (916) 123-49") == {"Смирнова Анна"}  # a phone as people type it
+    assert found("p4999@") == {"Иванов Пётр"}  # an email part is not read as the phone digits 4999
+    assert found("4999") == {"Смирнова Анна", "Иванов Пётр"}  # digits alone: the phone and the email
+    assert found("ан") == {"Смирнова Анна", "Иванов Пётр"}  # shorter than a trigram: compared row by row
+    assert found("щщщ") == set()
+
+
 def test_manager_approves_a_pending_company_and_staff_are_told(app, client, login, make, mailbox):
     make.user(role=MANAGER, email="manager@example.test")
     company = make.company(status=PENDING, name="ООО «Ждущая»")
