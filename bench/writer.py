@@ -47,7 +47,11 @@ class Writer:
                 self.cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
             self.connection.commit()
-            self.cursor.execute("ANALYZE")  # autovacuum would, a minute later
+            # What autovacuum does after a bulk load, a minute later: statistics, and the visibility map that
+            # lets reads answer from an index alone. VACUUM runs outside a transaction.
+            self.connection.driver_connection.autocommit = True
+            self.cursor.execute("VACUUM ANALYZE")
+            self.connection.driver_connection.autocommit = False
         else:
             self.connection.commit()
             self.cursor.execute("PRAGMA journal_mode = WAL")

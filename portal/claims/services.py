@@ -319,7 +319,9 @@ def reverse_claim(claim: Claim, actor: User, reason: str) -> Claim:
 
 def my_claims(user: User, status: str = "", q: str = ""):
     query = select(Claim).where(Claim.user_id == user.id).order_by(Claim.created_at.desc(), Claim.id.desc())
-    return _filter(query, status=status, q=q)
+    # Not loaded with the list: the seller is the reader and the company almost always theirs, both already in
+    # the session, where a claim's many-to-one references are looked up without a query.
+    return _filter(query, status=status, q=q, load_people=False)
 
 
 def company_claims(company_id: int, status: str = "", q: str = ""):
@@ -351,8 +353,9 @@ def review_queue(*, status: str = SUBMITTED, company_id: int | None = None, date
     return _filter(query.order_by(*order), status=status, q=q)
 
 
-def _filter(query, *, status: str, q: str):
-    query = query.options(selectinload(Claim.user), selectinload(Claim.company))  # the lists show both
+def _filter(query, *, status: str, q: str, load_people: bool = True):
+    if load_people:
+        query = query.options(selectinload(Claim.user), selectinload(Claim.company))  # the lists show both
     if status:
         query = query.where(Claim.status == status)
     q = (q or "").strip()

@@ -118,11 +118,15 @@ class LedgerEntry(db.Model):
     __tablename__ = "ledger_entries"
     __table_args__ = (
         CheckConstraint("amount != 0", name="amount_not_zero"),
-        Index("ix_ledger_entries_account_id_id", "account_id", "id"),
+        # Covering indexes (migration 0020; on SQLite the covered columns are key columns): statements page by
+        # (account, id); check-ledger sums per account, per transaction and cumulatively from the indexes alone.
+        Index("ix_ledger_entries_account_running", "account_id", "id",
+              postgresql_include=["amount", "balance_after"]),
+        Index("ix_ledger_entries_transaction_amount", "transaction_id", postgresql_include=["amount"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"))
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
     amount: Mapped[int]
     # The account's balance right after this entry: statements show a running balance without summing.
@@ -156,11 +160,14 @@ class LotAllocation(db.Model):
 
     __tablename__ = "ledger_lot_allocations"
     # Positive: points taken from the lot; negative: points given back by a reversal.
-    __table_args__ = (CheckConstraint("amount != 0", name="amount_not_zero"),)
+    __table_args__ = (
+        CheckConstraint("amount != 0", name="amount_not_zero"),
+        Index("ix_ledger_lot_allocations_lot_amount", "lot_id", postgresql_include=["amount"]),  # migration 0020
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
-    lot_id: Mapped[int] = mapped_column(ForeignKey("ledger_lots.id"), index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("ledger_lots.id"))
     amount: Mapped[int]
 
 

@@ -501,11 +501,12 @@ def adjust_stock(prize: Prize, delta: int, reason: str, actor: User) -> None:
 
 
 def orders_query(*, user_id: int | None = None, status: str = "", q: str = ""):
-    query = select(Order).options(
-        selectinload(Order.user), selectinload(Order.lines).selectinload(OrderLine.prize)
-    ).order_by(Order.created_at.desc(), Order.id.desc())
-    if user_id:
+    query = select(Order).options(selectinload(Order.lines).selectinload(OrderLine.prize)).order_by(
+        Order.created_at.desc(), Order.id.desc())
+    if user_id:  # one buyer's orders: the buyer is the reader, already in the session
         query = query.where(Order.user_id == user_id)
+    else:
+        query = query.options(selectinload(Order.user))
     if status:
         query = query.where(Order.status == status)
     if q.strip().isdigit():
