@@ -285,10 +285,16 @@ def run(argv: list[str] | None = None) -> None:
     app = create(url, size)
     built = time.perf_counter() - start
     print(f"  built in {built:.0f} s ({time.process_time() - cpu:.0f} s CPU in this process)")
+    from sqlalchemy import text
+
     from portal.extensions import db
     from portal.ledger.reports import check_ledger
 
     with app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+        if postgres and db.session.execute(text("SHOW lc_ctype")).scalar() in ("C", "POSIX"):
+            print("  note: this database has LC_CTYPE=C, under which pg_trgm ignores Cyrillic letters: the people "
+                  "search by a Russian name reads every row. Create it with a UTF-8 ctype (see README, PostgreSQL).")
         start = time.perf_counter()
         problems = check_ledger()
         print(f"  check-ledger: {len(problems)} problems in {time.perf_counter() - start:.1f} s")

@@ -37,7 +37,7 @@ def _people_query():
 def people():
     company = db.session.get(PartnerCompany, id_arg("company")) if id_arg("company") else None
     return render_template(
-        "partners/people.html", page=paginate(_people_query(), reverse=services.PEOPLE_ORDER_REVERSED),
+        "partners/people.html", page=paginate(_people_query(), reverse=services.people_order(text_arg("q"))[1]),
         role_labels=ROLE_LABELS,
         audience_labels=AUDIENCE_SHORT_LABELS, company=company, groups=all_groups(),
     )
