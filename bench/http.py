@@ -1,10 +1,12 @@
 """Pages under gunicorn against a hello-world Flask app: `python -m bench http [--seconds 10] [--connections 16]`.
 
 Both apps run under identical settings (2 workers, gthread, 4 threads) on the demo program, loaded into a
-throwaway SQLite file. Each endpoint is driven right after the hello-world app (alternately, so both see the
-same neighbours' load) by wrk when installed (apt-get install wrk), else by a small threaded Python client (which
-shares the cores with the servers: its numbers are lower and only compare with each other). Prints req/s, p50,
-p99 and the ratio to hello-world. Signed-in pages reuse the session cookie of one login per role.
+throwaway SQLite file, or into DATABASE_URL when set (an empty PostgreSQL database). Each endpoint is driven
+right after the hello-world app (alternately, so both see the same neighbours' load) by wrk when installed
+(apt-get install wrk), else by a small threaded Python client (which shares the cores with the servers: its
+numbers are lower and only compare with each other). Prints req/s, p50, p99 and the ratio to hello-world.
+Signed-in pages reuse the session cookie of one login per role. With wrk, claim submission and order placement
+follow (bench/http_writes.py).
 """
 
 import argparse
@@ -111,10 +113,11 @@ def drive_python(url: str, cookie: str, seconds: int, connections: int) -> tuple
     return len(samples) / seconds, statistics.median(samples), samples[int(len(samples) * 0.99) - 1]
 
 
-def demo_database(directory: str) -> str:
+def demo_database(directory: str, url: str | None = None) -> str:
+    """The demo program in a throwaway SQLite file, or in `url` (an empty PostgreSQL database: DATABASE_URL)."""
     from bench.scale import make_app
 
-    url = f"sqlite:///{directory}/demo.sqlite3"
+    url = url or f"sqlite:///{directory}/demo.sqlite3"
     app = make_app(url)
     with app.app_context():
         import flask_migrate
@@ -133,7 +136,8 @@ def run(argv: list[str] | None = None) -> None:
     parser.add_argument("-k", default="", help="only the endpoints whose line holds this text (e.g. POST)")
     args = parser.parse_args(sys.argv[2:] if argv is None else argv)
     directory = tempfile.mkdtemp(prefix="portal-bench-http-")
-    env = dict(os.environ, DATABASE_URL=demo_database(directory), SECRET_KEY="bench-http",
+    url = demo_database(directory, os.environ.get("DATABASE_URL"))
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-http",
                UPLOAD_DIR=f"{directory}/uploads", PYTHONPATH=str(ROOT), HUEY_SQLITE_PATH=f"{directory}/queue.db",
                PORTAL_ENV="development",  # plain http on loopback: no secure-only cookies, demo Stripe keys
                LOGIN_LIMIT_PER_ADDRESS="1000 per minute", LOGIN_LIMIT_PER_ACCOUNT="1000 per minute")

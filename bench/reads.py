@@ -146,7 +146,8 @@ def run(argv: list[str] | None = None) -> None:
             continue
         demo_median, _, demo_cpu = measure(on_demo, repeat)
         median, p95, cpu = measure(on_large, repeat)
-        mark = "ok" if median <= target else "ok in CPU time" if cpu <= target else "MISSED"
+        # On SQLite the CPU time includes the database's work; on PostgreSQL it does not: only wall time counts.
+        mark = "ok" if median <= target else "ok in CPU time" if cpu <= target and engine == "sqlite" else "MISSED"
         print(f"  {label:<52} {demo_median:7.1f} {demo_cpu:7.1f} {median:8.1f} {cpu:7.1f} {p95:8.1f} {target:7} {mark}")
     if args.k:
         return
