@@ -54,9 +54,9 @@ def participant_home(user: User) -> ParticipantHome:
     # The next course is one the person can go on with; a failed one only when nothing else is open.
     open_courses, failed_courses, passed = [], [], 0
     courses = training.visible_courses(user)
-    progress_of = training.progress_of(user, courses)
+    progresses = training.progress_of(user, courses)
     for course in courses:
-        progress = progress_of[course.id]
+        progress = progresses[course.id]
         if progress.status == PASSED:
             passed += 1
             continue

@@ -9,7 +9,7 @@ from portal.extensions import db
 from portal.ledger import services as ledger
 from portal.ledger.models import LedgerTransaction
 from portal.training import services
-from portal.training.models import PASSED, CourseCompletion, QuizAttempt
+from portal.training.models import FAILED, IN_PROGRESS, NOT_STARTED, PASSED, CourseCompletion, QuizAttempt
 from tests.training import factories as f
 
 
@@ -139,3 +139,19 @@ def test_parallel_passing_submissions_credit_once(app, make):
         assert db.session.scalar(select(func.count(CourseCompletion.id))) == 1
         assert db.session.scalar(select(func.count(QuizAttempt.id))) == 1
         assert db.session.scalar(select(func.count(LedgerTransaction.id))) == 1
+
+
+def test_progress_of_several_courses_at_once_matches_each_alone(db, specialist):
+    passed, failed, started, untouched = (f.course(title=t, max_attempts=1) for t in ("А", "Б", "В", "Г"))
+    services.submit_quiz(specialist, f.quiz_of(passed), f.right_answers(passed.items[-1]))
+    services.submit_quiz(specialist, f.quiz_of(failed), f.wrong_answers(failed.items[-1]))
+    services.mark_viewed(specialist, started.items[0])
+    db.session.flush()
+    courses = [passed, failed, started, untouched]
+    together = services.progress_of(specialist, courses)
+    assert [together[c.id].status for c in courses] == [PASSED, FAILED, IN_PROGRESS, NOT_STARTED]
+    for course in courses:
+        alone = services.progress(specialist, course)
+        assert (together[course.id].done_item_ids, together[course.id].exhausted_quiz_ids, together[course.id].total) \
+            == (alone.done_item_ids, alone.exhausted_quiz_ids, alone.total)
+    assert together[started.id].done_item_ids == {started.items[0].id}  # no other course's items leak in
