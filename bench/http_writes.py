@@ -16,7 +16,7 @@ import secrets
 import tempfile
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 BUYERS = 3_000
 DELIVERY = {"address": "г. Москва, ул. Садовая, д. 1, кв. 1", "phone": "+7 916 123-45-67", "email": ""}
@@ -97,9 +97,10 @@ def prepare_buyers(url: str, secret_key: str, directory: str, threads: int) -> t
     from flask_login import login_user
     from flask_wtf.csrf import generate_csrf
 
-    from bench.harness import add_people
     from portal import create_app
-    from portal.auth.models import User
+    from portal.auth.models import PARTICIPANT, User
+    from portal.auth.passwords import hash_password
+    from portal.core.time import utcnow
     from portal.extensions import db
     from portal.ledger import services as ledger
     from portal.partners.models import APPROVED, PartnerCompany
@@ -115,10 +116,16 @@ def prepare_buyers(url: str, secret_key: str, directory: str, threads: int) -> t
                                                       Prize.audience.is_(None))
                                   .order_by(Prize.price_points))
         prize.stock = None  # unlimited: 3,000 orders of one prize
-        first = (db.session.scalar(select(func.max(User.id))) or 0) + 1
-        add_people(BUYERS, email="buyer{i}@bench.test", full_name="Покупатель {i}", company_ids=1)
-        db.session.execute(User.__table__.update().where(User.id >= first).values(company_id=company.id))
-        buyers = list(db.session.scalars(select(User).where(User.email.like("buyer%@bench.test")).order_by(User.id)))
+        run = secrets.token_hex(3)  # a second run on the same database makes buyers of its own
+        now, password = utcnow(), hash_password(secrets.token_urlsafe(12))  # nobody signs in with it
+        db.session.execute(insert(User), [
+            {"email": f"buyer{i}.{run}@bench.test", "password_hash": password, "session_token": f"{run}{i:026d}",
+             "full_name": f"Покупатель {i}", "role": PARTICIPANT, "locale": "ru", "active": True,
+             "audience": "manager", "company_id": company.id, "created_at": now, "email_confirmed_at": now}
+            for i in range(BUYERS)
+        ])
+        buyers = list(db.session.scalars(select(User).where(User.email.like(f"buyer%.{run}@bench.test"))
+                                         .order_by(User.id)))
         for buyer in buyers:
             ledger.earn(buyer.id, prize.price_points, key=f"bench-buyer-{buyer.id}", source_type="sale",
                         source_id=buyer.id)
