@@ -100,7 +100,6 @@ def edit(claim_id=None):
         })
         while len(form.lines.entries) < 3:
             form.lines.append_entry()
-    form.lead_id.choices = claim_lead_choices(current_user)
     if request.method == "GET" and claim is not None:
         form.lead_id.data = str(claim.lead_id or "")
     kept_scan = None
@@ -136,6 +135,9 @@ def edit(claim_id=None):
             # The form comes back with an error: the scan is already stored, so it stays attached.
             form.pending_scan.data = make_token(PENDING_SCAN, {"user": current_user.id, "scan": list(scan)})
             kept_scan = scan[1]
+    # The lead list is only shown (the field does not check its choices: the service checks the lead), so it is
+    # read for a page that is rendered, not for a submission that redirects.
+    form.lead_id.choices = claim_lead_choices(current_user)
     return render_template("claims/form.html", form=form, claim=claim, kept_scan=kept_scan)
 
 
