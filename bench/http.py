@@ -178,7 +178,7 @@ def drive_writes(portal_port: int, hello_port: int, cookie: str, env: dict, args
     url, directory = env["DATABASE_URL"], http_writes.scratch()
     sku = http_writes.first_product_sku(url)
     claim = http_writes.claim_script(directory, csrf_token(portal_port, "/claims/new", cookie), sku)
-    order, _prize = http_writes.prepare_buyers(url, env["SECRET_KEY"], directory, WRK_THREADS)
+    order = http_writes.prepare_buyers(url, env["SECRET_KEY"], directory, WRK_THREADS)
     for label, path, script, what, cookie_header in (
         ("P POST /claims/new (submit)", "/claims/new", claim, "claims", cookie),
         ("P POST /shop/checkout", "/shop/checkout", order, "orders", ""),

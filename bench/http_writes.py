@@ -14,6 +14,7 @@ orders written are the proof each request did the whole work.
 import os
 import secrets
 import tempfile
+from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import func, insert, select
@@ -68,6 +69,22 @@ end
 """
 
 
+@contextmanager
+def _database(url: str, secret_key: str = "bench-writes"):
+    """The portal's app on the benchmark's database, in an app context; its connections closed afterwards (the
+    gunicorn workers are the ones serving it)."""
+    from portal import create_app
+    from portal.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key, "TESTING": True})
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
 def _write(directory: str, name: str, text: str | bytes) -> str:
     path = os.path.join(directory, name)
     with open(path, "wb") as file:
@@ -88,16 +105,15 @@ def claim_script(directory: str, csrf_token: str, product_sku: str) -> list[str]
             _write(directory, "invoice.pdf", PDF)]
 
 
-def prepare_buyers(url: str, secret_key: str, directory: str, threads: int) -> tuple[list[str], int]:
+def prepare_buyers(url: str, secret_key: str, directory: str, threads: int) -> list[str]:
     """BUYERS participants with one prize in the cart and the points for it; the order Lua script and its
-    arguments (one request per line: session cookie TAB form body). Returns them and the prize's id."""
+    arguments (one request per line: session cookie TAB form body)."""
     from urllib.parse import urlencode
 
     from flask import g, session
     from flask_login import login_user
     from flask_wtf.csrf import generate_csrf
 
-    from portal import create_app
     from portal.auth.models import PARTICIPANT, User
     from portal.auth.passwords import hash_password
     from portal.core.time import utcnow
@@ -107,9 +123,8 @@ def prepare_buyers(url: str, secret_key: str, directory: str, threads: int) -> t
     from portal.shop import services as shop
     from portal.shop.models import Prize
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key, "TESTING": True})
     lines = []
-    with app.app_context():
+    with _database(url, secret_key) as app:
         company = db.session.scalar(select(PartnerCompany).where(PartnerCompany.status == APPROVED)
                                     .order_by(PartnerCompany.id))
         prize = db.session.scalar(select(Prize).where(Prize.active.is_(True), Prize.electronic.is_(False),
@@ -139,30 +154,21 @@ def prepare_buyers(url: str, secret_key: str, directory: str, threads: int) -> t
                 login_user(buyer)
                 form = {"csrf_token": generate_csrf(), "request_token": secrets.token_urlsafe(18), **DELIVERY}
                 lines.append(f"{cookie_name}={serializer.dumps(dict(session))}\t{urlencode(form)}\n")
-        prize_id = prize.id
-        db.session.remove()
-        db.engine.dispose()
-    return [_write(directory, "order.lua", ORDER_LUA), _write(directory, "orders.txt", "".join(lines)),
-            str(threads)], prize_id
+    return [_write(directory, "order.lua", ORDER_LUA), _write(directory, "orders.txt", "".join(lines)), str(threads)]
 
 
 def count(url: str, what: str) -> int:
     """Claims submitted or orders placed so far in the benchmark's database."""
-    from portal import create_app
     from portal.claims.models import Claim
     from portal.extensions import db
     from portal.shop.models import Order
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-count", "TESTING": True})
-    with app.app_context():
-        if what == "claims":
-            found = db.session.scalar(select(func.count(Claim.id)).where(Claim.invoice_number.like("B-%"),
-                                                                         Claim.status != "draft"))
-        else:
-            found = db.session.scalar(select(func.count(Order.id)))
-        db.session.remove()
-        db.engine.dispose()
-    return found
+    if what == "claims":
+        query = select(func.count(Claim.id)).where(Claim.invoice_number.like("B-%"), Claim.status != "draft")
+    else:
+        query = select(func.count(Order.id))
+    with _database(url):
+        return db.session.scalar(query)
 
 
 def scratch() -> str:
@@ -170,13 +176,8 @@ def scratch() -> str:
 
 
 def first_product_sku(url: str) -> str:
-    from portal import create_app
     from portal.extensions import db
     from portal.products.models import Product
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-sku", "TESTING": True})
-    with app.app_context():
-        sku = db.session.scalar(select(Product.sku).where(Product.active.is_(True)).order_by(Product.id))
-        db.session.remove()
-        db.engine.dispose()
-    return sku
+    with _database(url):
+        return db.session.scalar(select(Product.sku).where(Product.active.is_(True)).order_by(Product.id))

@@ -25,12 +25,13 @@ EXPIRY = "expiry"
 ADJUSTMENT = "adjustment"
 COPAY = "copay"
 SYSTEM_KINDS = (ISSUANCE, REDEMPTION, EXPIRY, ADJUSTMENT, COPAY)
+ACCOUNT_KINDS = PERSONAL_KINDS + SYSTEM_KINDS
 
 
 def account_code(kind: str, user_id: int | None = None) -> str:
     """An account's unique code: "wallet:42", "held:42", "debt:42" or "system:issuance"."""
     return f"system:{kind}" if kind in SYSTEM_KINDS else f"{kind}:{user_id}"
-ACCOUNT_KINDS = PERSONAL_KINDS + SYSTEM_KINDS
+
 
 # What a transaction does, for statements and filters.
 EARN = "earn"

@@ -9,13 +9,13 @@ from sqlalchemy.orm import joinedload
 from portal.extensions import db
 from portal.ledger.models import (
     ADJUSTMENT,
-    COPAY,
     DEBT,
     EXPIRY,
     HELD,
     ISSUANCE,
     PERSONAL_KINDS,
     REDEMPTION,
+    SYSTEM_KINDS,
     WALLET,
     Account,
     LedgerEntry,
@@ -65,7 +65,7 @@ class ProgramTotals:
 
 
 def program_totals() -> ProgramTotals:
-    system_codes = [account_code(kind) for kind in (ISSUANCE, ADJUSTMENT, REDEMPTION, EXPIRY, COPAY)]
+    system_codes = [account_code(kind) for kind in SYSTEM_KINDS]
     system = dict(db.session.execute(  # by code (unique index): a filter on kind would scan every person's account
         select(Account.kind, Account.balance).where(Account.code.in_(system_codes))).all())
     # Kept with every posting (services._add_to_totals) and checked by check_ledger: read, not summed.

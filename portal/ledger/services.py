@@ -79,12 +79,10 @@ class AlreadyReversed(DomainError):
 # --- accounts ------------------------------------------------------------------------------------
 
 
-_code = account_code
-
 
 def _accounts(specs: list[tuple[str, int | None]]) -> dict[tuple[str, int | None], Account]:
     """The accounts for (kind, user_id) pairs, created on first use. Safe when two requests create at once."""
-    codes = {_code(kind, user_id): (kind, user_id) for kind, user_id in specs}
+    codes = {account_code(kind, user_id): (kind, user_id) for kind, user_id in specs}
     found = {a.code: a for a in db.session.scalars(select(Account).where(Account.code.in_(codes)))}
     missing = [
         {"code": code, "kind": kind, "user_id": None if kind in SYSTEM_KINDS else user_id, "balance": 0}
@@ -133,7 +131,7 @@ class Balances:
 
 
 def balances_of(user_id: int) -> Balances:
-    codes = [_code(kind, user_id) for kind in (WALLET, HELD, DEBT)]
+    codes = [account_code(kind, user_id) for kind in (WALLET, HELD, DEBT)]
     rows = dict(db.session.execute(select(Account.kind, Account.balance).where(Account.code.in_(codes))).all())
     return Balances(available=rows.get(WALLET, 0), held=rows.get(HELD, 0), debt=-rows.get(DEBT, 0))
 
@@ -143,7 +141,7 @@ def balance_of(user_id: int) -> int:
 
 
 def wallet_account(user_id: int) -> Account | None:
-    return db.session.scalar(select(Account).where(Account.code == _code(WALLET, user_id)))
+    return db.session.scalar(select(Account).where(Account.code == account_code(WALLET, user_id)))
 
 
 def expiring_lots(user_id: int, before: datetime) -> list[tuple[datetime, int]]:

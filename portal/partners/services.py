@@ -259,7 +259,8 @@ def _people_matching(q: str):
     before); on PostgreSQL the pg_trgm GIN indexes on these very expressions."""
     like = f"%{q.lower()}%"
     digits = "".join(ch for ch in q if ch.isdigit()) if PHONE_QUERY.fullmatch(q) else ""
-    if db.session.get_bind().dialect.name == "sqlite" and len(q) >= 3 and not set(q) & {"%", "_"}:
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "sqlite" and len(q) >= 3 and not set(q) & {"%", "_"}:
         phrase = '"{}"'.format(q.replace('"', '""'))
         expression = f"{{full_name email}} : {phrase}"
         if len(digits) >= 4:
@@ -269,8 +270,7 @@ def _people_matching(q: str):
         return User.id.in_(found)
     # PostgreSQL: the name lowercased and stored by the database (a generated column of migration 0021, not
     # mapped since SQLite has none), so the trigram index's recheck compares plain text.
-    name = literal_column("users.full_name_key") if db.session.get_bind().dialect.name == "postgresql" \
-        else lower_text(User.full_name)
+    name = literal_column("users.full_name_key") if dialect == "postgresql" else lower_text(User.full_name)
     conditions = [name.like(like), User.email.like(like)]
     if len(digits) >= 4:
         conditions.append(User.phone.like(f"%{digits}%"))

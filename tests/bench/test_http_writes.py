@@ -25,8 +25,8 @@ def test_every_prepared_checkout_places_one_order(app, make, monkeypatch, tmp_pa
         make.company()
         prize(points=300, stock=1)
         _db.session.commit()
-    script, _prize_id = http_writes.prepare_buyers(app.config["SQLALCHEMY_DATABASE_URI"], app.config["SECRET_KEY"],
-                                                   str(tmp_path), threads=2)
+    script = http_writes.prepare_buyers(app.config["SQLALCHEMY_DATABASE_URI"], app.config["SECRET_KEY"],
+                                        str(tmp_path), threads=2)
     requests = Path(script[1]).read_text(encoding="utf-8").splitlines()
     assert len(requests) == 4 and script[2] == "2"
     for line in requests:
