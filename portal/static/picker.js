@@ -180,6 +180,8 @@
     input.addEventListener("blur", function () { setTimeout(close, 150); });
 
     renderChips();
+    // Typed into before this script ran (a slow page): search for it now, as the typing would have.
+    if (document.activeElement === input && input.value.trim()) { search(); }
   }
 
   document.querySelectorAll(".picker").forEach(setup);
