@@ -12,6 +12,7 @@ from portal.core.time import today
 from portal.extensions import db
 from portal.program.services import get_settings
 from tests.claims import factories as f
+from tests.e2e.menus import open_menu
 from tests.e2e.test_accounts import log_in
 
 
@@ -35,7 +36,7 @@ def test_key_import_and_revocation(app, live_server, page, make, shot, tmp_path)
         db.session.commit()
 
     log_in(page, live_server, "head@example.test")
-    page.get_by_role("button", name="Настройки").click()  # the menu groups its settings pages
+    open_menu(page, "Настройки")  # the menu groups its settings pages
     page.get_by_role("link", name="Интеграции", exact=True).click()
     page.get_by_label("Имя").fill("1С:Торговля")
     page.get_by_role("button", name="Создать ключ").click()
@@ -61,7 +62,7 @@ def test_key_import_and_revocation(app, live_server, page, make, shot, tmp_path)
     expect(page.locator(".alert-success")).to_contain_text("1")
     assert call(live_server, "/api/v1/claims", token) == 200
 
-    page.get_by_role("button", name="Настройки").click()  # the menu groups its settings pages
+    open_menu(page, "Настройки")  # the menu groups its settings pages
     page.get_by_role("link", name="Интеграции", exact=True).click()
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Отозвать").click()

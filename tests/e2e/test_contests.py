@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.program.services import get_settings
 from tests.claims import factories as cf
 from tests.contests import helpers as h
+from tests.e2e.menus import open_menu
 from tests.e2e.test_accounts import log_in
 
 
@@ -53,7 +54,7 @@ def test_contest_from_setup_to_prize(app, live_server, page, new_page, make, sho
 
     # The manager sets up the contest: two leagues (one per group), three winners each.
     log_in(page, live_server, "manager@example.test")
-    page.get_by_role("button", name="Программа").click()  # the console menu groups its pages
+    open_menu(page, "Программа")  # the console menu groups its pages
     page.get_by_role("link", name="Конкурсы").first.click()
     page.get_by_test_id("new-contest").click()
     page.get_by_label("Название").fill("Кубок сплит-систем")

@@ -9,6 +9,7 @@ from portal.claims import services as claims
 from portal.core.time import today
 from portal.extensions import db
 from tests.claims import factories as f
+from tests.e2e.menus import open_menu
 from tests.e2e.test_accounts import log_in
 
 
@@ -26,7 +27,7 @@ def test_manager_groups_companies_and_sets_a_plan_participant_sees_it(app, live_
         db.session.commit()
 
     log_in(page, live_server, "manager@example.test")
-    page.get_by_role("button", name="Партнёры").click()  # the console menu groups its pages
+    open_menu(page, "Партнёры")  # the console menu groups its pages
     page.get_by_role("link", name="Группы").first.click()
     page.get_by_test_id("new-group").click()
     page.get_by_label("Название группы").fill("Дилеры Москвы")
@@ -53,7 +54,7 @@ def test_manager_groups_companies_and_sets_a_plan_participant_sees_it(app, live_
     expect(page.get_by_test_id("members")).to_contain_text("ООО «Вектор»")
     shot(page, "group")
 
-    page.get_by_role("button", name="Программа").click()
+    open_menu(page, "Программа")
     page.get_by_role("link", name="Планы", exact=True).first.click()
     page.get_by_test_id("set-plan").click()
     page.get_by_label("Почта участника").fill("seller@example.test")

@@ -7,6 +7,7 @@ import time
 import pyotp
 from playwright.sync_api import expect
 
+from tests.e2e.menus import open_menu
 from tests.e2e.test_accounts import log_in
 
 
@@ -57,7 +58,7 @@ def test_mfa_enrol_sign_in_replay_and_recovery(live_server, page, make, shot):
     expect(page.locator(".alert-warning")).to_contain_text("резервному коду")
     expect(page).to_have_url(re.compile(r"/home$"))
 
-    page.get_by_role("button", name="Настройки").click()
+    open_menu(page, "Настройки")
     page.get_by_role("link", name="Журнал аудита").click()
     table = page.locator("main table")
     expect(table).to_contain_text("Двухфакторный вход включён")
