@@ -1,8 +1,24 @@
-"""Opening a dropdown of the main menu in a browser test."""
+"""The main menu's dropdowns in a browser test.
+
+Bootstrap's script is deferred: right after a navigation a test can reach a dropdown button before the script has
+run, and under the parallel suite's load a click or a key press there is lost (the dropdown never opens). Every
+test that opens a dropdown waits for the script first, through these helpers.
+"""
+
+
+def wait_for_menus(page) -> None:
+    """Return once Bootstrap has run on the current page, so its dropdowns answer clicks and keys."""
+    page.wait_for_load_state("domcontentloaded")
+    page.wait_for_function("() => window.bootstrap !== undefined")
 
 
 def open_menu(page, name: str) -> None:
-    """Click the menu button `name` once Bootstrap's script has run: under the parallel suite's load a test can
-    click the button before bootstrap.js has loaded, and the dropdown then never opens."""
-    page.wait_for_function("() => window.bootstrap !== undefined")
+    """Open the menu group whose button reads `name`."""
+    wait_for_menus(page)
     page.get_by_role("button", name=name).click()
+
+
+def open_user_menu(page) -> None:
+    """Open the signed-in person's menu (profile, settings, sign out)."""
+    wait_for_menus(page)
+    page.get_by_test_id("user-menu").click()

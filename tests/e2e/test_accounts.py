@@ -14,7 +14,9 @@ def log_in(page, base, email, password=PASSWORD):
     page.goto(f"{base}/login")
     page.get_by_label(re.compile("Email")).fill(email)
     page.get_by_label(re.compile("^(Пароль|Password)$")).fill(password)
-    page.locator("main form button[type=submit]").first.click()
+    # The next page loaded before the test goes on: its scripts (menus, pickers) have run when it is used.
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
 
 
 def test_register_with_unknown_inn_and_company_approved_by_manager(live_server, page, new_page, mailbox, make, shot):

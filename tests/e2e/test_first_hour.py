@@ -13,6 +13,7 @@ from portal.ledger import services as ledger
 from portal.program.services import get_settings
 from tests.claims import factories as claims_f
 from tests.e2e.test_accounts import log_in
+from tests.e2e.menus import wait_for_menus
 from tests.e2e.test_copay import register_webhook
 from tests.shop import factories as shop_f
 
@@ -131,6 +132,7 @@ def test_a_claim_form_error_keeps_the_scan_and_flags_an_unknown_product(app, liv
 def test_the_console_menu_works_from_the_keyboard(live_server, page, make, shot):
     make.user(role="manager", email="manager@example.test")
     log_in(page, live_server, "manager@example.test")
+    wait_for_menus(page)
     toggle = page.get_by_role("button", name="Каталог")
     menu = page.get_by_test_id("nav-group-catalogue").locator(".dropdown-menu")
     toggle.focus()

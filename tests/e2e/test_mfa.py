@@ -7,12 +7,12 @@ import time
 import pyotp
 from playwright.sync_api import expect
 
-from tests.e2e.menus import open_menu
+from tests.e2e.menus import open_menu, open_user_menu
 from tests.e2e.test_accounts import log_in
 
 
 def log_out(page):
-    page.get_by_test_id("user-menu").click()
+    open_user_menu(page)
     page.get_by_role("button", name="Выйти").click()
     expect(page.locator(".alert-info")).to_contain_text("Вы вышли")
 
