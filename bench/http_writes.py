@@ -15,7 +15,6 @@ import os
 import secrets
 import tempfile
 from contextlib import contextmanager
-from datetime import date
 
 from sqlalchemy import func, insert, select
 
@@ -94,8 +93,10 @@ def _write(directory: str, name: str, text: str | bytes) -> str:
 
 def claim_script(directory: str, csrf_token: str, product_sku: str) -> list[str]:
     """The Lua script and its arguments: the form's fields (one per line, name TAB value) and the scan."""
+    from portal.core.time import today
+
     fields = {
-        "csrf_token": csrf_token, "invoice_date": date.today().isoformat(), "customer_name": "ООО «Нагрузка»",
+        "csrf_token": csrf_token, "invoice_date": today().isoformat(), "customer_name": "ООО «Нагрузка»",
         "customer_inn": "", "lines-0-product": product_sku, "lines-0-quantity": "2", "lines-0-price": "1000",
         "lines-1-product": product_sku, "lines-1-quantity": "1", "lines-1-price": "1500",
         "lines-2-product": "", "lines-2-quantity": "", "lines-2-price": "", "action": "submit",

@@ -16,6 +16,7 @@ from portal.core.errors import DomainError
 from portal.core.fields import as_id
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
+from portal.core.time import today
 from portal.core.tokens import TokenExpired, TokenInvalid, make_token, read_token
 from portal.core.uploads import send_download, send_image_preview
 from portal.extensions import db
@@ -161,7 +162,7 @@ def preview():
         if product is None or not product.active:
             continue
         lines.append(engine.LineInput(product.id, product.category, quantity, price, product.cost_kopecks))
-    invoice_date = form.invoice_date.data if isinstance(form.invoice_date.data, date) else date.today()
+    invoice_date = form.invoice_date.data if isinstance(form.invoice_date.data, date) else today()
     sample = engine.ClaimInput(current_user.audience, current_user.company_id, invoice_date, tuple(lines))
     awards = score(sample, current_user.id)
     result = {"total": engine.total_points(awards), "revenue_kopecks": sum(line.revenue_kopecks for line in lines),

@@ -14,16 +14,15 @@ who got there first. Receivers and the recomputation apply the same rules; `reco
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import and_, case, delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import PARTNER_ROLES, User
 from portal.claims.models import APPROVED, REVERSED, Claim, ClaimEvent, ClaimLine
 from portal.core.sql import insert_ignoring_duplicates
+from portal.core.time import local_date
 from portal.extensions import db
 from portal.partners.models import GroupMembership
 from portal.plans.services import plan_targets
@@ -50,12 +49,6 @@ from .models import (
     ContestFrozenScore,
     ContestScore,
 )
-
-
-def local_date(moment: datetime) -> date:
-    """The calendar day of a stored (naive UTC) moment in the program's time zone."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
-    return moment.replace(tzinfo=UTC).astimezone(zone).date()
 
 
 def period_dates(contest: Contest) -> tuple[date, date]:

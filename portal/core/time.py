@@ -2,7 +2,10 @@
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
 
 _frozen: ContextVar[datetime | None] = ContextVar("frozen_time", default=None)
 
@@ -22,8 +25,28 @@ def frozen_time(moment: datetime):
         _frozen.reset(token)
 
 
+def program_zone() -> ZoneInfo:
+    """The program's time zone (BABEL_DEFAULT_TIMEZONE, Moscow by default): its calendar is the one people see."""
+    from portal.config import Config
+
+    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else Config.BABEL_DEFAULT_TIMEZONE
+    return ZoneInfo(name or "UTC")
+
+
+def local_date(moment: datetime) -> date:
+    """The program's calendar day of a stored (naive UTC) moment."""
+    return moment.replace(tzinfo=UTC).astimezone(program_zone()).date()
+
+
+def local_day_start(day: date) -> datetime:
+    """The stored (naive UTC) moment the program's calendar day `day` begins: for filters by day."""
+    return datetime.combine(day, time.min, program_zone()).astimezone(UTC).replace(tzinfo=None)
+
+
 def today() -> date:
-    return utcnow().date()
+    """Today in the program's time zone: a seller in Moscow at 00:30 is on the new day (invoices dated today are
+    accepted, the new month's plan is current) while UTC is still on the old one."""
+    return local_date(utcnow())
 
 
 def add_months(moment: datetime, months: int) -> datetime:

@@ -13,6 +13,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from portal.core.time import local_date
 from portal.extensions import db
 from portal.kpi.models import AUDIENCE, COMPANY, COUNTER_METRICS, PROGRAM, REGION, KpiCounter, KpiPersonStage, KpiStage
 
@@ -26,7 +27,7 @@ def _insert():
 
 def stage_for(day: date | datetime) -> KpiStage | None:
     if isinstance(day, datetime):
-        day = day.date()
+        day = local_date(day)
     return db.session.scalar(select(KpiStage).where(KpiStage.starts_on <= day, KpiStage.ends_on >= day).limit(1))
 
 
@@ -117,7 +118,7 @@ def _stage_index():
         if day is None:
             return None
         if isinstance(day, datetime):
-            day = day.date()
+            day = local_date(day)
         for stage in stages:
             if stage.starts_on <= day <= stage.ends_on:
                 return stage.id

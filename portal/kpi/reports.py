@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.auth.models import STAFF_ROLES, User
 from portal.core.mail import send_email
-from portal.core.time import utcnow
+from portal.core.time import local_date, utcnow
 from portal.extensions import db
 from portal.kpi import stages
 from portal.kpi.kpis import KPIS
@@ -103,7 +103,7 @@ def send_due_reports(now: datetime | None = None, kinds=REPORT_KINDS) -> int:
     now = now or utcnow()
     sent = 0
     for kind in kinds:
-        start, end = last_period(kind, now.date())
+        start, end = last_period(kind, local_date(now))
         people = db.session.scalars(
             select(User).join(KpiSubscription, KpiSubscription.user_id == User.id)
             .where(KpiSubscription.kind == kind, User.active.is_(True), User.role.in_(STAFF_ROLES),

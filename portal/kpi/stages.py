@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 from portal.core.errors import DomainError
 from portal.core.params import clean_text
-from portal.core.time import today, utcnow
+from portal.core.time import local_date, today, utcnow
 from portal.extensions import db
 from portal.kpi import aggregates
 from portal.kpi.models import COUNTER_METRICS, PROGRAM, KpiCounter, KpiStage, KpiStageLog, KpiStageResult
@@ -120,7 +120,7 @@ def close_stage(stage: KpiStage, actor=None) -> None:
 
 def close_due_stages(now=None) -> int:
     """The job: close every stage that has ended. Commits stage by stage."""
-    day = (now or utcnow()).date()
+    day = local_date(now or utcnow())
     closed = 0
     for stage in db.session.scalars(select(KpiStage).where(KpiStage.closed_at.is_(None), KpiStage.ends_on < day)
                                     .order_by(KpiStage.starts_on)).all():

@@ -2,7 +2,7 @@
 what those leads cost in points."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -11,6 +11,7 @@ from sqlalchemy import case, func, select
 
 from portal.auth.models import User
 from portal.claims.models import APPROVED, Claim, ClaimLine
+from portal.core.time import local_day_start
 from portal.extensions import db
 from portal.partners.models import PartnerCompany
 from portal.program.services import get_settings
@@ -101,9 +102,9 @@ def source_report(group: str = "channel", date_from: date | None = None, date_to
     key = _KEYS[group]
     period = []
     if date_from:
-        period.append(Lead.submitted_at >= datetime.combine(date_from, datetime.min.time()))
+        period.append(Lead.submitted_at >= local_day_start(date_from))
     if date_to:
-        period.append(Lead.submitted_at < datetime.combine(date_to + timedelta(days=1), datetime.min.time()))
+        period.append(Lead.submitted_at < local_day_start(date_to + timedelta(days=1)))
     point_value = get_settings().point_value_kopecks
     rows: dict = {}
 

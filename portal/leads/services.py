@@ -17,7 +17,7 @@ from portal.core.errors import DomainError, NotAllowed
 from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.phones import normalize_phone
 from portal.core.sql import compare_and_set, insert_ignoring_duplicates, lower_text
-from portal.core.time import utcnow
+from portal.core.time import local_date, utcnow
 from portal.extensions import db
 from portal.ledger import services as ledger
 from portal.program.services import get_settings
@@ -538,7 +538,7 @@ def attribution_window(lead: Lead) -> tuple[date, date] | None:
     if lead.qualified_at is None:
         return None
     days = get_lead_settings().attribution_days
-    return lead.submitted_at.date(), lead.qualified_at.date() + timedelta(days=days)
+    return local_date(lead.submitted_at), local_date(lead.qualified_at) + timedelta(days=days)
 
 
 def in_window(lead: Lead, invoice_date: date) -> bool:

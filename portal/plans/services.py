@@ -19,8 +19,8 @@ from sqlalchemy.orm import selectinload
 from portal.auth.models import AUDIENCES, PARTNER_ROLES, User
 from portal.core.errors import DomainError
 from portal.core.sql import lower_text
+from portal.core.time import local_date, utcnow
 from portal.core.time import today as today_
-from portal.core.time import utcnow
 from portal.extensions import db
 from portal.partners.models import GroupMembership
 from portal.plans.actuals import actuals_for
@@ -337,7 +337,7 @@ def materialise_default(default: PlanDefault, actor_id: int | None, user_ids: li
     result = DefaultResult()
     now = utcnow()
     for person in people:
-        share = prorated(default.target, default.metric, period, person.created_at.date())
+        share = prorated(default.target, default.metric, period, local_date(person.created_at))
         if share is None:
             continue
         target, starts_on = share

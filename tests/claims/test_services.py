@@ -1,5 +1,5 @@
 import threading
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -66,7 +66,7 @@ def test_draft_submit_approve_credits_points_once(db, seller, manager, catalogue
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"invoice_date": date.today() + timedelta(days=1)}, "invoice_date"),
+        ({"days_ago": -1}, "invoice_date"),  # tomorrow
         ({"days_ago": 61}, "invoice_date"),
         ({"scan": False}, "scan"),
     ],
@@ -77,6 +77,17 @@ def test_submit_rules(db, seller, catalogue, change, field):
         services.submit_claim(claim, seller)
     assert error.value.field == field
     assert claim.status == DRAFT
+
+
+def test_an_invoice_dated_today_in_moscow_is_accepted_while_utc_is_still_on_yesterday(db, seller, catalogue):
+    """At 01:30 in Moscow (22:30 UTC) a seller logs a sale dated today: it is not "in the future"."""
+    with frozen_time(datetime(2026, 3, 9, 22, 30)):
+        claim = f.draft(seller, invoice_date=date(2026, 3, 10))
+        services.submit_claim(claim, seller)
+    assert claim.status == SUBMITTED
+    with frozen_time(datetime(2026, 3, 9, 20, 30)), pytest.raises(DomainError) as error:  # 23:30 in Moscow
+        services.submit_claim(f.draft(seller, number="СЧ-2", invoice_date=date(2026, 3, 10)), seller)
+    assert error.value.field == "invoice_date"
 
 
 def test_window_edge_is_inclusive(db, seller, catalogue):

@@ -12,8 +12,8 @@ from portal.extensions import db
 from portal.ledger import services as ledger
 from portal.program.services import get_settings
 from tests.claims import factories as claims_f
-from tests.e2e.test_accounts import log_in
 from tests.e2e.menus import wait_for_menus
+from tests.e2e.test_accounts import log_in
 from tests.e2e.test_copay import register_webhook
 from tests.shop import factories as shop_f
 

@@ -77,6 +77,16 @@ def test_registrations_moves_and_shares_by_stage(program):
     assert _cells(c1, "active_companies") == [0, 1, 0]
 
 
+def test_a_registration_counts_in_the_month_of_the_programs_calendar(program, make, db):
+    """At 22:30 UTC on 31 May it is already 1 June in Moscow (the program's time zone): June's stage counts it,
+    on the live counters and after a rebuild from the source tables alike."""
+    _register(make, program["c3"], datetime(2026, 5, 31, 22, 30))
+    card = scorecard(stages.all_stages(), PROGRAM, "", TODAY)
+    assert _cells(card, "registered") == [1, 1, 1]
+    aggregates.recompute()
+    assert _cells(scorecard(stages.all_stages(), PROGRAM, "", TODAY), "registered") == [1, 1, 1]
+
+
 def test_zero_denominators_show_no_share(program):
     card = scorecard(stages.all_stages(), COMPANY, str(program["c3"].id), TODAY)
     cell = _row(card, "active").cells[0]

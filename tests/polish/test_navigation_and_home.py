@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from portal.auth.models import MANAGER, PARTICIPANT, PARTNER_ADMIN, User
 from portal.core import navigation
 from portal.core.formatting import rub
-from portal.core.time import utcnow
+from portal.core.time import today, utcnow
 from portal.extensions import db
 from portal.ledger import services as ledger
 from portal.shop import services as shop
@@ -182,7 +182,7 @@ def test_rule_and_region_names_in_english(app, client, login, make):
         partners.name_region("Мурманская область", None)
         db.session.commit()
     login("reader@example.test")
-    form = {"invoice_number": "1", "invoice_date": utcnow().date().isoformat(), "customer_name": "X",
+    form = {"invoice_number": "1", "invoice_date": today().isoformat(), "customer_name": "X",
             "lines-0-product": "SPL-09", "lines-0-quantity": "1", "lines-0-price": "100"}
     assert client.post("/claims/preview", data=form).get_json()["awards"] == [{"rule": "Per unit", "points": 100}]
     assert "Murmansk Region" in client.get("/home").get_data(as_text=True)
