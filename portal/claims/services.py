@@ -14,7 +14,7 @@ from portal.core.errors import DomainError, NotAllowed
 from portal.core.fields import as_id
 from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.sql import compare_and_set
-from portal.core.time import today, utcnow
+from portal.core.time import local_date, today, utcnow
 from portal.extensions import db
 from portal.leads.services import resolve_claim_lead
 from portal.ledger import services as ledger
@@ -369,22 +369,22 @@ def birthday_bonuses(now=None) -> int:
     """The birthday job: today's birthdays get the bonus once a year (29 February counts on 28 in other years)."""
     import calendar
 
-    now = now or utcnow()
+    day = local_date(now or utcnow())  # birthdays are days of the program's calendar
     bonus = get_settings().birthday_bonus
     if bonus <= 0:
         return 0
-    days = [now.day] + ([29] if now.month == 2 and now.day == 28 and not calendar.isleap(now.year) else [])
+    days = [day.day] + ([29] if day.month == 2 and day.day == 28 and not calendar.isleap(day.year) else [])
     # Only those still due, in one query: today's birthdays without this year's bonus (its idempotency key).
-    key = literal("birthday:") + cast(User.id, String) + literal(f":{now.year}")
+    key = literal("birthday:") + cast(User.id, String) + literal(f":{day.year}")
     due = db.session.scalars(
         select(User.id).where(
             User.role.in_(PARTNER_ROLES), User.active.is_(True),
-            extract("month", User.birthday) == now.month, extract("day", User.birthday).in_(days),
+            extract("month", User.birthday) == day.month, extract("day", User.birthday).in_(days),
             ~select(LedgerTransaction.id).where(LedgerTransaction.idempotency_key == key).exists(),
         ).order_by(User.id)
     ).all()
     for person_id in due:
-        ledger.earn(person_id, bonus, key=f"birthday:{person_id}:{now.year}", source_type="birthday",
+        ledger.earn(person_id, bonus, key=f"birthday:{person_id}:{day.year}", source_type="birthday",
                     source_id=person_id)
         db.session.commit()
     return len(due)

@@ -43,6 +43,12 @@ def local_day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, program_zone()).astimezone(UTC).replace(tzinfo=None)
 
 
+def in_local_year(column, year: int):
+    """A condition: the stored moment `column` falls in the program's calendar year `year` (a prize received at
+    01:00 on 1 January in Moscow belongs to the new tax year). A range, so an index on the column serves it."""
+    return (column >= local_day_start(date(year, 1, 1))) & (column < local_day_start(date(year + 1, 1, 1)))
+
+
 def today() -> date:
     """Today in the program's time zone: a seller in Moscow at 00:30 is on the new day (invoices dated today are
     accepted, the new month's plan is current) while UTC is still on the old one."""

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import extract, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import PARTNER_ROLES, STAFF_ROLES, User
@@ -15,7 +15,7 @@ from portal.core.fields import as_id
 from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.phones import normalize_phone
 from portal.core.sql import compare_and_set, insert_or_add, lower_text
-from portal.core.time import utcnow
+from portal.core.time import in_local_year, today, utcnow
 from portal.extensions import db
 from portal.ledger import services as ledger
 from portal.payments import services as payments
@@ -127,7 +127,7 @@ def yearly_prize_total(user_id: int, year: int) -> int:
     """The value of the prizes a person received (ordered, not cancelled) in a calendar year, in kopecks."""
     return int(db.session.scalar(
         select(func.coalesce(func.sum(Order.prize_value_kopecks), 0)).where(
-            Order.user_id == user_id, Order.status != CANCELLED, extract("year", Order.created_at) == year)
+            Order.user_id == user_id, Order.status != CANCELLED, in_local_year(Order.created_at, year))
     ))
 
 
@@ -188,7 +188,7 @@ def summary(user: User) -> Summary:
     return Summary(
         items=items, points=sum(i.prize.price_points * i.quantity for i in items),
         balance=ledger.balance_of(user.id), value_kopecks=sum(prize_value(i.prize) * i.quantity for i in items),
-        year_total_before=yearly_prize_total(user.id, utcnow().year), threshold_kopecks=settings.tax_threshold_kopecks,
+        year_total_before=yearly_prize_total(user.id, today().year), threshold_kopecks=settings.tax_threshold_kopecks,
         electronic_only=bool(items) and all(i.prize.electronic for i in items),
         tax_profile=db.session.get(TaxProfile, user.id), tax_details_required=settings.tax_details_required,
         point_value_kopecks=settings.point_value_kopecks, copay_enabled=settings.copay_enabled,
@@ -519,7 +519,7 @@ def orders_query(*, user_id: int | None = None, status: str = "", q: str = ""):
 def tax_register_query(year: int, q: str = ""):
     """Participants with prizes in the year, by name: the register's rows, to page through."""
     query = (select(User).join(Order, Order.user_id == User.id)
-             .where(Order.status != CANCELLED, extract("year", Order.created_at) == year)
+             .where(Order.status != CANCELLED, in_local_year(Order.created_at, year))
              .group_by(User.id).order_by(User.full_name, User.id))
     if q.strip():
         query = query.where(lower_text(User.full_name).like(f"%{q.strip().lower()}%"))
@@ -531,7 +531,7 @@ def tax_register(year: int, users: list[User] | None = None) -> list[dict]:
     For the given participants (a page of the register), or for everyone."""
     settings = get_settings()
     query = (select(User, func.sum(Order.prize_value_kopecks)).join(Order, Order.user_id == User.id)
-             .where(Order.status != CANCELLED, extract("year", Order.created_at) == year)
+             .where(Order.status != CANCELLED, in_local_year(Order.created_at, year))
              .group_by(User.id).order_by(User.full_name, User.id))
     if users is not None:
         query = query.where(User.id.in_([u.id for u in users]))

@@ -15,7 +15,7 @@ from portal.core.formatting import rub
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.core.phones import format_phone
-from portal.core.time import utcnow
+from portal.core.time import today
 from portal.core.uploads import send_reencoded_image
 from portal.extensions import db
 from portal.payments.messages import card_texts
@@ -224,7 +224,7 @@ def orders():
     services.release_abandoned_checkouts()
     query = services.orders_query(user_id=current_user.id, status=request.args.get("status", ""))
     return render_template("shop/orders.html", page=paginate(query), status_labels=STATUS_LABELS,
-                           year_total=services.yearly_prize_total(current_user.id, utcnow().year))
+                           year_total=services.yearly_prize_total(current_user.id, today().year))
 
 
 @bp.get("/shop/orders/<int:order_id>")
@@ -411,12 +411,12 @@ def tax_register():
     year = _year_arg()
     page = paginate(services.tax_register_query(year, request.args.get("q", "")[:200]))
     return render_template("shop/tax_register.html", page=page, rows=services.tax_register(year, page.items),
-                           year=year, years=range(utcnow().year, utcnow().year - 4, -1))
+                           year=year, years=range(today().year, today().year - 4, -1))
 
 
 def _year_arg() -> int:
-    year = request.args.get("year", utcnow().year, type=db_int)
-    return year if 2000 <= year <= 2100 else utcnow().year
+    year = request.args.get("year", today().year, type=db_int)
+    return year if 2000 <= year <= 2100 else today().year
 
 
 @bp.get("/console/prize-tax.xlsx")

@@ -182,6 +182,16 @@ def test_birthday_bonus_once_a_year(db, make):
     assert ledger.balance_of(person.id) == 300
 
 
+def test_a_birthday_is_a_day_of_moscows_calendar(db, make):
+    person = make.user()
+    person.birthday = date(1990, 3, 8)
+    get_settings().birthday_bonus = 300
+    db.session.commit()
+    assert services.birthday_bonuses(datetime(2026, 3, 7, 20, 30)) == 0  # 23:30 on the 7th in Moscow
+    assert services.birthday_bonuses(datetime(2026, 3, 7, 21, 30)) == 1  # 00:30 on the 8th
+    assert services.birthday_bonuses(datetime(2026, 3, 8, 21, 30)) == 0  # the 9th: too late, and paid already
+
+
 def test_two_managers_approving_at_once_credit_once(app, make):
     seller, first, second = make.user(), make.user(role=MANAGER), make.user(role=MANAGER)
     with app.app_context():

@@ -1,10 +1,12 @@
 import threading
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from portal.auth.models import MANAGER, User
 from portal.core.errors import DomainError, NotAllowed
+from portal.core.time import frozen_time, today
 from portal.extensions import db
 from portal.ledger import services as ledger
 from portal.shop import services
@@ -159,8 +161,20 @@ def test_prize_tax_threshold(db, make):
     services.save_tax_profile(person, personal_inn="500100732259", passport="4510123456",
                               registration_address="Москва, ул. Ленина, д. 1")
     services.place_order(person, request_token="b", delivery=f.delivery())
-    register = services.tax_register(db.session.scalar(select(func.max(Order.created_at))).year)
+    register = services.tax_register(today().year)
     assert [(r["total"], r["excess"], r["tax"]) for r in register] == [(500_000, 100_000, 13_000)]
+
+
+def test_a_prize_received_after_midnight_in_moscow_on_new_years_day_counts_in_the_new_tax_year(db, make):
+    person = make.user()
+    ledger.earn(person.id, 10_000, key="start", source_type="sale", source_id=1)
+    with frozen_time(datetime(2026, 12, 31, 20, 59)):  # 23:59 in Moscow
+        order_one(person, f.prize(points=3000), token="a")
+    with frozen_time(datetime(2026, 12, 31, 21, 1)):  # 00:01 on 1 January in Moscow, still 2026 in UTC
+        order_one(person, f.prize(name="Наушники", points=2000), token="b")
+    assert services.yearly_prize_total(person.id, 2026) == 300_000
+    assert services.yearly_prize_total(person.id, 2027) == 200_000
+    assert [r["total"] for r in services.tax_register(2027)] == [200_000]
 
 
 def test_thirty_buyers_race_for_the_last_five(app, make):
