@@ -10,7 +10,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
@@ -147,12 +147,18 @@ def parse_date(value) -> date | None:
 
 
 def parse_quantity(value) -> int | None:
-    """1C writes quantities with three decimals ("2,000"): whole numbers only."""
-    amount = _money(value)
-    if amount is None or amount % 100:
+    """1C writes quantities with three decimals ("2,000" is two, not two thousand): whole numbers only."""
+    if isinstance(value, int | float | Decimal):
+        text = str(value)
+    else:
+        text = re.sub(r"[\s\u00a0]", "", str(value or "")).replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
         return None
-    units = amount // 100
-    return units if 0 < units <= 100_000 else None
+    if not number.is_finite() or number != number.to_integral_value():
+        return None
+    return int(number) if 0 < number <= 100_000 else None
 
 
 def _money(value) -> int | None:

@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.auth.models import AUDIENCE_SHORT_LABELS
+from portal.core.fields import normalise_number
 
 from .models import (
     ENROLMENT_LABELS,
@@ -41,7 +42,9 @@ def split_list(text: str | None) -> list[str]:
 
 def parse_amount(text: str | None) -> Decimal | None:
     """A number typed by a person: spaces and a decimal comma allowed; None when it is not a sane number."""
-    raw = (text or "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+    raw = normalise_number(text or "")
+    if raw is None:
+        return None
     if not raw:
         return Decimal(0)
     if len(raw) > 15:

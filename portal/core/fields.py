@@ -4,6 +4,7 @@ A 40-digit number, `1e309` or `NaN` typed into a form or a URL is a person's mis
 a server error: these turn it into a translated message at the field, or into "no value".
 """
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -35,10 +36,37 @@ def as_id(text) -> int | None:
     return number if 0 < number <= INT_MAX else None
 
 
+_GROUPED = re.compile(r"[1-9]\d{0,2}([.,])\d{3}(\1\d{3})*")
+
+
+def normalise_number(text: str) -> str | None:
+    """A number as a person types it, Russian or English way, for Decimal(); None when it cannot be read.
+
+    Spaces group thousands ('12 345,50'); so do commas or dots followed by three digits ('45,000', '1.234.567':
+    no amount here has three decimals), and the other separator is then the decimal one ('12,345.50',
+    '12.345,50'); a single comma or dot before one or two digits is the decimal one ('12,5', '12.50').
+    """
+    text = re.sub(r"[\s\u00a0\u202f']", "", str(text))
+    last = max(text.rfind(","), text.rfind("."))
+    if last < 0:
+        return text
+    whole, decimals = text[:last], text[last + 1:]
+    sign = "-" if whole.startswith("-") else ""
+    whole, body = whole.removeprefix("-"), text.removeprefix("-")
+    if len(decimals) == 3 and _GROUPED.fullmatch(body):  # 45,000 or 1.234.567: thousands only
+        return sign + body.replace(",", "").replace(".", "")
+    if "," in whole or "." in whole:  # 12,345.50: the last separator is the decimal one, the others group
+        grouped = _GROUPED.fullmatch(whole)
+        if grouped is None or grouped.group(1) == text[last]:  # 1.234.56 or 1,23,45: no way to read it
+            return None
+        whole = whole.replace(",", "").replace(".", "")
+    return f"{sign}{whole}.{decimals}"
+
+
 def finite_decimal(value) -> Decimal:
     """A Decimal that is a real, reasonably sized number, else ValueError."""
     try:
-        number = Decimal(str(value).strip().replace("\xa0", "").replace(" ", "").replace(",", "."))
+        number = Decimal(normalise_number(str(value).strip()) or "x")
     except InvalidOperation as error:
         raise ValueError("not a number") from error
     if not number.is_finite() or abs(number) > MONEY_MAX:

@@ -23,6 +23,7 @@ class Kpi:
     money: bool = False
     numerator: str = ""  # counter column (count and share kinds)
     denominator: str = ""  # share kind: counter column of the people it is a share of
+    program_only: bool = False  # counted for the whole program, not per company, group or region
 
 
 KPIS: list[Kpi] = [
@@ -49,7 +50,7 @@ KPIS: list[Kpi] = [
     Kpi("leads_qualified", COUNT, _l("Qualified leads"), _l("Leads qualified by the program team."),
         numerator="leads_qualified"),
     Kpi("points_issued", COUNT, _l("Points issued"), _l("Points credited, net of reversals."),
-        numerator="points_issued"),
+        numerator="points_issued", program_only=True),
     Kpi("registered_total", LEVEL, _l("Participants registered in total"),
         _l("Everyone registered by the end of the stage (moves between companies counted)."),
         numerator="registered_total"),

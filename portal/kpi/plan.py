@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.core.errors import DomainError
+from portal.core.fields import normalise_number
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.kpi.kpis import BY_CODE, KPIS, SHARE
@@ -47,7 +48,7 @@ def check_scope(kind: str, key: str) -> tuple[str, str]:
     return kind, key
 
 
-_NUMBER = re.compile(r"^-?\d+([.,]\d+)?$")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def parse_target(code: str, value, *, total: bool = False) -> int | None:
@@ -64,13 +65,14 @@ def parse_target(code: str, value, *, total: bool = False) -> int | None:
         if isinstance(value, float) and percent and 0 < value <= 1:
             text = repr(value * 100)  # a spreadsheet's 60% cell is 0.6
     else:
-        text = str(value).strip().replace("\xa0", "").replace(" ", "")
+        text = str(value).strip()
         if percent:
             text = text.removesuffix("%")
-    if not _NUMBER.match(text[:40]):
+        text = normalise_number(text[:40]) or ""
+    if not _NUMBER.match(text):
         raise DomainError(_l("Enter a number."))
     try:
-        number = Decimal(text.replace(",", "."))
+        number = Decimal(text)
     except InvalidOperation as error:
         raise DomainError(_l("Enter a number.")) from error
     if number < 0:

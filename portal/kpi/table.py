@@ -177,6 +177,8 @@ def scorecard(stages: list[KpiStage], kind: str = PROGRAM, key: str = "", day: d
     started = [s for s in stages if s.starts_on <= day]
     rows = []
     for kpi in kpis or KPIS:
+        if kpi.program_only and kind != PROGRAM:
+            continue  # a company's table showed 0 points issued every month: points are counted program-wide
         row = Row(kpi)
         for stage in stages:
             cell = Cell(target=targets.get((kpi.code, stage.id)))

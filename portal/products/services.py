@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -9,20 +10,24 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from portal.core.errors import DomainError
-from portal.core.fields import MONEY_MAX
+from portal.core.fields import MONEY_MAX, normalise_number
 from portal.core.sql import lower_text
 from portal.extensions import db
 from portal.products.models import Product
 
 
 def parse_money(text) -> int | None:
-    """'12 345,50' or '12345.5' or 12345.5 -> kopecks; None when it is not an amount."""
+    """An amount typed the Russian way or the English way -> kopecks; None when it is not an amount.
+
+    '12 345,50', '12345.5', '12,345.50', '12.345,50', '45,000' (forty-five thousand: a separator followed by
+    three digits groups thousands, since no amount of money has three decimals) all read as people mean them.
+    """
     if text is None:
         return None
     if isinstance(text, int | float | Decimal):
         value = Decimal(str(text))
     else:
-        cleaned = str(text).replace("\xa0", "").replace(" ", "").replace("₽", "").replace(",", ".").strip()
+        cleaned = normalise_number(re.sub(r"₽|руб\.?|RUB", "", str(text), flags=re.IGNORECASE))
         if not cleaned:
             return None
         try:

@@ -56,6 +56,21 @@ def test_participant_submits_a_sale_and_sees_expected_points(app, client, login,
         assert (claim.status, claim.total_kopecks, len(claim.lines)) == (SUBMITTED, 10_800_000, 2)
 
 
+def test_prices_typed_the_english_way_read_as_meant(app, client, login, make, catalogue):
+    """An English-speaking seller types 45,000 for forty-five thousand roubles, not forty-five."""
+    make.user(email="seller@example.test", locale="en")
+    login("seller@example.test")
+    response = client.post("/claims/new", data=claim_form(**{"lines-0-price": "45,000", "lines-1-price": "1,000.50"}),
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        claim = db.session.scalar(select(Claim))
+        assert sorted(line.unit_price_kopecks for line in claim.lines) == [100_050, 4_500_000]
+    response = client.post("/claims/new", data=claim_form(invoice_number="СЧ-502", **{"lines-0-price": "1.234.56"}),
+                           content_type="multipart/form-data")
+    assert "for example 12,345.50" in response.get_data(as_text=True)
+
+
 def test_preview_endpoint_explains_points(client, login, make, catalogue):
     make.user(email="seller@example.test")
     login("seller@example.test")

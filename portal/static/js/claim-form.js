@@ -4,7 +4,30 @@
   const body = document.querySelector('#lines tbody');
   const options = document.getElementById('product-options');
   const money = new Intl.NumberFormat(form.dataset.locale, {style: 'currency', currency: 'RUB'});
-  const parse = (text) => { const v = parseFloat(String(text || '').replace(/\s/g, '').replace(',', '.')); return isNaN(v) ? 0 : v; };
+  // A number typed the Russian or the English way, read as the server reads it (portal/core/fields.py,
+  // normalise_number): spaces group thousands; so does a comma or dot before three digits (45,000); the other
+  // separator is then the decimal one (12,345.50 or 12.345,50). Anything else counts as 0 until corrected.
+  const parse = (text) => {
+    const raw = String(text || '').replace(/[\s\u00a0\u202f']/g, '');
+    const last = Math.max(raw.lastIndexOf(','), raw.lastIndexOf('.'));
+    let plain = raw;
+    if (last >= 0) {
+      const whole = raw.slice(0, last);
+      const decimals = raw.slice(last + 1);
+      if (decimals.length === 3 && /^[1-9]\d{0,2}([.,])\d{3}(\1\d{3})*$/.test(raw)) {
+        plain = raw.replace(/[.,]/g, '');
+      } else if (/[.,]/.test(whole)) {
+        const grouped = /^[1-9]\d{0,2}([.,])\d{3}(\1\d{3})*$/.exec(whole);
+        if (!grouped || grouped[1] === raw[last]) return 0;
+        plain = `${whole.replace(/[.,]/g, '')}.${decimals}`;
+      } else {
+        plain = `${whole}.${decimals}`;
+      }
+    }
+    const v = /^\d*\.?\d*$/.test(plain) ? parseFloat(plain) : NaN;
+    return isNaN(v) ? 0 : v;
+  };
+  const decimalMark = (form.dataset.locale || 'ru').startsWith('en') ? '.' : ',';
   const prices = {};
 
   function recalc() {
@@ -63,7 +86,7 @@
         }
       }, 150);
       const price = event.target.closest('tr').querySelector('.price');
-      if (prices[event.target.value] && !price.value) price.value = (prices[event.target.value] / 100).toFixed(2).replace('.', ',');
+      if (prices[event.target.value] && !price.value) price.value = (prices[event.target.value] / 100).toFixed(2).replace('.', decimalMark);
     }
     recalc();
   });

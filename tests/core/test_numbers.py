@@ -1,0 +1,23 @@
+"""Numbers and amounts as people type them, the Russian or the English way."""
+
+import pytest
+
+from portal.core.fields import normalise_number
+from portal.products.services import parse_money
+
+
+@pytest.mark.parametrize(("typed", "kopecks"), [
+    ("12 345,50", 1_234_550), ("12345.5", 1_234_550), ("12,345.50", 1_234_550), ("12.345,50", 1_234_550),
+    ("45,000", 4_500_000), ("45.000", 4_500_000), ("1,234,567", 123_456_700), ("1.234.567,89", 123_456_789),
+    ("12,5", 1_250), ("45,00", 4_500), ("0,500", 50), ("45,", 4_500), ("100 ₽", 10_000), ("100 руб.", 10_000),
+    ("RUB 2,987,770.00", 298_777_000), ("1\u00a0000\u00a0000", 100_000_000),
+    ("1.234.56", None), ("1,23,45", None), ("45,0001", None), ("12,345,6", None), ("-5", None), ("abc", None),
+    ("", None), ("NaN", None), ("1e309", None),
+])
+def test_amounts(typed, kopecks):
+    assert parse_money(typed) == kopecks
+
+
+def test_a_negative_number_keeps_its_sign():
+    assert normalise_number("-1,500") == "-1500"
+    assert normalise_number("-12,5") == "-12.5"
