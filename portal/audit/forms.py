@@ -4,7 +4,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-from portal.audit.services import ACTION_LABELS
+from portal.audit.services import ACTION_LABELS, OBJECT_LABELS
 
 
 class AuditFilterForm(FlaskForm):
@@ -15,7 +15,7 @@ class AuditFilterForm(FlaskForm):
 
     actor = StringField(_l("Who"), validators=[Optional(), Length(max=254)])
     action = SelectField(_l("Action"), validators=[Optional()])
-    object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=40)])
+    object_type = SelectField(_l("Object type"), validators=[Optional()])
     object_id = StringField(_l("Object number"), validators=[Optional(), Length(max=64)])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
@@ -25,6 +25,9 @@ class AuditFilterForm(FlaskForm):
         self.action.choices = [SelectChoice("", _l("All actions"))] + [
             SelectChoice(code, label) for code, label in ACTION_LABELS.items()
         ]
+        # Objects by their names in the reader's language ("заявка"), filtered by the stored code ("claim").
+        self.object_type.choices = [SelectChoice("", _l("Any"))] + sorted(
+            (SelectChoice(code, str(label)) for code, label in OBJECT_LABELS.items()), key=lambda c: c.label)
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
@@ -41,7 +44,7 @@ class AuditFilterForm(FlaskForm):
         return {
             "actor": (value("actor") or "").replace("\x00", ""),
             "action": value("action") if self.action.data in ACTION_LABELS else "",
-            "object_type": (value("object_type") or "").replace("\x00", ""),
+            "object_type": value("object_type") if self.object_type.data in OBJECT_LABELS else "",
             "object_id": (value("object_id") or "").replace("\x00", ""),
             "date_from": value("date_from"),
             "date_to": value("date_to") if valid or not self.date_to.errors else None,

@@ -140,10 +140,6 @@ def entries_query(*, actor: str = "", action: str = "", object_type: str = "", o
     return query
 
 
-def object_types() -> list[str]:
-    return sorted(t for t in db.session.scalars(select(AuditEntry.object_type).distinct()) if t)
-
-
 def changes_text(changes: dict | None) -> str:
     """Changes as one line for tables: `field: old → new; other: value`."""
     if not changes:

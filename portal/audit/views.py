@@ -23,8 +23,7 @@ def index():
     form = AuditFilterForm(request.args)
     filters = form.filters()
     return render_template("audit/index.html", form=form, page=paginate(audit.entries_query(**filters)),
-                           label=audit.action_label, object_label=audit.object_label,
-                           object_types=audit.object_types())
+                           label=audit.action_label, object_label=audit.object_label)
 
 
 @bp.get("/console/audit/export.<any(csv, xlsx):fmt>")

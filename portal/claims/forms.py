@@ -38,7 +38,9 @@ class ClaimForm(FlaskForm):
     customer_name = StringField(_l("Customer"), validators=[DataRequired(REQUIRED), Length(max=200)])
     customer_inn = StringField(_l("Customer INN"), validators=[Optional()], description=_l("If you know it."))
     lines = FieldList(FormField(LineForm), min_entries=3, max_entries=50)
-    scan = FileField(_l("Scan of the invoice"), description=_l("PDF, JPEG or PNG, up to 10 MB."))
+    scan = FileField(_l("Scan of the invoice"),
+                     description=_l("Needed to send the sale for review (a draft can wait for it): PDF, JPEG or PNG, "
+                                    "up to 10 MB."))
     # The lead this sale closes (portal/leads); choices are the participant's qualified leads.
     lead_id = SelectField(_l("Lead this sale closes"), choices=[], validate_choice=False,
                           coerce=lambda value: "" if value is None else str(value))

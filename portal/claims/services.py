@@ -329,6 +329,12 @@ def company_claims(company_id: int, status: str = "", q: str = ""):
     return _filter(query.order_by(Claim.submitted_at.desc(), Claim.id.desc()), status=status, q=q)
 
 
+def next_to_review(after: Claim) -> int | None:
+    """The id of the sale waiting longest for review other than `after`: where a reviewer goes next."""
+    return db.session.scalar(select(Claim.id).where(Claim.status == SUBMITTED, Claim.id != after.id)
+                             .order_by(Claim.submitted_at.asc(), Claim.id.asc()).limit(1))
+
+
 def review_queue(*, status: str = SUBMITTED, company_id: int | None = None, date_from: date | None = None,
                  date_to: date | None = None, min_total: int | None = None, max_total: int | None = None,
                  flagged: bool = False, q: str = "", sort: str = "oldest"):

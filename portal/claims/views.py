@@ -181,7 +181,7 @@ def detail(claim_id):
     return render_template(
         "claims/detail.html", claim=claim, expected=expected, staff=staff,
         twins=services.twins(claim) if staff else [], reject_form=RejectForm(), reverse_form=ReverseForm(),
-        scan_form=ScanForm(),
+        scan_form=ScanForm(), next_id=services.next_to_review(claim) if staff and claim.status != SUBMITTED else None,
     )
 
 
@@ -340,7 +340,7 @@ def _decide(claim_id, action):
     else:
         notifications.send_decision(claim)
         db.session.commit()
-        flash(_("Claim #%(id)s: %(status)s.", id=claim.id, status=claim.status_label), "success")
+        flash(_("Sale #%(id)s: %(status)s.", id=claim.id, status=claim.status_label), "success")
     return redirect(url_for("claims.detail", claim_id=claim_id))
 
 

@@ -112,6 +112,9 @@ def test_the_viewer_is_for_admins_and_filters_pages_and_exports(app, client, mak
     assert "пользователь #" in page and "user #" not in page  # object types in the reader's language
     filtered = client.get("/console/audit?actor=root@&action=auth.sign_in").get_data(as_text=True)
     assert "root@example.test" in filtered and "manager@example.test" not in filtered
+    assert '<option value="claim">заявка</option>' in page  # the object filter lists names a reader knows
+    assert "manager@example.test" not in client.get("/console/audit?object_type=claim").get_data(as_text=True)
+    assert "manager@example.test" in client.get("/console/audit?object_type=junk").get_data(as_text=True)  # ignored
     assert client.get("/console/audit?date_from=2020-01-01&date_to=2020-01-02").status_code == 200
     csv = client.get("/console/audit/export.csv?action=auth.sign_in")
     assert csv.status_code == 200 and "root@example.test" in csv.get_data(as_text=True)

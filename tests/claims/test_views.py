@@ -177,6 +177,25 @@ def test_manager_rejects_with_a_standard_reason(app, client, login, make, catalo
     assert "Строки не совпадают со счётом. Проверьте цены" in body
 
 
+def test_after_a_decision_the_reviewer_goes_on_to_the_sale_waiting_longest(app, client, login, make, catalogue):
+    seller = make.user(email="seller@example.test")
+    make.user(role=MANAGER, email="manager@example.test")
+    with app.app_context():
+        from portal.auth.models import User
+
+        person = db.session.get(User, seller.id)
+        first, second = (f.submitted(person, number=n).id for n in ("СЧ-1", "СЧ-2"))
+        db.session.commit()
+    login("manager@example.test")
+    waiting = client.get(f"/claims/{first}").get_data(as_text=True)
+    assert 'data-testid="next-to-review"' not in waiting  # decide this one first
+    page = client.post(f"/console/claims/{first}/approve", follow_redirects=True).get_data(as_text=True)
+    assert f"Продажа № {first}: Одобрена." in page
+    assert f'href="/claims/{second}" data-testid="next-to-review"' in page
+    page = client.post(f"/console/claims/{second}/approve", follow_redirects=True).get_data(as_text=True)
+    assert 'data-testid="next-to-review"' not in page  # the queue is empty
+
+
 def test_review_queue_filters_by_a_company_picked_by_inn_or_typed_by_name(app, client, login, make, catalogue):
     make.user(role=MANAGER, email="boss@example.test")
     north, south = make.company(name="ООО «Север»"), make.company(name="ООО «Юг»")
