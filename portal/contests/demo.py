@@ -2,13 +2,14 @@
 
 from datetime import datetime, time, timedelta
 
+from babel.dates import format_date
 from sqlalchemy import select
 
 from portal.auth.models import MANAGER, PARTICIPANT, User
 from portal.claims import services as claims
 from portal.claims.demo import SCAN
 from portal.claims.scans import store_scan
-from portal.core.time import frozen_time, utcnow
+from portal.core.time import frozen_time, local_date, local_day_start, utcnow
 from portal.extensions import db
 from portal.partners.models import APPROVED, GroupMembership, PartnerCompany, PartnerGroup
 from portal.products.models import Product
@@ -45,11 +46,17 @@ def _sell(rng, person, manager, products, invoice_day: datetime) -> None:
         claims.approve_claim(claim, manager)
 
 
+def _month(moment) -> str:
+    """The month of a stored moment, as a Russian title names it: «ноябрь»."""
+    return format_date(local_date(moment), "LLLL", locale="ru")
+
+
 def load(rng) -> None:
     manager = db.session.scalar(select(User).where(User.role == MANAGER).order_by(User.id))
     if manager is None:
         return
     now = utcnow().replace(second=0, microsecond=0)
+    midnight = local_day_start(local_date(now))  # contests run from midnight to midnight, Moscow time
     companies = db.session.scalars(select(PartnerCompany).where(PartnerCompany.status == APPROVED)
                                    .order_by(PartnerCompany.id)).all()
     since = now - timedelta(days=400)
@@ -70,10 +77,11 @@ def load(rng) -> None:
              "3. При равенстве результатов выше тот, кто достиг его раньше.")
 
     # Finished two months ago, results final, protocol ready.
-    start = now - timedelta(days=55)
+    start = midnight - timedelta(days=55)
     with frozen_time(start - timedelta(days=2)):
         summer = services.save_contest(services.ContestData(
-            title="Марафон продаж: сентябрь", description="Кто продаст больше сплит-систем за месяц.", rules=rules,
+            title=f"Марафон продаж: {_month(start + timedelta(days=15))}",
+            description="Кто продаст больше сплит-систем за месяц.", rules=rules,
             starts_at=start, ends_at=start + timedelta(days=30), metric=UNITS, league_mode=BY_GROUP,
             group_ids=[moscow.id, regions.id], winners_per_league=3, prizes=prizes), manager)
         services.publish_contest(summer, manager)
@@ -86,11 +94,11 @@ def load(rng) -> None:
     summer.start_mailed_at = summer.results_mailed_at = now  # the demo mails nobody
 
     # Running now, with a freeze before the end: two leagues of three winners.
-    start = now - timedelta(days=12)
+    start = midnight - timedelta(days=12)
     with frozen_time(start - timedelta(days=1)):
         autumn = services.save_contest(services.ContestData(
-            title="Битва лиг: ноябрь", description="Сумма подтверждённых продаж оборудования.", rules=rules,
-            starts_at=start, ends_at=now + timedelta(days=18), freeze_at=now + timedelta(days=15),
+            title=f"Битва лиг: {_month(now)}", description="Сумма подтверждённых продаж оборудования.", rules=rules,
+            starts_at=start, ends_at=midnight + timedelta(days=18), freeze_at=midnight + timedelta(days=15),
             metric=SALES_AMOUNT, league_mode=BY_GROUP, group_ids=[moscow.id, regions.id], winners_per_league=3,
             prizes=prizes, min_value=10_000_000), manager)
         services.publish_contest(autumn, manager)
@@ -107,6 +115,6 @@ def load(rng) -> None:
     # Upcoming, opt-in: courses passed.
     services.publish_contest(services.save_contest(services.ContestData(
         title="Знаток VRF", description="Пройдите больше курсов за две недели.", rules=rules,
-        starts_at=now + timedelta(days=5), ends_at=now + timedelta(days=19), metric=COURSES_PASSED,
+        starts_at=midnight + timedelta(days=5), ends_at=midnight + timedelta(days=19), metric=COURSES_PASSED,
         enrolment=OPT_IN, winners_per_league=1, prizes=[{"points": 3000, "text": ""}]), manager), manager)
     db.session.flush()

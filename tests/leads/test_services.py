@@ -9,7 +9,7 @@ from portal.claims import services as claims
 from portal.claims.models import Claim
 from portal.core import events
 from portal.core.errors import DomainError, NotAllowed
-from portal.core.time import frozen_time
+from portal.core.time import frozen_time, local_date
 from portal.extensions import db
 from portal.leads import matching, services
 from portal.leads.models import (
@@ -363,7 +363,7 @@ def test_attribution_window_boundaries(db, seller, manager, channel, invoice_off
 
 def test_a_sale_names_only_my_qualified_lead_of_the_same_customer(db, seller, rival, manager, channel):
     lead = f.lead(seller, channel.id)
-    day = lead.submitted_at.date()
+    day = local_date(lead.submitted_at)
     with pytest.raises(DomainError, match="квалифицированным|qualified"):
         services.resolve_claim_lead(seller, str(lead.id), lead.customer_inn, day)
     services.qualify_lead(lead, manager)
@@ -379,7 +379,7 @@ def test_a_sale_names_only_my_qualified_lead_of_the_same_customer(db, seller, ri
 
 
 def _sale(user, lead, number="УПД-1", quantity=2, price=5_000_000):
-    data = claims.ClaimData(invoice_number=number, invoice_date=lead.submitted_at.date(),
+    data = claims.ClaimData(invoice_number=number, invoice_date=local_date(lead.submitted_at),
                             customer_name=lead.customer_name, customer_inn=lead.customer_inn,
                             lines=[claims.LineData("SPL-09", quantity, price)], lead_id=str(lead.id))
     claim = claims.save_draft(user, data, scan=("stored.pdf", "invoice.pdf", "application/pdf"))
@@ -420,7 +420,7 @@ def test_a_sale_outside_the_window_earns_no_share(db, seller, manager, channel):
     # The window shrank after the sale was registered: approval checks it again.
     services.get_lead_settings().attribution_days = 1
     lead.qualified_at = lead.submitted_at - timedelta(days=5)
-    claim.invoice_date = lead.submitted_at.date() + timedelta(days=3)
+    claim.invoice_date = local_date(lead.submitted_at) + timedelta(days=3)
     claims.approve_claim(claim, manager)
     assert db.session.scalar(select(func.count(LeadAward.id)).where(LeadAward.claim_id == claim.id)) == 0
 
