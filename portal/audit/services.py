@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -140,16 +141,40 @@ def entries_query(*, actor: str = "", action: str = "", object_type: str = "", o
     return query
 
 
+# What a stored change's key means, in the reader's language; features add their own (the program settings).
+CHANGE_LABELS = {
+    "points": lazy_pgettext("audit change", "points"),
+    "participant": lazy_pgettext("audit change", "participant"),
+    "reason": lazy_pgettext("audit change", "reason"),
+    "transaction": lazy_pgettext("audit change", "transaction"),
+    "title": lazy_pgettext("audit change", "title"),
+    "winners": lazy_pgettext("audit change", "winners (place, person, points)"),
+    "email": lazy_pgettext("audit change", "email"),
+    "role": lazy_pgettext("audit change", "role"),
+    "left": lazy_pgettext("audit change", "codes left"),
+    "by": lazy_pgettext("audit change", "by"),
+    "format": lazy_pgettext("audit change", "format"),
+    "rows": lazy_pgettext("audit change", "rows"),
+    "path": lazy_pgettext("audit change", "page"),
+    "filters": lazy_pgettext("audit change", "filters"),
+}
+
+
+def change_label(key: str) -> str:
+    label = CHANGE_LABELS.get(key)
+    return str(label) if label is not None else key
+
+
 def changes_text(changes: dict | None) -> str:
-    """Changes as one line for tables: `field: old → new; other: value`."""
+    """Changes as one line for tables: `field: old → new; other: value`, the fields named in the reader's language."""
     if not changes:
         return ""
     parts = []
     for key, value in changes.items():
         if isinstance(value, list) and len(value) == 2:
-            parts.append(f"{key}: {_show(value[0])} → {_show(value[1])}")
+            parts.append(f"{change_label(key)}: {_show(value[0])} → {_show(value[1])}")
         else:
-            parts.append(f"{key}: {_show(value)}")
+            parts.append(f"{change_label(key)}: {_show(value)}")
     return "; ".join(parts)
 
 

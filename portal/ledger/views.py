@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -30,6 +31,10 @@ EXPIRY_WARNING = timedelta(days=90)
 SETTING_NAMES = ("point_value_kopecks", "points_expire_months", "claim_window_days", "first_sale_bonus",
                  "birthday_bonus", "copay_enabled", "copay_max_share_percent", "payment_timeout_minutes",
                  "tax_rate_percent", "tax_details_required")
+# The audit log names a changed setting as the settings page does (the point value is stored in kopecks).
+audit.CHANGE_LABELS.update({name: getattr(SettingsForm, name).args[0] for name in SETTING_NAMES
+                            if hasattr(getattr(SettingsForm, name, None), "args")})
+audit.CHANGE_LABELS["point_value_kopecks"] = _l("Value of one point, kopecks")
 
 
 def _statement_context(person: User) -> dict:

@@ -144,3 +144,14 @@ def test_mfa_changes_are_recorded(app, client, make, login):
     client.post("/profile/mfa/off", data={"off-password": "secret123"})
     with app.app_context():
         assert _actions(actor_id=user.id)[-2:] == [audit.MFA_ENABLED, audit.MFA_DISABLED]
+
+
+def test_changes_name_their_fields_in_the_readers_language(app):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("ru"):
+        assert audit.changes_text({"points": 500, "participant": 7}) == "баллы: 500; участник: 7"
+        assert audit.changes_text({"birthday_bonus": [0, 300]}) == "Бонус ко дню рождения, баллов: 0 → 300"
+        assert audit.changes_text({"unknown_key": 1}) == "unknown_key: 1"  # a key nobody named stays as stored
+    with app.test_request_context(), force_locale("en"):
+        assert audit.changes_text({"points": 500}) == "points: 500"
