@@ -47,14 +47,13 @@ def normalise_number(text: str) -> str | None:
     '12.345,50'); a single comma or dot before one or two digits is the decimal one ('12,5', '12.50').
     """
     text = re.sub(r"[\s\u00a0\u202f']", "", str(text))
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
     last = max(text.rfind(","), text.rfind("."))
     if last < 0:
-        return text
+        return sign + text
     whole, decimals = text[:last], text[last + 1:]
-    sign = "-" if whole.startswith("-") else ""
-    whole, body = whole.removeprefix("-"), text.removeprefix("-")
-    if len(decimals) == 3 and _GROUPED.fullmatch(body):  # 45,000 or 1.234.567: thousands only
-        return sign + body.replace(",", "").replace(".", "")
+    if len(decimals) == 3 and _GROUPED.fullmatch(text):  # 45,000 or 1.234.567: thousands only
+        return sign + text.replace(",", "").replace(".", "")
     if "," in whole or "." in whole:  # 12,345.50: the last separator is the decimal one, the others group
         grouped = _GROUPED.fullmatch(whole)
         if grouped is None or grouped.group(1) == text[last]:  # 1.234.56 or 1,23,45: no way to read it
@@ -66,7 +65,7 @@ def normalise_number(text: str) -> str | None:
 def finite_decimal(value) -> Decimal:
     """A Decimal that is a real, reasonably sized number, else ValueError."""
     try:
-        number = Decimal(normalise_number(str(value).strip()) or "x")
+        number = Decimal(normalise_number(str(value).strip()) or "")
     except InvalidOperation as error:
         raise ValueError("not a number") from error
     if not number.is_finite() or abs(number) > MONEY_MAX:

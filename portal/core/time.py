@@ -33,9 +33,10 @@ def program_zone() -> ZoneInfo:
     return ZoneInfo(name or "UTC")
 
 
-def local_date(moment: datetime) -> date:
-    """The program's calendar day of a stored (naive UTC) moment."""
-    return moment.replace(tzinfo=UTC).astimezone(program_zone()).date()
+def local_date(moment: datetime, zone: ZoneInfo | None = None) -> date:
+    """The program's calendar day of a stored (naive UTC) moment; a loop over many rows passes the zone it read
+    once."""
+    return moment.replace(tzinfo=UTC).astimezone(zone or program_zone()).date()
 
 
 def local_day_start(day: date) -> datetime:

@@ -13,7 +13,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from portal.core.time import local_date
+from portal.core.time import local_date, program_zone
 from portal.extensions import db
 from portal.kpi.models import AUDIENCE, COMPANY, COUNTER_METRICS, PROGRAM, REGION, KpiCounter, KpiPersonStage, KpiStage
 
@@ -113,12 +113,13 @@ def record_person(user, company_id: int | None, day, column: str, sign: int) -> 
 
 def _stage_index():
     stages = list(db.session.scalars(select(KpiStage).order_by(KpiStage.starts_on)))
+    zone = program_zone()  # read once: the rebuild looks up a stage for every ledger entry
 
     def find(day):
         if day is None:
             return None
         if isinstance(day, datetime):
-            day = local_date(day)
+            day = local_date(day, zone)
         for stage in stages:
             if stage.starts_on <= day <= stage.ends_on:
                 return stage.id

@@ -7,6 +7,7 @@
   // A number typed the Russian or the English way, read as the server reads it (portal/core/fields.py,
   // normalise_number): spaces group thousands; so does a comma or dot before three digits (45,000); the other
   // separator is then the decimal one (12,345.50 or 12.345,50). Anything else counts as 0 until corrected.
+  const GROUPED = /^[1-9]\d{0,2}([.,])\d{3}(\1\d{3})*$/;  // 45,000 or 1.234.567
   const parse = (text) => {
     const raw = String(text || '').replace(/[\s\u00a0\u202f']/g, '');
     const last = Math.max(raw.lastIndexOf(','), raw.lastIndexOf('.'));
@@ -14,10 +15,10 @@
     if (last >= 0) {
       const whole = raw.slice(0, last);
       const decimals = raw.slice(last + 1);
-      if (decimals.length === 3 && /^[1-9]\d{0,2}([.,])\d{3}(\1\d{3})*$/.test(raw)) {
+      if (decimals.length === 3 && GROUPED.test(raw)) {
         plain = raw.replace(/[.,]/g, '');
       } else if (/[.,]/.test(whole)) {
-        const grouped = /^[1-9]\d{0,2}([.,])\d{3}(\1\d{3})*$/.exec(whole);
+        const grouped = GROUPED.exec(whole);
         if (!grouped || grouped[1] === raw[last]) return 0;
         plain = `${whole.replace(/[.,]/g, '')}.${decimals}`;
       } else {
