@@ -5,7 +5,7 @@ A company may be in several groups. Removing a company closes its membership row
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -18,6 +18,7 @@ from portal.core.params import clean_text
 from portal.core.sql import lower_text
 from portal.core.time import utcnow
 from portal.extensions import db
+from portal.partners.history import group_ids_on
 from portal.partners.models import APPROVED, REJECTED, GroupMembership, PartnerCompany, PartnerGroup
 
 
@@ -159,17 +160,8 @@ def company_group_history(company_id: int) -> list[GroupMembership]:
 
 
 def company_group_ids(company_id: int | None, on: date | datetime | None = None) -> frozenset[int]:
-    """The groups a company belonged to now, or on a day (at that day's end), for scoping rules."""
-    if company_id is None:
-        return frozenset()
-    query = select(GroupMembership.group_id).where(GroupMembership.company_id == company_id)
-    if on is None:
-        query = query.where(GroupMembership.removed_at.is_(None))
-    else:
-        moment = on if isinstance(on, datetime) else datetime.combine(on, time.max)
-        query = query.where(GroupMembership.added_at <= moment,
-                            or_(GroupMembership.removed_at.is_(None), GroupMembership.removed_at > moment))
-    return frozenset(db.session.scalars(query))
+    """The groups a company belonged to now, or on a day (at that day's end in the program's calendar)."""
+    return group_ids_on(company_id, on)
 
 
 def groups_by_ids(group_ids) -> list[PartnerGroup]:

@@ -15,6 +15,7 @@ from portal.core.sql import lower_text
 from portal.core.time import utcnow
 from portal.core.tokens import TokenExpired, TokenInvalid, make_token, read_token
 from portal.extensions import db
+from portal.partners.history import group_company_ids_on
 from portal.partners.models import (
     APPROVED,
     PENDING,
@@ -338,13 +339,7 @@ def count_pending_companies() -> int:
 
 def group_company_ids(group_id: int, at=None) -> list[int]:
     """The companies in a group now, or at the moment `at` (memberships are dated)."""
-    query = select(GroupMembership.company_id).where(GroupMembership.group_id == group_id)
-    if at is None:
-        query = query.where(GroupMembership.removed_at.is_(None))
-    else:
-        query = query.where(GroupMembership.added_at <= at,
-                            (GroupMembership.removed_at.is_(None)) | (GroupMembership.removed_at > at))
-    return list(db.session.scalars(query.distinct()))
+    return group_company_ids_on(group_id, at)
 
 
 def team_query(company_id: int, q: str = ""):

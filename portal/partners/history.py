@@ -1,0 +1,67 @@
+"""Where a person or a company belonged on a day: the one answer contests, KPI, plans and rules all read.
+
+Memberships have dated history (a person's company, a person's audience, a company's groups). A sale, a
+course or a lead counts for what its person and company belonged to on the event's day in the program's
+calendar; "on day D" means at the end of that day, so a company added to a group during the day counts for
+the whole day. Callers pass a `date` (a sale's invoice date) or a stored naive-UTC moment (a course passed);
+a moment is read as it is.
+"""
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from portal.core.time import local_day_start
+from portal.extensions import db
+from portal.partners.models import CompanyMembership, GroupMembership
+
+
+def moment_of(when: date | datetime) -> datetime:
+    """The stored (naive UTC) moment that stands for `when`: a moment as it is, a day at its end in the program's
+    time zone (the last instant before the next day begins)."""
+    if isinstance(when, datetime):
+        return when
+    return local_day_start(when + timedelta(days=1)) - timedelta(microseconds=1)
+
+
+def company_on(user_id: int, when: date | datetime) -> int | None:
+    """The company the person worked for on the day (or at the moment), or None."""
+    moment = moment_of(when)
+    return db.session.scalar(
+        select(CompanyMembership.company_id)
+        .where(CompanyMembership.user_id == user_id, CompanyMembership.started_at <= moment,
+               or_(CompanyMembership.ended_at.is_(None), CompanyMembership.ended_at > moment))
+        .order_by(CompanyMembership.started_at.desc(), CompanyMembership.id.desc()).limit(1))
+
+
+def audience_on(user_id: int, when: date | datetime) -> str | None:
+    """The audience ('manager' or 'specialist') the person belonged to on the day (or at the moment)."""
+    from portal.auth.models import User
+
+    return db.session.scalar(select(User.audience).where(User.id == user_id))
+
+
+def group_ids_on(company_id: int | None, when: date | datetime | None = None) -> frozenset[int]:
+    """The groups a company belonged to on the day (or at the moment); now when `when` is None."""
+    if company_id is None:
+        return frozenset()
+    query = select(GroupMembership.group_id).where(GroupMembership.company_id == company_id)
+    if when is None:
+        query = query.where(GroupMembership.removed_at.is_(None))
+    else:
+        moment = moment_of(when)
+        query = query.where(GroupMembership.added_at <= moment,
+                            or_(GroupMembership.removed_at.is_(None), GroupMembership.removed_at > moment))
+    return frozenset(db.session.scalars(query))
+
+
+def group_company_ids_on(group_id: int, when: date | datetime | None = None) -> list[int]:
+    """The companies in a group on the day (or at the moment); now when `when` is None."""
+    query = select(GroupMembership.company_id).where(GroupMembership.group_id == group_id)
+    if when is None:
+        query = query.where(GroupMembership.removed_at.is_(None))
+    else:
+        moment = moment_of(when)
+        query = query.where(GroupMembership.added_at <= moment,
+                            or_(GroupMembership.removed_at.is_(None), GroupMembership.removed_at > moment))
+    return list(db.session.scalars(query.distinct()))
