@@ -100,8 +100,8 @@ def _claim_figures(moment_from: datetime | None, moment_to: datetime, invoice_fr
 def _other_figures(moment_from: datetime, moment_to: datetime) -> dict[str, int]:
     """Registrations, first course passes, qualified leads and points issued between two stored moments."""
     from portal.auth.models import PARTNER_ROLES
-    from portal.ledger.models import ADJUSTMENT, ISSUANCE, Account, LedgerEntry, LedgerTransaction
     from portal.leads.models import Lead
+    from portal.ledger.models import ADJUSTMENT, ISSUANCE, Account, LedgerEntry, LedgerTransaction
     from portal.training.models import CourseCompletion
 
     def count(column, *where):

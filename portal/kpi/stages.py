@@ -153,18 +153,20 @@ def _lock_stage(stage: KpiStage) -> None:
                        .execution_options(synchronize_session=False))
 
 
-def _levels(stage: KpiStage, live: bool) -> int:
-    """Everyone registered by the stage's end (the shares' denominator), from the stored results of closed
+def _levels(live: bool) -> dict[int, int]:
+    """Everyone registered by each stage's end (the shares' denominator), from the stored results of closed
     stages as the pages show them, or from the live counters only."""
     from portal.kpi.table import counters, registered_before
 
-    earlier = [s for s in all_stages() if s.starts_on <= stage.starts_on]
-    figures = _program_rows(KpiCounter, [s.id for s in earlier]) if live else counters(earlier, PROGRAM, "")
-    level = registered_before(earlier[0].starts_on if earlier else None, PROGRAM, "")
-    for s in earlier:
+    stages = all_stages()
+    figures = _program_rows(KpiCounter, [s.id for s in stages]) if live else counters(stages, PROGRAM, "")
+    level = registered_before(stages[0].starts_on if stages else None, PROGRAM, "")
+    levels = {}
+    for s in stages:
         f = figures.get(s.id) or dict.fromkeys(COUNTER_METRICS, 0)
         level += f["registered"] + f["moved_in"] - f["moved_out"]
-    return level
+        levels[s.id] = level
+    return levels
 
 
 def recalculate_stage(stage: KpiStage, reason: str, actor, seen: int | None = None) -> dict:
@@ -187,11 +189,11 @@ def recalculate_stage(stage: KpiStage, reason: str, actor, seen: int | None = No
                              who=latest.actor.full_name if latest.actor else _l("the schedule"),
                              when=format_datetime(latest.at, "short")))
     before = _program_figures(KpiStageResult, stage.id)
-    level_before = _levels(stage, live=False)
+    level_before = _levels(live=False)[stage.id]
     aggregates.recompute([stage.id])
     _store_results(stage)
     after = _program_figures(KpiStageResult, stage.id)
-    level_after = _levels(stage, live=False)
+    level_after = _levels(live=False)[stage.id]
     changes = {}
     for m in COUNTER_METRICS:
         if m in SHARE_METRICS and (before[m], level_before) != (after[m], level_after):
@@ -337,13 +339,12 @@ def closed_stage_drift(stage: KpiStage | None = None) -> list[Drift]:
     stored, live = _program_rows(KpiStageResult, ids), _program_rows(KpiCounter, ids)
     zero = dict.fromkeys(COUNTER_METRICS, 0)
     drift = []
+    stored_levels, live_levels = (_levels(live=False), _levels(live=True)) if closed else ({}, {})
     for s in closed:
         kept, now = stored.get(s.id, zero), live.get(s.id, zero)
-        levels = None
+        levels = (stored_levels[s.id], live_levels[s.id])
         for measure in MEASURES:
             if measure.kind == SHARE:
-                if levels is None:
-                    levels = (_levels(s, live=False), _levels(s, live=True))
                 if (kept[measure.metric], levels[0]) != (now[measure.metric], levels[1]):
                     drift.append(Drift(s, measure, kept[measure.metric], now[measure.metric], *levels))
             elif kept[measure.metric] != now[measure.metric]:

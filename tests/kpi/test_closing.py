@@ -73,7 +73,8 @@ def _last_log(app, stage_id):
 
 
 @pytest.mark.parametrize(("locale", "changes", "expected"), [
-    ("ru", {"sales_amount": [2779365900, 2783718300]}, "Сумма продаж: 27\xa0793\xa0659,00\xa0₽ → 27\xa0837\xa0183,00\xa0₽"),
+    ("ru", {"sales_amount": [2779365900, 2783718300]},
+     "Сумма продаж: 27\xa0793\xa0659,00\xa0₽ → 27\xa0837\xa0183,00\xa0₽"),
     ("en", {"sales_amount": [2779365900, 2783718300]}, "Sales amount: RUB\xa027,793,659.00 → RUB\xa027,837,183.00"),
     ("ru", {"units": [1500, 12500]}, "Продано единиц: 1\xa0500 → 12\xa0500"),
     ("en", {"units": [1500, 12500]}, "Units sold: 1,500 → 12,500"),
