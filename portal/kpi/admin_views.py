@@ -131,9 +131,14 @@ def stage_list():
             db.session.commit()
             flash(_("Stage added."), "success")
             return redirect(url_for("kpi.stage_list"))
-    return render_template("kpi/stages.html", stages=stages.all_stages(), months_form=months_form,
+    all_stages = stages.all_stages()
+    drift: dict[int, list] = {}
+    for item in stages.closed_stage_drift():
+        drift.setdefault(item.stage.id, []).append(item)
+    return render_template("kpi/stages.html", stages=all_stages, months_form=months_form,
                            stage_form=stage_form, action_form=EmptyForm(), recalc_form=RecalculateForm(),
-                           log=stages.stage_log())
+                           log=stages.stage_log(), drift=drift, describe_changes=stages.describe_changes,
+                           seen={s.id: stages.last_log_id(s) for s in all_stages if s.closed_at})
 
 
 @bp.route("/kpi/stages/<int:stage_id>", methods=["GET", "POST"])
@@ -154,7 +159,10 @@ def stage_edit(stage_id):
             db.session.commit()
             flash(_("Stage saved."), "success")
             return redirect(url_for("kpi.stage_list"))
-    return render_template("kpi/stage.html", stage=stage, form=form)
+    closed = stage.closed_at is not None
+    return render_template("kpi/stage.html", stage=stage, form=form, recalc_form=RecalculateForm(),
+                           drift=stages.closed_stage_drift(stage) if closed else [],
+                           seen=stages.last_log_id(stage) if closed else None)
 
 
 @bp.post("/kpi/stages/<int:stage_id>/close")
@@ -173,17 +181,24 @@ def stage_close(stage_id):
 def stage_recalculate(stage_id):
     stage = get_or_404(KpiStage, stage_id)
     form = RecalculateForm()
+    back = url_for("kpi.stage_edit", stage_id=stage.id) if request.form.get("back") == "stage" \
+        else url_for("kpi.stage_list")
     if not form.validate_on_submit():
         flash(_("Give the reason for the recalculation."), "danger")
-        return redirect(url_for("kpi.stage_list"))
+        return redirect(back)
+    seen = request.form.get("seen", type=int)
+    if seen is None:  # a form from an older page: what the manager saw is unknown
+        flash(_("The page was out of date: look at the stage's figures again and recalculate from there."), "danger")
+        return redirect(back)
     try:
-        changes = stages.recalculate_stage(stage, form.reason.data, current_user)
+        changes = stages.recalculate_stage(stage, form.reason.data, current_user, seen=seen)
     except DomainError as error:
+        db.session.rollback()
         flash(str(error), "danger")
     else:
         db.session.commit()
         flash(_("Stage recalculated: %(count)s figures changed.", count=len(changes)), "success")
-    return redirect(url_for("kpi.stage_list"))
+    return redirect(back)
 
 
 @bp.post("/kpi/stages/<int:stage_id>/delete")

@@ -1,12 +1,18 @@
 """The prize fund per stage against points issued, redeemed and expired, the outstanding liability at the
-point value, and a forecast of the liability at the program's end."""
+point value, and a forecast of the liability at the program's end.
+
+The forecast takes the recent run rate: points issued in the last 30 days of the program's calendar (or in the
+days since the program began, when it is younger), not the average since the first stage. The whole fund is
+compared with what the points will cost: redeemed so far, outstanding now and the forecast of points still to
+be issued and kept; a warning says when that passes the fund (and another when redeemed plus outstanding
+already do)."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from portal.core.time import today
+from portal.core.time import local_day_start, today
 from portal.extensions import db
 from portal.kpi import stages as stage_service
 from portal.kpi.models import PROGRAM
@@ -38,6 +44,37 @@ class Budget:
     outstanding: int = 0  # points
     liability: int = 0  # kopecks
     forecast: dict = field(default_factory=dict)
+    redeemed_value: int = 0  # kopecks: every point redeemed so far, at the point value
+    fund: int = 0  # kopecks: the whole prize fund, every stage's
+    cost_now: int = 0  # redeemed so far plus the liability
+    cost_forecast: int = 0  # redeemed so far plus the forecast liability at the end
+    over_fund_now: bool = False
+    over_fund: bool = False
+
+
+RUN_RATE_DAYS = 30
+
+
+def redeemed_points() -> int:
+    from portal.ledger.models import REDEMPTION, Account
+
+    return int(db.session.scalar(select(func.coalesce(func.sum(Account.balance), 0))
+                                 .where(Account.kind == REDEMPTION)) or 0)
+
+
+def issued_between(first_day: date, last_day: date) -> int:
+    """Points issued (net of reversals and adjustments) in the program's days `first_day` to `last_day`: one
+    query over the ledger's issuing accounts."""
+    from portal.ledger.models import ADJUSTMENT, ISSUANCE, Account, LedgerEntry, LedgerTransaction
+
+    amount = db.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .join(Account, Account.id == LedgerEntry.account_id)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(Account.kind.in_((ISSUANCE, ADJUSTMENT)),
+               LedgerTransaction.created_at >= local_day_start(first_day),
+               LedgerTransaction.created_at < local_day_start(last_day + timedelta(days=1))))
+    return -int(amount or 0)
 
 
 def outstanding_points() -> int:
@@ -59,7 +96,6 @@ def budget_view(day: date | None = None) -> Budget:
     all_stages = stage_service.all_stages()
     figures = counters(all_stages, PROGRAM, "")
     cumulative_budget = cumulative_redeemed = 0
-    elapsed_days = 0
     for stage in all_stages:
         f = figures[stage.id]
         row = BudgetRow(stage, stage.budget_kopecks, f["points_issued"], f["points_redeemed"], f["points_expired"])
@@ -73,7 +109,6 @@ def budget_view(day: date | None = None) -> Budget:
             share = stage.budget_kopecks * ((day - stage.starts_on).days + 1) // stage.days
         row.over_share = stage.starts_on <= day and row.issued_value > share
         if stage.starts_on <= day:
-            elapsed_days += min(day, stage.ends_on).toordinal() - stage.starts_on.toordinal() + 1
             result.issued_total += row.issued
             result.redeemed_total += row.redeemed
             result.expired_total += row.expired
@@ -82,7 +117,12 @@ def budget_view(day: date | None = None) -> Budget:
     result.liability = result.outstanding * value
     remaining_days = sum(s.ends_on.toordinal() - max(day.toordinal() + 1, s.starts_on.toordinal()) + 1
                          for s in all_stages if s.ends_on > day)
-    rate = result.issued_total / elapsed_days if elapsed_days else 0.0
+    # The recent run rate: the last 30 days to today, or the days since the first stage began when fewer.
+    rate, rate_from, rate_days = 0.0, None, 0
+    if all_stages and all_stages[0].starts_on <= day:
+        rate_from = max(all_stages[0].starts_on, day - timedelta(days=RUN_RATE_DAYS - 1))
+        rate_days = (day - rate_from).days + 1
+        rate = issued_between(rate_from, day) / rate_days
     issued = result.issued_total
     redemption_share = result.redeemed_total / issued if issued else 0.0
     expiry_share = result.expired_total / issued if issued else 0.0
@@ -95,5 +135,12 @@ def budget_view(day: date | None = None) -> Budget:
         "points": forecast_points, "value": forecast_points * value,
         "end": all_stages[-1].ends_on if all_stages else None,
         "budget_total": cumulative_budget,
+        "rate_from": rate_from, "rate_to": day if rate_from else None, "rate_days": rate_days,
     }
+    result.fund = cumulative_budget
+    result.redeemed_value = redeemed_points() * value
+    result.cost_now = result.redeemed_value + result.liability
+    result.cost_forecast = result.redeemed_value + result.forecast["value"]
+    result.over_fund_now = bool(result.fund) and result.cost_now > result.fund
+    result.over_fund = bool(result.fund) and result.cost_forecast > result.fund
     return result

@@ -3,20 +3,32 @@ report exactly once per recipient and period, however often (or however concurre
 
 The delivery row (recipient, kind, period start) is inserted before the mail is written, under a unique
 constraint: a second run at the same moment fails on it (PostgreSQL waits for the first to commit, SQLite's
-write lock serialises) and sends nothing. The mail goes into the outbox in the same transaction."""
+write lock serialises) and sends nothing. The mail goes into the outbox in the same transaction.
+
+A report tells the period's own figures and the stage to the period's end, for the program's calendar days:
+the counters are per stage and follow every event up to now, so a report sent on the morning of the 7th
+would count that morning's approvals in the 6th. The counted KPIs are therefore read from the source rows,
+one set-based query per source over a range of stored moments (the program's days turned into UTC):
+
+- the period's own figures: sales approved in the period (a reversal counts on its day, negative), whichever
+  stage their invoice date falls in; registrations, first course passes, qualified leads and points issued in it;
+- the stage (and the program) to the period's end: sales dated in the stage up to the period's last day and
+  approved by the end of that day; the rest from the stage's first day to the period's end.
+
+Shares and levels (people, companies) come from the stage's counters as they are when the mail is written."""
 
 from datetime import date, datetime, timedelta
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth.models import STAFF_ROLES, User
 from portal.core.mail import send_email
-from portal.core.time import local_date, utcnow
+from portal.core.time import local_date, local_day_start, utcnow
 from portal.extensions import db
 from portal.kpi import stages
-from portal.kpi.kpis import KPIS
+from portal.kpi.kpis import COUNT, KPIS
 from portal.kpi.models import DAILY, MONTHLY, REPORT_KINDS, WEEKLY, KpiReportDelivery, KpiSubscription
 from portal.kpi.table import scorecard
 
@@ -55,19 +67,98 @@ def last_period(kind: str, day: date) -> tuple[date, date]:
     return last.replace(day=1), last
 
 
-def report_figures(day: date) -> tuple[list[dict], dict]:
-    """The running stage's KPI table (or the last stage's) and the program-level numbers to compare next time."""
+# The counted KPIs a report reads from the source rows.
+SOURCE_KPIS = ("registered", "claims_approved", "sales_amount", "margin", "units", "courses_passed",
+               "leads_qualified", "points_issued")
+
+
+def _claim_figures(moment_from: datetime | None, moment_to: datetime, invoice_from: date | None = None,
+                   invoice_to: date | None = None) -> dict[str, int]:
+    """Sales approved (minus those reversed) between two stored moments: one query over the claims' history."""
+    from portal.claims.models import APPROVED, REVERSED, Claim, ClaimEvent, ClaimLine
+
+    margin = case((ClaimLine.unit_price_kopecks > ClaimLine.unit_cost_kopecks,
+                   ClaimLine.quantity * (ClaimLine.unit_price_kopecks - ClaimLine.unit_cost_kopecks)), else_=0)
+    lines = (select(ClaimLine.claim_id, func.sum(ClaimLine.quantity * ClaimLine.unit_price_kopecks).label("sales"),
+                    func.sum(ClaimLine.quantity).label("units"), func.sum(margin).label("margin"))
+             .group_by(ClaimLine.claim_id).subquery())
+    sign = case((ClaimEvent.status == APPROVED, 1), else_=-1)
+    query = (select(func.sum(sign), func.sum(sign * lines.c.sales), func.sum(sign * lines.c.units),
+                    func.sum(sign * lines.c.margin))
+             .select_from(ClaimEvent).join(Claim, Claim.id == ClaimEvent.claim_id)
+             .join(lines, lines.c.claim_id == Claim.id)
+             .where(ClaimEvent.status.in_((APPROVED, REVERSED)), ClaimEvent.created_at < moment_to))
+    if moment_from is not None:
+        query = query.where(ClaimEvent.created_at >= moment_from)
+    if invoice_from is not None:
+        query = query.where(Claim.invoice_date >= invoice_from, Claim.invoice_date <= invoice_to)
+    claims, sales, units, margin_sum = db.session.execute(query).one()
+    return {"claims_approved": int(claims or 0), "sales_amount": int(sales or 0), "units": int(units or 0),
+            "margin": int(margin_sum or 0)}
+
+
+def _other_figures(moment_from: datetime, moment_to: datetime) -> dict[str, int]:
+    """Registrations, first course passes, qualified leads and points issued between two stored moments."""
+    from portal.auth.models import PARTNER_ROLES
+    from portal.leads.models import Lead
+    from portal.ledger.models import ADJUSTMENT, ISSUANCE, Account, LedgerEntry, LedgerTransaction
+    from portal.training.models import CourseCompletion
+
+    def count(column, *where):
+        return int(db.session.scalar(select(func.count()).where(column >= moment_from, column < moment_to, *where))
+                   or 0)
+
+    issued = db.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .join(Account, Account.id == LedgerEntry.account_id)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(Account.kind.in_((ISSUANCE, ADJUSTMENT)), LedgerTransaction.created_at >= moment_from,
+               LedgerTransaction.created_at < moment_to))
+    return {"registered": count(User.created_at, User.role.in_(PARTNER_ROLES)),
+            "courses_passed": count(CourseCompletion.passed_at),
+            "leads_qualified": count(Lead.qualified_at),
+            "points_issued": -int(issued or 0)}
+
+
+def period_figures(start: date, end: date) -> dict[str, int]:
+    """The counted KPIs of the program's days `start` to `end` themselves: what was approved, registered,
+    passed, qualified or issued in them."""
+    moment_from, moment_to = local_day_start(start), local_day_start(end + timedelta(days=1))
+    return {**_claim_figures(moment_from, moment_to), **_other_figures(moment_from, moment_to)}
+
+
+def stage_to_date_figures(first_day: date, end: date) -> dict[str, int]:
+    """The counted KPIs from `first_day` (a stage's, or the program's) to the end of the program's day `end`,
+    as they stood then: sales dated in those days and approved by the end of `end`."""
+    moment_to = local_day_start(end + timedelta(days=1))
+    return {**_claim_figures(None, moment_to, first_day, end),
+            **_other_figures(local_day_start(first_day), moment_to)}
+
+
+def report_figures(day: date, start: date | None = None) -> tuple[list[dict], dict]:
+    """The stage of `day` (or the last stage), each KPI with the period's own figure (`start` to `day`), the
+    stage to `day` against its plan and the program to `day`; and the program-level numbers to compare next
+    time. Counted KPIs are as of the end of `day`; shares and levels as the counters are now."""
     all_stages = stages.all_stages()
     card = scorecard(all_stages, day=day)
     index = card.running_index if card.running_index is not None else len(all_stages) - 1
+    stage = all_stages[index] if all_stages and index >= 0 else None
+    period = period_figures(start or day, day) if stage is not None else {}
+    in_stage = stage_to_date_figures(stage.starts_on, min(day, stage.ends_on)) if stage is not None else {}
+    program = stage_to_date_figures(all_stages[0].starts_on, day) if stage is not None else {}
     lines, figures = [], {}
     for row in card.rows:
         cell = row.cells[index] if index >= 0 and row.cells else row.total
+        counted = row.kpi.kind == COUNT and row.kpi.code in SOURCE_KPIS and stage is not None
+        actual = in_stage[row.kpi.code] if counted else cell.actual
+        total = program[row.kpi.code] if counted else row.total.actual
+        percent = actual * 100 / cell.target if cell.target and actual is not None else None
         lines.append({"code": row.kpi.code, "label": str(row.kpi.label), "money": row.kpi.money,
-                      "target": cell.target, "actual": cell.actual, "percent": cell.percent,
-                      "total_actual": row.total.actual, "total_target": row.total.target})
-        figures[row.kpi.code] = row.total.actual
-    return lines, {"stage": all_stages[index].name if all_stages and index >= 0 else "", "figures": figures}
+                      "period": period[row.kpi.code] if counted else None,
+                      "target": cell.target, "actual": actual, "percent": percent,
+                      "total_actual": total, "total_target": row.total.target})
+        figures[row.kpi.code] = total
+    return lines, {"stage": stage.name if stage is not None else "", "figures": figures}
 
 
 def _previous(user_id: int, kind: str, period_start: date) -> dict:
@@ -79,7 +170,7 @@ def _previous(user_id: int, kind: str, period_start: date) -> dict:
 
 def send_report(user: User, kind: str, start: date, end: date, now: datetime) -> bool:
     """Claim (recipient, kind, period) and write the mail; False when another run claimed it first."""
-    lines, figures = report_figures(end)
+    lines, figures = report_figures(end, start)
     try:
         with db.session.begin_nested():
             db.session.add(KpiReportDelivery(user_id=user.id, kind=kind, period_start=start, period_end=end,
