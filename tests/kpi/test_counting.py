@@ -218,3 +218,25 @@ def _pass_course(person, when: datetime):
     quiz = courses.quiz_of(courses.course(title=f"Курс {when:%d.%m %H:%M}"))
     with frozen_time(when):
         assert training.submit_quiz(person, quiz, courses.right_answers(quiz)).course_passed_now
+
+
+def test_group_lists_credit_a_new_group_only_from_the_day_it_took_the_company(setting, make):
+    """The program page's group list and the dashboard's top groups read the group's own counters: a company's
+    April sale is not the June group's."""
+    from portal.kpi import lookups
+
+    boss, c1 = setting["boss"], setting["c1"]
+    seller = _register(make, c1, datetime(2026, 4, 2, 10))
+    approved_sale(seller, boss, date(2026, 4, 25))
+    with frozen_time(datetime(2026, 6, 1, 9)):
+        group = groups.save_group("Новые", "", boss)
+        groups.add_company(group, c1, boss)
+    june = approved_sale(seller, boss, date(2026, 6, 2))
+    one_sale = sum(line.quantity * line.unit_price_kopecks for line in june.lines)
+    stage_ids = [s.id for s in stages.all_stages()]
+    listed = {g["id"]: g for g in lookups.groups_with_actuals(stage_ids)}
+    assert listed[group.id]["sales_amount"] == one_sale
+    assert listed[group.id]["companies"] == 1
+    assert listed[group.id]["registered"] == 0  # registered in April, before the company joined
+    assert [(g["id"], g["sales_amount"]) for g in lookups.top_groups(stage_ids)] == [(group.id, one_sale)]
+    assert_rebuild_agrees()
