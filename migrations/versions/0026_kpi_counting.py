@@ -1,4 +1,4 @@
-"""KPI counting: people per stage and scope (groups included), and first sales per scope for distinct totals
+"""KPI counting: people per stage and scope (groups included), first sales and courses per scope for distinct totals
 
 Revision ID: 0026
 Revises: 0021
@@ -6,8 +6,8 @@ Create Date: 2026-12-07 14:00:00
 
 kpi_person_scopes replaces kpi_person_stages: a person's approved sales and passed courses per stage in every
 scope the events counted them for (program, company, region, audience, the groups of the event's day), from which
-the people counters are derived. kpi_counters and kpi_stage_results gain first_selling (people whose first sale in
-the scope falls in the stage: summed over stages, distinct people). The rows are filled by
+the people counters are derived. kpi_counters and kpi_stage_results gain first_selling and first_trained (people
+whose first sale, or passed course, in the scope falls in the stage: summed over stages, distinct people). The rows are filled by
 `flask --app wsgi portal kpi recompute`, which must run once after this upgrade (closed stages' stored results
 take the new figures when they are recalculated).
 """
@@ -46,6 +46,7 @@ def upgrade():
     for table in ('kpi_counters', 'kpi_stage_results'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column('first_selling', sa.BigInteger(), server_default='0', nullable=False))
+            batch_op.add_column(sa.Column('first_trained', sa.BigInteger(), server_default='0', nullable=False))
     with op.batch_alter_table('kpi_person_stages', schema=None) as batch_op:
         batch_op.drop_index('ix_kpi_person_stages_user')
     op.drop_table('kpi_person_stages')
@@ -70,6 +71,7 @@ def downgrade():
         batch_op.create_index('ix_kpi_person_stages_user', ['user_id', 'stage_id'], unique=False)
     for table in ('kpi_counters', 'kpi_stage_results'):
         with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column('first_trained')
             batch_op.drop_column('first_selling')
     with op.batch_alter_table('kpi_person_scopes', schema=None) as batch_op:
         batch_op.drop_index('ix_kpi_person_scopes_user')

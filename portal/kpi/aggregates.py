@@ -31,7 +31,7 @@ from portal.partners import history
 # Which people counters a person-scope column feeds: (people in the stage, people for the first time ever,
 # people for the first time in the scope).
 PEOPLE = {"sales": ("active_people", "new_active", "first_selling"),
-          "courses": ("trained_people", "new_trained", None)}
+          "courses": ("trained_people", "new_trained", "first_trained")}
 COLUMNS = ("sales", "courses")
 
 

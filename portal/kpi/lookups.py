@@ -18,7 +18,8 @@ def company_totals(stage_ids: list[int], group_id: int | None = None) -> dict[st
 
 def companies_with_actuals(stage_ids: list[int], group_id: int | None = None, limit: int = 20,
                            totals: dict | None = None) -> list[dict]:
-    """Companies by approved sales over the stages, best first: name, counters."""
+    """Companies by approved sales over the stages, best first: name, counters, and the people who sold and who
+    were trained there over the stages, each counted once (`selling_people`, `people_trained`)."""
     from portal.partners.models import PartnerCompany
 
     totals = company_totals(stage_ids, group_id) if totals is None else totals
@@ -27,7 +28,8 @@ def companies_with_actuals(stage_ids: list[int], group_id: int | None = None, li
     ids = [int(k) for k, _v in ranked if k.isdigit()]
     names = dict(db.session.execute(select(PartnerCompany.id, PartnerCompany.name)
                                     .where(PartnerCompany.id.in_(ids))).all())
-    return [{"id": int(k), "name": names.get(int(k), "?"), **v} for k, v in ranked if k.isdigit()]
+    return [{"id": int(k), "name": names.get(int(k), "?"), **v, "selling_people": v["first_selling"],
+             "people_trained": v["first_trained"]} for k, v in ranked if k.isdigit()]
 
 
 def groups_with_actuals(stage_ids: list[int]) -> list[dict]:

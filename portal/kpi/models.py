@@ -23,9 +23,9 @@ COUNTER_METRICS = (
     "registered", "moved_in", "moved_out", "claims_approved", "sales_amount", "margin", "units",
     "courses_passed", "leads_qualified", "points_issued", "points_redeemed", "points_expired",
     "active_people", "new_active", "trained_people", "new_trained",
-    # People whose first approved sale in the scope is in the stage: summed over stages, the distinct people who
-    # sold in the scope in those stages.
-    "first_selling",
+    # People whose first approved sale (passed course) in the scope is in the stage: summed over stages, the
+    # distinct people who sold (were trained) in the scope in those stages.
+    "first_selling", "first_trained",
 )
 
 DAILY, WEEKLY, MONTHLY = "daily", "weekly", "monthly"

@@ -240,3 +240,22 @@ def test_group_lists_credit_a_new_group_only_from_the_day_it_took_the_company(se
     assert listed[group.id]["registered"] == 0  # registered in April, before the company joined
     assert [(g["id"], g["sales_amount"]) for g in lookups.top_groups(stage_ids)] == [(group.id, one_sale)]
     assert_rebuild_agrees()
+
+
+def test_company_lists_count_selling_and_trained_people_once_over_the_stages(setting, make):
+    """The program page's company list: A sold in April and May and passed courses in both, B sold in May: two
+    selling participants and one trained, not three and two."""
+    from portal.kpi import lookups
+
+    boss, c1 = setting["boss"], setting["c1"]
+    a = _register(make, c1, datetime(2026, 4, 2, 10))
+    b = _register(make, c1, datetime(2026, 4, 3, 10))
+    approved_sale(a, boss, date(2026, 4, 25))
+    approved_sale(a, boss, date(2026, 5, 20))
+    approved_sale(b, boss, date(2026, 5, 21))
+    _pass_course(a, datetime(2026, 4, 26, 12))
+    _pass_course(a, datetime(2026, 5, 26, 12))
+    stage_ids = [s.id for s in stages.all_stages()]
+    listed = {c["id"]: c for c in lookups.companies_with_actuals(stage_ids)}
+    assert (listed[c1.id]["selling_people"], listed[c1.id]["people_trained"]) == (2, 1)
+    assert_rebuild_agrees()
