@@ -281,6 +281,8 @@ def scorecard(stages: list[KpiStage], kind: str = PROGRAM, key: str = "", day: d
                 cell.actual = values[stage.id][kpi.numerator]
                 if kpi.kind == SHARE:
                     cell.denominator = values[stage.id][kpi.denominator]
+                    if cell.target is not None:
+                        cell.basis = _l("People in the stage against the stage's plan in people.")
                 cell.running = stage.ends_on >= day
                 if cell.running and cell.target is not None and kpi.kind != LEVEL:
                     cell.expected = round(cell.target * _elapsed(stage, day))

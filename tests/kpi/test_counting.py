@@ -259,3 +259,17 @@ def test_company_lists_count_selling_and_trained_people_once_over_the_stages(set
     listed = {c["id"]: c for c in lookups.companies_with_actuals(stage_ids)}
     assert (listed[c1.id]["selling_people"], listed[c1.id]["people_trained"]) == (2, 1)
     assert_rebuild_agrees()
+
+
+def test_a_share_stage_cell_compares_people_with_the_stages_plan_of_people(setting, make):
+    """A stage's share cell sets the people of the stage against that stage's plan (people), and says so."""
+    boss = setting["boss"]
+    trained = _register(make, setting["c1"], datetime(2026, 4, 3, 10))
+    _register(make, setting["c1"], datetime(2026, 4, 4, 10))
+    april = stages.all_stages()[0]
+    plan.set_targets(PROGRAM, "", {("trained", april.id): 2}, boss)
+    _pass_course(trained, datetime(2026, 4, 10, 12))
+    cell = _row(_card(), "trained").cells[0]
+    assert (cell.actual, cell.target, cell.percent, cell.share) == (1, 2, 50, 50)
+    assert "people" in str(cell.basis) or "люд" in str(cell.basis)
+    assert_rebuild_agrees()
