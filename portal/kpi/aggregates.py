@@ -170,7 +170,7 @@ def _source_counts():
     from portal.auth.models import PARTNER_ROLES, User
     from portal.claims.models import APPROVED, Claim, ClaimLine
     from portal.ledger.models import ADJUSTMENT, EXPIRY, ISSUANCE, REDEMPTION, Account, LedgerEntry, LedgerTransaction
-    from portal.partners.models import CompanyMembership, PartnerCompany
+    from portal.partners.models import CompanyMembership, GroupMembership, PartnerCompany
     from portal.training.models import CourseCompletion
 
     stages, find = _stage_index()
@@ -181,6 +181,8 @@ def _source_counts():
     people: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     audiences: dict[tuple, str | None] = {}
     groups: dict[tuple, frozenset] = {}
+    # Only companies that ever sat in a group are asked which groups they belonged to on a day.
+    grouped = set(db.session.scalars(select(GroupMembership.company_id).distinct()))
 
     def scopes_on(user_id, company_id, day):
         if (user_id, day) not in audiences:
@@ -193,7 +195,7 @@ def _source_counts():
                 scopes.append((REGION, regions[company_id][:120]))
         if audience:
             scopes.append((AUDIENCE, audience))
-        if company_id:
+        if company_id in grouped:
             if (company_id, day) not in groups:
                 groups[(company_id, day)] = history.group_ids_on(company_id, day)
             scopes.extend((GROUP, str(group_id)) for group_id in sorted(groups[(company_id, day)]))

@@ -184,7 +184,8 @@ def active_companies(stages: list[KpiStage], kind: str, key: str) -> dict[int, i
 def registered_before(first_day: date | None, kind: str, key: str) -> int:
     """People registered before the first stage, where they belonged when it began (the levels start from
     them): the first stage begins at midnight of the program's calendar, and a person counts for the company
-    of their membership at that moment (partners/history.py), not for today's."""
+    of their membership at that moment (partners/history.py), not for today's. Program, company, region or
+    audience; a group's level is group_levels()."""
     counts = _registered_before_by(first_day, kind, [key])
     return counts.get(key, 0)
 
@@ -220,7 +221,7 @@ def _registered_before_by(first_day: date | None, kind: str, keys: list[str]) ->
     for user_id, company_id, with_history in db.session.execute(candidates.add_columns(has_history)):
         where = history.company_on(user_id, eve) if with_history else company_id
         if where in companies:
-            result[str(companies[where]) if kind != REGION else companies[where]] += 1
+            result[companies[where]] += 1
     return result
 
 
