@@ -15,7 +15,7 @@ from portal.contests.models import (  # noqa: F401
 )
 from portal.kpi.models import (  # noqa: F401
     KpiCounter,
-    KpiPersonStage,
+    KpiPersonScope,
     KpiPlanRevision,
     KpiReportDelivery,
     KpiStage,

@@ -15,10 +15,24 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.core.time import local_date, program_zone
 from portal.extensions import db
-from portal.kpi.models import AUDIENCE, COMPANY, COUNTER_METRICS, PROGRAM, REGION, KpiCounter, KpiPersonStage, KpiStage
+from portal.kpi.models import (
+    AUDIENCE,
+    COMPANY,
+    COUNTER_METRICS,
+    GROUP,
+    PROGRAM,
+    REGION,
+    KpiCounter,
+    KpiPersonScope,
+    KpiStage,
+)
+from portal.partners import history
 
-# Which distinct-people counters a person-stage column feeds: (people in the stage, people for the first time).
-PEOPLE = {"sales": ("active_people", "new_active"), "courses": ("trained_people", "new_trained")}
+# Which people counters a person-scope column feeds: (people in the stage, people for the first time ever,
+# people for the first time in the scope).
+PEOPLE = {"sales": ("active_people", "new_active", "first_selling"),
+          "courses": ("trained_people", "new_trained", "first_trained")}
+COLUMNS = ("sales", "courses")
 
 
 def _insert():
@@ -31,7 +45,15 @@ def stage_for(day: date | datetime) -> KpiStage | None:
     return db.session.scalar(select(KpiStage).where(KpiStage.starts_on <= day, KpiStage.ends_on >= day).limit(1))
 
 
-def company_scopes(company_id: int | None, audience: str | None, *, program: bool = True) -> list[tuple[str, str]]:
+def event_day(when: date | datetime) -> date:
+    """The program-calendar day an event counts on: a sale's invoice date, a moment's local day."""
+    return local_date(when) if isinstance(when, datetime) else when
+
+
+def company_scopes(company_id: int | None, audience: str | None, *, program: bool = True,
+                   day: date | None = None) -> list[tuple[str, str]]:
+    """The scopes an event counts for: the program, the company and its region, the audience, and (when the
+    event's day is given) the groups the company belonged to on that day."""
     from portal.partners.models import PartnerCompany
 
     scopes = [(PROGRAM, "")] if program else []
@@ -42,7 +64,16 @@ def company_scopes(company_id: int | None, audience: str | None, *, program: boo
             scopes.append((REGION, company.region[:120]))
     if audience:
         scopes.append((AUDIENCE, audience))
+    if company_id and day is not None:
+        scopes.extend((GROUP, str(group_id)) for group_id in sorted(history.group_ids_on(company_id, day)))
     return scopes
+
+
+def event_scopes(user_id: int, company_id: int | None, when: date | datetime) -> list[tuple[str, str]]:
+    """The scopes of a person's event on its day: the recorded company, the audience and groups of that day.
+    A reversal calls this with the original event's day, so it undoes exactly what the event counted."""
+    day = event_day(when)
+    return company_scopes(company_id, history.audience_on(user_id, day), day=day)
 
 
 def bump(stage_id: int, scopes, **deltas: int) -> None:
@@ -59,53 +90,58 @@ def bump(stage_id: int, scopes, **deltas: int) -> None:
         db.session.execute(statement)
 
 
-def _first_row(user_id: int, column: str):
-    """The person's earliest stage row with something in `column`: (stage_id, company_id) or None."""
-    row = db.session.execute(
-        select(KpiPersonStage.stage_id, KpiPersonStage.company_id)
-        .join(KpiStage, KpiStage.id == KpiPersonStage.stage_id)
-        .where(KpiPersonStage.user_id == user_id, getattr(KpiPersonStage, column) > 0)
-        .order_by(KpiStage.starts_on, KpiPersonStage.id).limit(1)).first()
-    return tuple(row) if row else None
+def people_contributions(rows, column: str) -> set[tuple[int, str, str, str]]:
+    """What one person adds to the people counters, from their person-scope rows with something in `column`
+    [(stage starts_on, stage id, scope kind, scope key)]: a set of (stage id, scope kind, scope key, metric).
+
+    In a stage they count once per scope they were counted in; as new (first time ever) in every scope of the
+    stage of their first time; as first in a scope in the stage of their first time in that scope. The live
+    counters and the rebuild both use this, so they cannot disagree."""
+    in_stage, first_time, first_in_scope = PEOPLE[column]
+    if not rows:
+        return set()
+    result = {(stage_id, kind, key, in_stage) for _starts, stage_id, kind, key in rows}
+    program_rows = [(starts, stage_id) for starts, stage_id, kind, _key in rows if kind == PROGRAM]
+    first = min(program_rows or [(starts, stage_id) for starts, stage_id, _k, _key in rows])[1]
+    result |= {(stage_id, kind, key, first_time) for _starts, stage_id, kind, key in rows if stage_id == first}
+    if first_in_scope:
+        firsts: dict[tuple[str, str], tuple] = {}
+        for starts, stage_id, kind, key in rows:
+            if (kind, key) not in firsts or (starts, stage_id) < firsts[(kind, key)]:
+                firsts[(kind, key)] = (starts, stage_id)
+        result |= {(stage_id, kind, key, first_in_scope) for (kind, key), (_s, stage_id) in firsts.items()}
+    return result
 
 
-def _stage_total(stage_id: int, user_id: int, column: str) -> int:
-    return int(db.session.scalar(select(func.coalesce(func.sum(getattr(KpiPersonStage, column)), 0)).where(
-        KpiPersonStage.stage_id == stage_id, KpiPersonStage.user_id == user_id)) or 0)
+def _person_rows(user_id: int, column: str) -> list[tuple]:
+    return [tuple(row) for row in db.session.execute(
+        select(KpiStage.starts_on, KpiPersonScope.stage_id, KpiPersonScope.scope_kind, KpiPersonScope.scope_key)
+        .join(KpiStage, KpiStage.id == KpiPersonScope.stage_id)
+        .where(KpiPersonScope.user_id == user_id, getattr(KpiPersonScope, column) > 0))]
 
 
-def record_person(user, company_id: int | None, day, column: str, sign: int) -> None:
-    """A person's approved sale (column 'sales') or passed course ('courses') in the stage of `day`, or its
-    reversal (sign -1): keeps the distinct-people counters in step."""
-    stage = stage_for(day)
-    if stage is None:
-        return
-    company_key = company_id or 0
-    in_stage, first_time = PEOPLE[column]
-    first_before = _first_row(user.id, column)
-    total_before = _stage_total(stage.id, user.id, column)
-    row = db.session.scalar(select(KpiPersonStage).where(
-        KpiPersonStage.stage_id == stage.id, KpiPersonStage.user_id == user.id,
-        KpiPersonStage.company_id == company_key))
-    if row is None:
-        row = KpiPersonStage(stage_id=stage.id, user_id=user.id, company_id=company_key, sales=0, courses=0)
-        db.session.add(row)
-    row_before = getattr(row, column)
-    setattr(row, column, max(0, row_before + sign))
+def record_person(user_id: int, stage_id: int, scopes, column: str, sign: int) -> None:
+    """A person's approved sale (column 'sales') or passed course ('courses') in a stage, counted for `scopes`,
+    or its reversal (sign -1): keeps the people counters of every scope in step."""
+    before = people_contributions(_person_rows(user_id, column), column)
+    rows = {(r.scope_kind, r.scope_key): r for r in db.session.scalars(select(KpiPersonScope).where(
+        KpiPersonScope.stage_id == stage_id, KpiPersonScope.user_id == user_id))}
+    for kind, key in scopes:
+        row = rows.get((kind, key))
+        if row is None:
+            row = KpiPersonScope(stage_id=stage_id, user_id=user_id, scope_kind=kind, scope_key=key, sales=0,
+                                 courses=0)
+            db.session.add(row)
+        setattr(row, column, max(0, getattr(row, column) + sign))
     db.session.flush()
-    row_after, total_after = getattr(row, column), total_before - row_before + getattr(row, column)
-    # Distinct in the stage: per company by the company's row, program-wide by the person's total.
-    if (row_before > 0) != (row_after > 0):
-        bump(stage.id, company_scopes(company_id, None, program=False), **{in_stage: 1 if row_after else -1})
-    if (total_before > 0) != (total_after > 0):
-        bump(stage.id, [(PROGRAM, "")] + ([(AUDIENCE, user.audience)] if user.audience else []),
-             **{in_stage: 1 if total_after else -1})
-    first_after = _first_row(user.id, column)
-    if first_before != first_after:
-        if first_before is not None:
-            bump(first_before[0], company_scopes(first_before[1] or None, user.audience), **{first_time: -1})
-        if first_after is not None:
-            bump(first_after[0], company_scopes(first_after[1] or None, user.audience), **{first_time: 1})
+    after = people_contributions(_person_rows(user_id, column), column)
+    changes: dict[tuple[int, str, int], list] = defaultdict(list)
+    for contribution in before - after:
+        changes[(contribution[0], contribution[3], -1)].append(contribution[1:3])
+    for contribution in after - before:
+        changes[(contribution[0], contribution[3], +1)].append(contribution[1:3])
+    for (changed_stage, metric, delta), changed_scopes in changes.items():
+        bump(changed_stage, changed_scopes, **{metric: delta})
 
 
 # --- rebuilding from the source tables ------------------------------------------------------------------
@@ -129,25 +165,49 @@ def _stage_index():
 
 
 def _source_counts():
-    """Every counter and person-stage row computed from claims, courses, people, leads and the ledger."""
+    """Every counter and person-scope row computed from claims, courses, people, leads and the ledger, each
+    event counted for the scopes of its day (the same scopes the live receivers use)."""
     from portal.auth.models import PARTNER_ROLES, User
     from portal.claims.models import APPROVED, Claim, ClaimLine
     from portal.ledger.models import ADJUSTMENT, EXPIRY, ISSUANCE, REDEMPTION, Account, LedgerEntry, LedgerTransaction
-    from portal.partners.models import CompanyMembership, PartnerCompany
+    from portal.partners.models import CompanyMembership, GroupMembership, PartnerCompany
     from portal.training.models import CourseCompletion
 
     stages, find = _stage_index()
+    zone = program_zone()
+    starts = {stage.id: stage.starts_on for stage in stages}
     regions = dict(db.session.execute(select(PartnerCompany.id, PartnerCompany.region)).all())
-    audiences = dict(db.session.execute(select(User.id, User.audience)).all())
     counters: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(COUNTER_METRICS, 0))
     people: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    audiences: dict[tuple, str | None] = {}
+    groups: dict[tuple, frozenset] = {}
+    # Only companies that ever sat in a group are asked which groups they belonged to on a day.
+    grouped = set(db.session.scalars(select(GroupMembership.company_id).distinct()))
 
-    def add(stage_id, company_id, audience, **deltas):
-        for scope in [(PROGRAM, "")] + ([(COMPANY, str(company_id))] if company_id else []) \
-                + ([(REGION, regions[company_id][:120])] if company_id and regions.get(company_id) else []) \
-                + ([(AUDIENCE, audience)] if audience else []):
+    def scopes_on(user_id, company_id, day):
+        if (user_id, day) not in audiences:
+            audiences[(user_id, day)] = history.audience_on(user_id, day)
+        audience = audiences[(user_id, day)]
+        scopes = [(PROGRAM, "")]
+        if company_id:
+            scopes.append((COMPANY, str(company_id)))
+            if regions.get(company_id):
+                scopes.append((REGION, regions[company_id][:120]))
+        if audience:
+            scopes.append((AUDIENCE, audience))
+        if company_id in grouped:
+            if (company_id, day) not in groups:
+                groups[(company_id, day)] = history.group_ids_on(company_id, day)
+            scopes.extend((GROUP, str(group_id)) for group_id in sorted(groups[(company_id, day)]))
+        return scopes
+
+    def add(stage_id, scopes, **deltas):
+        for scope in scopes:
             for metric, value in deltas.items():
                 counters[(stage_id, *scope)][metric] += value
+
+    def day_of(when):
+        return local_date(when, zone) if isinstance(when, datetime) else when
 
     memberships = defaultdict(list)
     for user_id, company_id, started, ended in db.session.execute(
@@ -156,12 +216,12 @@ def _source_counts():
         memberships[user_id].append((company_id, started, ended))
     for user_id, company_id, created_at in db.session.execute(
             select(User.id, User.company_id, User.created_at).where(User.role.in_(PARTNER_ROLES))):
-        history = memberships.get(user_id) or []
-        first_company = history[0][0] if history else company_id
+        membership = memberships.get(user_id) or []
+        first_company = membership[0][0] if membership else company_id
         stage_id = find(created_at)
         if stage_id:
-            add(stage_id, first_company, audiences.get(user_id), registered=1)
-        for previous, current in zip(history, history[1:], strict=False):
+            add(stage_id, scopes_on(user_id, first_company, day_of(created_at)), registered=1)
+        for previous, current in zip(membership, membership[1:], strict=False):
             move_stage = find(current[1])
             if move_stage and previous[0] != current[0]:
                 for company, metric in ((previous[0], "moved_out"), (current[0], "moved_in")):
@@ -178,15 +238,19 @@ def _source_counts():
             .group_by(Claim.user_id, Claim.company_id, Claim.invoice_date)):
         stage_id = find(invoice_date)
         if stage_id:
-            add(stage_id, company_id, audiences.get(user_id), claims_approved=int(claims),
-                sales_amount=int(sales or 0), units=int(units or 0), margin=int(margin_sum or 0))
-            people[(stage_id, user_id, company_id or 0)][0] += int(claims)
+            scopes = scopes_on(user_id, company_id, invoice_date)
+            add(stage_id, scopes, claims_approved=int(claims), sales_amount=int(sales or 0), units=int(units or 0),
+                margin=int(margin_sum or 0))
+            for scope in scopes:
+                people[(stage_id, user_id, *scope)][0] += int(claims)
     for user_id, company_id, passed_at in db.session.execute(
             select(CourseCompletion.user_id, CourseCompletion.company_id, CourseCompletion.passed_at)):
         stage_id = find(passed_at)
         if stage_id:
-            add(stage_id, company_id, audiences.get(user_id), courses_passed=1)
-            people[(stage_id, user_id, company_id or 0)][1] += 1
+            scopes = scopes_on(user_id, company_id, day_of(passed_at))
+            add(stage_id, scopes, courses_passed=1)
+            for scope in scopes:
+                people[(stage_id, user_id, *scope)][1] += 1
     try:
         from portal.leads.models import Lead
 
@@ -194,7 +258,7 @@ def _source_counts():
                 select(Lead.user_id, Lead.company_id, Lead.qualified_at).where(Lead.qualified_at.is_not(None))):
             stage_id = find(qualified_at)
             if stage_id:
-                add(stage_id, company_id, audiences.get(user_id), leads_qualified=1)
+                add(stage_id, scopes_on(user_id, company_id, day_of(qualified_at)), leads_qualified=1)
     except ImportError:  # a checkout without leads
         pass
     signs = {ISSUANCE: ("points_issued", -1), ADJUSTMENT: ("points_issued", -1),
@@ -208,29 +272,15 @@ def _source_counts():
         if stage_id:
             metric, sign = signs[kind]
             counters[(stage_id, PROGRAM, "")][metric] += sign * amount
-    # Distinct people: in each stage, and the stage of each person's first time.
-    order = {stage.id: index for index, stage in enumerate(stages)}
-    for column, (in_stage, first_time) in ((0, PEOPLE["sales"]), (1, PEOPLE["courses"])):
-        firsts: dict[int, tuple] = {}
-        totals: dict[tuple, int] = defaultdict(int)
-        for (stage_id, user_id, company_id), counts in people.items():
-            if counts[column] <= 0:
-                continue
-            if company_id:
-                counters[(stage_id, COMPANY, str(company_id))][in_stage] += 1
-                if regions.get(company_id):
-                    counters[(stage_id, REGION, regions[company_id][:120])][in_stage] += 1
-            totals[(stage_id, user_id)] += 1
-            best = firsts.get(user_id)
-            if best is None or order[stage_id] < order[best[0]]:
-                firsts[user_id] = (stage_id, company_id)
-        for stage_id, user_id in totals:
-            audience = audiences.get(user_id)
-            counters[(stage_id, PROGRAM, "")][in_stage] += 1
-            if audience:
-                counters[(stage_id, AUDIENCE, audience)][in_stage] += 1
-        for user_id, (stage_id, company_id) in firsts.items():
-            add(stage_id, company_id or None, audiences.get(user_id), **{first_time: 1})
+    # The people counters: each person's contributions from their rows, exactly as the live receivers derive them.
+    rows_by_person: dict[tuple[int, str], list] = defaultdict(list)
+    for (stage_id, user_id, kind, key), counts in people.items():
+        for index, column in enumerate(COLUMNS):
+            if counts[index] > 0:
+                rows_by_person[(user_id, column)].append((starts[stage_id], stage_id, kind, key))
+    for (_user_id, column), rows in rows_by_person.items():
+        for stage_id, kind, key, metric in people_contributions(rows, column):
+            counters[(stage_id, kind, key)][metric] += 1
     return stages, counters, people
 
 
@@ -255,8 +305,9 @@ def recompute(stage_ids: list[int] | None = None) -> int:
             differing += 1
         for metric in COUNTER_METRICS:
             setattr(row, metric, truth[metric])
-    db.session.execute(delete(KpiPersonStage).where(KpiPersonStage.stage_id.in_(wanted)))
-    db.session.add_all([KpiPersonStage(stage_id=s, user_id=u, company_id=c, sales=v[0], courses=v[1])
-                        for (s, u, c), v in people.items() if s in wanted])
+    db.session.execute(delete(KpiPersonScope).where(KpiPersonScope.stage_id.in_(wanted)))
+    db.session.add_all([KpiPersonScope(stage_id=s, user_id=u, scope_kind=kind, scope_key=key, sales=v[0],
+                                       courses=v[1])
+                        for (s, u, kind, key), v in people.items() if s in wanted])
     db.session.flush()
     return differing

@@ -9,16 +9,18 @@ from portal.ledger.models import ADJUSTMENT, EXPIRY, ISSUANCE, REDEMPTION
 
 
 def _claim(claim, sign: int) -> None:
+    """An approved sale, or its reversal (sign -1), for the scopes of its invoice date: the company the claim
+    recorded, the seller's audience and the company's groups on that day (so a reversal undoes the original)."""
     from portal.plans.actuals import claim_totals
 
     stage = aggregates.stage_for(claim.invoice_date)
     if stage is None:
         return
     totals = claim_totals(claim)
-    aggregates.bump(stage.id, aggregates.company_scopes(claim.company_id, claim.user.audience),
-                    claims_approved=sign, sales_amount=sign * totals["sales_amount"], units=sign * totals["units"],
-                    margin=sign * totals["margin"])
-    aggregates.record_person(claim.user, claim.company_id, claim.invoice_date, "sales", sign)
+    scopes = aggregates.event_scopes(claim.user_id, claim.company_id, claim.invoice_date)
+    aggregates.bump(stage.id, scopes, claims_approved=sign, sales_amount=sign * totals["sales_amount"],
+                    units=sign * totals["units"], margin=sign * totals["margin"])
+    aggregates.record_person(claim.user_id, stage.id, scopes, "sales", sign)
 
 
 @events.claim_approved.connect
@@ -36,18 +38,19 @@ def count_course(completion, **extra):
     stage = aggregates.stage_for(completion.passed_at)
     if stage is None:
         return
-    aggregates.bump(stage.id, aggregates.company_scopes(completion.company_id, completion.user.audience),
-                    courses_passed=1)
-    aggregates.record_person(completion.user, completion.company_id, completion.passed_at, "courses", +1)
+    scopes = aggregates.event_scopes(completion.user_id, completion.company_id, completion.passed_at)
+    aggregates.bump(stage.id, scopes, courses_passed=1)
+    aggregates.record_person(completion.user_id, stage.id, scopes, "courses", +1)
 
 
 @events.participant_registered.connect
 def count_registration(user, **extra):
     if user.role not in PARTNER_ROLES:
         return
-    stage = aggregates.stage_for(user.created_at or utcnow())
+    moment = user.created_at or utcnow()
+    stage = aggregates.stage_for(moment)
     if stage is not None:
-        aggregates.bump(stage.id, aggregates.company_scopes(user.company_id, user.audience), registered=1)
+        aggregates.bump(stage.id, aggregates.event_scopes(user.id, user.company_id, moment), registered=1)
 
 
 @events.participant_moved.connect
@@ -64,9 +67,10 @@ def count_move(user, old_company_id=None, new_company_id=None, **extra):
 
 @events.lead_qualified.connect
 def count_lead(lead, **extra):
-    stage = aggregates.stage_for(lead.qualified_at or utcnow())
+    moment = lead.qualified_at or utcnow()
+    stage = aggregates.stage_for(moment)
     if stage is not None:
-        aggregates.bump(stage.id, aggregates.company_scopes(lead.company_id, lead.user.audience), leads_qualified=1)
+        aggregates.bump(stage.id, aggregates.event_scopes(lead.user_id, lead.company_id, moment), leads_qualified=1)
 
 
 @events.points_posted.connect

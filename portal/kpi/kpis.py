@@ -24,6 +24,8 @@ class Kpi:
     numerator: str = ""  # counter column (count and share kinds)
     denominator: str = ""  # share kind: counter column of the people it is a share of
     program_only: bool = False  # counted for the whole program, not per company, group or region
+    # A share's counter summed over stages for a total when the numerator would count a person once per stage.
+    total_numerator: str = ""
 
 
 KPIS: list[Kpi] = [
@@ -38,8 +40,9 @@ KPIS: list[Kpi] = [
            "the stage's end."),
         numerator="new_trained", denominator="registered_total"),
     Kpi("selling", SHARE, _l("Registered participants selling in the stage"),
-        _l("Participants with at least one approved sale in the stage, of everyone registered by its end."),
-        numerator="active_people", denominator="registered_total"),
+        _l("Participants with at least one approved sale in the stage, of everyone registered by its end; over "
+           "several stages each person counts once."),
+        numerator="active_people", denominator="registered_total", total_numerator="first_selling"),
     Kpi("claims_approved", COUNT, _l("Sales approved"), _l("Approved sales by invoice date."),
         numerator="claims_approved"),
     Kpi("sales_amount", COUNT, _l("Sales amount"), _l("Revenue of approved sales, RUB."), money=True,

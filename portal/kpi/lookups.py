@@ -1,9 +1,11 @@
 """What the drill-down pages list: groups and companies with their actuals, and the people a manager acts on."""
 
+from collections import defaultdict
+
 from sqlalchemy import exists, select
 
 from portal.extensions import db
-from portal.kpi.models import COMPANY
+from portal.kpi.models import COMPANY, GROUP
 from portal.kpi.table import breakdown, group_company_keys
 
 LIST_LIMIT = 200
@@ -16,7 +18,8 @@ def company_totals(stage_ids: list[int], group_id: int | None = None) -> dict[st
 
 def companies_with_actuals(stage_ids: list[int], group_id: int | None = None, limit: int = 20,
                            totals: dict | None = None) -> list[dict]:
-    """Companies by approved sales over the stages, best first: name, counters."""
+    """Companies by approved sales over the stages, best first: name, counters, and the people who sold and who
+    were trained there over the stages, each counted once (`selling_people`, `people_trained`)."""
     from portal.partners.models import PartnerCompany
 
     totals = company_totals(stage_ids, group_id) if totals is None else totals
@@ -25,26 +28,23 @@ def companies_with_actuals(stage_ids: list[int], group_id: int | None = None, li
     ids = [int(k) for k, _v in ranked if k.isdigit()]
     names = dict(db.session.execute(select(PartnerCompany.id, PartnerCompany.name)
                                     .where(PartnerCompany.id.in_(ids))).all())
-    return [{"id": int(k), "name": names.get(int(k), "?"), **v} for k, v in ranked if k.isdigit()]
+    return [{"id": int(k), "name": names.get(int(k), "?"), **v, "selling_people": v["first_selling"],
+             "people_trained": v["first_trained"]} for k, v in ranked if k.isdigit()]
 
 
-def groups_with_actuals(stage_ids: list[int], totals: dict | None = None) -> list[dict]:
+def groups_with_actuals(stage_ids: list[int]) -> list[dict]:
+    """Groups with their own counters over the stages (what happened while each company belonged to the group),
+    and how many companies each holds today."""
     from portal.groups.services import all_groups
     from portal.partners.models import GroupMembership
 
-    totals = company_totals(stage_ids) if totals is None else totals
-    members: dict[int, list[str]] = {}
-    for group_id, company_id in db.session.execute(select(GroupMembership.group_id, GroupMembership.company_id)
-                                                   .where(GroupMembership.removed_at.is_(None))):
-        members.setdefault(group_id, []).append(str(company_id))
-    result = []
-    for group in all_groups():
-        keys = members.get(group.id, [])
-        summed: dict[str, int] = {}
-        for key in keys:
-            for metric, value in totals.get(key, {}).items():
-                summed[metric] = summed.get(metric, 0) + value
-        result.append({"id": group.id, "name": group.name, "companies": len(keys), **summed})
+    totals = breakdown(stage_ids, GROUP)
+    members: dict[int, int] = defaultdict(int)
+    for group_id, _company_id in db.session.execute(select(GroupMembership.group_id, GroupMembership.company_id)
+                                                    .where(GroupMembership.removed_at.is_(None)).distinct()):
+        members[group_id] += 1
+    result = [{"id": group.id, "name": group.name, "companies": members.get(group.id, 0),
+               **totals.get(str(group.id), {})} for group in all_groups()]
     return sorted(result, key=lambda g: -g.get("sales_amount", 0))
 
 
@@ -73,8 +73,8 @@ def not_trained(company_id: int) -> list:
                                    .limit(LIST_LIMIT)))
 
 
-def _sales_by_company(stage_ids: list[int]):
-    """(company key, sales) rows of the stages: stored results for closed stages, live counters otherwise."""
+def _sales_by_scope(stage_ids: list[int], kind: str = COMPANY):
+    """(scope key, sales) rows of the stages: stored results for closed stages, live counters otherwise."""
     from sqlalchemy import union_all
 
     from portal.kpi.models import KpiCounter, KpiStage, KpiStageResult
@@ -82,7 +82,7 @@ def _sales_by_company(stage_ids: list[int]):
     closed = select(KpiStage.id).where(KpiStage.id.in_(stage_ids), KpiStage.closed_at.is_not(None))
     live = select(KpiStage.id).where(KpiStage.id.in_(stage_ids), KpiStage.closed_at.is_(None))
     parts = [select(model.scope_key.label("key"), model.sales_amount.label("sales"))
-             .where(model.stage_id.in_(ids), model.scope_kind == COMPANY)
+             .where(model.stage_id.in_(ids), model.scope_kind == kind)
              for model, ids in ((KpiStageResult, closed), (KpiCounter, live))]
     return union_all(*parts).subquery()
 
@@ -93,7 +93,7 @@ def top_companies(stage_ids: list[int], limit: int = 5) -> list[dict]:
 
     from portal.partners.models import PartnerCompany
 
-    rows = _sales_by_company(stage_ids)
+    rows = _sales_by_scope(stage_ids)
     total = func.sum(rows.c.sales)
     ranked = db.session.execute(select(rows.c.key, total).group_by(rows.c.key).order_by(total.desc(), rows.c.key)
                                 .limit(limit)).all()
@@ -105,16 +105,16 @@ def top_companies(stage_ids: list[int], limit: int = 5) -> list[dict]:
 
 
 def top_groups(stage_ids: list[int], limit: int = 5) -> list[dict]:
-    """Groups by the sales of their current companies over the stages, summed in the database."""
+    """Groups by their own sales over the stages (sales dated while the company belonged to the group), summed
+    in the database."""
     from sqlalchemy import String, cast, func
 
-    from portal.partners.models import GroupMembership, PartnerGroup
+    from portal.partners.models import PartnerGroup
 
-    rows = _sales_by_company(stage_ids)
+    rows = _sales_by_scope(stage_ids, GROUP)
     total = func.coalesce(func.sum(rows.c.sales), 0)
     ranked = db.session.execute(
         select(PartnerGroup.id, PartnerGroup.name, total)
-        .join(GroupMembership, (GroupMembership.group_id == PartnerGroup.id) & GroupMembership.removed_at.is_(None))
-        .join(rows, rows.c.key == cast(GroupMembership.company_id, String))
+        .join(rows, rows.c.key == cast(PartnerGroup.id, String))
         .group_by(PartnerGroup.id, PartnerGroup.name).order_by(total.desc(), PartnerGroup.name).limit(limit)).all()
     return [{"id": g, "name": n, "sales_amount": int(v or 0)} for g, n, v in ranked]

@@ -12,17 +12,20 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from portal.core.time import utcnow
 from portal.extensions import db
 
-# Scopes a target or a counter belongs to. The program's key is ''. Group actuals are the sum of their
-# companies' counters (a company may sit in several groups), so counters have no group scope.
+# Scopes a target or a counter belongs to. The program's key is ''. A group has counters of its own: an event
+# counts for the groups its company belonged to on the event's day (partners/history.py group_ids_on).
 PROGRAM, GROUP, COMPANY, AUDIENCE, REGION = "program", "group", "company", "audience", "region"
 SCOPES = (PROGRAM, GROUP, COMPANY, AUDIENCE, REGION)
-COUNTER_SCOPES = (PROGRAM, COMPANY, AUDIENCE, REGION)
+COUNTER_SCOPES = SCOPES
 
 # What the counters count in a stage and scope (money in kopecks).
 COUNTER_METRICS = (
     "registered", "moved_in", "moved_out", "claims_approved", "sales_amount", "margin", "units",
     "courses_passed", "leads_qualified", "points_issued", "points_redeemed", "points_expired",
     "active_people", "new_active", "trained_people", "new_trained",
+    # People whose first approved sale (passed course) in the scope is in the stage: summed over stages, the
+    # distinct people who sold (were trained) in the scope in those stages.
+    "first_selling", "first_trained",
 )
 
 DAILY, WEEKLY, MONTHLY = "daily", "weekly", "monthly"
@@ -160,20 +163,24 @@ class KpiStageResult(_Counts, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
 
 
-class KpiPersonStage(db.Model):
-    """Distinct people per stage: how many approved sales and passed courses a person has in a stage, in a
-    company. Shares count people from here (numerator and denominator apart), never average percentages."""
+class KpiPersonScope(db.Model):
+    """Distinct people: how many approved sales and passed courses a person has in a stage, in each scope their
+    events counted for (the program, the company, its region, the audience and the groups of the event's day).
+    The people counters (selling, first sale, trained) are derived from these rows, never from averages."""
 
-    __tablename__ = "kpi_person_stages"
+    __tablename__ = "kpi_person_scopes"
     __table_args__ = (
-        UniqueConstraint("stage_id", "user_id", "company_id", name="uq_kpi_person_stage"),
-        Index("ix_kpi_person_stages_user", "user_id", "stage_id"),
+        UniqueConstraint("stage_id", "user_id", "scope_kind", "scope_key", name="uq_kpi_person_scope"),
+        CheckConstraint("sales >= 0 AND courses >= 0", name="counts_not_negative"),
+        CheckConstraint(f"scope_kind IN {SCOPES}", name="scope_known"),
+        Index("ix_kpi_person_scopes_user", "user_id", "stage_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     stage_id: Mapped[int] = mapped_column(ForeignKey("kpi_stages.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    company_id: Mapped[int] = mapped_column(default=0)  # 0: no company
+    scope_kind: Mapped[str] = mapped_column(String(10))
+    scope_key: Mapped[str] = mapped_column(String(120))
     sales: Mapped[int] = mapped_column(default=0)
     courses: Mapped[int] = mapped_column(default=0)
 

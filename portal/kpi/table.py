@@ -1,16 +1,24 @@
 """Plan vs actual: what the KPI table, the dashboard, the exports and the report mails read.
 
 Actuals come from the maintained counters (open stages) or the stored results (closed stages): a few rows
-per stage and scope, never a scan of claims. A group's actuals are the sum of its companies' counters.
+per stage and scope, never a scan of claims. A group has counters of its own (an event counts for the groups
+its company belonged to on the event's day); its "registered in total" is the sum of the levels of the companies
+it held at each stage's end.
+
+Totals compare like with like: a share with the share planned, a stage's actual with that stage's plan, and
+without a plan for the whole program the actuals of the stages that have a plan with the sum of their plans.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
-from sqlalchemy import func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
 
-from portal.core.time import today
+from portal.core.formatting import number
+from portal.core.time import local_day_start, today
 from portal.extensions import db
 from portal.kpi.kpis import COUNT, KPIS, LEVEL, SHARE, Kpi
 from portal.kpi.models import (
@@ -38,6 +46,16 @@ class Cell:
     expected: int | None = None  # pace: where the running stage should be by today
     running: bool = False
     future: bool = False
+    # The actual set against the target when it is not `actual` (a total: the stages that have a plan).
+    compared: int | None = None
+    # A share's planned percentage in hundredths: the cell compares its share with it, not people with people.
+    share_target: int | None = None
+    comparable: bool = True
+    basis: str = ""  # how the cell compares, in the reader's language (a total's footnote)
+
+    @property
+    def measured(self) -> int | None:
+        return self.compared if self.compared is not None else self.actual
 
     @property
     def share(self) -> float | None:
@@ -47,22 +65,36 @@ class Cell:
 
     @property
     def percent(self) -> float | None:
-        if self.target is None or self.actual is None or not self.target:
+        if not self.comparable:
             return None
-        return self.actual * 100 / self.target
+        if self.share_target is not None:
+            return None if self.share is None or not self.share_target else self.share * 10000 / self.share_target
+        if self.target is None or self.measured is None or not self.target:
+            return None
+        return self.measured * 100 / self.target
 
     @property
     def variance(self) -> int | None:
-        return None if self.target is None or self.actual is None else self.actual - self.target
+        if not self.comparable or self.share_target is not None:
+            return None
+        return None if self.target is None or self.measured is None else self.measured - self.target
 
     @property
     def status(self) -> str:
-        if self.actual is None or not self.target:
+        if not self.comparable:
+            return NONE
+        if self.share_target is not None:
+            if self.share is None or not self.share_target:
+                return NONE
+            if self.share * 100 >= self.share_target:
+                return OK
+            return WARN if self.share * 100 * 100 >= self.share_target * WARN_FROM else BAD
+        if self.measured is None or not self.target:
             return NONE
         goal = self.expected if self.running and self.expected is not None else self.target
-        if not goal or self.actual >= goal:
+        if not goal or self.measured >= goal:
             return OK
-        return WARN if self.actual * 100 >= goal * WARN_FROM else BAD
+        return WARN if self.measured * 100 >= goal * WARN_FROM else BAD
 
 
 @dataclass
@@ -92,6 +124,7 @@ def _sum_rows(rows) -> dict[str, int]:
 
 
 def group_company_keys(group_id: int) -> list[str]:
+    """The group's companies today (drill-down lists); the group's actuals are its own counters."""
     from portal.groups.services import current_company_ids
 
     return [str(c) for c in current_company_ids(group_id)]
@@ -99,61 +132,119 @@ def group_company_keys(group_id: int) -> list[str]:
 
 def counters(stages: list[KpiStage], kind: str, key: str) -> dict[int, dict[str, int]]:
     """Counter values per stage for a scope: stored results for closed stages, live counters otherwise."""
-    if kind == GROUP:
-        scope_kind, keys = COMPANY, group_company_keys(int(key))
-    else:
-        scope_kind, keys = kind, [key]
     result: dict[int, dict[str, int]] = {s.id: dict.fromkeys(COUNTER_METRICS, 0) for s in stages}
+    for stage_id, _scope_key, values in _counter_rows(stages, kind, [key]):
+        result[stage_id] = values
+    return result
+
+
+def _counter_rows(stages: list[KpiStage], kind: str, keys: list[str]):
+    """(stage id, scope key, counter values) of the scopes' rows in the stages."""
     closed = [s.id for s in stages if s.closed_at is not None]
     live = [s.id for s in stages if s.closed_at is None]
     for model, ids in ((KpiStageResult, closed), (KpiCounter, live)):
         if not ids or not keys:
             continue
-        columns = [func.sum(getattr(model, m)) for m in COUNTER_METRICS]
-        for stage_id, *sums in db.session.execute(
-                select(model.stage_id, *columns).where(model.stage_id.in_(ids), model.scope_kind == scope_kind,
-                                                       model.scope_key.in_(keys)).group_by(model.stage_id)):
-            result[stage_id] = {m: int(v or 0) for m, v in zip(COUNTER_METRICS, sums, strict=True)}
-    return result
+        for row in db.session.scalars(select(model).where(model.stage_id.in_(ids), model.scope_kind == kind,
+                                                          model.scope_key.in_(keys))):
+            yield row.stage_id, row.scope_key, {m: int(getattr(row, m) or 0) for m in COUNTER_METRICS}
+
+
+def _group_companies(stages: list[KpiStage], group_id: int) -> dict[int, list[int]]:
+    """The companies a group held at the end of each stage (partners/history.py)."""
+    from portal.partners import history
+
+    return {s.id: history.group_company_ids_on(group_id, s.ends_on) for s in stages}
 
 
 def active_companies(stages: list[KpiStage], kind: str, key: str) -> dict[int, int]:
-    """Companies with a selling participant per stage (program, group or company scope)."""
+    """Companies with a selling participant per stage (program, group or company scope); a group counts the
+    companies it held at the stage's end."""
     result = {s.id: 0 for s in stages}
+    members = _group_companies(stages, int(key)) if kind == GROUP else {}
     for model, ids in ((KpiStageResult, [s.id for s in stages if s.closed_at]),
                        (KpiCounter, [s.id for s in stages if not s.closed_at])):
         if not ids:
             continue
-        query = select(model.stage_id, func.count()).where(model.stage_id.in_(ids), model.scope_kind == COMPANY,
-                                                          model.active_people > 0)
-        if kind == GROUP:
-            query = query.where(model.scope_key.in_(group_company_keys(int(key))))
-        elif kind == COMPANY:
+        query = select(model.stage_id, model.scope_key).where(model.stage_id.in_(ids), model.scope_kind == COMPANY,
+                                                              model.active_people > 0)
+        if kind == COMPANY:
             query = query.where(model.scope_key == key)
+        elif kind == GROUP:
+            keys = sorted({str(c) for stage_id in ids for c in members[stage_id]})
+            query = query.where(model.scope_key.in_(keys))
         elif kind != PROGRAM:
             return {}
-        for stage_id, count in db.session.execute(query.group_by(model.stage_id)):
-            result[stage_id] = int(count)
+        for stage_id, scope_key in db.session.execute(query):
+            if kind != GROUP or int(scope_key) in members[stage_id]:
+                result[stage_id] += 1
     return result
 
 
 def registered_before(first_day: date | None, kind: str, key: str) -> int:
-    """People registered before the first stage (the level KPIs start from them)."""
-    from portal.auth.models import PARTNER_ROLES, User
-    from portal.partners.models import PartnerCompany
+    """People registered before the first stage, where they belonged when it began (the levels start from
+    them): the first stage begins at midnight of the program's calendar, and a person counts for the company
+    of their membership at that moment (partners/history.py), not for today's. Program, company, region or
+    audience; a group's level is group_levels()."""
+    counts = _registered_before_by(first_day, kind, [key])
+    return counts.get(key, 0)
 
-    if first_day is None:
-        return 0
-    query = select(func.count(User.id)).where(User.role.in_(PARTNER_ROLES), User.created_at < first_day)
-    if kind == COMPANY:
-        query = query.where(User.company_id == int(key))
-    elif kind == GROUP:
-        query = query.where(User.company_id.in_([int(k) for k in group_company_keys(int(key))] or [0]))
-    elif kind == AUDIENCE:
-        query = query.where(User.audience == key)
-    elif kind == REGION:
-        query = query.join(PartnerCompany, PartnerCompany.id == User.company_id).where(PartnerCompany.region == key)
-    return int(db.session.scalar(query) or 0)
+
+def _registered_before_by(first_day: date | None, kind: str, keys: list[str]) -> dict[str, int]:
+    from portal.auth.models import PARTNER_ROLES, User
+    from portal.partners import history
+    from portal.partners.models import CompanyMembership, PartnerCompany
+
+    if first_day is None or not keys:
+        return {}
+    start = local_day_start(first_day)
+    eve = start - timedelta(microseconds=1)  # the last moment before the program
+    query = select(User.id, User.company_id).where(User.role.in_(PARTNER_ROLES), User.created_at < start)
+    if kind == PROGRAM:
+        return {"": int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)}
+    result: dict[str, int] = defaultdict(int)
+    if kind == AUDIENCE:
+        for user_id, _company_id in db.session.execute(query):
+            audience = history.audience_on(user_id, eve)
+            if audience in keys:
+                result[audience] += 1
+        return result
+    if kind == REGION:
+        companies = dict(db.session.execute(select(PartnerCompany.id, PartnerCompany.region)
+                                            .where(PartnerCompany.region.in_(keys))).all())
+    else:
+        companies = {int(k): k for k in keys}
+    # Candidates: people who ever belonged to one of the companies; then where each was on the eve.
+    ever = select(CompanyMembership.user_id).where(CompanyMembership.company_id.in_(list(companies) or [0]))
+    has_history = select(CompanyMembership.user_id).where(CompanyMembership.user_id == User.id).exists()
+    candidates = query.where(or_(User.id.in_(ever), User.company_id.in_(list(companies) or [0])))
+    for user_id, company_id, with_history in db.session.execute(candidates.add_columns(has_history)):
+        where = history.company_on(user_id, eve) if with_history else company_id
+        if where in companies:
+            result[companies[where]] += 1
+    return result
+
+
+def _levels(stages: list[KpiStage], values: dict[int, dict[str, int]], before: int) -> list[int]:
+    level, result = before, []
+    for stage in stages:
+        level += values[stage.id]["registered"] + values[stage.id]["moved_in"] - values[stage.id]["moved_out"]
+        result.append(level)
+    return result
+
+
+def group_levels(stages: list[KpiStage], group_id: int) -> dict[int, int]:
+    """A group's "registered in total" per stage: the levels of the companies it held at the stage's end."""
+    members = _group_companies(stages, group_id)
+    keys = sorted({str(c) for ids in members.values() for c in ids})
+    values: dict[str, dict[int, dict[str, int]]] = {
+        k: {s.id: dict.fromkeys(COUNTER_METRICS, 0) for s in stages} for k in keys}
+    for stage_id, scope_key, row in _counter_rows(stages, COMPANY, keys):
+        values[scope_key][stage_id] = row
+    before = _registered_before_by(stages[0].starts_on if stages else None, COMPANY, keys)
+    levels = {k: _levels(stages, values[k], before.get(k, 0)) for k in keys}
+    return {stage.id: sum(levels[str(c)][index] for c in members[stage.id])
+            for index, stage in enumerate(stages)}
 
 
 def _elapsed(stage: KpiStage, day: date) -> float:
@@ -166,65 +257,117 @@ def scorecard(stages: list[KpiStage], kind: str = PROGRAM, key: str = "", day: d
     values = counters(stages, kind, key)
     companies = active_companies(stages, kind, key)
     targets = {k: t.target for k, t in targets_for(kind, key).items()}
-    level = registered_before(stages[0].starts_on if stages else None, kind, key)
+    if kind == GROUP:
+        levels = group_levels(stages, int(key))
+    else:
+        before = registered_before(stages[0].starts_on if stages else None, kind, key)
+        levels = dict(zip([s.id for s in stages], _levels(stages, values, before), strict=True))
     running_index = None
     for index, stage in enumerate(stages):
-        level += values[stage.id]["registered"] + values[stage.id]["moved_in"] - values[stage.id]["moved_out"]
-        values[stage.id]["registered_total"] = level
+        values[stage.id]["registered_total"] = levels[stage.id]
         values[stage.id]["active_companies"] = companies.get(stage.id, 0)
         if stage.starts_on <= day <= stage.ends_on:
             running_index = index
-    started = [s for s in stages if s.starts_on <= day]
     rows = []
     for kpi in kpis or KPIS:
         if kpi.program_only and kind != PROGRAM:
             continue  # a company's table showed 0 points issued every month: points are counted program-wide
         row = Row(kpi)
+        counted = not (kpi.code == "active_companies" and kind not in (PROGRAM, GROUP, COMPANY))
         for stage in stages:
             cell = Cell(target=targets.get((kpi.code, stage.id)))
-            if kpi.code == "active_companies" and kind not in (PROGRAM, GROUP, COMPANY):
+            if not counted:
                 cell.future = True
             elif stage.starts_on <= day:
                 cell.actual = values[stage.id][kpi.numerator]
                 if kpi.kind == SHARE:
                     cell.denominator = values[stage.id][kpi.denominator]
-                if kpi.code == "selling":
-                    cell.actual = values[stage.id][kpi.numerator]
+                    if cell.target is not None:
+                        cell.basis = _l("People in the stage against the stage's plan in people.")
                 cell.running = stage.ends_on >= day
                 if cell.running and cell.target is not None and kpi.kind != LEVEL:
                     cell.expected = round(cell.target * _elapsed(stage, day))
             else:
                 cell.future = True
             row.cells.append(cell)
-        stage_targets = [c.target for c in row.cells if c.target is not None]
         explicit = targets.get((kpi.code, None))
-        total = Cell(running=running_index is not None)
-        if started and not (kpi.code == "active_companies" and kind not in (PROGRAM, GROUP, COMPANY)):
-            picked = [values[s.id] for s in started]
-            if kpi.kind == COUNT:
-                total.actual = sum(v[kpi.numerator] for v in picked)
-            elif kpi.kind == SHARE:
-                total.actual = sum(v[kpi.numerator] for v in picked)
-                total.denominator = picked[-1][kpi.denominator]
-            else:
-                total.actual = picked[-1][kpi.numerator]
         if kpi.kind == SHARE:
             row.total_share_target = explicit
-            total.target = sum(stage_targets) if stage_targets else None
-        elif kpi.kind == COUNT:
-            total.target = explicit if explicit is not None else (sum(stage_targets) if stage_targets else None)
-        else:
-            total.target = explicit if explicit is not None else (stage_targets[-1] if stage_targets else None)
-        # Pace over the program: the targets of finished stages plus the running stage's share of its own.
-        if kpi.kind != LEVEL and stage_targets:
-            expected = 0.0
-            for stage, cell in zip(stages, row.cells, strict=True):
-                if cell.target is not None and stage.starts_on <= day:
-                    expected += cell.target * _elapsed(stage, day)
-            total.expected = round(expected)
-        row.total = total
+        row.total = _total(kpi, stages, row.cells, values, day, explicit, running_index is not None, counted)
         rows.append(row)
     return Scorecard(kind, key, stages, rows, running_index, values)
+
+
+def _shown(kpi: Kpi, value: int) -> str:
+    from portal.core.formatting import rub
+
+    return rub(value) if kpi.money else number(value)
+
+
+def _total(kpi: Kpi, stages: list[KpiStage], cells: list[Cell], values: dict, day: date, explicit: int | None,
+           running: bool, counted: bool) -> Cell:
+    """The program total of a row, and what it is compared with (its `basis`, said in the footnote):
+
+    - a share with a planned percentage: the share of everyone registered so far against that percentage;
+    - a plan for the whole program: every stage so far (a level: today's) against it, with the pace;
+    - otherwise the stages that have a plan: their actuals (a level: the latest started one's) against the sum of
+      their plans (a level: its plan), never months without a plan against the plan of one month."""
+    total = Cell(running=running)
+    started = [s for s in stages if s.starts_on <= day]
+    if started and counted:
+        picked = [values[s.id] for s in started]
+        if kpi.kind == COUNT:
+            total.actual = sum(v[kpi.numerator] for v in picked)
+        elif kpi.kind == SHARE:
+            # People over several stages are counted once (first time in the scope), not once per stage.
+            total.actual = sum(v[kpi.total_numerator or kpi.numerator] for v in picked)
+            total.denominator = picked[-1][kpi.denominator]
+        else:
+            total.actual = picked[-1][kpi.numerator]
+    planned = [(stage, cell) for stage, cell in zip(stages, cells, strict=True) if cell.target is not None]
+    if kpi.kind == SHARE and explicit is not None:
+        total.share_target = explicit
+        total.basis = _l("The share of everyone registered so far against the planned share of %(target)s%%.",
+                         target=number(Decimal(explicit) / 100))
+        return total
+    if explicit is not None:
+        total.target = explicit
+        if kpi.kind == LEVEL:
+            total.basis = _l("The level today against the plan for the end of the program.")
+        else:
+            days = sum(s.days for s in stages)
+            elapsed = sum(s.days * _elapsed(s, day) for s in started)
+            total.expected = round(explicit * elapsed / days) if days else None
+            total.basis = _l("All stages so far against the plan for the whole program.")
+        return total
+    if not planned:
+        return total
+    planned_started = [(stage, cell) for stage, cell in planned if stage.starts_on <= day]
+    if kpi.kind == LEVEL:
+        stage, cell = (planned_started or planned)[-1]
+        total.target = cell.target
+        if not planned_started or not counted:
+            total.comparable = False
+            total.basis = _l("No stage with a plan has started yet.")
+            return total
+        total.compared = values[stage.id][kpi.numerator]
+        total.basis = _l("The level of %(stage)s (%(actual)s) against its plan.", stage=stage.name,
+                         actual=_shown(kpi, total.compared))
+        return total
+    total.target = sum(cell.target for _stage, cell in planned)
+    if not planned_started or not counted:
+        total.comparable = False
+        total.basis = _l("No stage with a plan has started yet.")
+        return total
+    total.compared = sum(values[stage.id][kpi.numerator] for stage, _cell in planned)
+    total.expected = round(sum(cell.target * _elapsed(stage, day) for stage, cell in planned_started))
+    if len(planned) == len(stages):
+        total.basis = _l("The stages' actuals added up against the sum of their plans.")
+    else:
+        total.basis = _l("Only the stages with a plan (%(stages)s): %(actual)s against the sum of their plans.",
+                         stages=", ".join(stage.name for stage, _cell in planned),
+                         actual=_shown(kpi, total.compared))
+    return total
 
 
 def stage_columns(card: Scorecard) -> list[KpiStage]:

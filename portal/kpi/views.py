@@ -58,7 +58,7 @@ def _page(kind: str, key: str, template: str = "kpi/table.html", **extra):
                "today": today(), **extra}
     if kind == PROGRAM and current_user.is_staff:
         totals = lookups.company_totals(started)
-        context["groups"] = lookups.groups_with_actuals(started, totals)
+        context["groups"] = lookups.groups_with_actuals(started)
         context["companies"] = lookups.companies_with_actuals(started, totals=totals)
     elif kind == GROUP:
         context["companies"] = lookups.companies_with_actuals(started, group_id=int(key), limit=500)
@@ -113,6 +113,10 @@ def export_rows(card) -> tuple[list[str], list[list]]:
         line = [str(row.kpi.label)]
         for cell in [*row.cells, row.total]:
             divisor = 100 if row.kpi.money else 1
+            if cell.share_target is not None:  # a share's planned percentage, compared with the share
+                line += [cell.share_target / 100, None if cell.share is None else round(cell.share, 1),
+                         None if cell.percent is None else round(cell.percent, 1)]
+                continue
             line += [None if cell.target is None else cell.target / divisor if divisor > 1 else cell.target,
                      None if cell.actual is None else cell.actual / divisor if divisor > 1 else cell.actual,
                      None if cell.percent is None else round(cell.percent, 1)]

@@ -22,9 +22,11 @@ PLAN = {
 }
 WORDS = {
     "ru": {"program": "Программа", "plan": "План KPI и этапы", "reports": "Отчёты", "table": "KPI: план и факт",
-           "label": "План: Зарегистрировано сотрудников партнёров, цель программы", "saved": "План сохранён"},
+           "label": "План: Зарегистрировано сотрудников партнёров, цель программы", "saved": "План сохранён",
+           "basis": "против плановой доли 30%"},
     "en": {"program": "Program", "plan": "KPI plan and stages", "reports": "Reports", "table": "KPI: plan and actual",
-           "label": "Plan: Partners' staff registered, program target", "saved": "Plan saved"},
+           "label": "Plan: Partners' staff registered, program target", "saved": "Plan saved",
+           "basis": "against the planned share of 30%"},
 }
 
 
@@ -68,6 +70,8 @@ def test_manager_enters_the_plan_sees_charts_drills_down_and_downloads(app, live
     page.get_by_role("link", name=words["table"]).first.click()
     table = page.get_by_test_id("kpi-table")
     expect(table.locator("tr[data-kpi='registered']")).to_contain_text("150")
+    # The share's total is compared with the planned share, and its footnote says so in the reader's language.
+    expect(table.locator("tr[data-kpi='trained'] [data-testid='kpi-basis']")).to_contain_text(words["basis"])
     expect(page.locator("canvas[data-kpi-chart]")).to_have_count(3)
     expect(page.get_by_test_id("chart-table").first).to_contain_text("150")
     page.wait_for_function("() => window.Chart !== undefined"

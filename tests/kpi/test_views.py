@@ -69,3 +69,23 @@ def test_subscriptions_are_saved(app, client, login, make):
     with app.app_context():
         kinds = set(db.session.scalars(select(KpiSubscription.kind).where(KpiSubscription.user_id == manager.id)))
     assert kinds == {"weekly", "monthly"}
+
+
+def test_totals_say_what_they_compare_and_groups_state_their_rule(app, client, login, make):
+    """The total of a share planned as a percentage is compared with it, and the cell says so; a group's page
+    says in one sentence which sales and registrations it counts."""
+    from portal.groups import services as groups
+    from portal.kpi import plan
+
+    _stages(app)
+    manager = make.user(role=MANAGER, email="m@example.test")
+    with app.app_context():
+        plan.set_targets("program", "", {("trained", None): 3000}, db.session.merge(manager))
+        group = groups.save_group("Юг", "", db.session.merge(manager))
+        db.session.commit()
+        group_id = group.id
+    login("m@example.test")
+    page = client.get("/kpi").get_data(as_text=True)
+    assert "Доля всех зарегистрированных на сегодня против плановой доли 30%." in page
+    page = client.get(f"/kpi?scope=group&key={group_id}").get_data(as_text=True)
+    assert "Группа считает продажу, если компания продавца входила в группу в дату счёта" in page
