@@ -154,7 +154,7 @@ CHANGE_LABELS = {
     "email": lazy_pgettext("audit change", "email"),
     "role": lazy_pgettext("audit change", "role"),
     "audience": lazy_pgettext("audit change", "audience"),
-    "effective": lazy_pgettext("audit change", "from"),
+    "effective": lazy_pgettext("audit change", "in effect from"),
     "left": lazy_pgettext("audit change", "codes left"),
     "by": lazy_pgettext("audit change", "by"),
     "format": lazy_pgettext("audit change", "format"),
