@@ -30,6 +30,7 @@ CLAIM_REJECTED = "claim.rejected"
 CLAIM_REVERSED = "claim.reversed"
 POINTS_ADJUSTED = "points.adjusted"
 ROLE_CHANGED = "user.role_changed"
+AUDIENCE_CHANGED = "user.audience_changed"
 ACCOUNT_ACTIVATED = "user.activated"
 ACCOUNT_DEACTIVATED = "user.deactivated"
 SETTINGS_CHANGED = "program.settings_changed"
@@ -51,6 +52,7 @@ ACTION_LABELS = {
     CLAIM_REVERSED: _l("Claim reversed"),
     POINTS_ADJUSTED: _l("Points adjusted"),
     ROLE_CHANGED: _l("Role changed"),
+    AUDIENCE_CHANGED: _l("Audience changed"),
     ACCOUNT_ACTIVATED: _l("Account reactivated"),
     ACCOUNT_DEACTIVATED: _l("Account deactivated"),
     SETTINGS_CHANGED: _l("Program settings changed"),
@@ -151,6 +153,8 @@ CHANGE_LABELS = {
     "winners": lazy_pgettext("audit change", "winners (place, person, points)"),
     "email": lazy_pgettext("audit change", "email"),
     "role": lazy_pgettext("audit change", "role"),
+    "audience": lazy_pgettext("audit change", "audience"),
+    "effective": lazy_pgettext("audit change", "in effect from"),
     "left": lazy_pgettext("audit change", "codes left"),
     "by": lazy_pgettext("audit change", "by"),
     "format": lazy_pgettext("audit change", "format"),

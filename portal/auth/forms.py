@@ -91,13 +91,8 @@ class ProfileForm(PhoneMixin, FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     phone = StringField(_l("Mobile phone"), render_kw={"placeholder": "+7 (999) 999-99-99"})
     birthday = DateField(_l("Date of birth"), validators=[Optional()])
-    audience = RadioField(_l("Who you are in your company"), validators=[Optional()])
     job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=120)])
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.audience.choices = audience_choices()
 
 
 class ChangePasswordForm(FlaskForm):

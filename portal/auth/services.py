@@ -29,6 +29,7 @@ from portal.core.phones import normalize_phone
 from portal.core.time import today, utcnow
 from portal.core.tokens import TokenExpired, TokenInvalid, make_token, read_token
 from portal.extensions import db
+from portal.partners import audiences
 from portal.partners import services as partners
 from portal.partners.models import Invitation
 
@@ -145,6 +146,7 @@ def register_participant(reg: Registration, invitation: Invitation | None = None
     db.session.add(user)
     db.session.flush()
     partners.start_membership(user, company)
+    audiences.start_audience(user, reg.audience)  # asked once; afterwards the partner admin or the program decides
     if invitation is not None:
         partners.accept_invitation(invitation, user)
     config = current_app.config
@@ -251,16 +253,15 @@ def end_session(user: User) -> None:
 
 def update_profile(
     user: User, *, full_name: str, phone: str | None, birthday: date | None, job_title: str | None,
-    locale: str, audience: str | None = None,
+    locale: str,
 ) -> None:
+    """The person's own details. Not their audience: the partner admin or the program decides it
+    (portal.partners.audiences.change_audience)."""
     full_name = " ".join((full_name or "").split())
     if len(full_name) < 3:
         raise DomainError(_l("Enter your full name."), field="full_name")
     if user.role in PARTNER_ROLES:
         user.phone = check_phone(phone or "")
-        if audience not in AUDIENCES:
-            raise DomainError(_l("Choose who you are in your company."), field="audience")
-        user.audience = audience
     elif phone:
         user.phone = check_phone(phone)
     user.full_name = full_name

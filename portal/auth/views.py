@@ -252,7 +252,7 @@ def profile():
         try:
             services.update_profile(
                 current_user, full_name=form.full_name.data, phone=form.phone.data, birthday=form.birthday.data,
-                job_title=form.job_title.data, locale=form.locale.data, audience=form.audience.data,
+                job_title=form.job_title.data, locale=form.locale.data,
             )
         except DomainError as exc:
             db.session.rollback()

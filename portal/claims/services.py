@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.leads.services import resolve_claim_lead
 from portal.ledger import services as ledger
 from portal.ledger.models import LedgerTransaction
+from portal.partners.history import audience_on
 from portal.products.models import Product
 from portal.program.services import get_settings
 from portal.rules import engine
@@ -222,7 +223,8 @@ def delete_draft(claim: Claim, user: User) -> None:
 
 def claim_input(claim: Claim) -> engine.ClaimInput:
     return engine.ClaimInput(
-        audience=claim.user.audience, company_id=claim.company_id, invoice_date=claim.invoice_date,
+        audience=audience_on(claim.user_id, claim.invoice_date), company_id=claim.company_id,
+        invoice_date=claim.invoice_date,
         lines=tuple(engine.LineInput(line.product_id, line.product.category, line.quantity,
                                      line.unit_price_kopecks, line.unit_cost_kopecks) for line in claim.lines),
     )

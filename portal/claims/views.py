@@ -22,6 +22,7 @@ from portal.core.uploads import send_download, send_image_preview
 from portal.extensions import db
 from portal.groups.services import resolve_company
 from portal.leads.forms import claim_lead_choices
+from portal.partners.history import audience_on
 from portal.partners.models import PartnerCompany
 from portal.products.services import find_by_sku, parse_money
 from portal.rules import engine
@@ -163,7 +164,8 @@ def preview():
             continue
         lines.append(engine.LineInput(product.id, product.category, quantity, price, product.cost_kopecks))
     invoice_date = form.invoice_date.data if isinstance(form.invoice_date.data, date) else today()
-    sample = engine.ClaimInput(current_user.audience, current_user.company_id, invoice_date, tuple(lines))
+    sample = engine.ClaimInput(audience_on(current_user.id, invoice_date), current_user.company_id, invoice_date,
+                               tuple(lines))
     awards = score(sample, current_user.id)
     result = {"total": engine.total_points(awards), "revenue_kopecks": sum(line.revenue_kopecks for line in lines),
               "awards": [{"rule": a.rule_name, "points": a.points} for a in awards]}

@@ -27,6 +27,9 @@ course_passed = _signals.signal("course-passed")
 participant_registered = _signals.signal("participant-registered")
 #: A participant moved from one company to another. Sender: the User. Extra: old_company_id, new_company_id.
 participant_moved = _signals.signal("participant-moved")
+#: A person's audience changed (partner admin or program team), from the day `effective` (today, the program's
+#: calendar). Sender: the User, the new span flushed. Extra: old_audience, new_audience, effective, actor.
+audience_changed = _signals.signal("audience-changed")
 #: A lead was qualified by the program (once per lead). Sender: the Lead. Extra: actor.
 lead_qualified = _signals.signal("lead-qualified")
 #: The ledger wrote a transaction (points earned, spent, expired, adjusted or reversed). Sender: the

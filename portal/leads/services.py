@@ -20,6 +20,7 @@ from portal.core.sql import compare_and_set, insert_ignoring_duplicates, lower_t
 from portal.core.time import local_date, utcnow
 from portal.extensions import db
 from portal.ledger import services as ledger
+from portal.partners.history import audience_on
 from portal.program.services import get_settings
 from portal.rules import engine
 
@@ -587,7 +588,8 @@ def sale_share(claim, lead: Lead) -> tuple[int, list[dict]]:
                              categories=frozenset([r.category]) if r.category else frozenset(),
                              priority=2 * (r.category is not None) + (r.channel_id is not None), stackable=False)
              for r in rules]
-    sale = engine.ClaimInput(claim.user.audience, claim.company_id, claim.invoice_date, tuple(
+    audience = audience_on(claim.user_id, claim.invoice_date)  # the seller's audience on the invoice date
+    sale = engine.ClaimInput(audience, claim.company_id, claim.invoice_date, tuple(
         engine.LineInput(line.product_id, line.product.category, line.quantity, line.unit_price_kopecks,
                          line.unit_cost_kopecks) for line in claim.lines))
     awards = engine.calculate(sale, specs, get_settings().point_value_kopecks)

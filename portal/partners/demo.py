@@ -18,7 +18,7 @@ from portal.auth.passwords import hash_password
 from portal.core.inn import make_inn
 from portal.core.time import utcnow
 from portal.extensions import db
-from portal.partners.models import APPROVED, PENDING, CompanyMembership, PartnerCompany
+from portal.partners.models import APPROVED, PENDING, AudienceSpan, CompanyMembership, PartnerCompany
 
 REGIONS = [
     "Москва", "Санкт-Петербург", "Московская область", "Свердловская область", "Новосибирская область",
@@ -85,6 +85,8 @@ def load(rng) -> None:
         db.session.flush()
         if company is not None:
             db.session.add(CompanyMembership(user_id=user.id, company_id=company.id, started_at=created))
+            if audience:
+                db.session.add(AudienceSpan(user_id=user.id, audience=audience, started_at=created))
             for document in (CONSENT_RULES, CONSENT_PERSONAL_DATA):
                 db.session.add(Consent(user_id=user.id, document=document, version="2026-01", accepted_at=created))
         return user

@@ -4,7 +4,7 @@ from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.auth.models import ROLE_LABELS, ROLES
+from portal.auth.models import AUDIENCE_SHORT_LABELS, AUDIENCES, ROLE_LABELS, ROLES
 from portal.core.inn import is_valid_inn
 
 REQUIRED = _l("This field is required.")
@@ -38,6 +38,16 @@ class RoleForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
+
+
+class AudienceForm(FlaskForm):
+    """A person's audience from tomorrow. Any value reaches the service, which answers a wrong one with its message."""
+
+    audience = SelectField(_l("Audience"), validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.audience.choices = [SelectChoice(key, AUDIENCE_SHORT_LABELS[key]) for key in AUDIENCES]
 
 
 class MoveForm(InnMixin, FlaskForm):

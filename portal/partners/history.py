@@ -9,11 +9,11 @@ a moment is read as it is.
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from portal.core.time import local_day_start
 from portal.extensions import db
-from portal.partners.models import CompanyMembership, GroupMembership
+from portal.partners.models import AudienceSpan, CompanyMembership, GroupMembership
 
 
 def moment_of(when: date | datetime) -> datetime:
@@ -35,10 +35,24 @@ def company_on(user_id: int, when: date | datetime) -> int | None:
 
 
 def audience_on(user_id: int, when: date | datetime) -> str | None:
-    """The audience ('manager' or 'specialist') the person belonged to on the day (or at the moment)."""
+    """The audience ('manager' or 'specialist') the person belonged to on the day (or at the moment).
+
+    Read from the person's audience spans. Before their first span (a sale invoiced before they registered) the
+    audience they registered with counts; a person without spans (staff, accounts made outside registration)
+    has their current users.audience.
+    """
     from portal.auth.models import User
 
-    return db.session.scalar(select(User.audience).where(User.id == user_id))
+    moment = moment_of(when)
+    first_start = db.session.scalar(select(func.min(AudienceSpan.started_at)).where(AudienceSpan.user_id == user_id))
+    if first_start is None:
+        return db.session.scalar(select(User.audience).where(User.id == user_id))
+    moment = max(moment, first_start)
+    return db.session.scalar(
+        select(AudienceSpan.audience)
+        .where(AudienceSpan.user_id == user_id, AudienceSpan.started_at <= moment,
+               or_(AudienceSpan.ended_at.is_(None), AudienceSpan.ended_at > moment))
+        .order_by(AudienceSpan.started_at.desc(), AudienceSpan.id.desc()).limit(1))
 
 
 def group_ids_on(company_id: int | None, when: date | datetime | None = None) -> frozenset[int]:

@@ -86,6 +86,38 @@ class CompanyMembership(db.Model):
     changed_by = relationship("User", foreign_keys=[changed_by_id])
 
 
+class AudienceSpan(db.Model):
+    """One stretch of time a person belonged to an audience ('manager' or 'specialist').
+
+    The open span (ended_at NULL) is the current one, kept in step with users.audience. A change starts the new
+    span at the beginning of the program's calendar day it is made; two changes on one day leave an empty span
+    (ended_at = started_at) that no day reads, so the history still shows who changed what.
+    """
+
+    __tablename__ = "audience_spans"
+    __table_args__ = (
+        Index(
+            "uq_audience_spans_open",
+            "user_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        CheckConstraint("audience IN ('manager', 'specialist')", name="audience_known"),
+        CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    audience: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: chosen at registration
+
+    user = relationship("User", foreign_keys=[user_id])
+    changed_by = relationship("User", foreign_keys=[changed_by_id])
+
+
 class Invitation(db.Model):
     """A partner admin's invitation for a colleague to join the program in their company."""
 

@@ -14,8 +14,16 @@ from portal.core.pagination import paginate
 from portal.core.params import id_arg, text_arg
 from portal.extensions import db
 from portal.groups.services import all_groups, company_group_history, group_names_of_companies
-from portal.partners import services
-from portal.partners.forms import CompanyForm, EmptyForm, InviteForm, MoveForm, RejectCompanyForm, RoleForm
+from portal.partners import audiences, services
+from portal.partners.forms import (
+    AudienceForm,
+    CompanyForm,
+    EmptyForm,
+    InviteForm,
+    MoveForm,
+    RejectCompanyForm,
+    RoleForm,
+)
 from portal.partners.models import COMPANY_STATUS_LABELS, Invitation, PartnerCompany
 
 bp = Blueprint("partners", __name__, template_folder="templates")
@@ -66,7 +74,32 @@ def person(user_id):
     return render_template(
         "partners/person.html", person=user, role_form=role_form, move_form=MoveForm(prefix="move"),
         action_form=EmptyForm(), history=services.membership_history(user),
+        audience_form=AudienceForm(audience=user.audience, prefix="audience"), audience_labels=AUDIENCE_SHORT_LABELS,
+        audience_history=audiences.audience_history(user),
+        may_change_audience=audiences.may_change_audience(current_user, user),
     )
+
+
+def _change_audience(user: User, audience: str | None) -> None:
+    try:
+        audiences.change_audience(user, audience, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("%(name)s: audience “%(audience)s” from today.", name=user.full_name, audience=user.audience_label),
+              "success")
+
+
+@bp.post("/console/people/<int:user_id>/audience")
+@roles_required(*STAFF_ROLES)
+def change_audience(user_id):
+    user = db.get_or_404(User, user_id)
+    form = AudienceForm(prefix="audience")
+    if form.validate_on_submit():
+        _change_audience(user, form.audience.data)
+    return redirect(url_for("partners.person", user_id=user.id))
 
 
 @bp.post("/console/people/<int:user_id>/role")
@@ -250,7 +283,19 @@ def team():
         "partners/team.html", form=form, company=company,
         page=paginate(services.team_query(company.id, text_arg("q"))),
         invitations=services.open_invitations(company.id), action_form=EmptyForm(),
+        audience_labels=AUDIENCE_SHORT_LABELS,
     )
+
+
+@bp.post("/team/people/<int:user_id>/audience")
+@roles_required(PARTNER_ADMIN)
+def change_team_audience(user_id):
+    """The partner admin decides a colleague's audience (the service refuses anyone outside their company)."""
+    user = db.get_or_404(User, user_id)
+    form = AudienceForm()
+    if form.validate_on_submit():
+        _change_audience(user, form.audience.data)
+    return redirect(url_for("partners.team"))
 
 
 @bp.post("/team/invitations/<int:invitation_id>/revoke")

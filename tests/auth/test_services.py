@@ -8,8 +8,10 @@ from portal.auth.models import ADMIN, MANAGER, PARTICIPANT, PARTNER_ADMIN, Conse
 from portal.auth.passwords import check_password_strength
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.inn import make_inn
+from portal.core.time import today
 from portal.partners import services as partners
-from portal.partners.models import APPROVED, PENDING, REJECTED, CompanyMembership, PartnerCompany
+from portal.partners.history import audience_on
+from portal.partners.models import APPROVED, PENDING, REJECTED, AudienceSpan, CompanyMembership, PartnerCompany
 
 
 def registration(**overrides) -> services.Registration:
@@ -58,6 +60,14 @@ def test_register_with_unknown_inn_creates_a_pending_company(db):
     assert [(m.company_id, m.ended_at) for m in memberships] == [(user.company_id, None)]
     consents = {(c.document, c.version) for c in db.session.scalars(select(Consent))}
     assert consents == {("rules", "2026-01"), ("personal_data", "2026-01")}
+
+
+def test_registration_asks_the_audience_once_and_opens_its_history(db):
+    user = services.register_participant(registration(audience="specialist"))
+    spans = db.session.scalars(select(AudienceSpan).where(AudienceSpan.user_id == user.id)).all()
+    assert [(s.audience, s.started_at, s.ended_at, s.changed_by_id) for s in spans] == [
+        ("specialist", user.created_at, None, None)]
+    assert audience_on(user.id, today()) == user.audience == "specialist"
 
 
 def test_register_with_known_inn_attaches_to_that_company(db, make):

@@ -119,7 +119,7 @@ def test_profile_edit_and_language(client, login, make):
     login("me@example.test")
     response = client.post("/profile", data={
         "full_name": "Новое Имя Человека", "phone": "8 916 000 11 22", "birthday": "1985-01-02",
-        "audience": "specialist", "job_title": "Инженер", "locale": "en",
+        "job_title": "Инженер", "locale": "en",
     }, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "Your profile is saved." in page
@@ -127,7 +127,7 @@ def test_profile_edit_and_language(client, login, make):
     with client.application.app_context():
         saved = db.session.get(User, user.id)
         assert (saved.full_name, saved.phone, saved.audience, saved.locale) == (
-            "Новое Имя Человека", "+79160001122", "specialist", "en")
+            "Новое Имя Человека", "+79160001122", "manager", "en")
 
 
 def test_password_change_ends_other_sessions(app, make, login, client):

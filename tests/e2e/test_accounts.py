@@ -98,6 +98,17 @@ def test_register_with_an_invitation(live_server, page, new_page, mailbox, make,
     page.reload()
     expect(page.get_by_role("cell", name="Новиков Павел Олегович")).to_be_visible()
 
+    # From now on the partner admin decides the newcomer's audience: the profile shows it and cannot change it.
+    newbie.goto(f"{live_server}/profile")
+    expect(newbie.get_by_test_id("profile-audience")).to_have_value("Менеджер")
+    expect(newbie.get_by_test_id("profile-audience")).to_be_disabled()
+    page.get_by_label("Аудитория: Новиков Павел Олегович").select_option("specialist")
+    page.get_by_role("row", name=re.compile("Новиков Павел")).get_by_role("button", name="Изменить").click()
+    expect(page.locator(".alert-success")).to_contain_text("аудитория «Специалист» с сегодняшнего дня")
+    shot(page, "team-audience-changed")
+    newbie.reload()
+    expect(newbie.get_by_test_id("profile-audience")).to_have_value("Специалист")
+
 
 def test_wrong_password_then_right_one(live_server, page, make, shot):
     make.user(email="seller@example.test")
