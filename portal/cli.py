@@ -69,7 +69,7 @@ def check_ledger_command():
 def check_command(mail):
     """Run every consistency check of the program; print what drifted and exit 1, or exit 0 when all is clean."""
     from flask import current_app
-    from flask_babel import force_locale, gettext, ngettext
+    from flask_babel import force_locale, gettext
 
     from portal.checks.nightly import mail_managers
     from portal.checks.runner import run_checks
@@ -90,8 +90,7 @@ def check_command(mail):
         if mail:
             mail_managers(drifted)
             db.session.commit()
-        click.echo(ngettext("%(num)s of %(total)s checks found a drift.", "%(num)s of %(total)s checks found a drift.",
-                            len(drifted), total=len(results)))
+        click.echo(gettext("%(num)s of %(total)s checks found a drift.", num=len(drifted), total=len(results)))
         raise SystemExit(1)
 
 
