@@ -5,6 +5,7 @@ understands (a lazy translated string, rendered in the reader's language), an em
 A check never changes data: one that must rebuild to compare does so in a savepoint it rolls back.
 """
 
+import logging
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
+
+log = logging.getLogger("portal.checks")
 
 # A check's findings beyond this many are summed up in one line (a mail, a terminal stay readable).
 MAX_FINDINGS = 50
@@ -71,7 +74,12 @@ def run_checks(selected: list[Check] | None = None) -> list[Result]:
     """Run every check (or the ones given) and return each one's findings, capped at MAX_FINDINGS."""
     results = []
     for check in selected if selected is not None else checks():
-        findings = list(check.run())
+        try:
+            with rolled_back():  # whatever a check does, and a database error it meets, ends with it
+                findings = list(check.run())
+        except Exception as exc:  # noqa: BLE001 - one broken check must not hide what the others found
+            log.exception("Check %s could not run", check.run.__name__)
+            findings = [_l("The check could not run: %(error)s", error=f"{type(exc).__name__}: {exc}")]
         if len(findings) > MAX_FINDINGS:
             more = len(findings) - MAX_FINDINGS
             findings = findings[:MAX_FINDINGS] + [_l("… and %(count)s more of the same kind.", count=more)]

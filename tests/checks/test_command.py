@@ -86,3 +86,26 @@ def test_the_worker_runs_the_check_at_night_only(app, queue, monkeypatch):
     nightly = [now for name, now in runs if name == "consistency-check"]
     assert nightly == [datetime(2026, 3, 3, 0, 0)]  # 03:00 in Moscow
     assert {name for name, _now in runs} > {"consistency-check", "expire-points"}
+
+
+def test_check_with_mail_writes_to_the_managers_and_still_exits_1(app, make, mailbox):
+    make.user(role=MANAGER, email="boss@example.test", locale="ru")
+    _credit_without_source(app, make)
+    result = app.test_cli_runner().invoke(args=["portal", "check", "--mail"])
+    assert result.exit_code == 1
+    [mail] = mailbox.to("boss@example.test")
+    assert "участник не проходил курс №42" in mail.get_content()
+
+
+def test_a_check_that_breaks_is_a_finding_and_the_others_still_run(app, make, monkeypatch):
+    from portal.checks import consistency
+
+    def broken():
+        raise RuntimeError("the source table is missing")
+
+    monkeypatch.setattr(consistency, "lead_holder_drift", broken)
+    _credit_without_source(app, make)
+    result = app.test_cli_runner().invoke(args=["portal", "check"])
+    assert result.exit_code == 1
+    assert "  - Проверка не смогла выполниться: RuntimeError: the source table is missing" in result.output
+    assert "Баллы и их источники:" in result.output
