@@ -58,10 +58,10 @@ def _registry() -> list[Check]:
         Check(_l("Sales plan actuals"), consistency.plan_actual_drift),
         Check(_l("Customers held by leads"), consistency.lead_holder_drift),
         Check(_l("Orders and card payments"), consistency.order_payment_drift),
-        # Slots for the checks other features bring, one line each:
-        # Check(_l("Closed KPI stages"), kpi.closed_stage_drift),
-        # Check(_l("Lead holders"), leads.lead_holder_problems),   (then drop lead_holder_drift above)
-        # Check(_l("Orders and payments"), shop.order_problems),   (then drop order_payment_drift above)
+        # Slots for the checks features bring, one line each (import the function at the top of this function):
+        # Check(_l("Closed KPI stages"), closed_stage_drift),     kpi's, when it lands
+        # Check(_l("Customers held by leads"), lead_holder_problems),  leads', replacing lead_holder_drift above
+        # Check(_l("Orders and card payments"), <shop/payments' check>),  replacing order_payment_drift above
     ]
 
 
