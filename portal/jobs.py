@@ -89,6 +89,31 @@ JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("kpi-reports", _kpi_reports),
 ]
 
+
+def _consistency_check(now: datetime) -> str:
+    from portal.checks.nightly import run_nightly_check
+
+    return run_nightly_check(now)
+
+
+# Jobs the worker runs once a night, at NIGHTLY_HOUR on the program's clock (`portal check --mail` from cron does the
+# same); `run-jobs` leaves them out: they read the whole program.
+NIGHTLY_JOBS: list[tuple[str, Callable[[datetime], str]]] = [
+    ("consistency-check", _consistency_check),
+]
+NIGHTLY_HOUR = 3
+
+
+def nightly_utc_hour() -> int:
+    """NIGHTLY_HOUR of the program's time zone as an hour of UTC, the worker's schedule clock."""
+    from zoneinfo import ZoneInfo
+
+    from portal.config import Config
+
+    offset = datetime.now(ZoneInfo(Config.BABEL_DEFAULT_TIMEZONE or "UTC")).utcoffset()
+    return int(NIGHTLY_HOUR - offset.total_seconds() // 3600) % 24
+
+
 # How often the worker runs a job, in minutes (a divisor of 60); a job not named here runs every five.
 SCHEDULES: dict[str, int] = {"deliver-mail": 1}
 DEFAULT_EVERY_MINUTES = 5
@@ -98,7 +123,7 @@ def run_job(name: str, now: datetime | None = None) -> str:
     """Run one job by name under its lock (a second caller at the same time is told it is skipped)."""
     from portal.ops.locks import run_locked
 
-    job = dict(JOBS)[name]
+    job = dict(JOBS + NIGHTLY_JOBS)[name]
     return run_locked(name, job, now or utcnow())
 
 

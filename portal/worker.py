@@ -128,10 +128,12 @@ def _beat_at_start() -> None:
 
 
 def _schedule_jobs() -> None:
-    from portal.jobs import DEFAULT_EVERY_MINUTES, JOBS, SCHEDULES
+    from portal.jobs import DEFAULT_EVERY_MINUTES, JOBS, NIGHTLY_JOBS, SCHEDULES, nightly_utc_hour
 
-    for name, _job in JOBS:
+    nightly = {name for name, _job in NIGHTLY_JOBS}
+    for name, _job in JOBS + NIGHTLY_JOBS:
         every = SCHEDULES.get(name, DEFAULT_EVERY_MINUTES)
+        when = crontab(minute="0", hour=str(nightly_utc_hour())) if name in nightly else crontab(minute=f"*/{every}")
 
         def run(name=name):
             from portal.jobs import run_job
@@ -142,7 +144,7 @@ def _schedule_jobs() -> None:
             return summary
 
         run.__name__ = f"job_{name.replace('-', '_')}"
-        huey.periodic_task(crontab(minute=f"*/{every}"), name=f"job:{name}")(in_app(run))
+        huey.periodic_task(when, name=f"job:{name}")(in_app(run))
 
 
 _schedule_jobs()

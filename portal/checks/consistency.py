@@ -1,0 +1,171 @@
+"""Checks of what features keep against a rebuild from their sources. Each reads only, or rebuilds inside a
+savepoint it rolls back, and says what drifted in words a program manager reads (Russian by default)."""
+
+from collections import defaultdict
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select
+
+from portal.auth.models import User
+from portal.checks.runner import rolled_back
+from portal.extensions import db
+
+
+def _names(user_ids) -> dict[int, str]:
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
+
+
+def ledger_drift() -> list:
+    """The ledger's own check (`portal check-ledger`): transactions sum to zero, balances, running balances, lots,
+    totals."""
+    from portal.ledger.reports import check_ledger
+
+    with rolled_back():  # check_ledger tunes the planner with SET LOCAL: undone with the savepoint
+        problems = check_ledger()
+    return [_l("The points ledger disagrees with itself: %(detail)s", detail=problem) for problem in problems]
+
+
+def contest_drift() -> list:
+    """Each contest that keeps scores: the stored scores against a rebuild from sales, courses and leads, and the
+    board's counts per score range (kept by triggers) against the scores."""
+    from portal.contests.boards import bucket_drift
+    from portal.contests.models import SCORED_STATES, Contest
+    from portal.contests.scoring import recompute_contest
+
+    findings = []
+    with rolled_back():
+        contests = db.session.execute(select(Contest.id, Contest.title).where(Contest.status.in_(SCORED_STATES))
+                                      .order_by(Contest.id)).all()
+        for contest_id, title in contests:
+            drift = recompute_contest(db.session.get(Contest, contest_id), fix=False)
+            if drift:
+                findings.append(_l("Contest «%(title)s»: %(count)s scores differ from the sales, courses and leads "
+                                   "they count (`flask portal recompute-contests` rebuilds them).",
+                                   title=title, count=len(drift)))
+            if bucket_drift(contest_id):
+                findings.append(_l("Contest «%(title)s»: the board's counts of people per score range differ from "
+                                   "the scores, so places shown may be wrong.", title=title))
+    return findings
+
+
+def kpi_drift() -> list:
+    """The KPI counters and people-per-stage rows against kpi.aggregates.recompute(), run in a rolled-back
+    savepoint: per stage, how many rows the rebuild would change."""
+    from portal.kpi.aggregates import recompute
+    from portal.kpi.models import COUNTER_METRICS, KpiCounter, KpiPersonScope, KpiStage
+
+    metrics = [getattr(KpiCounter, metric) for metric in COUNTER_METRICS]
+
+    def counters():
+        rows = db.session.execute(select(KpiCounter.stage_id, KpiCounter.scope_kind, KpiCounter.scope_key, *metrics))
+        return {(stage, kind, key): tuple(values) for stage, kind, key, *values in rows if any(values)}
+
+    def people():
+        return set(db.session.execute(select(KpiPersonScope.stage_id, KpiPersonScope.user_id,
+                                             KpiPersonScope.scope_kind, KpiPersonScope.scope_key,
+                                             KpiPersonScope.sales, KpiPersonScope.courses)).all())
+
+    with rolled_back():
+        counters_before, people_before = counters(), people()
+        recompute()
+        counters_after, people_after = counters(), people()
+    changed_counters, changed_people = defaultdict(int), defaultdict(int)
+    for key in set(counters_before) | set(counters_after):
+        if counters_before.get(key) != counters_after.get(key):
+            changed_counters[key[0]] += 1
+    for row in people_before ^ people_after:
+        changed_people[row[0]] += 1
+    stages = set(changed_counters) | set(changed_people)
+    if not stages:
+        return []
+    names = {stage.id: stage.name for stage in db.session.scalars(select(KpiStage).where(KpiStage.id.in_(stages)))}
+    findings = []
+    for stage_id in sorted(stages):
+        if changed_counters[stage_id]:
+            findings.append(_l("KPI stage «%(stage)s»: %(count)s counters differ from the registrations, sales, "
+                               "courses, leads and points they count.",
+                               stage=names.get(stage_id, stage_id), count=changed_counters[stage_id]))
+        if changed_people[stage_id]:
+            findings.append(_l("KPI stage «%(stage)s»: %(count)s rows of people with sales or courses differ from "
+                               "the source.", stage=names.get(stage_id, stage_id), count=changed_people[stage_id]))
+    return findings
+
+
+def plan_actual_drift() -> list:
+    """The sales plans' monthly actuals against the approved claims (plans.actuals.recompute_actuals, not fixing)."""
+    from portal.plans.actuals import recompute_actuals
+    from portal.plans.models import METRIC_LABELS
+
+    with rolled_back():
+        drifts = recompute_actuals(fix=False)
+    by_person_month = defaultdict(list)
+    for drift in drifts:
+        by_person_month[(drift.user_id, drift.month)].append(drift)
+    names = _names(user_id for user_id, _month in by_person_month)
+    findings = []
+    for (user_id, month), items in sorted(by_person_month.items()):
+        details = "; ".join(f"{METRIC_LABELS.get(d.metric, d.metric)}: {d.stored} → {d.actual}" for d in items)
+        findings.append(_l("Sales plan of %(person)s for %(month)s: the results kept differ from the approved sales "
+                           "(kept → approved: %(details)s).",
+                           person=names.get(user_id, user_id), month=format_date(month, "LLLL y"), details=details))
+    return findings
+
+
+def closed_stage_drift() -> list:
+    """A closed KPI stage whose stored results (what was reported when it closed) differ from the live counters:
+    a sale approved late into it, say. The manager recalculates the stage with a reason to store the new figures."""
+    from portal.kpi.stages import closed_stage_drift as drifts
+
+    return [_l("KPI stage “%(stage)s” changed since closing: %(change)s (recalculate it with a reason to store "
+               "the new figures).", stage=drift.stage.name, change=drift.text) for drift in drifts()]
+
+
+def lead_holder_drift() -> list:
+    """At most one lead holds (protects) a customer INN at a time. A simple query until leads brings its own."""
+    from portal.leads.models import QUALIFIED, Lead
+
+    counted = func.count(Lead.id)
+    held_twice = db.session.execute(select(Lead.customer_inn, counted).where(Lead.status == QUALIFIED)
+                                    .group_by(Lead.customer_inn).having(counted > 1)
+                                    .order_by(Lead.customer_inn)).all()
+    if not held_twice:
+        return []
+    leads = defaultdict(list)
+    for lead_id, inn in db.session.execute(select(Lead.id, Lead.customer_inn).where(
+            Lead.status == QUALIFIED, Lead.customer_inn.in_([inn for inn, _n in held_twice])).order_by(Lead.id)):
+        leads[inn].append(f"#{lead_id}")
+    return [_l("The customer with INN %(inn)s is protected by %(count)s leads at once (%(leads)s); only one lead may "
+               "hold a customer.", inn=inn, count=count, leads=", ".join(leads[inn]))
+            for inn, count in held_twice]
+
+
+def order_payment_drift() -> list:
+    """Orders and their card payments agree: a paid order's payment succeeded, a cancelled order's card payment
+    was not kept, and the payment is for the order's card share. A simple check until shop/payments bring theirs."""
+    from portal.payments.models import Payment
+    from portal.shop.models import APPROVED, CANCELLED, DELIVERED, PAID, SHIPPED, Order
+
+    paid_states = (PAID, APPROVED, SHIPPED, DELIVERED)
+    unpaid = db.session.scalars(
+        select(Order.id).outerjoin(Payment, Payment.order_id == Order.id)
+        .where(Order.status.in_(paid_states), Order.card_kopecks > 0,
+               or_(Payment.id.is_(None), Payment.status != "succeeded"))
+        .order_by(Order.id)).all()
+    kept = db.session.scalars(
+        select(Order.id).join(Payment, Payment.order_id == Order.id)
+        .where(Order.status == CANCELLED, Payment.status == "succeeded").order_by(Order.id)).all()
+    wrong_amount = db.session.execute(
+        select(Order.id, Payment.amount_kopecks, Order.card_kopecks).join(Payment, Payment.order_id == Order.id)
+        .where(and_(Payment.amount_kopecks != Order.card_kopecks)).order_by(Order.id)).all()
+    return (
+        [_l("Order #%(id)s counts as paid, but its card payment has not succeeded.", id=order_id)
+         for order_id in unpaid]
+        + [_l("Order #%(id)s is cancelled, but its card payment was taken and not refunded.", id=order_id)
+           for order_id in kept]
+        + [_l("Order #%(id)s: the card payment is for %(paid)s kopecks, the order's card share is %(share)s kopecks.",
+              id=order_id, paid=paid, share=share) for order_id, paid, share in wrong_amount]
+    )
