@@ -29,6 +29,7 @@ from .forms import (
     RewardRuleForm,
     SettingsForm,
 )
+from .holders import conflict_notice
 from .models import REJECTED, STATUS_LABELS, SUBMITTED, Lead, LeadAttachment, LeadChannel, LeadRewardRule
 
 bp = Blueprint("leads", __name__, template_folder="templates")
@@ -111,8 +112,7 @@ def new():
         else:
             db.session.commit()
             if lead.status == REJECTED:
-                flash(_("This customer is already registered and protected by another partner. Your lead #%(id)s "
-                        "is kept as rejected; the program team sees both.", id=lead.id), "warning")
+                flash(conflict_notice(lead), "warning")
             else:
                 flash(_("Lead #%(id)s is registered and sent for review.", id=lead.id), "success")
             return redirect(url_for("leads.detail", lead_id=lead.id))

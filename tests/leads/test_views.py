@@ -106,7 +106,9 @@ def test_a_taken_customer_is_reported_without_the_other_partners_data(app, clien
                                                            contact_phone="+7 916 000 00 00"),
                            content_type="multipart/form-data", follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert "уже зарегистрирован и защищён другим партнёром" in page and "Первова" not in page
+    # The first lead awaits review: it is not called protected.
+    assert "уже зарегистрирован другим партнёром и ожидает проверки" in page and "Первова" not in page
+    assert "защищён" not in page
     with app.app_context():
         first, taken = db.session.scalars(select(Lead).order_by(Lead.id)).all()
         assert (taken.status, taken.conflict_lead_id) == (REJECTED, first.id)
