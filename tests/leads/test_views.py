@@ -118,6 +118,34 @@ def test_a_taken_customer_is_reported_without_the_other_partners_data(app, clien
     assert 'data-testid="compare"' in page and "petrov@sever-office.ru" in page
 
 
+def test_a_colleagues_customer_is_named_as_the_colleagues_and_a_won_one_stays_protected(app, client, login, make,
+                                                                                        setup):
+    company = make.company()
+    make.user(email="first@example.test", full_name="Первова Анна", company=company)
+    make.user(email="colleague@example.test", company=company)
+    make.user(email="stranger@example.test")
+    manager = make.user(role=MANAGER, email="manager@example.test")
+    login("first@example.test")
+    client.post("/leads/new", data=lead_form(setup), content_type="multipart/form-data")
+    login("colleague@example.test")
+    page = client.post("/leads/new", data=lead_form(setup, contact_email="", contact_phone="+7 916 000 00 00"),
+                       content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    with app.app_context():
+        held = db.session.scalar(select(Lead).order_by(Lead.id))
+    assert f"вашим коллегой Первова Анна (лид #{held.id}) и ожидает проверки" in page
+    assert "другим партнёром" not in page
+    with app.app_context():
+        _qualify(held.id, manager.id)
+        services.close_lead(db.session.get(Lead, held.id), db.session.get(User, manager.id), won=True)
+        db.session.commit()
+    login("first@example.test")
+    assert "Клиент закреплён за участником Первова Анна до" in client.get(f"/leads/{held.id}").get_data(as_text=True)
+    login("stranger@example.test")
+    page = client.post("/leads/new", data=lead_form(setup, contact_email="", contact_phone="+7 916 000 00 01"),
+                       content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "уже зарегистрирован и защищён другим партнёром до" in page and "Первова" not in page
+
+
 def test_nobody_reaches_another_companys_lead_or_attachment(app, client, login, make, setup):
     company = make.company()
     owner = make.user(company=company, email="owner@example.test")
