@@ -8,10 +8,12 @@ leads.holder_inn is the customer's INN while the lead holds the customer (awaiti
 the later of its protection date and 180 days after the win), else NULL; its unique index lets one of two parallel
 registrations or qualifications through. Existing data: of the leads holding one INN, the oldest keeps it; the
 others stay as they are, hold nothing, and `portal check` lists the customer until a manager decides. Won leads get
-their protection date moved to 180 days after the win (never earlier).
+their protection date moved to 180 days after the win (never earlier). lead_settings.won_protection_days is that
+period (180), which managers change on the lead settings page.
 
 A check keeps holder_inn equal to the customer's INN and only on a holding state: a constraint on PostgreSQL, two
-triggers on SQLite (a CHECK there needs the table rebuilt, and leads is referenced by five tables).
+triggers on SQLite (a CHECK there needs the table rebuilt, and leads is referenced by five tables); the won period
+is positive by a constraint on PostgreSQL and a trigger on SQLite, for the same reason of not rebuilding tables.
 """
 from datetime import UTC, datetime, timedelta
 
@@ -32,6 +34,13 @@ SQLITE_TRIGGERS = [
     .replace("status", "NEW.status")
     + ") BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: ck_leads_holder_is_holding'); END"
     for when, what in (("insert", "INSERT"), ("update", "UPDATE OF holder_inn, customer_inn, status"))
+]
+
+SQLITE_SETTINGS_TRIGGERS = [
+    f"CREATE TRIGGER lead_settings_won_protection_positive_{when} BEFORE {what} ON lead_settings "
+    "WHEN NEW.won_protection_days <= 0 "
+    "BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: ck_lead_settings_won_protection_positive'); END"
+    for when, what in (("insert", "INSERT"), ("update", "UPDATE OF won_protection_days"))
 ]
 
 leads = sa.table(
@@ -70,21 +79,28 @@ def keep_oldest_holders(connection, now: datetime | None = None) -> None:
 
 
 def upgrade():
+    op.add_column('lead_settings', sa.Column('won_protection_days', sa.Integer(), nullable=False,
+                                             server_default=str(WON_PROTECTION_DAYS)))
     op.add_column('leads', sa.Column('holder_inn', sa.String(length=12), nullable=True))
     keep_oldest_holders(op.get_bind())
     op.create_index(op.f('ix_leads_holder_inn'), 'leads', ['holder_inn'], unique=True)
     if op.get_bind().dialect.name == "postgresql":
         op.create_check_constraint(op.f('ck_leads_holder_is_holding'), 'leads', sa.text(CHECK))
+        op.create_check_constraint(op.f('ck_lead_settings_won_protection_positive'), 'lead_settings',
+                                   sa.text('won_protection_days > 0'))
     else:
-        for statement in SQLITE_TRIGGERS:
+        for statement in SQLITE_TRIGGERS + SQLITE_SETTINGS_TRIGGERS:
             op.execute(statement)
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
+        op.drop_constraint(op.f('ck_lead_settings_won_protection_positive'), 'lead_settings', type_='check')
         op.drop_constraint(op.f('ck_leads_holder_is_holding'), 'leads', type_='check')
     else:
-        op.execute("DROP TRIGGER leads_holder_is_holding_insert")
-        op.execute("DROP TRIGGER leads_holder_is_holding_update")
+        for name in ("leads_holder_is_holding", "lead_settings_won_protection_positive"):
+            op.execute(f"DROP TRIGGER {name}_insert")
+            op.execute(f"DROP TRIGGER {name}_update")
     op.drop_index(op.f('ix_leads_holder_inn'), table_name='leads')
     op.drop_column('leads', 'holder_inn')
+    op.drop_column('lead_settings', 'won_protection_days')

@@ -1,8 +1,8 @@
 """Who holds a customer. A lead holds its customer (by INN) while it awaits review, while it is qualified, and once
-won until the later of its protection date and WON_PROTECTION_DAYS after the win; rejected, lost and expired leads
-hold nothing. The holding lead carries the INN in `Lead.holder_inn`, unique in the database, so of two requests
-registering or qualifying the same customer at once the database lets one through. Also: what the second registrant
-is told, and the check for customers held twice (`lead_holder_problems`, for `portal check`)."""
+won until the later of its protection date and the won period after the win (lead settings); rejected, lost and
+expired leads hold nothing. The holding lead carries the INN in `Lead.holder_inn`, unique in the database, so of two
+requests registering or qualifying the same customer at once the database lets one through. Also: what the second
+registrant is told, and the check for customers held twice (`lead_holder_problems`, for `portal check`)."""
 
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -16,18 +16,15 @@ from portal.extensions import db
 
 from .models import QUALIFIED, SUBMITTED, WON, Lead
 
-# A won customer stays with the partner who won it this long after the win (at least until its protection date).
-WON_PROTECTION_DAYS = 180
-
 
 def holding_by_state(now: datetime):
     """SQL: the leads that should hold their customer at `now`, read from their state alone."""
     return or_(Lead.status.in_((SUBMITTED, QUALIFIED)), and_(Lead.status == WON, Lead.protected_until > now))
 
 
-def won_protection_end(lead: Lead, now: datetime) -> datetime:
-    """The protection date of a lead won at `now`: a win never shortens it."""
-    end = now + timedelta(days=WON_PROTECTION_DAYS)
+def won_protection_end(lead: Lead, now: datetime, days: int) -> datetime:
+    """The protection date of a lead won at `now`, held `days` after the win: a win never shortens it."""
+    end = now + timedelta(days=days)
     return max(end, lead.protected_until) if lead.protected_until else end
 
 

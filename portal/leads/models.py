@@ -68,6 +68,10 @@ EVENT_LABELS = {
     RELEASED: _l("Protection ended"),
 }
 
+# A won customer stays with the partner who won it this long after the win (at least until its protection date),
+# unless the program's lead settings say otherwise.
+WON_PROTECTION_DAYS = 180
+
 QUALIFIED_REWARD = "qualified"
 SALE_SHARE = "share"
 REVENUE = "revenue"
@@ -105,6 +109,7 @@ class LeadSettings(db.Model):
         CheckConstraint("protection_days > 0", name="protection_positive"),
         CheckConstraint("extension_days > 0 AND max_extensions >= 0", name="extensions_valid"),
         CheckConstraint("attribution_days > 0", name="attribution_positive"),
+        CheckConstraint("won_protection_days > 0", name="won_protection_positive"),
         CheckConstraint("max_cost_per_lead_kopecks IS NULL OR max_cost_per_lead_kopecks >= 0", name="cost_cap_valid"),
     )
 
@@ -112,6 +117,8 @@ class LeadSettings(db.Model):
     protection_days: Mapped[int] = mapped_column(default=30)
     extension_days: Mapped[int] = mapped_column(default=30)
     max_extensions: Mapped[int] = mapped_column(default=2)
+    # A won customer stays with its lead this many days after the win (never less than its protection date).
+    won_protection_days: Mapped[int] = mapped_column(default=WON_PROTECTION_DAYS)
     # Sales invoiced from the lead's registration until this many days after qualification count for it.
     attribution_days: Mapped[int] = mapped_column(default=90)
     # The most a qualified lead's fixed reward may cost the program, in kopecks (NULL: no cap).

@@ -89,8 +89,14 @@ def get_lead_settings() -> LeadSettings:
 
 
 def update_lead_settings(*, protection_days: int, extension_days: int, max_extensions: int, attribution_days: int,
-                         max_cost_per_lead_kopecks: int | None, reminder_days: list[int]) -> LeadSettings:
+                         max_cost_per_lead_kopecks: int | None, reminder_days: list[int],
+                         won_protection_days: int | None = None) -> LeadSettings:
+    """Save the lead settings; `won_protection_days` None keeps the current won period."""
+    found = get_lead_settings()
+    if won_protection_days is None:
+        won_protection_days = found.won_protection_days
     for name, value, low, high in (("protection_days", protection_days, 1, 366),
+                                   ("won_protection_days", won_protection_days, 1, 1096),
                                    ("extension_days", extension_days, 1, 366),
                                    ("max_extensions", max_extensions, 0, 12),
                                    ("attribution_days", attribution_days, 1, 1096)):
@@ -102,8 +108,8 @@ def update_lead_settings(*, protection_days: int, extension_days: int, max_exten
     if any(not 1 <= d <= protection_days for d in days) or len(days) > 5:
         raise DomainError(_l("Up to five reminders, each 1 to %(days)s days before the end.", days=protection_days),
                           field="reminder_days")
-    found = get_lead_settings()
     found.protection_days, found.extension_days = protection_days, extension_days
+    found.won_protection_days = won_protection_days
     found.max_extensions, found.attribution_days = max_extensions, attribution_days
     found.max_cost_per_lead_kopecks, found.reminder_days = max_cost_per_lead_kopecks, days
     db.session.flush()
@@ -430,11 +436,12 @@ def reject_lead(lead: Lead, actor: User, reason: str) -> Lead:
 
 def close_lead(lead: Lead, actor: User, won: bool, note: str = "") -> Lead:
     """Mark a qualified lead won or lost. A lost customer is free again for others; a won one stays with the lead
-    until the later of its protection date and the won period (holders.WON_PROTECTION_DAYS)."""
+    until the later of its protection date and the won period of the lead settings."""
     _require_staff(actor)
     target = WON if won else LOST
     now = utcnow()
-    held = {"protected_until": won_protection_end(lead, now)} if won else {"holder_inn": None}
+    days = get_lead_settings().won_protection_days
+    held = {"protected_until": won_protection_end(lead, now, days)} if won else {"holder_inn": None}
     _move(lead, QUALIFIED, target, actor, closed_at=now, **held)
     _event(lead, target, actor, (note or "").strip())
     db.session.flush()
@@ -662,7 +669,8 @@ def award_sale_share(claim, actor: User | None) -> LeadAward | None:
     # The sale closes the lead; a lead closed meanwhile (won by another sale, lost) keeps its state.
     now = utcnow()
     if lead.status == QUALIFIED and compare_and_set(lead, "status", QUALIFIED, status=WON, closed_at=now,
-                                                    protected_until=won_protection_end(lead, now),
+                                                    protected_until=won_protection_end(
+                                                        lead, now, get_lead_settings().won_protection_days),
                                                     decided_by_id=actor.id if actor else None):
         _event(lead, WON, actor, str(_l("Sale #%(id)s", id=claim.id)))
     points, parts = sale_share(claim, lead)

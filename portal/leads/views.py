@@ -304,7 +304,8 @@ def _settings_form() -> SettingsForm:
         return SettingsForm()
     cap = current.max_cost_per_lead_kopecks
     return SettingsForm(data={
-        "protection_days": current.protection_days, "extension_days": current.extension_days,
+        "protection_days": current.protection_days, "won_protection_days": current.won_protection_days,
+        "extension_days": current.extension_days,
         "max_extensions": current.max_extensions, "attribution_days": current.attribution_days,
         "max_cost_per_lead": "" if cap is None else f"{cap / 100:.2f}".replace(".", ","),
         "reminder_days": ", ".join(str(d) for d in current.reminder_days or []),
@@ -324,6 +325,7 @@ def settings():
                 protection_days=form.protection_days.data, extension_days=form.extension_days.data,
                 max_extensions=form.max_extensions.data or 0, attribution_days=form.attribution_days.data,
                 max_cost_per_lead_kopecks=form.max_cost_per_lead.kopecks, reminder_days=[int(d) for d in raw_days],
+                won_protection_days=form.won_protection_days.data,
             )
         except DomainError as exc:
             db.session.rollback()

@@ -17,8 +17,8 @@ from portal.core.errors import DomainError
 from portal.core.time import frozen_time, local_date
 from portal.extensions import db as _db
 from portal.leads import holders, services
-from portal.leads.holders import WON_PROTECTION_DAYS, lead_holder_problems
-from portal.leads.models import QUALIFIED, REJECTED, SUBMITTED, WON, Lead, LeadAward
+from portal.leads.holders import lead_holder_problems
+from portal.leads.models import QUALIFIED, REJECTED, SUBMITTED, WON, WON_PROTECTION_DAYS, Lead, LeadAward
 from portal.ledger import services as ledger
 from portal.ledger.models import LedgerTransaction
 from portal.program.services import get_settings
@@ -108,6 +108,20 @@ def test_a_win_never_shortens_the_protection(db, seller, manager, channel):
         lead = services.qualify_lead(f.lead(seller, channel.id), manager)
         services.close_lead(lead, manager, won=True)
     assert lead.protected_until == T0 + timedelta(days=WON_PROTECTION_DAYS + 60)
+
+
+def test_the_won_period_is_a_lead_setting(db, seller, manager, channel):
+    services.update_lead_settings(protection_days=30, extension_days=30, max_extensions=2, attribution_days=90,
+                                  max_cost_per_lead_kopecks=None, reminder_days=[7], won_protection_days=60)
+    with frozen_time(T0):
+        lead = services.qualify_lead(f.lead(seller, channel.id), manager)
+    with frozen_time(T0 + timedelta(days=5)):
+        services.close_lead(lead, manager, won=True)
+    assert lead.protected_until == T0 + timedelta(days=65)
+    with pytest.raises(DomainError) as error:
+        services.update_lead_settings(protection_days=30, extension_days=30, max_extensions=2, attribution_days=90,
+                                      max_cost_per_lead_kopecks=None, reminder_days=[7], won_protection_days=0)
+    assert error.value.field == "won_protection_days"
 
 
 @pytest.mark.parametrize("ending", ["reject", "lose", "expire"])

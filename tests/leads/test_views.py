@@ -268,16 +268,21 @@ def test_channels_rewards_settings_and_report_pages(app, client, login, make, se
         assert db.session.scalar(select(LeadRewardRule).where(LeadRewardRule.name == "Плохое")) is None
     response = client.post("/console/leads/settings", data={
         "protection_days": "45", "extension_days": "15", "max_extensions": "3", "attribution_days": "120",
-        "max_cost_per_lead": "1 500", "reminder_days": "10, 3"})
+        "max_cost_per_lead": "1 500", "reminder_days": "10, 3", "won_protection_days": "200"})
     assert response.status_code == 302
     bad = client.post("/console/leads/settings", data={
         "protection_days": "45", "extension_days": "15", "max_extensions": "3", "attribution_days": "120",
-        "max_cost_per_lead": "", "reminder_days": "100"})
+        "max_cost_per_lead": "", "reminder_days": "100", "won_protection_days": "200"})
     assert bad.status_code == 200
+    no_won_period = client.post("/console/leads/settings", data={
+        "protection_days": "45", "extension_days": "15", "max_extensions": "3", "attribution_days": "120",
+        "max_cost_per_lead": "", "reminder_days": "7", "won_protection_days": "2000"})
+    assert no_won_period.status_code == 200 and "От 1 до 1096" in no_won_period.get_data(as_text=True)
     with app.app_context():
         settings = services.get_lead_settings()
-        assert (settings.protection_days, settings.max_cost_per_lead_kopecks, settings.reminder_days) == (
-            45, 150_000, [10, 3])
+        assert (settings.protection_days, settings.max_cost_per_lead_kopecks, settings.reminder_days,
+                settings.won_protection_days) == (45, 150_000, [10, 3], 200)
+    assert 'value="200"' in client.get("/console/leads/settings").get_data(as_text=True)
     page = client.get("/console/leads/report").get_data(as_text=True)
     assert 'data-testid="report-table"' in page
     for args in ("?group=participant", "?group=company&date_from=2026-01-01&date_to=2026-12-31", "?group=zzz",
