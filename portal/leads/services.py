@@ -489,7 +489,8 @@ def expire_protection(now: datetime | None = None) -> int:
     one stays won and lets its customer go. Commits lead by lead."""
     now = now or utcnow()
     due = list(db.session.scalars(select(Lead.id).where(
-        Lead.status.in_((QUALIFIED, WON)), Lead.holder_inn.is_not(None), Lead.protected_until <= now,
+        or_(Lead.status == QUALIFIED, and_(Lead.status == WON, Lead.holder_inn.is_not(None))),
+        Lead.protected_until <= now,
     ).order_by(Lead.id)))
     expired = 0
     for lead_id in due:

@@ -18,7 +18,7 @@ from portal.core.time import frozen_time, local_date
 from portal.extensions import db as _db
 from portal.leads import holders, services
 from portal.leads.holders import lead_holder_problems
-from portal.leads.models import QUALIFIED, REJECTED, SUBMITTED, WON, WON_PROTECTION_DAYS, Lead, LeadAward
+from portal.leads.models import EXPIRED, QUALIFIED, REJECTED, SUBMITTED, WON, WON_PROTECTION_DAYS, Lead, LeadAward
 from portal.ledger import services as ledger
 from portal.ledger.models import LedgerTransaction
 from portal.program.services import get_settings
@@ -102,6 +102,14 @@ def test_a_won_customer_is_held_for_the_stated_period_after_the_win_then_freed(d
         assert f.lead(rival, channel.id, customer_inn=lead.customer_inn).status == SUBMITTED
 
 
+def test_a_qualified_lead_that_held_nothing_still_expires(db, seller, manager, channel):
+    lead = services.qualify_lead(f.lead(seller, channel.id), manager)
+    lead.holder_inn = None  # a duplicate from before the holder rule
+    db.session.flush()
+    assert services.expire_protection(lead.protected_until) == 1
+    assert db.session.get(Lead, lead.id).status == EXPIRED
+
+
 def test_a_win_never_shortens_the_protection(db, seller, manager, channel):
     services.get_lead_settings().protection_days = WON_PROTECTION_DAYS + 60
     with frozen_time(T0):
@@ -149,6 +157,14 @@ def test_the_database_refuses_a_second_holder_of_one_customer(db, seller, rival,
     with pytest.raises(IntegrityError):
         with db.session.begin_nested():
             db.session.execute(update(Lead).where(Lead.id == second.id).values(holder_inn=first.customer_inn))
+
+
+@pytest.mark.parametrize("change", [{"status": REJECTED, "rejection_reason": "нет"}, {"holder_inn": "7707083893"}])
+def test_the_database_refuses_a_holder_that_holds_nothing(db, seller, channel, change):
+    lead = f.lead(seller, channel.id)
+    with pytest.raises(IntegrityError):
+        with db.session.begin_nested():
+            db.session.execute(update(Lead).where(Lead.id == lead.id).values(**change))
 
 
 def _parallel(app, work, count):
