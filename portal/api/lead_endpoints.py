@@ -71,7 +71,7 @@ def list_lead_channels():
 @bp.doc(**IDEMPOTENCY)
 @bp.arguments(schemas.LeadIn)
 @bp.response(201, schemas.LeadOut, description="Registered: sent for review, or kept as rejected when another "
-                                               "partner holds the customer (`conflict`).")
+                                               "lead holds the customer (`conflict`, told in `notice`).")
 @bp.alt_response(200, schema=schemas.LeadOut, description="This lead id is known: its lead.")
 def create_lead(body):
     """Register a lead (deal registration) with the lead form's rules and conflict check."""

@@ -80,7 +80,8 @@ class LeadOut(ma.Schema):
     external_id = fields.String(allow_none=True)
     status = fields.String(metadata={"enum": list(STATUSES)})
     status_label = fields.String()
-    conflict = fields.Boolean(metadata={"description": "Rejected at once: another partner holds the customer."})
+    conflict = fields.Boolean(metadata={"description": "Rejected at once: another lead holds the customer (another "
+                                                   "partner's, or a colleague's: `notice` names the colleague)."})
     notice = fields.String(allow_none=True, metadata={"description": "What the web form would say."})
     participant_id = fields.Integer(attribute="user_id")
     participant_email = fields.Function(lambda lead: lead.user.email, metadata={"type": "string"})

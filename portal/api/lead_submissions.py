@@ -13,6 +13,7 @@ from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.leads import services as leads
 from portal.leads.attachments import MAX_FILES, store_attachment
+from portal.leads.holders import conflict_notice
 from portal.leads.models import ACTIVE, REJECTED, Lead, LeadAttachment
 
 from .models import LeadReference
@@ -71,8 +72,7 @@ def is_conflict(lead: Lead) -> bool:
 def notice(lead: Lead) -> str:
     """The message the lead form shows after registering."""
     if is_conflict(lead):
-        return str(_l("This customer is already registered and protected by another partner. Your lead #%(id)s "
-                      "is kept as rejected; the program team sees both.", id=lead.id))
+        return conflict_notice(lead)
     return str(_l("Lead #%(id)s is registered and sent for review.", id=lead.id))
 
 

@@ -5,7 +5,7 @@ from collections import defaultdict
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 
 from portal.auth.models import User
 from portal.checks.runner import rolled_back
@@ -125,22 +125,10 @@ def closed_stage_drift() -> list:
 
 
 def lead_holder_drift() -> list:
-    """At most one lead holds (protects) a customer INN at a time. A simple query until leads brings its own."""
-    from portal.leads.models import QUALIFIED, Lead
+    """At most one lead holds (protects) a customer INN at a time, judged by the leads' states (leads' own rule)."""
+    from portal.leads.holders import lead_holder_problems
 
-    counted = func.count(Lead.id)
-    held_twice = db.session.execute(select(Lead.customer_inn, counted).where(Lead.status == QUALIFIED)
-                                    .group_by(Lead.customer_inn).having(counted > 1)
-                                    .order_by(Lead.customer_inn)).all()
-    if not held_twice:
-        return []
-    leads = defaultdict(list)
-    for lead_id, inn in db.session.execute(select(Lead.id, Lead.customer_inn).where(
-            Lead.status == QUALIFIED, Lead.customer_inn.in_([inn for inn, _n in held_twice])).order_by(Lead.id)):
-        leads[inn].append(f"#{lead_id}")
-    return [_l("The customer with INN %(inn)s is protected by %(count)s leads at once (%(leads)s); only one lead may "
-               "hold a customer.", inn=inn, count=count, leads=", ".join(leads[inn]))
-            for inn, count in held_twice]
+    return lead_holder_problems()
 
 
 def order_payment_drift() -> list:

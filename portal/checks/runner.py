@@ -60,7 +60,6 @@ def _registry() -> list[Check]:
         Check(_l("Customers held by leads"), consistency.lead_holder_drift),
         Check(_l("Orders and card payments"), consistency.order_payment_drift),
         # Slots for the checks features bring, one line each (import the function at the top of this function):
-        # Check(_l("Customers held by leads"), lead_holder_problems),  leads', replacing lead_holder_drift above
         # Check(_l("Orders and card payments"), <shop/payments' check>),  replacing order_payment_drift above
     ]
 

@@ -101,6 +101,10 @@ class RewardRuleForm(FlaskForm):
 class SettingsForm(FlaskForm):
     protection_days = IntegerField(_l("Protection, days from qualification"), validators=[
         DataRequired(REQUIRED), NumberRange(min=1, max=366, message=_l("From 1 to 366."))])
+    won_protection_days = IntegerField(_l("A won customer stays protected, days from the win"), validators=[
+        DataRequired(REQUIRED), NumberRange(min=1, max=1096, message=_l("From 1 to 1096."))], default=180,
+        description=_l("After the first sale or a win, nobody else can register the customer for this long "
+                       "(never less than its protection date)."))
     extension_days = IntegerField(_l("One extension, days"), validators=[
         DataRequired(REQUIRED), NumberRange(min=1, max=366, message=_l("From 1 to 366."))])
     max_extensions = IntegerField(_l("Extensions allowed per lead"), validators=[

@@ -37,7 +37,8 @@ TRANSITIONS = {
     LOST: set(),
     EXPIRED: set(),
 }
-# A lead in these states holds its customer: nobody else may register the same customer.
+# A lead in these states is under way: files may still be added. Who holds the customer is `Lead.holder_inn`
+# (portal/leads/holders.py): these states, and a won lead for a while.
 ACTIVE = (SUBMITTED, QUALIFIED)
 # Sales may be attributed to a lead in these states.
 ATTRIBUTABLE = (QUALIFIED, WON)
@@ -56,6 +57,7 @@ EXTENSION_REQUESTED = "extension_requested"
 EXTENDED = "extended"
 REMINDED = "reminded"
 ATTRIBUTED = "attributed"
+RELEASED = "released"  # a won lead's protection ended: the customer is free again
 EVENT_LABELS = {
     **STATUS_LABELS,
     SUBMITTED: lazy_pgettext("lead", "Registered"),
@@ -63,7 +65,12 @@ EVENT_LABELS = {
     EXTENDED: _l("Protection extended"),
     REMINDED: _l("Reminder sent"),
     ATTRIBUTED: _l("Sale attributed"),
+    RELEASED: _l("Protection ended"),
 }
+
+# A won customer stays with the partner who won it this long after the win (at least until its protection date),
+# unless the program's lead settings say otherwise.
+WON_PROTECTION_DAYS = 180
 
 QUALIFIED_REWARD = "qualified"
 SALE_SHARE = "share"
@@ -102,6 +109,7 @@ class LeadSettings(db.Model):
         CheckConstraint("protection_days > 0", name="protection_positive"),
         CheckConstraint("extension_days > 0 AND max_extensions >= 0", name="extensions_valid"),
         CheckConstraint("attribution_days > 0", name="attribution_positive"),
+        CheckConstraint("won_protection_days > 0", name="won_protection_positive"),
         CheckConstraint("max_cost_per_lead_kopecks IS NULL OR max_cost_per_lead_kopecks >= 0", name="cost_cap_valid"),
     )
 
@@ -109,6 +117,8 @@ class LeadSettings(db.Model):
     protection_days: Mapped[int] = mapped_column(default=30)
     extension_days: Mapped[int] = mapped_column(default=30)
     max_extensions: Mapped[int] = mapped_column(default=2)
+    # A won customer stays with its lead this many days after the win (never less than its protection date).
+    won_protection_days: Mapped[int] = mapped_column(default=WON_PROTECTION_DAYS)
     # Sales invoiced from the lead's registration until this many days after qualification count for it.
     attribution_days: Mapped[int] = mapped_column(default=90)
     # The most a qualified lead's fixed reward may cost the program, in kopecks (NULL: no cap).
@@ -154,6 +164,9 @@ class Lead(db.Model):
         CheckConstraint("extensions_used >= 0", name="extensions_not_negative"),
         CheckConstraint("reward_points >= 0", name="reward_not_negative"),
         CheckConstraint("status != 'qualified' OR protected_until IS NOT NULL", name="qualified_is_protected"),
+        # On SQLite two triggers hold this (migration 0024): a table referenced by others is not rebuilt there.
+        CheckConstraint("holder_inn IS NULL OR (holder_inn = customer_inn AND status IN ('submitted', 'qualified', "
+                        "'won'))", name="holder_is_holding"),
         Index("ix_leads_name_region", "name_key", "region_key"),
     )
 
@@ -178,6 +191,9 @@ class Lead(db.Model):
     channel_id: Mapped[int] = mapped_column(ForeignKey("lead_channels.id"), index=True)
     comment: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=SUBMITTED, index=True)
+    # The customer's INN while this lead holds the customer, else NULL; unique, so one holder per customer
+    # whatever the concurrency (portal/leads/holders.py).
+    holder_inn: Mapped[str | None] = mapped_column(String(12), unique=True, index=True)
     rejection_reason: Mapped[str | None] = mapped_column(String(500))
     # The active lead that made this one a conflict, for managers to compare.
     conflict_lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
@@ -207,6 +223,11 @@ class Lead(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE
+
+    @property
+    def is_protected(self) -> bool:
+        """Qualified or won, and still holding its customer."""
+        return self.status in (QUALIFIED, WON) and self.holder_inn is not None
 
 
 class LeadEvent(db.Model):

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES, User
@@ -25,8 +26,8 @@ from portal.program.services import get_settings
 from portal.rules import engine
 
 from . import matching
+from .holders import conflict_reason, holder_of, won_protection_end
 from .models import (
-    ACTIVE,
     ATTRIBUTABLE,
     EXPIRED,
     EXTENDED,
@@ -35,7 +36,7 @@ from .models import (
     QUALIFIED,
     QUALIFIED_REWARD,
     REJECTED,
-    REJECTION_REASONS,
+    RELEASED,
     REMINDED,
     SALE_SHARE,
     STATUS_LABELS,
@@ -89,8 +90,14 @@ def get_lead_settings() -> LeadSettings:
 
 
 def update_lead_settings(*, protection_days: int, extension_days: int, max_extensions: int, attribution_days: int,
-                         max_cost_per_lead_kopecks: int | None, reminder_days: list[int]) -> LeadSettings:
+                         max_cost_per_lead_kopecks: int | None, reminder_days: list[int],
+                         won_protection_days: int | None = None) -> LeadSettings:
+    """Save the lead settings; `won_protection_days` None keeps the current won period."""
+    found = get_lead_settings()
+    if won_protection_days is None:
+        won_protection_days = found.won_protection_days
     for name, value, low, high in (("protection_days", protection_days, 1, 366),
+                                   ("won_protection_days", won_protection_days, 1, 1096),
                                    ("extension_days", extension_days, 1, 366),
                                    ("max_extensions", max_extensions, 0, 12),
                                    ("attribution_days", attribution_days, 1, 1096)):
@@ -102,8 +109,8 @@ def update_lead_settings(*, protection_days: int, extension_days: int, max_exten
     if any(not 1 <= d <= protection_days for d in days) or len(days) > 5:
         raise DomainError(_l("Up to five reminders, each 1 to %(days)s days before the end.", days=protection_days),
                           field="reminder_days")
-    found = get_lead_settings()
     found.protection_days, found.extension_days = protection_days, extension_days
+    found.won_protection_days = won_protection_days
     found.max_extensions, found.attribution_days = max_extensions, attribution_days
     found.max_cost_per_lead_kopecks, found.reminder_days = max_cost_per_lead_kopecks, days
     db.session.flush()
@@ -234,41 +241,70 @@ def _same_customer(*, inn: str | None, name_key: str | None, region_key: str | N
 
 
 def conflicting_leads(values: dict, user_id: int, exclude_id: int | None = None) -> list[Lead]:
-    """Active leads of other people for the same customer: the ones that make a new lead taken."""
+    """Leads of other people holding the same customer: the ones that make a new lead taken."""
     query = select(Lead).where(
         _same_customer(inn=values["customer_inn"], name_key=values["name_key"], region_key=values["region_key"],
                        email_domain=values["email_domain"], phone=values["contact_phone"]),
-        Lead.status.in_(ACTIVE), Lead.user_id != user_id,
+        Lead.holder_inn.is_not(None), Lead.user_id != user_id,
     )
     if exclude_id is not None:
         query = query.where(Lead.id != exclude_id)
     return list(db.session.scalars(query.order_by(Lead.id)))
 
 
+def _own_duplicate(lead_id: int) -> DomainError:
+    return DomainError(_l("You have already registered this customer: lead #%(id)s.", id=lead_id))
+
+
+def _insert_holding(values: dict, user: User) -> tuple[Lead, Lead | None]:
+    """Insert the lead as its customer's holder; if another lead holds the INN (the unique index says so, even
+    for a registration committed a moment ago), insert it holding nothing. Returns (lead, the holder it met)."""
+    for _attempt in range(3):
+        lead = Lead(user_id=user.id, company_id=user.company_id, status=SUBMITTED, submitted_at=utcnow(),
+                    holder_inn=values["customer_inn"], **values)
+        try:
+            with db.session.begin_nested():
+                db.session.add(lead)
+        except IntegrityError:
+            holder = holder_of(values["customer_inn"])
+            if holder is None:
+                continue  # the holder let go between our insert and our look: try again
+            if holder.user_id == user.id:
+                raise _own_duplicate(holder.id) from None
+            lead = Lead(user_id=user.id, company_id=user.company_id, status=SUBMITTED, submitted_at=utcnow(),
+                        **values)
+            db.session.add(lead)
+            db.session.flush()
+            return lead, holder
+        return lead, None
+    raise DomainError(_l("Someone has just changed this customer's leads. Send the form again."))
+
+
 def register_lead(user: User, data: LeadData, attachments: list[tuple[str, str, str]] = ()) -> Lead:
-    """Register a lead. If the customer is already registered and held by someone else, the lead is kept
-    but rejected at once as a conflict: the participant learns it is taken, managers see both."""
+    """Register a lead. If the customer is already held by someone else (by INN, the database decides; by name
+    and region, mail domain or phone, this check), the lead is kept but rejected at once as a conflict: the
+    participant learns it is taken, and by whom when it is a colleague; managers see both."""
     if user.role not in PARTNER_ROLES or user.company is None:
         raise NotAllowed(_l("Only partner staff register leads."))
     values = _clean(data)
     own = db.session.scalar(select(Lead).where(
         _same_customer(inn=values["customer_inn"], name_key=values["name_key"], region_key=values["region_key"],
                        email_domain=values["email_domain"], phone=values["contact_phone"]),
-        Lead.status.in_(ACTIVE), Lead.user_id == user.id,
+        Lead.holder_inn.is_not(None), Lead.user_id == user.id,
     ).order_by(Lead.id).limit(1))
     if own is not None:
-        raise DomainError(_l("You have already registered this customer: lead #%(id)s.", id=own.id))
-    lead = Lead(user_id=user.id, company_id=user.company_id, status=SUBMITTED, submitted_at=utcnow(), **values)
-    db.session.add(lead)
-    db.session.flush()
+        raise _own_duplicate(own.id)
+    lead, holder = _insert_holding(values, user)
     for stored, original, mimetype in attachments:
         db.session.add(LeadAttachment(lead_id=lead.id, path=stored, filename=original, mimetype=mimetype))
     _event(lead, SUBMITTED, user)
-    found = conflicting_leads(values, user.id, exclude_id=lead.id)
-    if found:
-        reason = str(REJECTION_REASONS["conflict"])
-        lead.conflict_lead_id = found[0].id
-        _move(lead, SUBMITTED, REJECTED, None, rejection_reason=reason)
+    if holder is None:
+        found = conflicting_leads(values, user.id, exclude_id=lead.id)
+        holder = found[0] if found else None
+    if holder is not None:
+        reason = conflict_reason(holder, user.company_id)
+        lead.conflict_lead_id = holder.id
+        _move(lead, SUBMITTED, REJECTED, None, rejection_reason=reason[:500], holder_inn=None)
         _event(lead, REJECTED, None, reason)
     db.session.flush()
     return lead
@@ -353,15 +389,20 @@ def qualify_lead(lead: Lead, actor: User) -> Lead:
     holder = db.session.scalar(select(Lead).where(
         _same_customer(inn=lead.customer_inn, name_key=lead.name_key, region_key=lead.region_key,
                        email_domain=lead.email_domain, phone=lead.contact_phone),
-        Lead.status == QUALIFIED, Lead.id != lead.id,
+        Lead.status.in_((QUALIFIED, WON)), Lead.holder_inn.is_not(None), Lead.id != lead.id,
     ).limit(1))
     if holder is not None:
-        raise DomainError(_l("Lead #%(other)s already protects this customer: reject lead #%(id)s or wait until "
-                             "the protection ends.", other=holder.id, id=lead.id))
+        raise _already_protected(holder, lead)
     now = utcnow()
     settings = get_lead_settings()
-    _move(lead, SUBMITTED, QUALIFIED, actor, qualified_at=now, qualified_by_id=actor.id,
-          protected_until=now + timedelta(days=settings.protection_days))
+    try:
+        # The lead takes (or keeps) its customer's INN: a lead qualified at the same moment for the same customer
+        # meets the unique index and waits for this one's outcome.
+        with db.session.begin_nested():
+            _move(lead, SUBMITTED, QUALIFIED, actor, qualified_at=now, qualified_by_id=actor.id,
+                  protected_until=now + timedelta(days=settings.protection_days), holder_inn=lead.customer_inn)
+    except IntegrityError:
+        raise _already_protected(holder_of(lead.customer_inn), lead) from None
     _event(lead, QUALIFIED, actor)
     points, rule, details = qualified_reward(lead)
     if points > 0:
@@ -376,22 +417,33 @@ def qualify_lead(lead: Lead, actor: User) -> Lead:
     return lead
 
 
+def _already_protected(holder: Lead | None, lead: Lead) -> DomainError:
+    if holder is None:
+        return DomainError(_l("Someone has just changed this customer's leads. Send the form again."))
+    return DomainError(_l("Lead #%(other)s already protects this customer: reject lead #%(id)s or wait until "
+                          "the protection ends.", other=holder.id, id=lead.id))
+
+
 def reject_lead(lead: Lead, actor: User, reason: str) -> Lead:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_l("Give the reason: the participant will see it."), field="reason")
     _require_staff(actor)
-    _move(lead, SUBMITTED, REJECTED, actor, rejection_reason=reason[:500])
+    _move(lead, SUBMITTED, REJECTED, actor, rejection_reason=reason[:500], holder_inn=None)
     _event(lead, REJECTED, actor, reason)
     db.session.flush()
     return lead
 
 
 def close_lead(lead: Lead, actor: User, won: bool, note: str = "") -> Lead:
-    """Mark a qualified lead won or lost; the customer is free again for others."""
+    """Mark a qualified lead won or lost. A lost customer is free again for others; a won one stays with the lead
+    until the later of its protection date and the won period of the lead settings."""
     _require_staff(actor)
     target = WON if won else LOST
-    _move(lead, QUALIFIED, target, actor, closed_at=utcnow())
+    now = utcnow()
+    days = get_lead_settings().won_protection_days
+    held = {"protected_until": won_protection_end(lead, now, days)} if won else {"holder_inn": None}
+    _move(lead, QUALIFIED, target, actor, closed_at=now, **held)
     _event(lead, target, actor, (note or "").strip())
     db.session.flush()
     return lead
@@ -434,18 +486,28 @@ def extend_protection(lead: Lead, actor: User) -> Lead:
 
 
 def expire_protection(now: datetime | None = None) -> int:
-    """Free the customers of qualified leads whose protection has ended. Commits lead by lead."""
+    """Free the customers of qualified and won leads whose protection has ended: a qualified lead expires, a won
+    one stays won and lets its customer go. Commits lead by lead."""
     now = now or utcnow()
-    due = list(db.session.scalars(select(Lead.id).where(Lead.status == QUALIFIED, Lead.protected_until <= now)))
+    due = list(db.session.scalars(select(Lead.id).where(
+        or_(Lead.status == QUALIFIED, and_(Lead.status == WON, Lead.holder_inn.is_not(None))),
+        Lead.protected_until <= now,
+    ).order_by(Lead.id)))
     expired = 0
     for lead_id in due:
         lead = db.session.get(Lead, lead_id)
-        try:
-            _move(lead, QUALIFIED, EXPIRED, None, closed_at=now)
-        except DomainError:
-            db.session.rollback()
+        if lead.status == QUALIFIED:
+            try:
+                _move(lead, QUALIFIED, EXPIRED, None, closed_at=now, holder_inn=None)
+            except DomainError:
+                db.session.rollback()
+                continue
+            _event(lead, EXPIRED, None)
+        elif not compare_and_set(lead, "protected_until", lead.protected_until, holder_inn=None):
+            db.session.rollback()  # extended or released meanwhile
             continue
-        _event(lead, EXPIRED, None)
+        else:
+            _event(lead, RELEASED, None)
         db.session.commit()
         expired += 1
     return expired
@@ -608,7 +670,10 @@ def award_sale_share(claim, actor: User | None) -> LeadAward | None:
         return None
     key = share_key(claim.id)
     # The sale closes the lead; a lead closed meanwhile (won by another sale, lost) keeps its state.
-    if lead.status == QUALIFIED and compare_and_set(lead, "status", QUALIFIED, status=WON, closed_at=utcnow(),
+    now = utcnow()
+    if lead.status == QUALIFIED and compare_and_set(lead, "status", QUALIFIED, status=WON, closed_at=now,
+                                                    protected_until=won_protection_end(
+                                                        lead, now, get_lead_settings().won_protection_days),
                                                     decided_by_id=actor.id if actor else None):
         _event(lead, WON, actor, str(_l("Sale #%(id)s", id=claim.id)))
     points, parts = sale_share(claim, lead)

@@ -29,6 +29,7 @@ from .forms import (
     RewardRuleForm,
     SettingsForm,
 )
+from .holders import conflict_notice
 from .models import REJECTED, STATUS_LABELS, SUBMITTED, Lead, LeadAttachment, LeadChannel, LeadRewardRule
 
 bp = Blueprint("leads", __name__, template_folder="templates")
@@ -111,8 +112,7 @@ def new():
         else:
             db.session.commit()
             if lead.status == REJECTED:
-                flash(_("This customer is already registered and protected by another partner. Your lead #%(id)s "
-                        "is kept as rejected; the program team sees both.", id=lead.id), "warning")
+                flash(conflict_notice(lead), "warning")
             else:
                 flash(_("Lead #%(id)s is registered and sent for review.", id=lead.id), "success")
             return redirect(url_for("leads.detail", lead_id=lead.id))
@@ -304,7 +304,8 @@ def _settings_form() -> SettingsForm:
         return SettingsForm()
     cap = current.max_cost_per_lead_kopecks
     return SettingsForm(data={
-        "protection_days": current.protection_days, "extension_days": current.extension_days,
+        "protection_days": current.protection_days, "won_protection_days": current.won_protection_days,
+        "extension_days": current.extension_days,
         "max_extensions": current.max_extensions, "attribution_days": current.attribution_days,
         "max_cost_per_lead": "" if cap is None else f"{cap / 100:.2f}".replace(".", ","),
         "reminder_days": ", ".join(str(d) for d in current.reminder_days or []),
@@ -324,6 +325,7 @@ def settings():
                 protection_days=form.protection_days.data, extension_days=form.extension_days.data,
                 max_extensions=form.max_extensions.data or 0, attribution_days=form.attribution_days.data,
                 max_cost_per_lead_kopecks=form.max_cost_per_lead.kopecks, reminder_days=[int(d) for d in raw_days],
+                won_protection_days=form.won_protection_days.data,
             )
         except DomainError as exc:
             db.session.rollback()

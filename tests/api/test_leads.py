@@ -217,3 +217,43 @@ def test_fifty_parallel_posts_of_one_lead_id_without_a_key_make_one_lead(app, co
         responses = list(pool.map(post, range(50)))
     assert {r.status_code for r in responses} <= {200, 201, 409, 422}
     assert leads_in_db(app) == 1
+
+
+def test_a_won_customer_stays_held_through_the_api(client, app, company_token, company_b_token, program_token,
+                                                   channel_id):
+    held = client.post("/api/v1/leads", json=lead("B-7", participant="seller@b.test", channel=channel_id),
+                       headers=auth(company_b_token)).get_json()
+    pending = client.post("/api/v1/leads", json=lead("A-7", channel=channel_id), headers=auth(company_token))
+    assert pending.get_json()["conflict"] is True
+    assert "ожидает проверки" in pending.get_json()["notice"] and "защищён" not in pending.get_json()["notice"]
+    qualified = client.post(f"/api/v1/leads/{held['id']}/qualify", headers=auth(program_token)).get_json()
+    won = client.post(f"/api/v1/leads/{held['id']}/close", json={"outcome": "won"}, headers=auth(program_token))
+    assert won.get_json()["status"] == WON and won.get_json()["protected_until"] > qualified["protected_until"]
+    again = client.post("/api/v1/leads", json=lead("A-8", channel=channel_id), headers=auth(company_token))
+    assert again.status_code == 201
+    mine = again.get_json()
+    assert mine["status"] == REJECTED and mine["conflict"] is True
+    assert "защищён другим партнёром до" in mine["notice"] and f"#{held['id']}" not in again.get_data(as_text=True)
+    refused = client.post(f"/api/v1/leads/{mine['id']}/qualify", headers=auth(program_token))
+    assert refused.status_code == 422
+
+
+def test_parallel_posts_of_one_customer_from_two_companies_leave_one_holder(app, company_token, company_b_token,
+                                                                           channel_id):
+    bodies = [(lead(f"A-P{n}", channel=channel_id), company_token) for n in range(5)]
+    bodies += [(lead(f"B-P{n}", participant="seller@b.test", channel=channel_id), company_b_token) for n in range(5)]
+
+    def post(item):
+        body, token = item
+        return app.test_client().post("/api/v1/leads", json=body, headers=auth(token))
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        responses = list(pool.map(post, bodies))
+    assert {r.status_code for r in responses} <= {201, 422}, [(r.status_code, r.get_json()) for r in responses]
+    made = [r.get_json() for r in responses if r.status_code == 201]
+    assert [m["status"] for m in made].count(SUBMITTED) == 1
+    assert all(m["conflict"] for m in made if m["status"] != SUBMITTED)
+    for refused in (r.get_json() for r in responses if r.status_code == 422):
+        assert "#" in refused["detail"]  # the participant's own lead of this customer, by number
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Lead.id)).where(Lead.holder_inn.is_not(None))) == 1

@@ -191,10 +191,10 @@ def test_two_leads_holding_one_customer_are_reported(db, make, seller, boss):
     leads.qualify_lead(first, boss)
     assert consistency.lead_holder_drift() == []
     db.session.execute(update(Lead).where(Lead.id == second.id).values(
-        status=QUALIFIED, customer_inn=first.customer_inn, protected_until=utcnow() + timedelta(days=30)))
+        status=QUALIFIED, customer_inn=first.customer_inn, holder_inn=None,  # a duplicate from before the index
+        protected_until=utcnow() + timedelta(days=30)))
     assert said(consistency.lead_holder_drift()) == [
-        f"The customer with INN {first.customer_inn} is protected by 2 leads at once (#{first.id}, #{second.id}); "
-        "only one lead may hold a customer."]
+        f"The customer with INN {first.customer_inn} is held by 2 leads at once: #{first.id}, #{second.id}."]
 
 
 _tokens = iter(range(1, 10**6))

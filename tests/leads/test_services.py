@@ -237,8 +237,9 @@ def test_nobody_qualifies_their_own_lead_and_participants_cannot_review(db, sell
 def test_a_second_lead_for_a_protected_customer_cannot_be_qualified(db, seller, rival, manager, channel):
     first = f.lead(seller, channel.id, customer_name="ООО «Альфа»", region="Тверь")
     second = f.lead(rival, channel.id, customer_name="ООО «Бета»", region="Тверь")
-    # Both active until a manager decides: the second one matched nothing at registration.
-    second.customer_inn = first.customer_inn
+    # Both active until a manager decides: the second one matched nothing at registration (data from before the
+    # customer's holder was kept: the second holds nothing).
+    second.customer_inn, second.holder_inn = first.customer_inn, None
     services.qualify_lead(first, manager)
     with pytest.raises(DomainError, match=f"#{first.id}"):
         services.qualify_lead(second, manager)

@@ -106,7 +106,9 @@ def test_a_taken_customer_is_reported_without_the_other_partners_data(app, clien
                                                            contact_phone="+7 916 000 00 00"),
                            content_type="multipart/form-data", follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert "уже зарегистрирован и защищён другим партнёром" in page and "Первова" not in page
+    # The first lead awaits review: it is not called protected.
+    assert "уже зарегистрирован другим партнёром и ожидает проверки" in page and "Первова" not in page
+    assert "защищён" not in page
     with app.app_context():
         first, taken = db.session.scalars(select(Lead).order_by(Lead.id)).all()
         assert (taken.status, taken.conflict_lead_id) == (REJECTED, first.id)
@@ -114,6 +116,34 @@ def test_a_taken_customer_is_reported_without_the_other_partners_data(app, clien
     page = client.get(f"/leads/{taken.id}").get_data(as_text=True)
     assert "Первова Анна" in page and f"#{first.id}" in page  # managers see both side by side
     assert 'data-testid="compare"' in page and "petrov@sever-office.ru" in page
+
+
+def test_a_colleagues_customer_is_named_as_the_colleagues_and_a_won_one_stays_protected(app, client, login, make,
+                                                                                        setup):
+    company = make.company()
+    make.user(email="first@example.test", full_name="Первова Анна", company=company)
+    make.user(email="colleague@example.test", company=company)
+    make.user(email="stranger@example.test")
+    manager = make.user(role=MANAGER, email="manager@example.test")
+    login("first@example.test")
+    client.post("/leads/new", data=lead_form(setup), content_type="multipart/form-data")
+    login("colleague@example.test")
+    page = client.post("/leads/new", data=lead_form(setup, contact_email="", contact_phone="+7 916 000 00 00"),
+                       content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    with app.app_context():
+        held = db.session.scalar(select(Lead).order_by(Lead.id))
+    assert f"вашим коллегой Первова Анна (лид #{held.id}) и ожидает проверки" in page
+    assert "другим партнёром" not in page
+    with app.app_context():
+        _qualify(held.id, manager.id)
+        services.close_lead(db.session.get(Lead, held.id), db.session.get(User, manager.id), won=True)
+        db.session.commit()
+    login("first@example.test")
+    assert "Клиент закреплён за участником Первова Анна до" in client.get(f"/leads/{held.id}").get_data(as_text=True)
+    login("stranger@example.test")
+    page = client.post("/leads/new", data=lead_form(setup, contact_email="", contact_phone="+7 916 000 00 01"),
+                       content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "уже зарегистрирован и защищён другим партнёром до" in page and "Первова" not in page
 
 
 def test_nobody_reaches_another_companys_lead_or_attachment(app, client, login, make, setup):
@@ -238,16 +268,21 @@ def test_channels_rewards_settings_and_report_pages(app, client, login, make, se
         assert db.session.scalar(select(LeadRewardRule).where(LeadRewardRule.name == "Плохое")) is None
     response = client.post("/console/leads/settings", data={
         "protection_days": "45", "extension_days": "15", "max_extensions": "3", "attribution_days": "120",
-        "max_cost_per_lead": "1 500", "reminder_days": "10, 3"})
+        "max_cost_per_lead": "1 500", "reminder_days": "10, 3", "won_protection_days": "200"})
     assert response.status_code == 302
     bad = client.post("/console/leads/settings", data={
         "protection_days": "45", "extension_days": "15", "max_extensions": "3", "attribution_days": "120",
-        "max_cost_per_lead": "", "reminder_days": "100"})
+        "max_cost_per_lead": "", "reminder_days": "100", "won_protection_days": "200"})
     assert bad.status_code == 200
+    no_won_period = client.post("/console/leads/settings", data={
+        "protection_days": "45", "extension_days": "15", "max_extensions": "3", "attribution_days": "120",
+        "max_cost_per_lead": "", "reminder_days": "7", "won_protection_days": "2000"})
+    assert no_won_period.status_code == 200 and "От 1 до 1096" in no_won_period.get_data(as_text=True)
     with app.app_context():
         settings = services.get_lead_settings()
-        assert (settings.protection_days, settings.max_cost_per_lead_kopecks, settings.reminder_days) == (
-            45, 150_000, [10, 3])
+        assert (settings.protection_days, settings.max_cost_per_lead_kopecks, settings.reminder_days,
+                settings.won_protection_days) == (45, 150_000, [10, 3], 200)
+    assert 'value="200"' in client.get("/console/leads/settings").get_data(as_text=True)
     page = client.get("/console/leads/report").get_data(as_text=True)
     assert 'data-testid="report-table"' in page
     for args in ("?group=participant", "?group=company&date_from=2026-01-01&date_to=2026-12-31", "?group=zzz",
