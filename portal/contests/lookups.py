@@ -26,6 +26,7 @@ from .models import (
     STATUS_LABELS,
     Contest,
     ContestChange,
+    ContestFrozenScore,
     ContestLeague,
     ContestScore,
     ContestWinner,
@@ -147,29 +148,36 @@ def shows_frozen_board(contest: Contest) -> bool:
 
 
 def my_places(contest: Contest, user: User) -> list[tuple[ContestLeague, int | None, int]]:
-    """(league, place, value) of the participant in each league they have a score in; the place is the
-    final one once the results are fixed, the live one otherwise."""
+    """(league, place, value) of the participant in each league they have a score in: the final place once the
+    results are fixed, the place and value as of the freeze while participants see the frozen board, the live
+    ones otherwise."""
     leagues = {league.id: league for league in contest.leagues}
+    places = {}
     if contest.status == FINALISED:
         places = {w.league_id: w.place for w in db.session.scalars(select(ContestWinner).where(
             ContestWinner.contest_id == contest.id, ContestWinner.user_id == user.id))}
+    frozen = shows_frozen_board(contest)
     result = []
-    for score in boards.my_rows(contest.id, user.id):
+    for score in boards.my_rows(contest.id, user.id, frozen=frozen):
         if score.league_id not in leagues:
             continue
-        if contest.status == FINALISED:
-            place = places.get(score.league_id) or boards.place_of(contest.id, score.league_id, score)
-        else:
-            place = boards.place_of(contest.id, score.league_id, score)
+        place = places.get(score.league_id) or boards.place_of(contest.id, score.league_id, score, frozen=frozen)
         result.append((leagues[score.league_id], place, score.value))
     return result
 
 
+def my_live_values(contest: Contest, user_id: int) -> dict[int, int]:
+    """{league id: value} of the participant's live scores: their own value now, shown beside the frozen place."""
+    return {score.league_id: score.value for score in boards.my_rows(contest.id, user_id)}
+
+
 def best_current_place(user: User) -> tuple[Contest, int] | None:
-    """The participant's best live place over the running contests, for the home page card."""
+    """The participant's best place over the running contests, for the home page card: as of the freeze in a
+    frozen one."""
     best = None
-    mine = select(ContestScore.contest_id).where(ContestScore.user_id == user.id)
-    contests = db.session.scalars(select(Contest).where(Contest.status.in_(LIVE_STATES), Contest.id.in_(mine)))
+    contests = db.session.scalars(select(Contest).where(Contest.status.in_(LIVE_STATES)).where(
+        Contest.id.in_(select(ContestScore.contest_id).where(ContestScore.user_id == user.id))
+        | Contest.id.in_(select(ContestFrozenScore.contest_id).where(ContestFrozenScore.user_id == user.id))))
     for contest in contests:
         frozen = shows_frozen_board(contest)
         for score in boards.my_rows(contest.id, user.id, frozen=frozen):

@@ -43,6 +43,12 @@ from .models import (
     ContestWinner,
 )
 
+# Audit actions of the contest console (the audit log's own list names them in the reader's language).
+CONTEST_FROZEN = "contest.frozen"
+CONTEST_UNFROZEN = "contest.unfrozen"
+audit.ACTION_LABELS.setdefault(CONTEST_FROZEN, _l("Contest board frozen by hand"))
+audit.ACTION_LABELS.setdefault(CONTEST_UNFROZEN, _l("Contest board unfrozen"))
+
 # Fields a running contest may still change (each change is logged); everything else is fixed at the start.
 EDITABLE_WHILE_RUNNING = ("description", "ends_at")
 
@@ -238,6 +244,45 @@ def advance_contest(contest: Contest, now: datetime | None = None) -> list[str]:
         if target == FROZEN:
             scoring.take_freeze_snapshot(contest)
         moves.append(target)
+
+
+def freeze_contest(contest: Contest, actor: User, now: datetime | None = None) -> None:
+    """Freeze a running contest's board now, by hand: participants see places as of this moment until the
+    results are final. The freeze time becomes now (a scheduled one is replaced)."""
+    _require_staff(actor)
+    now = now or utcnow()
+    advance_contest(contest, now)
+    if contest.status != RUNNING or not contest.starts_at < now < contest.ends_at:
+        raise DomainError(_l("Only a running contest can be frozen."))
+    previous = contest.freeze_at
+    if not _move(contest, RUNNING, FROZEN, freeze_at=now, frozen_at=now):
+        raise DomainError(_l("Someone changed the contest meanwhile: open it again."))
+    scoring.take_freeze_snapshot(contest)
+    _log(contest, actor, "freeze_at", _moment_text(previous), _moment_text(now))
+    audit.record(CONTEST_FROZEN, actor=actor, object_type="contest", object_id=contest.id,
+                 changes={"title": contest.title, "freeze_at": [previous, now]})
+
+
+def unfreeze_contest(contest: Contest, actor: User) -> None:
+    """Unfreeze a frozen contest: participants see the live board again and no freeze is scheduled any more
+    (the manager may freeze it again by hand)."""
+    _require_staff(actor)
+    advance_contest(contest)
+    if contest.status != FROZEN:
+        raise DomainError(_l("Only a frozen contest that is still running can be unfrozen."))
+    previous = contest.freeze_at
+    if not _move(contest, FROZEN, RUNNING, freeze_at=None, frozen_at=None):
+        raise DomainError(_l("Someone changed the contest meanwhile: open it again."))
+    db.session.execute(delete(ContestFrozenScore).where(ContestFrozenScore.contest_id == contest.id)
+                       .execution_options(synchronize_session=False))
+    db.session.flush()
+    _log(contest, actor, "freeze_at", _moment_text(previous), "")
+    audit.record(CONTEST_UNFROZEN, actor=actor, object_type="contest", object_id=contest.id,
+                 changes={"title": contest.title, "freeze_at": [previous, None]})
+
+
+def _moment_text(moment: datetime | None) -> str:
+    return moment.isoformat(sep=" ", timespec="minutes") if moment else ""
 
 
 def due_contests(now: datetime) -> list[Contest]:
