@@ -293,6 +293,26 @@ def due_contests(now: datetime) -> list[Contest]:
     )).order_by(Contest.id)))
 
 
+# --- partner groups ---------------------------------------------------------------------------------
+
+
+def contests_using_group(group_id: int, states=LIVE_STATES) -> list[Contest]:
+    """Contests in `states` whose participants or leagues are chosen by the group (running or frozen: the ones
+    a manager is warned about before a group change)."""
+    contests = db.session.scalars(select(Contest).where(Contest.status.in_(states)).order_by(Contest.starts_at))
+    return [c for c in contests if group_id in (c.group_ids or [])]
+
+
+def rescore_group_contests(group_id: int) -> list[Contest]:
+    """After a company joins or leaves a group (or its membership is dated back): rebuild the scores of every
+    contest still scoring that uses the group, so the live board reads what the rebuild would. A frozen board
+    stays as it was frozen."""
+    contests = contests_using_group(group_id, scoring.SCORED_STATES)
+    for contest in contests:
+        scoring.recompute_contest(contest)
+    return contests
+
+
 # --- taking part -----------------------------------------------------------------------------------
 
 

@@ -175,7 +175,7 @@ def why(contest_id):
     items = lookups.why_value(contest, user_id, league.id)
     score = boards.score_of(contest.id, league.id, user_id)
     return render_template("contests/why.html", contest=contest, league=league, person=person, items=items,
-                           score=score, staff=current_user.role in STAFF_ROLES)
+                           score=score, staff=current_user.role in STAFF_ROLES, reason_label=lookups.reason_label)
 
 
 # --- managers --------------------------------------------------------------------------------------

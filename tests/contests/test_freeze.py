@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
@@ -75,9 +76,9 @@ def test_only_a_running_contest_freezes_by_hand(db, make, manager, shop, state):
         c = h.contest(manager)
         with frozen_time(c.ends_at + timedelta(minutes=1)):
             services.advance_contest(c)
-    with pytest.raises(DomainError, match="running"):
+    with force_locale("en"), pytest.raises(DomainError, match="running"):
         services.freeze_contest(c, manager)
-    with pytest.raises(DomainError, match="frozen"):
+    with force_locale("en"), pytest.raises(DomainError, match="frozen"):
         services.unfreeze_contest(c, manager)
 
 

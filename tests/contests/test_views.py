@@ -226,8 +226,9 @@ def test_frozen_board_for_participants_and_both_for_managers(app, client, login,
     login("p0@example.test")
     page = client.get(f"/contests/{running}").get_data(as_text=True)
     assert 'data-testid="frozen-note"' in page
-    assert "Мой результат: 11." in page  # my live value
-    assert "Моё место" not in page.split('data-testid="my-position"')[1].split("</div>")[0]
+    mine = page.split('data-testid="my-position"')[1].split("</div>")[0]
+    assert "Мой результат сейчас: 11." in mine  # my live value, beside my place as of the freeze
+    assert "Моё место на момент заморозки: 3." in mine
     board = page.split("Рейтинг</h2>")[1]
     assert board.index("Участник 2") < board.index("Участник 0")  # the board as of the freeze
     login("boss@example.test")
