@@ -131,7 +131,7 @@ _STATUS_REASONS = {SUBMITTED: NOT_APPROVED, CLAIM_REJECTED: REJECTED_SALE, CLAIM
                    REVERSED: REVERSED_SALE}
 
 
-def _reason(scope, league_id: int, placed: tuple[int | None, str | None], matches: bool) -> tuple[str | None, int | None]:
+def _reason(league_id: int, placed: tuple[int | None, str | None], matches: bool) -> tuple[str | None, int | None]:
     league, reason = placed
     if reason is not None:
         return reason, None
@@ -157,7 +157,7 @@ def why_value(contest: Contest, user_id: int, league_id: int) -> list[Counted]:
         ):
             amount = scoring.claim_amount(scope, claim)
             placed = scoring.placement(scope, claim.user, claim.company_id, scoring.claim_day(claim))
-            reason, other = _reason(scope, league_id, placed, amount is not None)
+            reason, other = _reason(league_id, placed, amount is not None)
             if reason is None and claim.status != APPROVED:
                 reason = _STATUS_REASONS.get(claim.status, NOT_APPROVED)
             items.append(Counted("claim", claim.id, claim.invoice_number, claim.invoice_date, amount or 0,
@@ -172,7 +172,7 @@ def why_value(contest: Contest, user_id: int, league_id: int) -> list[Counted]:
         ):
             placed = scoring.placement(scope, completion.user, completion.company_id,
                                        scoring.event_day(completion.passed_at))
-            reason, other = _reason(scope, league_id, placed, True)
+            reason, other = _reason(league_id, placed, True)
             items.append(Counted("course", completion.course_id, completion.course.title, completion.passed_at,
                                  1, reason is None, reason, leagues.get(other)))
     return items

@@ -170,4 +170,4 @@ def test_finalising_asks_first_and_then_no_board_is_labelled_as_seen_by_particip
     assert "его видят участники" in review  # finished, not final: participants still see the frozen board
     client.post(f"/console/contests/{frozen_running}/finalise")
     review = client.get(f"/console/contests/{frozen_running}").get_data(as_text=True)
-    assert "видят участники" not in review
+    assert "его видят участники" not in review and "участники его больше не видят" in review
