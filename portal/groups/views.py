@@ -14,8 +14,8 @@ from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
-from portal.core.time import today
 from portal.core.params import get_or_404, text_arg
+from portal.core.time import today
 from portal.extensions import db
 from portal.groups import services
 from portal.groups.forms import AddCompanyForm, AddRegionForm, ConfirmImportForm, GroupForm, ImportMembersForm
