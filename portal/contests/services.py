@@ -296,9 +296,9 @@ def due_contests(now: datetime) -> list[Contest]:
 # --- partner groups ---------------------------------------------------------------------------------
 
 
-def contests_using_group(group_id: int, states=LIVE_STATES) -> list[Contest]:
-    """Contests in `states` whose participants or leagues are chosen by the group (running or frozen: the ones
-    a manager is warned about before a group change)."""
+def contests_using_group(group_id: int, states=(*LIVE_STATES, FINISHED)) -> list[Contest]:
+    """Contests in `states` whose participants or leagues are chosen by the group (by default running, frozen or
+    with results under review: the ones a manager is warned about before a group change rescores them)."""
     contests = db.session.scalars(select(Contest).where(Contest.status.in_(states)).order_by(Contest.starts_at))
     return [c for c in contests if group_id in (c.group_ids or [])]
 
