@@ -25,7 +25,7 @@ def _claim_moved(claim, status: str, sign: int) -> None:
         amount = scoring.claim_amount(scope, claim)
         if amount is None:
             continue
-        league = scoring.league_for(scope, claim.user, claim.company_id, scoring.claim_moment(claim))
+        league = scoring.league_for(scope, claim.user, claim.company_id, scoring.claim_day(claim))
         if league is not None:
             scoring.bump_score(contest, league, claim.user_id, claim.company_id, sign * amount, at)
     db.session.flush()
@@ -47,7 +47,7 @@ def _count_one(metric: str, user_id: int, company_id, at) -> None:
         return
     user = db.session.get(User, user_id)
     for contest in contests:
-        league = scoring.league_for(scoring.prepare(contest), user, company_id, at)
+        league = scoring.league_for(scoring.prepare(contest), user, company_id, scoring.event_day(at))
         if league is not None:
             scoring.bump_score(contest, league, user_id, company_id, 1, at)
     db.session.flush()

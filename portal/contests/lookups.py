@@ -2,11 +2,14 @@
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import STAFF_ROLES, User
 from portal.claims.models import APPROVED, REVERSED, SUBMITTED, Claim, ClaimEvent, ClaimLine
+from portal.claims.models import DRAFT as CLAIM_DRAFT
+from portal.claims.models import REJECTED as CLAIM_REJECTED
 from portal.extensions import db
 from portal.products.models import Product
 from portal.training.models import CourseCompletion
@@ -26,6 +29,7 @@ from .models import (
     STATUS_LABELS,
     Contest,
     ContestChange,
+    ContestFrozenScore,
     ContestLeague,
     ContestScore,
     ContestWinner,
@@ -46,7 +50,7 @@ def _claims_in_scope(contest: Contest, where) -> list[tuple[Claim, int, int]]:
     found = []
     for claim in claims:
         amount = scoring.claim_amount(scope, claim)
-        league = scoring.league_for(scope, claim.user, claim.company_id, scoring.claim_moment(claim))
+        league = scoring.league_for(scope, claim.user, claim.company_id, scoring.claim_day(claim))
         if amount is not None and league is not None:
             found.append((claim, amount, league))
     return found
@@ -90,7 +94,8 @@ def changes_of(contest: Contest) -> list[ContestChange]:
 
 @dataclass
 class Counted:
-    """One thing that counted towards a participant's value, for "why this value"."""
+    """One sale or course of the participant in the period, for "why this value": whether it counted in the
+    league, and if not, why (a code of REASON_LABELS)."""
 
     kind: str  # "claim" or "course"
     id: int
@@ -98,29 +103,83 @@ class Counted:
     at: object
     amount: int
     counted: bool
+    reason: str | None = None
+    other_league: ContestLeague | None = None
+
+
+NOT_APPROVED = "not_approved"
+REJECTED_SALE = "rejected"
+DRAFT_SALE = "draft"
+REVERSED_SALE = "reversed"
+PRODUCTS = "products"
+OTHER_LEAGUE = "other_league"
+REASON_LABELS = {
+    scoring.NOT_PARTICIPANT: _l("not counted: the person did not work for a partner company then"),
+    scoring.AUDIENCE: _l("not counted: the person's audience on that date is not the contest's"),
+    scoring.LATE: _l("not counted: the contest is for people registered before its start"),
+    scoring.NOT_ENTERED: _l("not counted: the person had not pressed «Take part»"),
+    scoring.COMPANY: _l("not counted: the company is not among the contest's companies"),
+    scoring.GROUP: _l("not counted: the company was not in the league's partner group on that date"),
+    PRODUCTS: _l("not counted: none of its products is among the contest's products"),
+    OTHER_LEAGUE: _l("counted in another league"),
+    NOT_APPROVED: _l("not counted yet: awaiting review"),
+    REJECTED_SALE: _l("not counted: rejected"),
+    DRAFT_SALE: _l("not counted: a draft, not sent for review"),
+    REVERSED_SALE: _l("reversed: not counted"),
+}
+_STATUS_REASONS = {SUBMITTED: NOT_APPROVED, CLAIM_REJECTED: REJECTED_SALE, CLAIM_DRAFT: DRAFT_SALE,
+                   REVERSED: REVERSED_SALE}
+
+
+def _reason(league_id: int, placed: tuple[int | None, str | None], matches: bool) -> tuple[str | None, int | None]:
+    league, reason = placed
+    if reason is not None:
+        return reason, None
+    if not matches:
+        return PRODUCTS, None
+    if league != league_id:
+        return OTHER_LEAGUE, league
+    return None, None
 
 
 def why_value(contest: Contest, user_id: int, league_id: int) -> list[Counted]:
-    """The sales or courses behind a participant's value in one league."""
+    """The participant's sales (or courses) in the period: the ones behind their value in one league, and the
+    ones that did not count there, each with its reason."""
     items = []
+    scope = scoring.prepare(contest)
+    leagues = {league.id: league for league in contest.leagues}
     if contest.metric in CLAIM_METRICS:
-        for claim, amount, league in _claims_in_scope(contest, [Claim.user_id == user_id,
-                                                                Claim.status.in_((APPROVED, REVERSED))]):
-            if league == league_id:
-                items.append(Counted("claim", claim.id, claim.invoice_number, claim.invoice_date, amount,
-                                     claim.status == APPROVED))
+        first, last = scoring.period_dates(contest)
+        for claim in db.session.scalars(
+            select(Claim).where(Claim.user_id == user_id, Claim.invoice_date >= first, Claim.invoice_date <= last)
+            .options(selectinload(Claim.lines).selectinload(ClaimLine.product), selectinload(Claim.user))
+            .order_by(Claim.invoice_date, Claim.id).limit(1000)
+        ):
+            amount = scoring.claim_amount(scope, claim)
+            placed = scoring.placement(scope, claim.user, claim.company_id, scoring.claim_day(claim))
+            reason, other = _reason(league_id, placed, amount is not None)
+            if reason is None and claim.status != APPROVED:
+                reason = _STATUS_REASONS.get(claim.status, NOT_APPROVED)
+            items.append(Counted("claim", claim.id, claim.invoice_number, claim.invoice_date, amount or 0,
+                                 reason is None, reason, leagues.get(other)))
     elif contest.metric == COURSES_PASSED:
-        scope = scoring.prepare(contest)
         for completion in db.session.scalars(
             select(CourseCompletion).where(CourseCompletion.user_id == user_id,
                                            CourseCompletion.passed_at >= contest.starts_at,
                                            CourseCompletion.passed_at < contest.ends_at)
             .options(selectinload(CourseCompletion.course), selectinload(CourseCompletion.user))
+            .order_by(CourseCompletion.passed_at)
         ):
-            if scoring.league_for(scope, completion.user, completion.company_id, completion.passed_at) == league_id:
-                items.append(Counted("course", completion.course_id, completion.course.title, completion.passed_at,
-                                     1, True))
+            placed = scoring.placement(scope, completion.user, completion.company_id,
+                                       scoring.event_day(completion.passed_at))
+            reason, other = _reason(league_id, placed, True)
+            items.append(Counted("course", completion.course_id, completion.course.title, completion.passed_at,
+                                 1, reason is None, reason, leagues.get(other)))
     return items
+
+
+def reason_label(item: Counted) -> str:
+    return str(REASON_LABELS.get(item.reason, item.reason or ""))
 
 
 # --- what participants see -------------------------------------------------------------------------
@@ -147,29 +206,36 @@ def shows_frozen_board(contest: Contest) -> bool:
 
 
 def my_places(contest: Contest, user: User) -> list[tuple[ContestLeague, int | None, int]]:
-    """(league, place, value) of the participant in each league they have a score in; the place is the
-    final one once the results are fixed, the live one otherwise."""
+    """(league, place, value) of the participant in each league they have a score in: the final place once the
+    results are fixed, the place and value as of the freeze while participants see the frozen board, the live
+    ones otherwise."""
     leagues = {league.id: league for league in contest.leagues}
+    places = {}
     if contest.status == FINALISED:
         places = {w.league_id: w.place for w in db.session.scalars(select(ContestWinner).where(
             ContestWinner.contest_id == contest.id, ContestWinner.user_id == user.id))}
+    frozen = shows_frozen_board(contest)
     result = []
-    for score in boards.my_rows(contest.id, user.id):
+    for score in boards.my_rows(contest.id, user.id, frozen=frozen):
         if score.league_id not in leagues:
             continue
-        if contest.status == FINALISED:
-            place = places.get(score.league_id) or boards.place_of(contest.id, score.league_id, score)
-        else:
-            place = boards.place_of(contest.id, score.league_id, score)
+        place = places.get(score.league_id) or boards.place_of(contest.id, score.league_id, score, frozen=frozen)
         result.append((leagues[score.league_id], place, score.value))
     return result
 
 
+def my_live_values(contest: Contest, user_id: int) -> dict[int, int]:
+    """{league id: value} of the participant's live scores: their own value now, shown beside the frozen place."""
+    return {score.league_id: score.value for score in boards.my_rows(contest.id, user_id)}
+
+
 def best_current_place(user: User) -> tuple[Contest, int] | None:
-    """The participant's best live place over the running contests, for the home page card."""
+    """The participant's best place over the running contests, for the home page card: as of the freeze in a
+    frozen one."""
     best = None
-    mine = select(ContestScore.contest_id).where(ContestScore.user_id == user.id)
-    contests = db.session.scalars(select(Contest).where(Contest.status.in_(LIVE_STATES), Contest.id.in_(mine)))
+    contests = db.session.scalars(select(Contest).where(Contest.status.in_(LIVE_STATES)).where(
+        Contest.id.in_(select(ContestScore.contest_id).where(ContestScore.user_id == user.id))
+        | Contest.id.in_(select(ContestFrozenScore.contest_id).where(ContestFrozenScore.user_id == user.id))))
     for contest in contests:
         frozen = shows_frozen_board(contest)
         for score in boards.my_rows(contest.id, user.id, frozen=frozen):

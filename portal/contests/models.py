@@ -28,12 +28,13 @@ STATUS_LABELS = {
     CANCELLED: _l("Cancelled"),
 }
 # The contest's state machine: from each state, the states it may move to. The clock drives
-# scheduled -> running -> frozen -> finished; people drive the rest.
+# scheduled -> running -> frozen -> finished; people drive the rest (a manager may also freeze a running
+# contest by hand, and unfreeze a frozen one).
 TRANSITIONS = {
     DRAFT: {SCHEDULED, CANCELLED},
     SCHEDULED: {DRAFT, RUNNING, CANCELLED},
     RUNNING: {FROZEN, FINISHED, CANCELLED},
-    FROZEN: {FINISHED, CANCELLED},
+    FROZEN: {RUNNING, FINISHED, CANCELLED},
     FINISHED: {FINALISED, CANCELLED},
     FINALISED: set(),
     CANCELLED: set(),

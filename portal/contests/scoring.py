@@ -3,9 +3,10 @@
 Policy, also shown on the contest page:
 - a sale counts when its invoice date lies in the contest period and it is approved (at any time before
   the results are final); a course when it is passed within the period; a lead when qualified within it;
-- a result counts in the league of the company the participant worked for when they submitted the sale
-  (passed the course, qualified the lead), with that company's groups at that moment. Moving to another
-  company later does not move earlier results: new results count in the new company's league;
+- a sale counts for the league, groups and audience its seller and company belonged to on the sale's invoice
+  date (partners/history.py answers "where on day D"); a course or a lead on the program-calendar day it was
+  passed or qualified. Moving to another company later does not move earlier results; a company added to a
+  group (or dated back into it) brings the sales invoiced while it was a member;
 - a product deactivated during the contest still counts for the sales made of it.
 
 `reached_at` is the time of the last event that changed the participant's value, so equal values rank by
@@ -24,7 +25,7 @@ from portal.claims.models import APPROVED, REVERSED, Claim, ClaimEvent, ClaimLin
 from portal.core.sql import insert_ignoring_duplicates
 from portal.core.time import local_date
 from portal.extensions import db
-from portal.partners.models import GroupMembership
+from portal.partners import history
 from portal.plans.services import plan_targets
 from portal.training.models import CourseCompletion
 
@@ -65,16 +66,30 @@ def percent_of(actual: int, target: int | None) -> int:
 
 @dataclass
 class Scope:
-    """A contest's rules prepared for many checks: leagues, group memberships, entrants, products."""
+    """A contest's rules prepared for many checks: leagues, entrants, products, and the memberships already
+    looked up (each (company, day) and (person, day) once)."""
 
     contest: Contest
     league_ids: list[int]
     league_groups: list[tuple[int, int | None]]
     league_audiences: dict[str, int]
-    spans: dict[int, list[tuple[int, datetime, datetime | None]]] = field(default_factory=dict)
     entrants: set[int] | None = None
     products: set[int] = field(default_factory=set)
     categories: set[str] = field(default_factory=set)
+    groups_seen: dict = field(default_factory=dict)
+    audiences_seen: dict = field(default_factory=dict)
+
+    def groups_on(self, company_id: int, when: date | datetime) -> frozenset[int]:
+        key = (company_id, when)
+        if key not in self.groups_seen:
+            self.groups_seen[key] = history.group_ids_on(company_id, when)
+        return self.groups_seen[key]
+
+    def audience_on(self, user_id: int, when: date | datetime) -> str | None:
+        key = (user_id, when)
+        if key not in self.audiences_seen:
+            self.audiences_seen[key] = history.audience_on(user_id, when)
+        return self.audiences_seen[key]
 
 
 def prepare(contest: Contest) -> Scope:
@@ -85,42 +100,53 @@ def prepare(contest: Contest) -> Scope:
         league_audiences={league.audience: league.id for league in leagues if league.audience},
         products=set(contest.product_ids or []), categories=set(contest.categories or []),
     )
-    groups = set(contest.group_ids or []) | {g for _, g in scope.league_groups if g}
-    if groups:
-        for company_id, group_id, added, removed in db.session.execute(
-            select(GroupMembership.company_id, GroupMembership.group_id, GroupMembership.added_at,
-                   GroupMembership.removed_at).where(GroupMembership.group_id.in_(groups))
-        ):
-            scope.spans.setdefault(company_id, []).append((group_id, added, removed))
     if contest.enrolment == OPT_IN:
         scope.entrants = set(db.session.scalars(select(ContestEntry.user_id).where(
             ContestEntry.contest_id == contest.id)))
     return scope
 
 
-def league_for(scope: Scope, user: User, company_id: int | None, at: datetime) -> int | None:
-    """The league a result of `user`, made while working for `company_id` at `at`, counts in; None if none."""
+# Why a result does not count in a contest (the "why this value" page names them in the reader's language).
+NOT_PARTICIPANT = "not_participant"
+AUDIENCE = "audience"
+LATE = "late"
+NOT_ENTERED = "not_entered"
+COMPANY = "company"
+GROUP = "group"
+
+
+def placement(scope: Scope, user: User, company_id: int | None, when: date | datetime) -> tuple[int | None, str | None]:
+    """(league, None) for a result of `user` made while working for `company_id`, on the day `when` (a sale's
+    invoice date, a course's day) or at a moment; (None, reason) when it counts in no league."""
     contest = scope.contest
     if not scope.league_ids or user.role not in PARTNER_ROLES or company_id is None:
-        return None
-    if contest.audience and user.audience != contest.audience:
-        return None
+        return None, NOT_PARTICIPANT
+    audience = scope.audience_on(user.id, when) if contest.audience or scope.league_audiences else None
+    if contest.audience and audience != contest.audience:
+        return None, AUDIENCE
     if contest.late_joiners == LATE_EXCLUDED and user.created_at > contest.starts_at:
-        return None
+        return None, LATE
     if scope.entrants is not None and user.id not in scope.entrants:
-        return None
+        return None, NOT_ENTERED
     if contest.company_ids and company_id not in contest.company_ids:
-        return None
-    groups_then = {group for group, added, removed in scope.spans.get(company_id, ())
-                   if added <= at and (removed is None or removed > at)}
+        return None, COMPANY
+    groups_then = scope.groups_on(company_id, when) if contest.group_ids or contest.league_mode == BY_GROUP \
+        else frozenset()
     if contest.league_mode == BY_GROUP:
         # A company in several of the contest's groups counts in the first league listed.
-        return next((league for league, group in scope.league_groups if group in groups_then), None)
+        league = next((league for league, group in scope.league_groups if group in groups_then), None)
+        return (league, None) if league is not None else (None, GROUP)
     if contest.group_ids and not groups_then & set(contest.group_ids):
-        return None
+        return None, GROUP
     if contest.league_mode == BY_AUDIENCE:
-        return scope.league_audiences.get(user.audience)
-    return scope.league_ids[0]
+        league = scope.league_audiences.get(audience)
+        return (league, None) if league is not None else (None, AUDIENCE)
+    return scope.league_ids[0], None
+
+
+def league_for(scope: Scope, user: User, company_id: int | None, when: date | datetime) -> int | None:
+    """The league a result counts in (see `placement`), or None."""
+    return placement(scope, user, company_id, when)[0]
 
 
 def line_matches(scope: Scope, line: ClaimLine) -> bool:
@@ -153,9 +179,14 @@ def claim_in_period(contest: Contest, claim: Claim) -> bool:
     return first <= claim.invoice_date <= last
 
 
-def claim_moment(claim: Claim) -> datetime:
-    """The moment that decides a sale's league: when the participant submitted it."""
-    return claim.submitted_at or claim.created_at
+def claim_day(claim: Claim) -> date:
+    """The day that decides a sale's league, groups and audience: its invoice date."""
+    return claim.invoice_date
+
+
+def event_day(moment: datetime) -> date:
+    """The day that decides a course's or a lead's league: the program-calendar day of its moment."""
+    return local_date(moment)
 
 
 def moment_in_period(contest: Contest, moment: datetime) -> bool:
@@ -226,7 +257,7 @@ def compute_scores(contest: Contest, as_of: datetime | None = None,
         if user_ids is not None:
             query = query.where(CourseCompletion.user_id.in_(user_ids))
         for completion in db.session.scalars(query):
-            league = league_for(scope, completion.user, completion.company_id, completion.passed_at)
+            league = league_for(scope, completion.user, completion.company_id, event_day(completion.passed_at))
             if league is not None:
                 rows[(league, completion.user_id)].add(1, completion.passed_at, completion.company_id)
     elif contest.metric == QUALIFIED_LEADS:
@@ -264,7 +295,7 @@ def _claims_into(rows, scope: Scope, as_of, user_ids) -> None:
         amount = claim_amount(scope, claim)
         if amount is None:
             continue
-        league = league_for(scope, claim.user, claim.company_id, claim_moment(claim))
+        league = league_for(scope, claim.user, claim.company_id, claim_day(claim))
         if league is None:
             continue
         counted = APPROVED in seen and REVERSED not in seen
@@ -293,7 +324,7 @@ def _leads_into(rows, scope: Scope, as_of, user_ids) -> None:
     leads = list(db.session.scalars(query))
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({x.user_id for x in leads})))}
     for item in leads:
-        league = league_for(scope, users[item.user_id], item.company_id, item.qualified_at)
+        league = league_for(scope, users[item.user_id], item.company_id, event_day(item.qualified_at))
         if league is not None:
             rows[(league, item.user_id)].add(1, item.qualified_at, item.company_id)
 

@@ -43,6 +43,12 @@ from .models import (
     ContestWinner,
 )
 
+# Audit actions of the contest console (the audit log's own list names them in the reader's language).
+CONTEST_FROZEN = "contest.frozen"
+CONTEST_UNFROZEN = "contest.unfrozen"
+audit.ACTION_LABELS.setdefault(CONTEST_FROZEN, _l("Contest board frozen by hand"))
+audit.ACTION_LABELS.setdefault(CONTEST_UNFROZEN, _l("Contest board unfrozen"))
+
 # Fields a running contest may still change (each change is logged); everything else is fixed at the start.
 EDITABLE_WHILE_RUNNING = ("description", "ends_at")
 
@@ -240,12 +246,71 @@ def advance_contest(contest: Contest, now: datetime | None = None) -> list[str]:
         moves.append(target)
 
 
+def freeze_contest(contest: Contest, actor: User, now: datetime | None = None) -> None:
+    """Freeze a running contest's board now, by hand: participants see places as of this moment until the
+    results are final. The freeze time becomes now (a scheduled one is replaced)."""
+    _require_staff(actor)
+    now = now or utcnow()
+    advance_contest(contest, now)
+    if contest.status != RUNNING or not contest.starts_at < now < contest.ends_at:
+        raise DomainError(_l("Only a running contest can be frozen."))
+    previous = contest.freeze_at
+    if not _move(contest, RUNNING, FROZEN, freeze_at=now, frozen_at=now):
+        raise DomainError(_l("Someone changed the contest meanwhile: open it again."))
+    scoring.take_freeze_snapshot(contest)
+    _log(contest, actor, "freeze_at", _moment_text(previous), _moment_text(now))
+    audit.record(CONTEST_FROZEN, actor=actor, object_type="contest", object_id=contest.id,
+                 changes={"title": contest.title, "freeze_at": [previous, now]})
+
+
+def unfreeze_contest(contest: Contest, actor: User) -> None:
+    """Unfreeze a frozen contest: participants see the live board again and no freeze is scheduled any more
+    (the manager may freeze it again by hand)."""
+    _require_staff(actor)
+    advance_contest(contest)
+    if contest.status != FROZEN:
+        raise DomainError(_l("Only a frozen contest that is still running can be unfrozen."))
+    previous = contest.freeze_at
+    if not _move(contest, FROZEN, RUNNING, freeze_at=None, frozen_at=None):
+        raise DomainError(_l("Someone changed the contest meanwhile: open it again."))
+    db.session.execute(delete(ContestFrozenScore).where(ContestFrozenScore.contest_id == contest.id)
+                       .execution_options(synchronize_session=False))
+    db.session.flush()
+    _log(contest, actor, "freeze_at", _moment_text(previous), "")
+    audit.record(CONTEST_UNFROZEN, actor=actor, object_type="contest", object_id=contest.id,
+                 changes={"title": contest.title, "freeze_at": [previous, None]})
+
+
+def _moment_text(moment: datetime | None) -> str:
+    return moment.isoformat(sep=" ", timespec="minutes") if moment else ""
+
+
 def due_contests(now: datetime) -> list[Contest]:
     return list(db.session.scalars(select(Contest).where(or_(
         (Contest.status == SCHEDULED) & (Contest.starts_at <= now),
         (Contest.status == RUNNING) & (Contest.freeze_at.is_not(None)) & (Contest.freeze_at <= now),
         (Contest.status.in_(LIVE_STATES)) & (Contest.ends_at <= now),
     )).order_by(Contest.id)))
+
+
+# --- partner groups ---------------------------------------------------------------------------------
+
+
+def contests_using_group(group_id: int, states=(*LIVE_STATES, FINISHED)) -> list[Contest]:
+    """Contests in `states` whose participants or leagues are chosen by the group (by default running, frozen or
+    with results under review: the ones a manager is warned about before a group change rescores them)."""
+    contests = db.session.scalars(select(Contest).where(Contest.status.in_(states)).order_by(Contest.starts_at))
+    return [c for c in contests if group_id in (c.group_ids or [])]
+
+
+def rescore_group_contests(group_id: int) -> list[Contest]:
+    """After a company joins or leaves a group (or its membership is dated back): rebuild the scores of every
+    contest still scoring that uses the group, so the live board reads what the rebuild would. A frozen board
+    stays as it was frozen."""
+    contests = contests_using_group(group_id, scoring.SCORED_STATES)
+    for contest in contests:
+        scoring.recompute_contest(contest)
+    return contests
 
 
 # --- taking part -----------------------------------------------------------------------------------

@@ -129,12 +129,13 @@ def index():
 def detail(contest_id):
     contest = _contest_or_404(contest_id)
     staff = current_user.role in STAFF_ROLES
-    frozen = lookups.shows_frozen_board(contest) and not staff
+    # Everyone reading this page, managers too ("as participants see it"), sees what participants see.
+    frozen = lookups.shows_frozen_board(contest)
     mine = None if staff else current_user.id
     context = {
         "contest": contest, "labels": _labels(), "staff": staff, "frozen": frozen, "form": EditingNoteForm(),
         "boards": _boards(contest, frozen, mine, counted=staff),
-        "live_boards": _boards(contest, False, mine) if frozen else None,
+        "values_now": lookups.my_live_values(contest, current_user.id) if frozen and mine else {},
         "joined": services.has_joined(contest, current_user),
         "may_join": not staff and contest.enrolment == "opt_in" and services.may_take_part(contest, current_user),
         "winners": services.winners_of(contest) if contest.status == FINALISED else [],
@@ -174,7 +175,7 @@ def why(contest_id):
     items = lookups.why_value(contest, user_id, league.id)
     score = boards.score_of(contest.id, league.id, user_id)
     return render_template("contests/why.html", contest=contest, league=league, person=person, items=items,
-                           score=score, staff=current_user.role in STAFF_ROLES)
+                           score=score, staff=current_user.role in STAFF_ROLES, reason_label=lookups.reason_label)
 
 
 # --- managers --------------------------------------------------------------------------------------
@@ -308,6 +309,7 @@ def review(contest_id):
         "contest": contest, "labels": _labels(), "form": EditingNoteForm(),
         "live_boards": _boards(contest, False, counted=True),
         "frozen_boards": _boards(contest, True, counted=True) if has_freeze else None,
+        "participants_see_frozen": lookups.shows_frozen_board(contest),
         "pending": lookups.pending_claims(contest) if contest.status in (FINISHED, *LIVE_STATES) else [],
         "reversed_late": lookups.reversed_after_final(contest),
         "winners": services.winners_of(contest),
@@ -351,6 +353,19 @@ def unpublish(contest_id):
 @roles_required(*STAFF_ROLES)
 def cancel(contest_id):
     return _action(contest_id, services.cancel_contest, _("The contest is cancelled."))
+
+
+@bp.post("/console/contests/<int:contest_id>/freeze")
+@roles_required(*STAFF_ROLES)
+def freeze(contest_id):
+    return _action(contest_id, services.freeze_contest,
+                   _("The board is frozen: participants see places as of now until the results are final."))
+
+
+@bp.post("/console/contests/<int:contest_id>/unfreeze")
+@roles_required(*STAFF_ROLES)
+def unfreeze(contest_id):
+    return _action(contest_id, services.unfreeze_contest, _("The board is unfrozen: participants see live places."))
 
 
 @bp.post("/console/contests/<int:contest_id>/finalise")

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 REQUIRED = _l("This field is required.")
 
@@ -17,6 +17,10 @@ class GroupForm(FlaskForm):
 class AddCompanyForm(FlaskForm):
     company = StringField(_l("Company"), validators=[DataRequired(_l("Choose a company.")), Length(max=200)],
                           description=_l("Search by name or INN; without the search, type the INN."))
+    since = DateField(_l("Member since"), validators=[Optional()],
+                      description=_l("Empty for today. An earlier day (at most a year back) if the company already "
+                                     "belonged to the group then: its sales invoiced from that day count for the "
+                                     "group. For a company already in the group, moves its start back."))
 
 
 class AddRegionForm(FlaskForm):

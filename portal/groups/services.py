@@ -5,8 +5,9 @@ A company may be in several groups. Removing a company closes its membership row
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -16,7 +17,7 @@ from portal.core.errors import DomainError
 from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.params import clean_text
 from portal.core.sql import lower_text
-from portal.core.time import utcnow
+from portal.core.time import local_date, local_day_start, today, utcnow
 from portal.extensions import db
 from portal.partners.history import group_ids_on
 from portal.partners.models import APPROVED, REJECTED, GroupMembership, PartnerCompany, PartnerGroup
@@ -70,15 +71,62 @@ def _open_membership(group_id: int, company_id: int) -> GroupMembership | None:
         GroupMembership.removed_at.is_(None)))
 
 
-def add_company(group: PartnerGroup, company: PartnerCompany, actor: User) -> GroupMembership:
-    """Open a membership of the company in the group, from now."""
+# How far back a membership may be dated: far enough for a contest or a quarter that started before the group
+# was put together, not so far that a slip of the year rewrites history.
+MAX_DATED_BACK_DAYS = 366
+
+
+def _member_since(group: PartnerGroup, company: PartnerCompany, since: date | None) -> datetime:
+    """The stored moment a membership dated `since` starts: now for today, else the start of that day in the
+    program's calendar. Not in the future, not before the company was registered, at most a year back."""
+    if since is None or since == today():
+        return utcnow()
+    if since > today():
+        raise DomainError(_l("A membership cannot start in the future."), field="since")
+    if since < today() - timedelta(days=MAX_DATED_BACK_DAYS):
+        raise DomainError(_l("A membership can be dated back by a year at most."), field="since")
+    registered = local_date(company.created_at)
+    if since < registered:
+        raise DomainError(_l("%(company)s was registered in the program on %(day)s: the membership cannot start "
+                             "earlier.", company=company.name, day=format_date(registered)), field="since")
+    return local_day_start(since)
+
+
+def _check_no_overlap(group: PartnerGroup, company: PartnerCompany, start: datetime) -> None:
+    ended = db.session.scalar(select(func.max(GroupMembership.removed_at)).where(
+        GroupMembership.group_id == group.id, GroupMembership.company_id == company.id,
+        GroupMembership.removed_at.is_not(None)))
+    if ended is not None and start < ended:
+        raise DomainError(_l("The earlier membership of %(company)s in this group ended on %(day)s: the new one "
+                             "cannot start before that.", company=company.name,
+                             day=format_date(local_date(ended))), field="since")
+
+
+def _rescore(group: PartnerGroup) -> None:
+    from portal.contests.services import rescore_group_contests  # noqa: PLC0415 - contests read groups, not back
+
+    rescore_group_contests(group.id)
+
+
+def add_company(group: PartnerGroup, company: PartnerCompany, actor: User,
+                since: date | None = None) -> GroupMembership:
+    """Open a membership of the company in the group, from today or dated back to `since` (a company already
+    in the group has its membership's start moved back). The contests that use the group are rescored."""
     if company.status == REJECTED:
         raise DomainError(_l("This company is not admitted to the program."), field="company")
-    if _open_membership(group.id, company.id) is not None:
-        raise DomainError(_l("%(company)s is already in this group.", company=company.name), field="company")
-    membership = GroupMembership(group_id=group.id, company_id=company.id, added_at=utcnow(), added_by_id=actor.id)
-    db.session.add(membership)
+    start = _member_since(group, company, since)
+    membership = _open_membership(group.id, company.id)
+    if membership is not None:
+        if since is None or start >= membership.added_at:
+            raise DomainError(_l("%(company)s is already in this group.", company=company.name), field="company")
+        _check_no_overlap(group, company, start)
+        membership.added_at = start  # dated back: the same stretch of membership, begun earlier
+    else:
+        _check_no_overlap(group, company, start)
+        membership = GroupMembership(group_id=group.id, company_id=company.id, added_at=start, added_by_id=actor.id)
+        db.session.add(membership)
     db.session.flush()
+    _rescore(group)
     return membership
 
 
@@ -94,6 +142,8 @@ def add_companies(group: PartnerGroup, companies: list[PartnerCompany], actor: U
         current.add(company.id)
         added += 1
     db.session.flush()
+    if added:
+        _rescore(group)
     return added
 
 
@@ -115,6 +165,7 @@ def remove_company(group: PartnerGroup, company: PartnerCompany, actor: User) ->
     membership.removed_at = max(utcnow(), membership.added_at)
     membership.removed_by_id = actor.id
     db.session.flush()
+    _rescore(group)
     return membership
 
 

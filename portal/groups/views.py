@@ -9,11 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.models import STAFF_ROLES
+from portal.contests import services as contest_services
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.core.params import get_or_404, text_arg
+from portal.core.time import today
 from portal.extensions import db
 from portal.groups import services
 from portal.groups.forms import AddCompanyForm, AddRegionForm, ConfirmImportForm, GroupForm, ImportMembersForm
@@ -66,6 +68,7 @@ def detail(group_id):
         "groups/detail.html", group=group, page=paginate(query), showing_history=showing_history,
         add_form=AddCompanyForm(), region_form=region_form, action_form=EmptyForm(),
         total=services.member_counts([group.id]).get(group.id, 0),
+        contests=contest_services.contests_using_group(group.id), today_iso=today().isoformat(),
     )
 
 
@@ -75,12 +78,12 @@ def add_member(group_id):
     group = get_or_404(PartnerGroup, group_id)
     form = AddCompanyForm()
     if not form.validate_on_submit():
-        for error in form.company.errors:
+        for error in [*form.company.errors, *form.since.errors]:
             flash(error, "danger")
         return redirect(url_for("groups.detail", group_id=group.id))
     try:
         company = services.resolve_company(form.company.data)
-        services.add_company(group, company, current_user)
+        services.add_company(group, company, current_user, since=form.since.data)
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc.message), "danger")
@@ -153,7 +156,8 @@ def import_members(group_id):
         path.write_bytes(content)
         to_add = sum(1 for row in rows if row.valid and not row.already)
         return render_template("groups/import.html", group=group, form=form, rows=rows, to_add=to_add,
-                               confirm_form=ConfirmImportForm(token=token))
+                               confirm_form=ConfirmImportForm(token=token),
+                               contests=contest_services.contests_using_group(group.id))
     return render_template("groups/import.html", group=group, form=form, rows=None)
 
 

@@ -43,7 +43,7 @@ from tests.training import factories as tf
     (DRAFT, {SCHEDULED, CANCELLED}),
     (SCHEDULED, {DRAFT, RUNNING, CANCELLED}),
     (RUNNING, {FROZEN, FINISHED, CANCELLED}),
-    (FROZEN, {FINISHED, CANCELLED}),
+    (FROZEN, {RUNNING, FINISHED, CANCELLED}),  # a manager may unfreeze by hand
     (FINISHED, {FINALISED, CANCELLED}),
     (FINALISED, set()),
     (CANCELLED, set()),

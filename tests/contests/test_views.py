@@ -226,8 +226,9 @@ def test_frozen_board_for_participants_and_both_for_managers(app, client, login,
     login("p0@example.test")
     page = client.get(f"/contests/{running}").get_data(as_text=True)
     assert 'data-testid="frozen-note"' in page
-    assert "Мой результат: 11." in page  # my live value
-    assert "Моё место" not in page.split('data-testid="my-position"')[1].split("</div>")[0]
+    mine = page.split('data-testid="my-position"')[1].split("</div>")[0]
+    assert "Мой результат сейчас: 11." in mine  # my live value, beside my place as of the freeze
+    assert "Моё место на момент заморозки: 3." in mine
     board = page.split("Рейтинг</h2>")[1]
     assert board.index("Участник 2") < board.index("Участник 0")  # the board as of the freeze
     login("boss@example.test")
@@ -267,3 +268,19 @@ def test_a_large_board_export_is_written_by_the_worker(app, client, login, runni
     text = client.get(f"/console/contests/{running}/board.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert [row[1:3] for row in rows[1:]] == [["1", "Участник 2"], ["2", "Участник 1"], ["3", "Участник 0"]]
+
+
+def test_contest_page_states_the_rule_and_why_lists_what_did_not_count(app, client, login, running):
+    with app.test_request_context():
+        contest = db.session.get(Contest, running)
+        person = db.session.scalar(select(User).where(User.email == "p0@example.test"))
+        waiting = h.sale(person, contest.created_by, quantity=4, approve=False).id
+        league = contest.leagues[0].id
+        db.session.commit()
+    login("p0@example.test")
+    page = client.get(f"/contests/{running}").get_data(as_text=True)
+    assert "на дату счёта" in page.split('data-testid="contest-rule"')[1].split("</span>")[0]
+    why = client.get(f"/contests/{running}/why?league={league}").get_data(as_text=True)
+    rows = why.split('data-testid="why-items"')[1]
+    assert f"Продажа #{waiting}" in rows and "пока не учтена: ждёт проверки" in rows
+    assert rows.count(">учтена<") == 1  # the approved sale counted; the waiting one listed, not counted

@@ -99,13 +99,30 @@ def test_contest_from_setup_to_prize(app, live_server, page, new_page, make, sho
     expect(participant.locator("h2").filter(has_text="Board")).to_be_visible()
     shot(participant, "participant-en")
 
+    # The manager freezes the board by hand (asked first); a later sale moves the live board, not the
+    # participant's place, which stays as of the freeze until the results are final.
+    page.goto(f"{live_server}/console/contests/{contest_id}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("freeze").click()
+    expect(page.get_by_test_id("contest-status")).to_have_text("Рейтинг заморожен")
+    sell(app, people["m2"].id, 20)
+    participant.reload()
+    expect(participant.get_by_test_id("my-position")).to_contain_text("My place as of the freeze: 4.")
+    expect(participant.get_by_test_id("my-position")).to_contain_text("My value now: 21.")
+    participant.goto(f"{live_server}/contests")
+    expect(participant.get_by_test_id("my-place")).to_contain_text("My place: 4")
+
     # The period ends; the manager reviews and finalises, then opens the protocol.
     with app.app_context():
-        db.session.execute(update(Contest).values(ends_at=utcnow() - timedelta(minutes=1)))
+        db.session.execute(update(Contest).values(freeze_at=utcnow() - timedelta(minutes=2),
+                                                  ends_at=utcnow() - timedelta(minutes=1)))
         db.session.commit()
     page.reload()
     expect(page.get_by_test_id("contest-status")).to_have_text("Итоги на проверке")
     expect(page.get_by_test_id("no-pending")).to_be_visible()
+    page.get_by_test_id("finalise").click()  # asks first: dismissed, nothing happens
+    expect(page.get_by_test_id("contest-status")).to_have_text("Итоги на проверке")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_test_id("finalise").click()
     expect(page.locator(".alert-success")).to_contain_text("Итоги подведены")
     winners = page.get_by_test_id("winners")

@@ -135,3 +135,69 @@ def test_rule_form_takes_codes_from_the_pickers_and_a_group_scope(client, manage
     assert "Интеграторы Gold" in detail and "ООО «Климат»" in detail
     edit = client.get(saved.headers["Location"] + "/edit").get_data(as_text=True)
     assert "SPL-09" in edit and company.inn in edit
+
+
+@pytest.fixture
+def contest_on_group(app, make):
+    """A running contest with one league per group, on the group «Дилеры Москвы» (empty yet)."""
+    from datetime import timedelta
+
+    from portal.auth.models import User
+    from portal.contests.models import BY_GROUP
+    from portal.core.time import utcnow
+    from portal.program.services import get_settings
+    from tests.contests import helpers as h
+
+    boss = make.user(role=MANAGER, email="boss@example.test")
+    company = make.company(name="ООО «Север»")
+    seller = make.user(company=company, full_name="Продавец Север")
+    with app.test_request_context():
+        db.session.get(type(company), company.id).created_at = utcnow() - timedelta(days=300)
+        h.catalogue()
+        get_settings().first_sale_bonus = 0
+        manager = db.session.get(User, boss.id)
+        group = h.group("Дилеры Москвы")
+        contest = h.contest(manager, title="Кубок декабря", league_mode=BY_GROUP, group_ids=[group.id])
+        h.sale(db.session.get(User, seller.id), manager, price=199_000_000, days_ago=6)
+        db.session.commit()
+        return {"group": group.id, "contest": contest.id, "company": company}
+
+
+def test_group_page_names_the_running_contests_and_asks_before_a_change(client, manager, contest_on_group):
+    page = client.get(f"/console/groups/{contest_on_group['group']}").get_data(as_text=True)
+    assert 'data-testid="group-rule"' in page and "на дату счёта" in page
+    warning = page.split('data-testid="group-contests"')[1].split("</div>")[0]
+    assert "Кубок декабря" in warning
+    add_form = page.split(f'action="/console/groups/{contest_on_group["group"]}/members"')[1].split(">")[0]
+    assert "data-confirm=" in add_form and "Кубок декабря" in add_form
+
+
+def test_a_company_dated_back_into_the_group_brings_its_sale_to_the_league(app, client, manager, contest_on_group):
+    from datetime import timedelta
+
+    from portal.contests import boards
+    from portal.contests.models import Contest
+    from portal.core.time import today
+
+    with app.test_request_context():
+        since = (today() - timedelta(days=8)).isoformat()
+    page = client.post(f"/console/groups/{contest_on_group['group']}/members",
+                       data={"company": contest_on_group["company"].inn, "since": since},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "добавлена в группу" in page or "добавлен" in page
+    with app.test_request_context():
+        contest = db.session.get(Contest, contest_on_group["contest"])
+        top = boards.top(contest.id, contest.leagues[0].id)
+        assert [(row.full_name, row.value) for row in top] == [("Продавец Север", 199_000_000)]
+
+
+@pytest.mark.parametrize(("since", "message"), [
+    ("2999-01-01", "не может начинаться в будущем"),
+    ("2001-01-01", "не больше чем на год"),
+    ("31.02.2025", "Неверное значение даты"),
+])
+def test_bad_member_since_gets_a_translated_message(client, manager, contest_on_group, since, message):
+    response = client.post(f"/console/groups/{contest_on_group['group']}/members",
+                           data={"company": contest_on_group["company"].inn, "since": since}, follow_redirects=True)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
