@@ -124,7 +124,8 @@ def set_quantity(user: User, item: CartItem, quantity: int) -> None:
 
 
 def yearly_prize_total(user_id: int, year: int) -> int:
-    """The value of the prizes a person received (ordered, not cancelled) in a calendar year, in kopecks."""
+    """The value of the prizes a person received (ordered, not cancelled) in a calendar year, in kopecks: what the
+    program paid for, so without any part the person paid by card."""
     return int(db.session.scalar(
         select(func.coalesce(func.sum(Order.prize_value_kopecks), 0)).where(
             Order.user_id == user_id, Order.status != CANCELLED, in_local_year(Order.created_at, year))
@@ -166,8 +167,13 @@ class Summary:
                 and self.shortfall * 100 <= self.points * self.copay_max_share_percent)
 
     @property
+    def value_for_tax_kopecks(self) -> int:
+        """What the program gives: the prizes' value less the part the participant pays by card themselves."""
+        return max(0, self.value_kopecks - self.card_kopecks)
+
+    @property
     def year_total_after(self) -> int:
-        return self.year_total_before + self.value_kopecks
+        return self.year_total_before + self.value_for_tax_kopecks
 
     @property
     def crosses_threshold(self) -> bool:
@@ -248,7 +254,7 @@ def place_order(user: User, *, request_token: str, delivery: Delivery, pay_rest_
 
     order = Order(user_id=user.id, status=AWAITING_PAYMENT if copay else PLACED, request_token=request_token,
                   points=plan.points - plan.shortfall, card_kopecks=plan.card_kopecks if copay else 0,
-                  prize_value_kopecks=plan.value_kopecks, delivery_address=address or None, delivery_phone=phone,
+                  prize_value_kopecks=plan.value_for_tax_kopecks, delivery_address=address or None, delivery_phone=phone,
                   delivery_email=email or None)
     db.session.add(order)
     db.session.flush()
