@@ -119,3 +119,27 @@ def test_cli_run_jobs_and_check_ledger(app, seller):
     assert result.exit_code == 0 and "expire-points: 0 lots expired" in result.output
     result = runner.invoke(args=["portal", "check-ledger"])
     assert result.exit_code == 0 and "consistent" in result.output
+
+
+def test_the_statement_lists_entries_by_their_moment_newest_first_whatever_order_they_were_posted_in(
+        app, client, login, make):
+    """A sale approved today for an earlier moment, posted after a later one: the statement goes by the moment."""
+    from datetime import datetime
+
+    from portal.core.time import frozen_time
+
+    person = make.user(email="late@example.test")
+    with app.app_context():
+        with frozen_time(datetime(2026, 3, 10, 9, 0)):
+            ledger.earn(person.id, 300, key="march", source_type="sale", source_id=2, params={"invoice": "МАРТ"})
+        with frozen_time(datetime(2026, 1, 15, 9, 0)):
+            ledger.earn(person.id, 100, key="january", source_type="sale", source_id=1, params={"invoice": "ЯНВ"})
+        with frozen_time(datetime(2026, 3, 10, 9, 0)):  # the same moment as March: by id, newest first
+            ledger.earn(person.id, 50, key="march-2", source_type="sale", source_id=3, params={"invoice": "МАРТ-2"})
+        db.session.commit()
+    login("late@example.test")
+    page = client.get("/points").get_data(as_text=True)
+    assert page.index("счёт МАРТ-2") < page.index("счёт МАРТ<") < page.index("счёт ЯНВ")
+    text = client.get("/points/export.csv").get_data(as_text=True)
+    invoices = [line.split(";")[1].rsplit(" ", 1)[-1] for line in text.strip().splitlines()[1:]]
+    assert invoices == ["МАРТ-2", "МАРТ", "ЯНВ"]
