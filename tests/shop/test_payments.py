@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.ledger import services as ledger
 from portal.payments.models import Payment
 from portal.shop import services
+from portal.shop.checks import order_problems
 from portal.shop.models import AWAITING_PAYMENT, CANCELLED, PAID, Order, Prize
 from tests.ledger.helpers import assert_ledger_consistent
 from tests.payments_helpers import card_token, signed_event
@@ -57,6 +58,7 @@ def test_copay_order_holds_points_until_the_webhook(app, client, stripe, copay_o
         assert db.session.get(Order, order_id).status == PAID
         assert ledger.balances_of(buyer_id) == ledger.Balances(available=0, held=0, debt=0)
         assert_ledger_consistent()
+        assert order_problems() == []
 
 
 def test_a_bad_signature_changes_nothing(app, client, stripe, copay_order):
@@ -108,6 +110,7 @@ def test_a_declined_card_keeps_the_order_waiting_and_another_card_pays_it(app, c
         assert ledger.balances_of(buyer_id) == ledger.Balances(available=0, held=0, debt=0)
         assert db.session.get(Prize, prize_id).stock == 1
         assert_ledger_consistent()
+        assert order_problems() == []
 
 
 def test_a_declined_order_is_cancelled_by_the_job_only_when_its_window_ends_and_once(app, stripe, copay_order):
@@ -135,6 +138,7 @@ def test_a_declined_order_is_cancelled_by_the_job_only_when_its_window_ends_and_
         with pytest.raises(DomainError):
             services.pay_order(order, db.session.get(User, buyer_id), card_token(stripe))
         assert_ledger_consistent()
+        assert order_problems() == []
 
 
 def test_a_card_tried_after_the_window_cancels_the_order_instead_of_charging(app, stripe, copay_order):
@@ -189,6 +193,7 @@ def test_a_second_success_for_an_order_already_paid_is_refunded(app, client, str
         assert statuses == {first: "refunded", second: "succeeded"}
         assert ledger.balances_of(buyer_id) == ledger.Balances(available=0, held=0, debt=0)
         assert_ledger_consistent()
+        assert order_problems() == []
 
 
 def test_cancelling_a_paid_order_refunds_the_card_once(app, client, stripe, copay_order, make):
@@ -207,6 +212,7 @@ def test_cancelling_a_paid_order_refunds_the_card_once(app, client, stripe, copa
         assert payment.status == "refunded" and payment.refund_id.startswith("re_")
         assert ledger.balances_of(buyer_id) == ledger.Balances(available=3000, held=0, debt=0)
         assert_ledger_consistent()
+        assert order_problems() == []
     # A late duplicate of the success event refunds nothing more and charges nothing again.
     post_event(client, "payment_intent.succeeded", intent_id, event_id="evt_late_copy")
     with app.app_context():
