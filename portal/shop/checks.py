@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.ledger.models import HELD, REDEMPTION, Account, LedgerEntry, LedgerTransaction
 from portal.payments.models import Payment
 from portal.program.services import get_settings
-from portal.shop.models import APPROVED, AWAITING_PAYMENT, CANCELLED, DELIVERED, PAID, PLACED, SHIPPED, Order
+from portal.shop.models import APPROVED, AWAITING_PAYMENT, DELIVERED, PAID, PLACED, SHIPPED, Order
 
 # Orders whose points must have been spent, and those whose card part must have been paid.
 SPENT_STATES = (PLACED, PAID, APPROVED, SHIPPED, DELIVERED)

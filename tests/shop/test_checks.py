@@ -5,7 +5,6 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from portal.auth.models import MANAGER
-from portal.extensions import db
 from portal.ledger import services as ledger
 from portal.payments.models import Payment
 from portal.shop import services
