@@ -498,7 +498,7 @@ def payment_failed(intent_id: str) -> Order | None:
     """The verified webhook says an attempt failed (a declined charge, 3-D Secure not passed): the attempt is
     closed and the order keeps waiting for another card. Stripe may report a decline the charge call already
     reported, or deliver the event twice: the second report changes nothing. Returns the order when its history
-    changed (nothing is mailed: the participant is on the payment page or is told when the order is cancelled)."""
+    changed."""
     payment = payments.payment_by_intent(intent_id)
     if payment is None:
         return None
@@ -525,6 +525,9 @@ def expire_unpaid_orders(now=None) -> int:
         db.session.refresh(order)
         if order.status == AWAITING_PAYMENT:
             _cancel_unpaid(order, note="payment not completed in time")
+            from portal.shop.notifications import send_order_update  # it imports this module
+
+            send_order_update(order)  # the participant may have left the payment page long ago
             expired += 1
         db.session.commit()
     return expired

@@ -6,7 +6,6 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal.core.time import utcnow
-from portal.extensions import db
 from portal.ledger import demo
 from portal.ledger.models import LedgerTransaction
 from tests.ledger.helpers import assert_ledger_consistent

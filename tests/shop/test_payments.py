@@ -113,12 +113,13 @@ def test_a_declined_card_keeps_the_order_waiting_and_another_card_pays_it(app, c
         assert order_problems() == []
 
 
-def test_a_declined_order_is_cancelled_by_the_job_only_when_its_window_ends_and_once(app, stripe, copay_order):
+def test_a_declined_order_is_cancelled_by_the_job_only_when_its_window_ends_and_once(app, stripe, copay_order,
+                                                                                     mailbox):
     from portal.jobs import run_job
     from portal.shop.models import StockMovement
 
     buyer_id, order_id, prize_id = copay_order
-    with app.app_context():
+    with app.test_request_context(base_url=app.config["PORTAL_URL"]):  # as the worker runs its jobs
         with pytest.raises(DomainError):
             services.pay_order(db.session.get(Order, order_id), db.session.get(User, buyer_id),
                                card_token(stripe, "declined"))
@@ -129,6 +130,10 @@ def test_a_declined_order_is_cancelled_by_the_job_only_when_its_window_ends_and_
         assert run_job("expire-unpaid-orders", placed + timedelta(minutes=31)).startswith("1 ")  # the worker's job
         order = db.session.get(Order, order_id)
         assert (order.status, order.cancel_reason) == (CANCELLED, "payment not completed in time")
+        assert len(mailbox.to("buyer@example.test")) == 1  # told once, in words
+        body = mailbox.last_to("buyer@example.test").get_body(("plain",)).get_content()
+        assert "Отменён" in body and "оплата картой не завершена вовремя" in body
+        assert "картой: 1" not in body  # the card part was never paid
         assert services.expire_unpaid_orders(placed + timedelta(minutes=40)) == 0  # released exactly once
         assert ledger.balances_of(buyer_id) == ledger.Balances(available=3000, held=0, debt=0)
         assert db.session.get(Prize, prize_id).stock == 2
@@ -222,7 +227,7 @@ def test_cancelling_a_paid_order_refunds_the_card_once(app, client, stripe, copa
 def test_an_abandoned_checkout_is_released_by_the_job_and_a_late_success_is_refunded(app, client, stripe,
                                                                                      copay_order):
     buyer_id, order_id, _ = copay_order
-    with app.app_context():
+    with app.test_request_context(base_url=app.config["PORTAL_URL"]):  # as the worker runs its jobs
         # The card is charged at Stripe, but its webhook is late: the job cancels the order first.
         services.pay_order(db.session.get(Order, order_id), db.session.get(User, buyer_id), card_token(stripe))
         db.session.commit()
