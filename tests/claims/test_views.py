@@ -274,3 +274,16 @@ def test_the_api_refuses_to_approve_a_claim_of_a_company_awaiting_approval(app, 
     with app.app_context():
         assert db.session.get(Claim, claim_id).status == SUBMITTED
         assert ledger.balance_of(seller.id) == 0
+
+
+def test_the_seller_of_a_company_awaiting_approval_is_told_why_the_sale_waits(app, client, login, make, catalogue):
+    from portal.auth.models import User
+    from portal.partners.models import PENDING
+
+    seller = make.user(company=make.company(status=PENDING), email="newcomer@example.test")
+    with app.app_context():
+        claim_id = f.submitted(db.session.get(User, seller.id)).id
+        db.session.commit()
+    login("newcomer@example.test")
+    page = client.get(f"/claims/{claim_id}").get_data(as_text=True)
+    assert 'data-testid="company-not-admitted"' in page and "ожидает одобрения" in page
