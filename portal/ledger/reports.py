@@ -1,11 +1,12 @@
 """Reading the ledger: statements, the program's totals and the consistency check."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import contains_eager
 
+from portal.core.time import local_day_start
 from portal.extensions import db
 from portal.ledger.models import (
     ADJUSTMENT,
@@ -43,10 +44,10 @@ def statement_query(user_id: int, *, date_from: date | None = None, date_to: dat
         )
         .order_by(LedgerTransaction.created_at.desc(), LedgerEntry.id.desc())
     )
-    if date_from:
-        query = query.where(LedgerTransaction.created_at >= datetime.combine(date_from, time.min))
+    if date_from:  # days of the program's calendar, as the statement shows its dates
+        query = query.where(LedgerTransaction.created_at >= local_day_start(date_from))
     if date_to:
-        query = query.where(LedgerTransaction.created_at < datetime.combine(date_to + timedelta(days=1), time.min))
+        query = query.where(LedgerTransaction.created_at < local_day_start(date_to + timedelta(days=1)))
     if kind:
         query = query.where(LedgerTransaction.kind == kind)
     return query
