@@ -424,11 +424,11 @@ def pay_order(order: Order, user: User, card_token: str) -> str:
     charging again."""
     if order.user_id != user.id:
         raise NotAllowed(_l("This is not your order."))
+    ledger.lock_participant(order.user_id)  # first, as the expiry job and the webhooks take them: no deadlock
     _lock_order(order)
     if order.status != AWAITING_PAYMENT:
         raise DomainError(_l("This order is not awaiting payment."))
     if utcnow() >= payment_deadline(order):
-        ledger.lock_participant(order.user_id)
         _cancel_unpaid(order, note="payment not completed in time")
         raise PaymentWindowOver()
     attempts = payments.payments_for(order.id)
