@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.auth.models import MANAGER, User
 from portal.core.errors import DomainError
@@ -251,3 +251,29 @@ def test_copay_is_limited_by_the_program_share(app, make, stripe):
         assert not services.summary(person).copay_possible
         with pytest.raises(ledger.InsufficientPoints):
             services.place_order(person, request_token="x", delivery=f.delivery(), pay_rest_by_card=True)
+
+
+def test_an_attempt_still_going_is_answered_with_its_state_instead_of_charging_again(app, stripe, copay_order):
+    """A double click, or another card while the bank's 3-D Secure page is open: Stripe is asked how the attempt
+    stands, and nothing is charged twice."""
+    buyer_id, order_id, _ = copay_order
+    with app.app_context():
+        buyer = db.session.get(User, buyer_id)
+        assert services.pay_order(db.session.get(Order, order_id), buyer, card_token(stripe, "3ds")) \
+            == "requires_action"
+        db.session.commit()
+        assert services.pay_order(db.session.get(Order, order_id), buyer, card_token(stripe)) == "requires_action"
+        db.session.commit()
+        assert [p.status for p in db.session.scalars(select(Payment))] == ["created"]
+        assert order_problems() == []
+
+
+def test_a_double_click_after_a_charge_went_through_charges_once(app, stripe, copay_order):
+    buyer_id, order_id, _ = copay_order
+    with app.app_context():
+        buyer = db.session.get(User, buyer_id)
+        assert services.pay_order(db.session.get(Order, order_id), buyer, card_token(stripe)) == "succeeded"
+        db.session.commit()
+        assert services.pay_order(db.session.get(Order, order_id), buyer, card_token(stripe)) == "succeeded"
+        db.session.commit()
+        assert db.session.scalar(select(func.count(Payment.id))) == 1
