@@ -6,7 +6,10 @@ import json
 import time
 import urllib.request
 
-CARDS = {"visa": "4242424242424242", "declined": "4000000000000002", "3ds": "4000000000003220"}
+# "declined": refused when the card is attached; "charge_fail": attached, then its charge is declined (Stripe's
+# pm_card_chargeCustomerFail), which answers twice: the error now and a payment_intent.payment_failed event.
+CARDS = {"visa": "4242424242424242", "declined": "4000000000000002", "3ds": "4000000000003220",
+         "charge_fail": "4000000000000341"}
 
 
 def card_token(emulator: str, card: str = "visa") -> str:

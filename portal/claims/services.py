@@ -20,6 +20,8 @@ from portal.leads.services import resolve_claim_lead
 from portal.ledger import services as ledger
 from portal.ledger.models import LedgerTransaction
 from portal.partners.history import audience_on
+from portal.partners.models import PENDING as COMPANY_PENDING
+from portal.partners.models import REJECTED as COMPANY_REJECTED
 from portal.products.models import Product
 from portal.program.services import get_settings
 from portal.rules import engine
@@ -182,9 +184,26 @@ def check_invoice_date(invoice_date: date) -> None:
         )
 
 
+def company_not_admitted(claim: Claim):
+    """Why the claim's company keeps it from being approved (awaiting approval, or not admitted), or None.
+
+    Staff of a company awaiting approval may save and submit sales; they wait in the queue until the company is
+    approved. A rejected company's sales can only be rejected."""
+    company = claim.company
+    if company.status == COMPANY_PENDING:
+        return _l("The company %(company)s is awaiting approval by the program team: its sales can be approved once "
+                  "the company is approved.", company=company.name)
+    if company.status == COMPANY_REJECTED:
+        return _l("The company %(company)s was not admitted to the program: its sales cannot be approved.",
+                  company=company.name)
+    return None
+
+
 def submit_claim(claim: Claim, user: User) -> Claim:
     """Send a draft for review. A possible duplicate is flagged for the manager, not refused."""
     _require_owner_draft(claim, user)
+    if claim.company.status == COMPANY_REJECTED:
+        raise DomainError(_l("Your company was not admitted to the program: sales cannot be sent for review."))
     if not claim.lines:
         raise DomainError(_l("Add at least one line: product, quantity and price."), field="lines")
     if not claim.scan_path:
@@ -251,8 +270,11 @@ def _check_reviewer(claim: Claim, actor: User) -> None:
 
 
 def approve_claim(claim: Claim, actor: User) -> Claim:
-    """Approve a submitted claim and credit its points through the rules, exactly once."""
+    """Approve a submitted claim and credit its points through the rules, exactly once. A claim whose company is
+    not approved (yet) is refused: earning opens with the company's approval."""
     _check_reviewer(claim, actor)
+    if claim.status == SUBMITTED and (problem := company_not_admitted(claim)) is not None:
+        raise DomainError(problem)
     _move(claim, SUBMITTED, APPROVED, actor)
     ledger.lock_participant(claim.user_id)  # period caps and the first-sale bonus read earlier awards
     awards = expected_awards(claim)

@@ -183,6 +183,7 @@ def detail(claim_id):
     return render_template(
         "claims/detail.html", claim=claim, expected=expected, staff=staff,
         twins=services.twins(claim) if staff else [], reject_form=RejectForm(), reverse_form=ReverseForm(),
+        not_admitted=services.company_not_admitted(claim) if claim.status == SUBMITTED else None,
         scan_form=ScanForm(), next_id=services.next_to_review(claim) if staff and claim.status != SUBMITTED else None,
     )
 
@@ -311,8 +312,11 @@ def bulk():
     if not form.validate_on_submit() or not ids:
         flash(_("Tick the claims to decide on."), "warning")
         return redirect(request.referrer or url_for("claims.queue"))
-    done, refused = [], []
+    done, refused, waiting = [], [], 0
     for claim in db.session.scalars(select(Claim).where(Claim.id.in_(ids)).order_by(Claim.id)).all():
+        if form.action.data == "approve" and claim.status == SUBMITTED and services.company_not_admitted(claim):
+            waiting += 1  # its company is not approved (yet): the claim waits, said once for all of them
+            continue
         try:
             if form.action.data == "approve":
                 services.approve_claim(claim, current_user)
@@ -327,6 +331,10 @@ def bulk():
             refused.append(f"#{claim.id}: {exc.message}")
     if done:
         flash(ngettext("%(num)s claim decided.", "%(num)s claims decided.", len(done)), "success")
+    if waiting:
+        flash(ngettext("%(num)s claim skipped: its company is not approved yet (awaiting approval or not admitted).",
+                       "%(num)s claims skipped: their companies are not approved yet (awaiting approval or not "
+                       "admitted).", waiting), "warning")
     for message in refused:
         flash(message, "danger")
     return redirect(request.referrer or url_for("claims.queue"))

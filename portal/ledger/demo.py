@@ -53,28 +53,32 @@ def _history(rng, person, now) -> list[tuple]:
 
 
 def load(rng) -> None:
+    """Every active person's history, posted in time order across people (as the portal would have posted it:
+    entries in the order of their moments, the nightly expiry run as each moment arrives)."""
     now = utcnow()
     manager = db.session.scalar(select(User).where(User.role == MANAGER))
     people = db.session.scalars(select(User).where(User.role.in_(PARTNER_ROLES)).order_by(User.id)).all()
+    events = []
     for person in people:
         if person.email not in DEMO_LOGINS and rng.random() < 0.35:
             continue  # not everyone is active
         for n, (moment, what, points, params) in enumerate(_history(rng, person, now)):
-            key = f"demo:{person.id}:{n}"
-            with frozen_time(moment):
-                ledger.expire_due_points(moment)  # as the nightly job would have
-                if what == "adjustment" and manager is not None:
-                    ledger.adjust(person.id, points, reason="Бонус за участие в выставке «Мир Климата»",
-                                  actor_id=manager.id, key=key)
-                elif what == "order":
-                    if ledger.balance_of(person.id) >= points:
-                        ledger.spend(person.id, points, key=key, source_type="order",
-                                     source_id=1000 + person.id * 20 + n)
-                elif what == "course":
-                    continue  # a course pays when it is passed, through training's service (training/demo.py)
-                elif manager is not None:
-                    # No claim or rule of the portal stands behind these: a manager's credit with its reason does.
-                    reason = (REASONS["welcome"] if what == "welcome"
-                              else REASONS["sale"].format(invoice=params["invoice"]))
-                    ledger.adjust(person.id, points, reason=reason, actor_id=manager.id, key=key)
+            events.append((moment, person.id, n, what, points, params))
+    for moment, person_id, n, what, points, params in sorted(events, key=lambda event: event[:3]):
+        key = f"demo:{person_id}:{n}"
+        with frozen_time(moment):
+            ledger.expire_due_points(moment)  # as the nightly job would have
+            if what == "adjustment" and manager is not None:
+                ledger.adjust(person_id, points, reason="Бонус за участие в выставке «Мир Климата»",
+                              actor_id=manager.id, key=key)
+            elif what == "order":
+                if ledger.balance_of(person_id) >= points:
+                    ledger.spend(person_id, points, key=key, source_type="order", source_id=1000 + person_id * 20 + n)
+            elif what == "course":
+                continue  # a course pays when it is passed, through training's service (training/demo.py)
+            elif manager is not None:
+                # No claim or rule of the portal stands behind these: a manager's credit with its reason does.
+                reason = (REASONS["welcome"] if what == "welcome"
+                          else REASONS["sale"].format(invoice=params["invoice"]))
+                ledger.adjust(person_id, points, reason=reason, actor_id=manager.id, key=key)
     ledger.expire_due_points(now)

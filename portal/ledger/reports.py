@@ -1,11 +1,12 @@
 """Reading the ledger: statements, the program's totals and the consistency check."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
+from portal.core.time import local_day_start
 from portal.extensions import db
 from portal.ledger.models import (
     ADJUSTMENT,
@@ -28,25 +29,25 @@ from portal.ledger.models import (
 
 
 def statement_query(user_id: int, *, date_from: date | None = None, date_to: date | None = None, kind: str = ""):
-    """The participant's wallet entries, newest first, each with its transaction loaded."""
+    """The participant's wallet entries, newest first by their moment (ties: the later posted first), each with
+    its transaction loaded. By the moment, not the id: a sale approved today for a moment before an entry already
+    posted is listed where it happened."""
     wallet = select(Account.id).where(Account.code == account_code(WALLET, user_id)).scalar_subquery()
     query = (
         select(LedgerEntry)
-        # The account as a value, not a join: the database then reads the (account, id) index backwards and
-        # stops after a page; joined, PostgreSQL sorted all 16,000 entries of the busiest wallet for each page.
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        # The account as a value, not a join: the database reads the wallet's entries from its (account, id) index.
         .where(LedgerEntry.account_id == wallet)
         .options(
-            joinedload(LedgerEntry.transaction).joinedload(LedgerTransaction.actor),
-            joinedload(LedgerEntry.transaction).joinedload(LedgerTransaction.reverses),
+            contains_eager(LedgerEntry.transaction).joinedload(LedgerTransaction.actor),
+            contains_eager(LedgerEntry.transaction).joinedload(LedgerTransaction.reverses),
         )
-        .order_by(LedgerEntry.id.desc())
+        .order_by(LedgerTransaction.created_at.desc(), LedgerEntry.id.desc())
     )
-    if date_from or date_to or kind:  # joined only to filter: the page's count then reads the entries' index alone
-        query = query.join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-    if date_from:
-        query = query.where(LedgerTransaction.created_at >= datetime.combine(date_from, time.min))
+    if date_from:  # days of the program's calendar, as the statement shows its dates
+        query = query.where(LedgerTransaction.created_at >= local_day_start(date_from))
     if date_to:
-        query = query.where(LedgerTransaction.created_at < datetime.combine(date_to + timedelta(days=1), time.min))
+        query = query.where(LedgerTransaction.created_at < local_day_start(date_to + timedelta(days=1)))
     if kind:
         query = query.where(LedgerTransaction.kind == kind)
     return query

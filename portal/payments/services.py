@@ -27,17 +27,19 @@ def _client() -> stripe.StripeClient:
 
 
 class CardDeclined(DomainError):
-    def __init__(self):
-        super().__init__(_l("The card was declined. The order is cancelled and your points are back."))
+    def __init__(self, message=None):
+        super().__init__(message or _l("The bank declined the card. Try another card or ask your bank."))
 
 
-def charge_card(order_id: int, amount_kopecks: int, card_token: str) -> tuple[Payment, str]:
+def charge_card(order_id: int, amount_kopecks: int, card_token: str, attempt: int = 1) -> tuple[Payment, str]:
     """Charge the card part of an order: the browser's Stripe.js turned the card into a token (the card
     number never reaches us); a PaymentIntent for the amount in kopecks, RUB, the order id in its metadata,
     is created and confirmed. Returns the payment and the intent's status: `succeeded`, or `requires_action`
     when the bank wants 3-D Secure, which the browser completes with the intent's client secret.
 
-    The order becomes paid only when the verified webhook says so, never on this answer alone."""
+    The order becomes paid only when the verified webhook says so, never on this answer alone. Each attempt
+    (`attempt`: 1, 2, ... for the order) is an intent of its own, so another card after a decline is a new charge.
+    A declined card raises CardDeclined; its attempt, if one was made, is left `created` for the caller to close."""
     client = _client()
     try:
         customer = client.v1.customers.create(params={"source": card_token, "metadata": {"order_id": str(order_id)}})
@@ -45,7 +47,7 @@ def charge_card(order_id: int, amount_kopecks: int, card_token: str) -> tuple[Pa
             params={"amount": amount_kopecks, "currency": "rub", "customer": customer.id,
                     "payment_method": customer.default_source, "payment_method_types": ["card"],
                     "metadata": {"order_id": str(order_id)}},
-            options={"idempotency_key": f"order-{order_id}-intent"},
+            options={"idempotency_key": f"order-{order_id}-intent" + (f"-{attempt}" if attempt > 1 else "")},
         )
         payment = Payment(order_id=order_id, intent_id=intent.id, client_secret=intent.client_secret,
                           amount_kopecks=amount_kopecks, status="created")
@@ -61,7 +63,24 @@ def charge_card(order_id: int, amount_kopecks: int, card_token: str) -> tuple[Pa
 
 
 def payment_for(order_id: int) -> Payment | None:
-    return db.session.scalar(select(Payment).where(Payment.order_id == order_id))
+    """The order's latest payment attempt."""
+    return db.session.scalar(select(Payment).where(Payment.order_id == order_id)
+                             .order_by(Payment.id.desc()).limit(1))
+
+
+def payments_for(order_id: int) -> list[Payment]:
+    """Every attempt to pay the order, first first."""
+    return list(db.session.scalars(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id)))
+
+
+def intent_status(payment: Payment) -> str:
+    """What Stripe says of the attempt's intent now: `succeeded`, `processing`, `requires_action`, or
+    `requires_payment_method` / `canceled` when it did not go through."""
+    try:
+        return _client().v1.payment_intents.retrieve(payment.intent_id).status
+    except stripe.StripeError as exc:
+        current_app.logger.warning("Could not read %s at Stripe: %s", payment.intent_id, exc)
+        raise PaymentUnavailable() from exc
 
 
 def payment_by_intent(intent_id: str) -> Payment | None:

@@ -26,7 +26,9 @@ def webhook():
     if event.type == "payment_intent.succeeded" and intent_id:
         order = shop.payment_succeeded(intent_id)
     elif event.type == "payment_intent.payment_failed" and intent_id:
-        order = shop.payment_failed(intent_id)
+        # The order keeps waiting for another card: nothing to mail (the participant is on the payment page,
+        # and is told if the order is cancelled when its payment window ends).
+        shop.payment_failed(intent_id)
     if order is not None:
         from portal.shop.notifications import send_order_update
 

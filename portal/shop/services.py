@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
@@ -124,7 +125,8 @@ def set_quantity(user: User, item: CartItem, quantity: int) -> None:
 
 
 def yearly_prize_total(user_id: int, year: int) -> int:
-    """The value of the prizes a person received (ordered, not cancelled) in a calendar year, in kopecks."""
+    """The value of the prizes a person received (ordered, not cancelled) in a calendar year, in kopecks: what the
+    program paid for, so without any part the person paid by card."""
     return int(db.session.scalar(
         select(func.coalesce(func.sum(Order.prize_value_kopecks), 0)).where(
             Order.user_id == user_id, Order.status != CANCELLED, in_local_year(Order.created_at, year))
@@ -166,8 +168,13 @@ class Summary:
                 and self.shortfall * 100 <= self.points * self.copay_max_share_percent)
 
     @property
+    def value_for_tax_kopecks(self) -> int:
+        """What the program gives: the prizes' value less the part the participant pays by card themselves."""
+        return max(0, self.value_kopecks - self.card_kopecks)
+
+    @property
     def year_total_after(self) -> int:
-        return self.year_total_before + self.value_kopecks
+        return self.year_total_before + self.value_for_tax_kopecks
 
     @property
     def crosses_threshold(self) -> bool:
@@ -248,8 +255,8 @@ def place_order(user: User, *, request_token: str, delivery: Delivery, pay_rest_
 
     order = Order(user_id=user.id, status=AWAITING_PAYMENT if copay else PLACED, request_token=request_token,
                   points=plan.points - plan.shortfall, card_kopecks=plan.card_kopecks if copay else 0,
-                  prize_value_kopecks=plan.value_kopecks, delivery_address=address or None, delivery_phone=phone,
-                  delivery_email=email or None)
+                  prize_value_kopecks=plan.value_for_tax_kopecks, delivery_address=address or None,
+                  delivery_phone=phone, delivery_email=email or None)
     db.session.add(order)
     db.session.flush()
     for item in plan.items:
@@ -370,8 +377,7 @@ def _release(order: Order, actor_id: int | None, reason: str | None) -> None:
     hold = ledger.find_transaction(f"order:{order.id}:hold")
     if hold is not None:
         ledger.reverse_transaction(hold, actor_id=actor_id, reason=reason, key=f"order:{order.id}:released")
-    payment = payments.payment_for(order.id)
-    if payment is not None:
+    for payment in payments.payments_for(order.id):
         if payment.status == "succeeded":
             payments.refund(payment)
         else:
@@ -389,28 +395,75 @@ def _release(order: Order, actor_id: int | None, reason: str | None) -> None:
 # --- card co-payment -----------------------------------------------------------------------------
 
 
+def payment_deadline(order: Order):
+    """Until when an order awaiting payment waits for its card part (the program's payment timeout after it was
+    placed); a declined card may be replaced by another until then. Stored moment, naive UTC."""
+    return order.created_at + timedelta(minutes=get_settings().payment_timeout_minutes)
+
+
+class PaymentWindowOver(DomainError):
+    def __init__(self):
+        super().__init__(_l("The time to pay for this order ran out: the order is cancelled and your points are "
+                            "back."))
+
+
+def _lock_order(order: Order) -> None:
+    """Hold the order's row until the transaction ends (SQLite: its write lock), then read it again: two payment
+    attempts on one order, or an attempt and the expiry job, take turns."""
+    db.session.execute(update(Order).where(Order.id == order.id).values(updated_at=Order.updated_at)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(order)
+
+
 def pay_order(order: Order, user: User, card_token: str) -> str:
-    """Charge the card part of an order awaiting payment. Returns the payment intent's status; a declined
-    card cancels the order and gives back the held points and stock."""
+    """Charge the card part of an order awaiting payment. Returns the payment intent's status.
+
+    A declined card leaves the order waiting, its points and stock still held: the participant may try another
+    card until the payment window ends (payment_deadline), after which the order is cancelled. An attempt still
+    in progress (3-D Secure, a charge whose webhook has not come yet) is answered with its status instead of
+    charging again."""
     if order.user_id != user.id:
         raise NotAllowed(_l("This is not your order."))
+    ledger.lock_participant(order.user_id)  # first, as the expiry job and the webhooks take them: no deadlock
+    _lock_order(order)
     if order.status != AWAITING_PAYMENT:
         raise DomainError(_l("This order is not awaiting payment."))
-    existing = payments.payment_for(order.id)
-    if existing is not None:
-        return "requires_action" if existing.status == "created" else existing.status
+    if utcnow() >= payment_deadline(order):
+        _cancel_unpaid(order, note="payment not completed in time")
+        raise PaymentWindowOver()
+    attempts = payments.payments_for(order.id)
+    current = next((p for p in attempts if p.status == "created"), None)
+    if current is not None:
+        status = payments.intent_status(current)
+        if status not in ("requires_payment_method", "canceled"):
+            return status  # still going: the browser goes on with it
+        _record_decline(order, current, note="card payment failed")  # it did not go through: a new attempt
     try:
-        _payment, status = payments.charge_card(order.id, order.card_kopecks, card_token)
-    except payments.CardDeclined:
-        _fail_payment(order, note="card declined")
-        raise
+        _payment, status = payments.charge_card(order.id, order.card_kopecks, card_token, attempt=len(attempts) + 1)
+    except payments.CardDeclined as exc:
+        _record_decline(order, payments.payment_for(order.id), note="card declined")
+        raise payments.CardDeclined(_l(
+            "%(reason)s The order waits for payment until %(deadline)s: your points and the prizes stay reserved "
+            "until then.", reason=exc.message, deadline=format_datetime(payment_deadline(order), "short"))) from exc
     return status
 
 
-def _fail_payment(order: Order, note: str) -> None:
-    payment = payments.payment_for(order.id)
-    if payment is not None and payment.status == "created":
+def _record_decline(order: Order, payment, note: str) -> bool:
+    """An attempt did not go through: it is closed as failed and the order's history says so, once per attempt.
+    The order keeps waiting for another card. False when there was nothing left to record."""
+    if payment is not None:
+        if payment.status != "created":
+            return False
         payment.status = "failed"
+    if order.status == AWAITING_PAYMENT:
+        db.session.add(OrderEvent(order_id=order.id, status=AWAITING_PAYMENT, note=note))
+    db.session.flush()
+    return True
+
+
+def _cancel_unpaid(order: Order, note: str) -> None:
+    """The payment window is over: the order is cancelled and gives back its held points and stock, once (the
+    state moves by compare-and-set, so a second caller finds it cancelled already)."""
     if order.status == AWAITING_PAYMENT:
         system = db.session.get(User, order.user_id)
         _move(order, CANCELLED, system, note=note, cancel_reason=note)
@@ -419,13 +472,14 @@ def _fail_payment(order: Order, note: str) -> None:
 
 def payment_succeeded(intent_id: str) -> Order | None:
     """The verified webhook says the card part is paid: the held points are spent and the order is paid.
-    A late success for an order already cancelled (abandoned) is refunded."""
+    A late success for an order already cancelled (abandoned), or already paid by another attempt, is refunded."""
     payment = payments.payment_by_intent(intent_id)
     if payment is None:
         return None
     order = db.session.get(Order, payment.order_id)
     ledger.lock_participant(order.user_id)
     db.session.refresh(order)
+    db.session.refresh(payment)
     if payment.status in ("succeeded", "refunded"):
         return order  # already handled
     payment.status = "succeeded"
@@ -434,38 +488,46 @@ def payment_succeeded(intent_id: str) -> Order | None:
         if hold is not None:
             ledger.capture_hold(hold, key=f"order:{order.id}:capture")
         _move(order, PAID, db.session.get(User, order.user_id), note="card")
-    elif order.status == CANCELLED:
+    else:
         payments.refund(payment)
     db.session.flush()
     return order
 
 
 def payment_failed(intent_id: str) -> Order | None:
+    """The verified webhook says an attempt failed (a declined charge, 3-D Secure not passed): the attempt is
+    closed and the order keeps waiting for another card. Stripe may report a decline the charge call already
+    reported, or deliver the event twice: the second report changes nothing. Returns the order when its history
+    changed."""
     payment = payments.payment_by_intent(intent_id)
     if payment is None:
         return None
     order = db.session.get(Order, payment.order_id)
     ledger.lock_participant(order.user_id)
     db.session.refresh(order)
-    _fail_payment(order, note="card payment failed")
+    db.session.refresh(payment)
+    changed = _record_decline(order, payment, note="card payment failed")
     db.session.flush()
-    return order
+    return order if changed else None
 
 
 def expire_unpaid_orders(now=None) -> int:
-    """The job for abandoned checkouts: orders awaiting payment past the timeout are cancelled and release
-    their points and stock."""
+    """The job for unpaid card orders: orders awaiting payment past their payment window are cancelled and release
+    their points and stock, exactly once."""
     now = now or utcnow()
     limit = now - timedelta(minutes=get_settings().payment_timeout_minutes)
     expired = 0
     for order_id in db.session.scalars(
-        select(Order.id).where(Order.status == AWAITING_PAYMENT, Order.created_at < limit).order_by(Order.id)
+        select(Order.id).where(Order.status == AWAITING_PAYMENT, Order.created_at <= limit).order_by(Order.id)
     ).all():
         order = db.session.get(Order, order_id)
         ledger.lock_participant(order.user_id)
         db.session.refresh(order)
         if order.status == AWAITING_PAYMENT:
-            _fail_payment(order, note="payment not completed in time")
+            _cancel_unpaid(order, note="payment not completed in time")
+            from portal.shop.notifications import send_order_update  # it imports this module
+
+            send_order_update(order)  # the participant may have left the payment page long ago
             expired += 1
         db.session.commit()
     return expired
@@ -608,8 +670,7 @@ def card_refunded(order: Order) -> bool:
     """The card part of this cancelled order went back to the card."""
     if order.status != CANCELLED or not order.card_kopecks:
         return False
-    payment = payments.payment_for(order.id)
-    return payment is not None and payment.status == "refunded"
+    return any(payment.status == "refunded" for payment in payments.payments_for(order.id))
 
 
 def count_to_fulfil() -> int:

@@ -19,7 +19,6 @@ from portal.core.time import today
 from portal.core.uploads import send_reencoded_image
 from portal.extensions import db
 from portal.payments.messages import card_texts
-from portal.program.services import get_settings
 from portal.shop import exports as _exports  # noqa: F401 - registers the order and tax exports
 from portal.shop import services
 from portal.shop.forms import CancelForm, CheckoutForm, PrizeForm, ShipForm, StockForm, TaxForm
@@ -169,7 +168,7 @@ def pay(order_id):
     if order.status != AWAITING_PAYMENT:
         return redirect(url_for("shop.order", order_id=order.id))
     return render_template("shop/pay.html", order=order, texts=card_texts(),
-                           timeout_minutes=get_settings().payment_timeout_minutes)
+                           deadline=services.payment_deadline(order))
 
 
 @bp.post("/shop/orders/<int:order_id>/pay")
@@ -183,7 +182,9 @@ def charge(order_id):
     try:
         status = services.pay_order(order, current_user, token)
     except DomainError as exc:
-        db.session.commit()  # a declined card has cancelled the order and released its points and stock
+        # Kept: a declined attempt stays in the order's history (the order waits for another card), and a payment
+        # window that is over has cancelled the order and released its points and stock.
+        db.session.commit()
         return jsonify(error=str(exc.message), status=order.status), 402
     db.session.commit()
     payment = payment_for(order.id)
@@ -236,7 +237,8 @@ def order(order_id):
     if not staff and order.user_id != current_user.id:
         abort(404)
     return render_template("shop/order.html", order=order, staff=staff, cancel_form=CancelForm(),
-                           ship_form=ShipForm(), refund=services.card_refunded(order))
+                           ship_form=ShipForm(), refund=services.card_refunded(order),
+                           deadline=services.payment_deadline(order) if order.status == AWAITING_PAYMENT else None)
 
 
 @bp.post("/shop/orders/<int:order_id>/cancel")

@@ -201,7 +201,7 @@ _tokens = iter(range(1, 10**6))
 
 
 def _order(user, status, card_kopecks, payment_status=None, amount=None):
-    order = Order(user_id=user.id, status=status, request_token=f"t-{next(_tokens)}", points=100,
+    order = Order(user_id=user.id, status=status, request_token=f"t-{next(_tokens)}", points=0,
                   card_kopecks=card_kopecks, prize_value_kopecks=10_000)
     from portal.extensions import db
 
@@ -221,8 +221,9 @@ def test_orders_and_card_payments_that_disagree_are_reported(db, seller):
     kept = _order(seller, CANCELLED, 5_000, "succeeded")
     wrong = _order(seller, PAID, 5_000, "succeeded", amount=7_000)
     assert said(consistency.order_payment_drift()) == [
-        f"Order #{unpaid.id} counts as paid, but its card payment has not succeeded.",
-        f"Order #{kept.id} is cancelled, but its card payment was taken and not refunded.",
+        f"Order #{unpaid.id} (Paid) has 0 succeeded card payments; it should have one.",
+        f"Order #{unpaid.id} (Paid): a card payment attempt is still in progress.",
+        f"Order #{kept.id} (Cancelled): a card payment was taken and not refunded.",
         f"Order #{wrong.id}: the card payment is for 7000 kopecks, the order's card share is 5000 kopecks.",
     ]
     assert good.id

@@ -225,3 +225,47 @@ def test_two_managers_approving_at_once_credit_once(app, make):
     with app.app_context():
         assert ledger.balance_of(seller.id) == 200
         assert db.session.scalar(select(func.count(LedgerTransaction.id))) == 1
+
+
+# --- claims of companies awaiting approval (issue #22) ---------------------------------------------------
+
+
+def test_a_claim_of_a_company_awaiting_approval_waits_until_the_company_is_approved(db, make, manager, catalogue):
+    from portal.partners.models import PENDING
+    from portal.partners.services import approve_company
+
+    company = make.company(status=PENDING)
+    seller = make.user(company=company)
+    claim = f.submitted(seller)  # saved and submitted: it waits
+    assert claim.status == SUBMITTED
+    with pytest.raises(DomainError, match="ожидает одобрения|awaiting approval"):
+        services.approve_claim(claim, manager)
+    db.session.refresh(claim)
+    assert (claim.status, claim.points) == (SUBMITTED, None)
+    assert ledger.balance_of(seller.id) == 0
+    assert services.company_not_admitted(claim) is not None
+    approve_company(company, manager)
+    assert services.company_not_admitted(claim) is None
+    services.approve_claim(claim, manager)  # now an ordinary claim
+    assert (claim.status, claim.points) == (APPROVED, 200)
+    assert ledger.balance_of(seller.id) == 200
+    assert_ledger_consistent()
+
+
+def test_a_rejected_company_cannot_send_sales_and_its_waiting_ones_cannot_be_approved(db, make, manager, catalogue):
+    from portal.partners.models import PENDING
+    from portal.partners.services import reject_company
+
+    company = make.company(status=PENDING)
+    seller = make.user(company=company)
+    waiting = f.submitted(seller, number="СЧ-1")
+    draft = f.draft(seller, number="СЧ-2")
+    reject_company(company, manager, "Не дилер")
+    with pytest.raises(DomainError, match="не допущена|not admitted"):
+        services.submit_claim(draft, seller)
+    assert draft.status == DRAFT
+    with pytest.raises(DomainError, match="не допущена|not admitted"):
+        services.approve_claim(waiting, manager)
+    assert ledger.balance_of(seller.id) == 0
+    services.reject_claim(waiting, manager, "Компания не допущена")  # the manager closes it
+    assert waiting.status == REJECTED

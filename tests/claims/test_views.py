@@ -214,3 +214,76 @@ def test_review_queue_filters_by_a_company_picked_by_inn_or_typed_by_name(app, c
     everyone = client.get("/console/claims").get_data(as_text=True)
     assert "СЧ-ЮГ" in everyone and "СЧ-СЕВЕР" in everyone
     assert everyone.count("<option") < 20  # no list of every company in the page
+
+
+def test_claims_of_a_company_awaiting_approval_are_marked_in_the_queue_and_skipped_by_bulk_approve(
+        app, client, login, make, catalogue):
+    from portal.auth.models import User
+    from portal.partners.models import PENDING
+
+    waiting_company = make.company(status=PENDING, name="ООО «Новичок»")
+    newcomer = make.user(company=waiting_company)
+    regular = make.user()
+    make.user(role=MANAGER, email="manager@example.test")
+    with app.app_context():
+        waiting = [f.submitted(db.session.get(User, newcomer.id), number=f"W-{n}").id for n in range(2)]
+        ordinary = f.submitted(db.session.get(User, regular.id), number="R-1").id
+        db.session.commit()
+    login("manager@example.test")
+    page = client.get("/console/claims").get_data(as_text=True)
+    assert page.count('data-testid="company-not-admitted"') == 2
+    assert "компания ожидает одобрения" in page
+
+    response = client.post("/console/claims/bulk", data={"claim_ids": [*waiting, ordinary], "action": "approve",
+                                                          "reason_code": "other", "note": ""},
+                           follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "1 заявка обработана." in text
+    assert "2 заявки пропущены: их компании ещё не одобрены" in text
+    with app.app_context():
+        statuses = dict(db.session.execute(select(Claim.id, Claim.status)).all())
+        assert [statuses[i] for i in waiting] == [SUBMITTED, SUBMITTED]
+        assert statuses[ordinary] == APPROVED
+        assert ledger.balance_of(newcomer.id) == 0
+
+    # One at a time, from the claim's page: a clear refusal, and the page says why instead of offering Approve.
+    detail = client.get(f"/claims/{waiting[0]}").get_data(as_text=True)
+    assert 'data-testid="approve"' not in detail
+    assert "ожидает одобрения" in detail
+    response = client.post(f"/console/claims/{waiting[0]}/approve", follow_redirects=True)
+    assert "ожидает одобрения" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Claim, waiting[0]).status == SUBMITTED
+
+
+def test_the_api_refuses_to_approve_a_claim_of_a_company_awaiting_approval(app, client, make, catalogue):
+    from portal.api import services as keys
+    from portal.api.models import PROGRAM_SCOPES
+    from portal.auth.models import User
+    from portal.partners.models import PENDING
+
+    seller = make.user(company=make.company(status=PENDING))
+    manager = make.user(role=MANAGER)
+    with app.app_context():
+        claim_id = f.submitted(db.session.get(User, seller.id)).id
+        token = keys.create_key(db.session.get(User, manager.id), "ERP", list(PROGRAM_SCOPES)).token
+        db.session.commit()
+    response = client.post(f"/api/v1/claims/{claim_id}/approve", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 422
+    assert "ожидает одобрения" in response.get_json()["detail"]
+    with app.app_context():
+        assert db.session.get(Claim, claim_id).status == SUBMITTED
+        assert ledger.balance_of(seller.id) == 0
+
+
+def test_the_seller_of_a_company_awaiting_approval_is_told_why_the_sale_waits(app, client, login, make, catalogue):
+    from portal.auth.models import User
+    from portal.partners.models import PENDING
+
+    seller = make.user(company=make.company(status=PENDING), email="newcomer@example.test")
+    with app.app_context():
+        claim_id = f.submitted(db.session.get(User, seller.id)).id
+        db.session.commit()
+    login("newcomer@example.test")
+    page = client.get(f"/claims/{claim_id}").get_data(as_text=True)
+    assert 'data-testid="company-not-admitted"' in page and "ожидает одобрения" in page

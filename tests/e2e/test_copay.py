@@ -39,17 +39,29 @@ def test_pay_the_rest_by_card(app, stripe, live_server, page, make, shot, tmp_pa
     page.get_by_test_id("place-order").click()
 
     expect(page.locator("h1")).to_contain_text("оплатите остаток картой")
+    expect(page.get_by_test_id("pay-deadline")).to_contain_text("Оплатите до")
     card = page.get_by_test_id("card-element")
-    card.get_by_placeholder("number").fill("4242424242424242")
-    card.get_by_placeholder("exp_month").fill("12")
-    card.get_by_placeholder("exp_year").fill("30")
-    card.get_by_placeholder("cvc").fill("123")
-    card.get_by_placeholder("postal_code").fill("30000")
+
+    def fill_card(number):
+        card.get_by_placeholder("number").fill(number)
+        card.get_by_placeholder("exp_month").fill("12")
+        card.get_by_placeholder("exp_year").fill("30")
+        card.get_by_placeholder("cvc").fill("123")
+        card.get_by_placeholder("postal_code").fill("30000")
+
+    # The bank declines the first card: the order waits, and another card can be tried on the same page.
+    fill_card("4000000000000341")
+    page.get_by_test_id("pay").click()
+    expect(page.get_by_test_id("card-errors")).to_contain_text("Попробуйте другую карту")
+    expect(page.get_by_test_id("pay")).to_be_enabled()
+    shot(page, "declined")
+    fill_card("4242424242424242")
     shot(page, "card")
     page.get_by_test_id("pay").click()
     # Paid only once the emulator's signed webhook has reached the portal.
     expect(page.get_by_test_id("order-status")).to_have_text("Оплачен", timeout=20_000)
     expect(page.get_by_test_id("order-history")).to_contain_text("Оплачен")
+    expect(page.get_by_test_id("order-history")).to_contain_text("карта отклонена")
     shot(page, "paid")
     with app.app_context():
         assert ledger.balances_of(buyer.id) == ledger.Balances(available=0, held=0, debt=0)

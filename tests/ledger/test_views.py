@@ -119,3 +119,45 @@ def test_cli_run_jobs_and_check_ledger(app, seller):
     assert result.exit_code == 0 and "expire-points: 0 lots expired" in result.output
     result = runner.invoke(args=["portal", "check-ledger"])
     assert result.exit_code == 0 and "consistent" in result.output
+
+
+def test_the_statement_lists_entries_by_their_moment_newest_first_whatever_order_they_were_posted_in(
+        app, client, login, make):
+    """A sale approved today for an earlier moment, posted after a later one: the statement goes by the moment."""
+    from datetime import datetime
+
+    from portal.core.time import frozen_time
+
+    person = make.user(email="late@example.test")
+    with app.app_context():
+        with frozen_time(datetime(2026, 3, 10, 9, 0)):
+            ledger.earn(person.id, 300, key="march", source_type="sale", source_id=2, params={"invoice": "МАРТ"})
+        with frozen_time(datetime(2026, 1, 15, 9, 0)):
+            ledger.earn(person.id, 100, key="january", source_type="sale", source_id=1, params={"invoice": "ЯНВ"})
+        with frozen_time(datetime(2026, 3, 10, 9, 0)):  # the same moment as March: by id, newest first
+            ledger.earn(person.id, 50, key="march-2", source_type="sale", source_id=3, params={"invoice": "МАРТ-2"})
+        db.session.commit()
+    login("late@example.test")
+    page = client.get("/points").get_data(as_text=True)
+    assert page.index("счёт МАРТ-2") < page.index("счёт МАРТ<") < page.index("счёт ЯНВ")
+    text = client.get("/points/export.csv").get_data(as_text=True)
+    invoices = [line.split(";")[1].rsplit(" ", 1)[-1] for line in text.strip().splitlines()[1:]]
+    assert invoices == ["МАРТ-2", "МАРТ", "ЯНВ"]
+
+
+def test_the_statement_filters_by_days_of_the_programs_calendar(app, client, login, make):
+    """01:30 on 10 March in Moscow is still 9 March in UTC: a filter for 10 March lists it."""
+    from datetime import datetime
+
+    from portal.core.time import frozen_time
+
+    person = make.user(email="night@example.test")
+    with app.app_context():
+        with frozen_time(datetime(2026, 3, 9, 22, 30)):
+            ledger.earn(person.id, 300, key="night", source_type="sale", source_id=2, params={"invoice": "НОЧЬ"})
+        with frozen_time(datetime(2026, 3, 10, 21, 30)):  # 00:30 on 11 March in Moscow
+            ledger.earn(person.id, 100, key="next", source_type="sale", source_id=1, params={"invoice": "УТРО"})
+        db.session.commit()
+    login("night@example.test")
+    page = client.get("/points?date_from=2026-03-10&date_to=2026-03-10").get_data(as_text=True)
+    assert "счёт НОЧЬ" in page and "счёт УТРО" not in page

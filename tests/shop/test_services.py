@@ -215,3 +215,32 @@ def test_thirty_buyers_race_for_the_last_five(app, make):
         assert db.session.scalar(select(func.count(Order.id))) == 5
         balances = sorted(ledger.balance_of(p.id) for p in buyers)
         assert balances == [900] * 5 + [1000] * 25
+
+
+def test_the_taxable_prize_is_what_the_program_paid_for_not_the_card_part(db, make):
+    """8,930 points and 4,370 RUB by card for a 13,300-point prize: the prize for tax is 8,930 RUB."""
+    person = make.user()
+    ledger.earn(person.id, 8930, key="start", source_type="sale", source_id=1)
+    services.save_tax_profile(person, personal_inn="500100732259", passport="4510123456",
+                              registration_address="Москва, ул. Ленина, д. 1")
+    services.add_to_cart(person, f.prize(name="Робот-пылесос", points=13_300))
+    plan = services.summary(person)
+    assert (plan.shortfall, plan.card_kopecks) == (4370, 437_000)
+    assert (plan.year_total_after, plan.taxable_kopecks) == (893_000, 493_000)
+    order = services.place_order(person, request_token="t", delivery=f.delivery(), pay_rest_by_card=True)
+    assert (order.points, order.card_kopecks, order.prize_value_kopecks) == (8930, 437_000, 893_000)
+    assert services.yearly_prize_total(person.id, today().year) == 893_000
+    register = services.tax_register(today().year)
+    assert [(r["total"], r["excess"], r["tax"]) for r in register] == [(893_000, 493_000, 64_090)]
+
+
+def test_a_card_part_that_keeps_the_prize_under_the_threshold_asks_for_no_tax_details(db, make):
+    """3,000 points and 2,000 RUB by card: the program gave 3,000 RUB, under 4,000, so no tax details."""
+    person = make.user()
+    ledger.earn(person.id, 3000, key="start", source_type="sale", source_id=1)
+    services.add_to_cart(person, f.prize(points=5000))
+    plan = services.summary(person)
+    assert not plan.crosses_threshold and not plan.needs_tax_details
+    order = services.place_order(person, request_token="t", delivery=f.delivery(), pay_rest_by_card=True)
+    assert order.prize_value_kopecks == 300_000
+    assert services.tax_register(today().year)[0]["excess"] == 0

@@ -111,3 +111,32 @@ def test_manager_adds_a_prize_with_a_photo_and_adjusts_stock(app, client, login,
         "stock": "", "image": (io.BytesIO(b"not an image"), "x.png")},
         content_type="multipart/form-data")
     assert "Загрузите изображение JPEG или PNG." in fake.get_data(as_text=True)
+
+
+def test_a_declined_card_on_the_pay_page_keeps_the_order_open_for_another_card(app, client, login, make, stripe):
+    from portal.shop.models import AWAITING_PAYMENT
+    from tests.payments_helpers import card_token
+
+    buyer = make.user(email="copay@example.test")
+    with app.app_context():
+        ledger.earn(buyer.id, 3000, key="start", source_type="sale", source_id=1)
+        person = db.session.get(User, buyer.id)
+        services.add_to_cart(person, f.prize(points=4000, stock=2))
+        order = services.place_order(person, request_token="co", delivery=f.delivery(), pay_rest_by_card=True)
+        db.session.commit()
+        order_id = order.id
+        deadline = services.payment_deadline(order)
+    login("copay@example.test")
+    response = client.post(f"/shop/orders/{order_id}/pay", json={"token": card_token(stripe, "charge_fail")},
+                           headers={"X-CSRFToken": "x"})
+    assert response.status_code == 402
+    answer = response.get_json()
+    assert answer["status"] == AWAITING_PAYMENT
+    assert "Попробуйте другую карту" in answer["error"] and "ждёт оплаты до" in answer["error"]
+    page = client.get(f"/shop/orders/{order_id}/pay").get_data(as_text=True)
+    assert 'data-testid="pay-deadline"' in page and f"{(deadline.hour + 3) % 24:02d}:{deadline.minute:02d}" in page
+    order_page = client.get(f"/shop/orders/{order_id}").get_data(as_text=True)
+    assert "карта отклонена" in order_page and f'href="/shop/orders/{order_id}/pay"' in order_page
+    with app.app_context():
+        assert db.session.get(Order, order_id).status == AWAITING_PAYMENT
+        assert ledger.balances_of(buyer.id) == ledger.Balances(available=0, held=3000, debt=0)

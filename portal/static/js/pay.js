@@ -31,10 +31,15 @@
       body: JSON.stringify({token: token.id}),
     });
     const result = await response.json().catch(() => ({}));
-    if (!response.ok) { errors.textContent = result.error || texts.failed; status.textContent = ''; setTimeout(waitForOrder, 1500); return; }
+    if (!response.ok) {
+      errors.textContent = result.error || texts.failed; status.textContent = '';
+      // Declined: the order still waits for payment, so another card may be tried; otherwise show the order.
+      if (result.status === 'awaiting_payment') { if (typeof card.clear === 'function') card.clear(); button.disabled = false; } else { setTimeout(waitForOrder, 1500); }
+      return;
+    }
     if (result.status === 'requires_action') {
       const outcome = await stripe.confirmCardPayment(result.client_secret);
-      if (outcome.error) { errors.textContent = message(outcome.error); }
+      if (outcome.error) { errors.textContent = message(outcome.error); status.textContent = ''; button.disabled = false; return; }
     }
     status.textContent = texts.confirming;
     waitForOrder();
