@@ -2,7 +2,8 @@
 
 The domain events' receivers (kpi/events.py) call these in the sender's transaction, so pages read a few
 counter rows instead of scanning claims. `recompute()` rebuilds everything from the source tables
-(`flask --app wsgi portal kpi recompute`). A closed stage's stored results (KpiStageResult) are not
+(`flask --app wsgi portal kpi recompute`); `recompute_scope()` does the same for one scope, in the same
+code (a group whose membership changed). A closed stage's stored results (KpiStageResult) are not
 touched here: they change only by an explicit recalculation with a reason (stages.recalculate_stage).
 """
 
