@@ -7,10 +7,12 @@ from portal.auth.models import User
 from portal.claims.models import APPROVED, REVERSED, ClaimEvent
 from portal.core import events
 from portal.extensions import db
+from portal.groups import services as groups
 from portal.ledger.descriptions import describes
 
 from . import scoring
 from .models import CLAIM_METRICS, COURSES_PASSED, QUALIFIED_LEADS
+from .services import contests_using_group, rescore_group_contests
 
 
 def _claim_moved(claim, status: str, sign: int) -> None:
@@ -61,6 +63,16 @@ def count_course(completion, **extra):
 @events.lead_qualified.connect
 def count_lead(lead, **extra):
     _count_one(QUALIFIED_LEADS, lead.user_id, lead.company_id, lead.qualified_at)
+
+
+@events.group_membership_changed.connect
+def rescore_group(group, **extra):
+    """A company joined or left the group, or its membership was dated back: rebuild the boards that use it."""
+    rescore_group_contests(group.id)
+
+
+# The group pages warn that a change rescores the contests that use the group (groups never import contests).
+groups.register_rescored(contests_using_group)
 
 
 @describes("contest")

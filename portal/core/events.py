@@ -30,6 +30,11 @@ participant_moved = _signals.signal("participant-moved")
 #: A person's audience changed (partner admin or program team), from the day `effective` (today, the program's
 #: calendar). Sender: the User, the new span flushed. Extra: old_audience, new_audience, effective, actor.
 audience_changed = _signals.signal("audience-changed")
+#: A group's membership changed: companies added (today or dated back), a membership's start moved back, a company
+#: removed. Sender: the PartnerGroup, its membership rows flushed. Extra: company_id (None when several companies
+#: changed at once), company_ids (every company that changed), since (the earliest program-calendar day whose
+#: counting changes: the first day of the new or earlier-started membership, the day of a removal), actor.
+group_membership_changed = _signals.signal("group-membership-changed")
 #: A lead was qualified by the program (once per lead). Sender: the Lead. Extra: actor.
 lead_qualified = _signals.signal("lead-qualified")
 #: The ledger wrote a transaction (points earned, spent, expired, adjusted or reversed). Sender: the

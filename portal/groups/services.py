@@ -4,6 +4,7 @@ A company may be in several groups. Removing a company closes its membership row
 "who was in the group on a date" stays answerable for rules, contests and reports.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -13,6 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import User
+from portal.core import events
 from portal.core.errors import DomainError
 from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.params import clean_text
@@ -102,16 +104,34 @@ def _check_no_overlap(group: PartnerGroup, company: PartnerCompany, start: datet
                              day=format_date(local_date(ended))), field="since")
 
 
-def _rescore(group: PartnerGroup) -> None:
-    from portal.contests.services import rescore_group_contests  # noqa: PLC0415 - contests read groups, not back
+# What a membership change of a group rescores (the running contests that use it), for the warnings on the group
+# pages. The features that keep results per group register a finder here: they read groups, groups never import them.
+_rescored_finders: list[Callable[[int], list]] = []
 
-    rescore_group_contests(group.id)
+
+def register_rescored(finder: Callable[[int], list]) -> Callable[[int], list]:
+    """Register `finder(group_id)`, naming what a membership change of the group rescores."""
+    _rescored_finders.append(finder)
+    return finder
+
+
+def rescored_by_change(group_id: int) -> list:
+    """Everything a membership change of the group rescores (the contests that use it), for the warnings."""
+    return [item for finder in _rescored_finders for item in finder(group_id)]
+
+
+def _rescore(group: PartnerGroup, company_ids, since: date, actor: User) -> None:
+    """Announce the change: contests rescore the boards that use the group, KPI recounts the group's counters from
+    `since` on (the receivers run in this transaction)."""
+    company_ids = tuple(company_ids)
+    events.group_membership_changed.send(group, company_id=company_ids[0] if len(company_ids) == 1 else None,
+                                         company_ids=company_ids, since=since, actor=actor)
 
 
 def add_company(group: PartnerGroup, company: PartnerCompany, actor: User,
                 since: date | None = None) -> GroupMembership:
     """Open a membership of the company in the group, from today or dated back to `since` (a company already
-    in the group has its membership's start moved back). The contests that use the group are rescored."""
+    in the group has its membership's start moved back). The change is announced: contests rescore, KPI recounts."""
     if company.status == REJECTED:
         raise DomainError(_l("This company is not admitted to the program."), field="company")
     start = _member_since(group, company, since)
@@ -126,7 +146,7 @@ def add_company(group: PartnerGroup, company: PartnerCompany, actor: User,
         membership = GroupMembership(group_id=group.id, company_id=company.id, added_at=start, added_by_id=actor.id)
         db.session.add(membership)
     db.session.flush()
-    _rescore(group)
+    _rescore(group, [company.id], local_date(start), actor)
     return membership
 
 
@@ -134,17 +154,17 @@ def add_companies(group: PartnerGroup, companies: list[PartnerCompany], actor: U
     """Add every company not in the group yet; the ones already in are skipped. Returns how many were added."""
     current = set(current_company_ids(group.id))
     now = utcnow()
-    added = 0
+    added = []
     for company in companies:
         if company.id in current or company.status == REJECTED:
             continue
         db.session.add(GroupMembership(group_id=group.id, company_id=company.id, added_at=now, added_by_id=actor.id))
         current.add(company.id)
-        added += 1
+        added.append(company.id)
     db.session.flush()
     if added:
-        _rescore(group)
-    return added
+        _rescore(group, added, local_date(now), actor)
+    return len(added)
 
 
 def add_region(group: PartnerGroup, region: str, actor: User) -> int:
@@ -165,7 +185,7 @@ def remove_company(group: PartnerGroup, company: PartnerCompany, actor: User) ->
     membership.removed_at = max(utcnow(), membership.added_at)
     membership.removed_by_id = actor.id
     db.session.flush()
-    _rescore(group)
+    _rescore(group, [company.id], local_date(membership.removed_at), actor)
     return membership
 
 

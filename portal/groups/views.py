@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.models import STAFF_ROLES
-from portal.contests import services as contest_services
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.forms import show_error
@@ -68,7 +67,7 @@ def detail(group_id):
         "groups/detail.html", group=group, page=paginate(query), showing_history=showing_history,
         add_form=AddCompanyForm(), region_form=region_form, action_form=EmptyForm(),
         total=services.member_counts([group.id]).get(group.id, 0),
-        contests=contest_services.contests_using_group(group.id), today_iso=today().isoformat(),
+        contests=services.rescored_by_change(group.id), today_iso=today().isoformat(),
     )
 
 
@@ -157,7 +156,7 @@ def import_members(group_id):
         to_add = sum(1 for row in rows if row.valid and not row.already)
         return render_template("groups/import.html", group=group, form=form, rows=rows, to_add=to_add,
                                confirm_form=ConfirmImportForm(token=token),
-                               contests=contest_services.contests_using_group(group.id))
+                               contests=services.rescored_by_change(group.id))
     return render_template("groups/import.html", group=group, form=form, rows=None)
 
 

@@ -2,14 +2,15 @@
 
 The domain events' receivers (kpi/events.py) call these in the sender's transaction, so pages read a few
 counter rows instead of scanning claims. `recompute()` rebuilds everything from the source tables
-(`flask --app wsgi portal kpi recompute`). A closed stage's stored results (KpiStageResult) are not
+(`flask --app wsgi portal kpi recompute`); `recompute_scope()` does the same for one scope, in the same
+code (a group whose membership changed). A closed stage's stored results (KpiStageResult) are not
 touched here: they change only by an explicit recalculation with a reason (stages.recalculate_stage).
 """
 
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, delete, false, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -164,9 +165,31 @@ def _stage_index():
     return stages, find
 
 
-def _source_counts():
+def _scope_companies(scope: tuple[str, str] | None, regions: dict):
+    """The companies whose events can count for `scope` (a select, for the source queries), or None when any
+    event can (the whole rebuild, the program, an audience)."""
+    from portal.partners.models import GroupMembership
+
+    if scope is None:
+        return None
+    kind, key = scope
+    if kind == GROUP:
+        return select(GroupMembership.company_id).where(GroupMembership.group_id == int(key)).distinct()
+    if kind == COMPANY:
+        return [int(key)]
+    if kind == REGION:
+        return [company_id for company_id, region in regions.items() if region and region[:120] == key]
+    return None
+
+
+def _source_counts(only: tuple[str, str] | None = None):
     """Every counter and person-scope row computed from claims, courses, people, leads and the ledger, each
-    event counted for the scopes of its day (the same scopes the live receivers use)."""
+    event counted for the scopes of its day (the same scopes the live receivers use).
+
+    With `only` a scope (a group, a company, a region) only the events that can count for it are read: the events of
+    its companies, and every sale and course of the people who sold or trained there (their first time ever
+    decides the "new" people counters). The counters and rows of that scope come out exactly as in the whole
+    rebuild; those of other scopes are partial and must be ignored (recompute does)."""
     from portal.auth.models import PARTNER_ROLES, User
     from portal.claims.models import APPROVED, Claim, ClaimLine
     from portal.ledger.models import ADJUSTMENT, EXPIRY, ISSUANCE, REDEMPTION, Account, LedgerEntry, LedgerTransaction
@@ -177,6 +200,10 @@ def _source_counts():
     zone = program_zone()
     starts = {stage.id: stage.starts_on for stage in stages}
     regions = dict(db.session.execute(select(PartnerCompany.id, PartnerCompany.region)).all())
+    companies = _scope_companies(only, regions)
+    # The kinds of scope worth looking up: all for the whole rebuild; for one scope, its own and the program's (the
+    # program rows decide a person's first stage ever).
+    kinds = None if only is None else {PROGRAM, only[0]}
     counters: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(COUNTER_METRICS, 0))
     people: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     audiences: dict[tuple, str | None] = {}
@@ -186,7 +213,7 @@ def _source_counts():
 
     def scopes_on(user_id, company_id, day):
         if (user_id, day) not in audiences:
-            audiences[(user_id, day)] = history.audience_on(user_id, day)
+            audiences[(user_id, day)] = history.audience_on(user_id, day) if wanted(AUDIENCE) else None
         audience = audiences[(user_id, day)]
         scopes = [(PROGRAM, "")]
         if company_id:
@@ -195,11 +222,14 @@ def _source_counts():
                 scopes.append((REGION, regions[company_id][:120]))
         if audience:
             scopes.append((AUDIENCE, audience))
-        if company_id in grouped:
+        if company_id in grouped and wanted(GROUP):
             if (company_id, day) not in groups:
                 groups[(company_id, day)] = history.group_ids_on(company_id, day)
             scopes.extend((GROUP, str(group_id)) for group_id in sorted(groups[(company_id, day)]))
         return scopes
+
+    def wanted(kind):
+        return kinds is None or kind in kinds
 
     def add(stage_id, scopes, **deltas):
         for scope in scopes:
@@ -209,17 +239,34 @@ def _source_counts():
     def day_of(when):
         return local_date(when, zone) if isinstance(when, datetime) else when
 
+    def of_people(model, query):
+        """Restrict a source query of `model` to the people who ever had such an event at the scope's companies."""
+        return query if companies is None else query.where(model.user_id.in_(
+            select(model.user_id).where(model.company_id.in_(companies))))
+
+    def at_companies(column, query):
+        return query if companies is None else query.where(column.in_(companies))
+
     memberships = defaultdict(list)
-    for user_id, company_id, started, ended in db.session.execute(
-            select(CompanyMembership.user_id, CompanyMembership.company_id, CompanyMembership.started_at,
-                   CompanyMembership.ended_at).order_by(CompanyMembership.started_at, CompanyMembership.id)):
+    people_there = None
+    if companies is not None:  # the people who ever worked at the scope's companies (registrations, moves)
+        people_there = select(CompanyMembership.user_id).where(CompanyMembership.company_id.in_(companies)).union(
+            select(User.id).where(User.company_id.in_(companies)))
+    membership_query = select(CompanyMembership.user_id, CompanyMembership.company_id, CompanyMembership.started_at,
+                              CompanyMembership.ended_at).order_by(CompanyMembership.started_at, CompanyMembership.id)
+    user_query = select(User.id, User.company_id, User.created_at).where(User.role.in_(PARTNER_ROLES))
+    if people_there is not None:
+        membership_query = membership_query.where(CompanyMembership.user_id.in_(people_there))
+        user_query = user_query.where(User.id.in_(people_there))
+    for user_id, company_id, started, ended in db.session.execute(membership_query):
         memberships[user_id].append((company_id, started, ended))
-    for user_id, company_id, created_at in db.session.execute(
-            select(User.id, User.company_id, User.created_at).where(User.role.in_(PARTNER_ROLES))):
+    scope_companies = None if companies is None else set(
+        companies if isinstance(companies, list) else db.session.scalars(companies))
+    for user_id, company_id, created_at in db.session.execute(user_query):
         membership = memberships.get(user_id) or []
         first_company = membership[0][0] if membership else company_id
         stage_id = find(created_at)
-        if stage_id:
+        if stage_id and (scope_companies is None or first_company in scope_companies):
             add(stage_id, scopes_on(user_id, first_company, day_of(created_at)), registered=1)
         for previous, current in zip(membership, membership[1:], strict=False):
             move_stage = find(current[1])
@@ -230,12 +277,13 @@ def _source_counts():
                         counters[(move_stage, REGION, regions[company][:120])][metric] += 1
     margin = case((ClaimLine.unit_price_kopecks > ClaimLine.unit_cost_kopecks,
                    ClaimLine.quantity * (ClaimLine.unit_price_kopecks - ClaimLine.unit_cost_kopecks)), else_=0)
-    for user_id, company_id, invoice_date, claims, sales, units, margin_sum in db.session.execute(
+    for user_id, company_id, invoice_date, claims, sales, units, margin_sum in db.session.execute(of_people(
+            Claim,
             select(Claim.user_id, Claim.company_id, Claim.invoice_date, func.count(func.distinct(Claim.id)),
                    func.sum(ClaimLine.quantity * ClaimLine.unit_price_kopecks), func.sum(ClaimLine.quantity),
                    func.sum(margin))
             .join(ClaimLine, ClaimLine.claim_id == Claim.id).where(Claim.status == APPROVED)
-            .group_by(Claim.user_id, Claim.company_id, Claim.invoice_date)):
+            .group_by(Claim.user_id, Claim.company_id, Claim.invoice_date))):
         stage_id = find(invoice_date)
         if stage_id:
             scopes = scopes_on(user_id, company_id, invoice_date)
@@ -243,8 +291,9 @@ def _source_counts():
                 margin=int(margin_sum or 0))
             for scope in scopes:
                 people[(stage_id, user_id, *scope)][0] += int(claims)
-    for user_id, company_id, passed_at in db.session.execute(
-            select(CourseCompletion.user_id, CourseCompletion.company_id, CourseCompletion.passed_at)):
+    for user_id, company_id, passed_at in db.session.execute(of_people(
+            CourseCompletion,
+            select(CourseCompletion.user_id, CourseCompletion.company_id, CourseCompletion.passed_at))):
         stage_id = find(passed_at)
         if stage_id:
             scopes = scopes_on(user_id, company_id, day_of(passed_at))
@@ -254,8 +303,9 @@ def _source_counts():
     try:
         from portal.leads.models import Lead
 
-        for user_id, company_id, qualified_at in db.session.execute(
-                select(Lead.user_id, Lead.company_id, Lead.qualified_at).where(Lead.qualified_at.is_not(None))):
+        for user_id, company_id, qualified_at in db.session.execute(at_companies(
+                Lead.company_id,
+                select(Lead.user_id, Lead.company_id, Lead.qualified_at).where(Lead.qualified_at.is_not(None)))):
             stage_id = find(qualified_at)
             if stage_id:
                 add(stage_id, scopes_on(user_id, company_id, day_of(qualified_at)), leads_qualified=1)
@@ -263,11 +313,13 @@ def _source_counts():
         pass
     signs = {ISSUANCE: ("points_issued", -1), ADJUSTMENT: ("points_issued", -1),
              REDEMPTION: ("points_redeemed", 1), EXPIRY: ("points_expired", 1)}
-    for kind, created_at, amount in db.session.execute(
-            select(Account.kind, LedgerTransaction.created_at, LedgerEntry.amount)
-            .join(LedgerEntry, LedgerEntry.account_id == Account.id)
-            .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-            .where(Account.kind.in_(tuple(signs)))):
+    points = (select(Account.kind, LedgerTransaction.created_at, LedgerEntry.amount)
+              .join(LedgerEntry, LedgerEntry.account_id == Account.id)
+              .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+              .where(Account.kind.in_(tuple(signs))))
+    if only not in (None, (PROGRAM, "")):
+        points = points.where(false())  # points count for the program alone
+    for kind, created_at, amount in db.session.execute(points):
         stage_id = find(created_at)
         if stage_id:
             metric, sign = signs[kind]
@@ -284,15 +336,23 @@ def _source_counts():
     return stages, counters, people
 
 
-def recompute(stage_ids: list[int] | None = None) -> int:
-    """Rebuild counters and people-per-stage from the source tables (all stages, or the ones given).
-    Returns how many counter rows differed. Flushes; the caller commits."""
-    stages, counters, people = _source_counts()
+def recompute(stage_ids: list[int] | None = None, scope: tuple[str, str] | None = None) -> int:
+    """Rebuild counters and people-per-stage from the source tables (all stages, or the ones given; every scope,
+    or the one given). Returns how many counter rows differed. Flushes; the caller commits."""
+    stages, counters, people = _source_counts(only=scope)
     wanted = set(stage_ids) if stage_ids is not None else {s.id for s in stages}
-    stored = {(c.stage_id, c.scope_kind, c.scope_key): c
-              for c in db.session.scalars(select(KpiCounter).where(KpiCounter.stage_id.in_(wanted)))}
+
+    def kept(stage_id, kind, key):
+        return stage_id in wanted and (scope is None or (kind, key) == scope)
+
+    counter_rows = select(KpiCounter).where(KpiCounter.stage_id.in_(wanted))
+    person_rows = delete(KpiPersonScope).where(KpiPersonScope.stage_id.in_(wanted))
+    if scope is not None:
+        counter_rows = counter_rows.where(KpiCounter.scope_kind == scope[0], KpiCounter.scope_key == scope[1])
+        person_rows = person_rows.where(KpiPersonScope.scope_kind == scope[0], KpiPersonScope.scope_key == scope[1])
+    stored = {(c.stage_id, c.scope_kind, c.scope_key): c for c in db.session.scalars(counter_rows)}
     differing = 0
-    for key in set(stored) | {k for k in counters if k[0] in wanted}:
+    for key in set(stored) | {k for k in counters if kept(*k)}:
         truth = counters.get(key, dict.fromkeys(COUNTER_METRICS, 0))
         row = stored.get(key)
         if row is None:
@@ -305,9 +365,19 @@ def recompute(stage_ids: list[int] | None = None) -> int:
             differing += 1
         for metric in COUNTER_METRICS:
             setattr(row, metric, truth[metric])
-    db.session.execute(delete(KpiPersonScope).where(KpiPersonScope.stage_id.in_(wanted)))
+    db.session.execute(person_rows)
     db.session.add_all([KpiPersonScope(stage_id=s, user_id=u, scope_kind=kind, scope_key=key, sales=v[0],
                                        courses=v[1])
-                        for (s, u, kind, key), v in people.items() if s in wanted])
+                        for (s, u, kind, key), v in people.items() if kept(s, kind, key)])
     db.session.flush()
     return differing
+
+
+def recompute_scope(kind: str, key: str, since: date | None = None) -> int:
+    """Rebuild one scope's counters and people rows (a group whose membership changed) from the source tables, in
+    the stages from the day `since` on (every stage when None), counted exactly as recompute() counts. A closed
+    stage's stored results are not touched. Returns how many counter rows differed. Flushes."""
+    stage_ids = None
+    if since is not None:
+        stage_ids = list(db.session.scalars(select(KpiStage.id).where(KpiStage.ends_on >= since)))
+    return recompute(stage_ids, scope=(kind, str(key)))

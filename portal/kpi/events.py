@@ -4,7 +4,7 @@ from portal.auth.models import PARTNER_ROLES
 from portal.core import events
 from portal.core.time import utcnow
 from portal.kpi import aggregates
-from portal.kpi.models import PROGRAM
+from portal.kpi.models import GROUP, PROGRAM
 from portal.ledger.models import ADJUSTMENT, EXPIRY, ISSUANCE, REDEMPTION
 
 
@@ -63,6 +63,14 @@ def count_move(user, old_company_id=None, new_company_id=None, **extra):
     same_region = [s for s in old if s[0] != "company"] == [s for s in new if s[0] != "company"]
     aggregates.bump(stage.id, [s for s in old if s[0] == "company" or not same_region], moved_out=1)
     aggregates.bump(stage.id, [s for s in new if s[0] == "company" or not same_region], moved_in=1)
+
+
+@events.group_membership_changed.connect
+def recount_group(group, since=None, **extra):
+    """A company joined or left the group, or its membership was dated back: the group's counters and rows of people
+    are counted again from the source rows, in the stages from the first day whose counting changed (a closed
+    stage's stored results stay as they were: the stage then shows that it changed since closing)."""
+    aggregates.recompute_scope(GROUP, str(group.id), since=since)
 
 
 @events.lead_qualified.connect
