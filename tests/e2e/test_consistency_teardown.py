@@ -22,3 +22,12 @@ def test_a_credit_without_its_source_is_reported_in_words(app, make_app, make):
     assert report == ("Points and their sources:\n"
                       f"  - Орлова Анна was credited 800 points (transaction #1), but the person has not passed "
                       f"course #{course_id}.")
+
+
+def test_every_browser_journey_ends_with_the_checks(request):
+    assert "consistency_checks" in request.fixturenames
+
+
+def test_the_checks_run_in_the_app_the_browser_was_served(live_server, served_apps):
+    [served] = served_apps
+    assert served.config["WTF_CSRF_ENABLED"]  # the served app, not the suite's app (CSRF off)
