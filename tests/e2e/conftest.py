@@ -58,7 +58,7 @@ def context(context, axe_watch):
 
 
 @pytest.fixture
-def live_server(app, make_app):
+def live_server(app, make_app, served_apps):
     """The portal as a browser sees it: CSRF on, on a free loopback port, on the test database."""
     # Settings a test changed on the shared app (the Stripe emulator's address, say) carry over.
     served = make_app(WTF_CSRF_ENABLED=True, **{k: app.config[k] for k in ("STRIPE_API_BASE", "STRIPE_JS_URL",
@@ -67,12 +67,52 @@ def live_server(app, make_app):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     served.config["SERVER_NAME"] = None
+    served_apps.append(served)
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
     with served.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def served_apps():
+    """The apps `live_server` served in this test: the consistency checks run in them when the journey ends."""
+    return []
+
+
+def consistency_report(app) -> str:
+    """Every consistency check (`portal check`) run in `app`'s database and app context: the findings in English,
+    grouped by check, or an empty string when every check is clean. Changes nothing."""
+    from flask_babel import force_locale
+
+    from portal.checks.runner import run_checks
+
+    with app.app_context(), force_locale("en"):
+        try:
+            results = run_checks()
+            lines = []
+            for result in results:
+                if result.findings:
+                    lines.append(f"{result.check.name}:")
+                    lines.extend(f"  - {finding}" for finding in result.findings)
+            return "\n".join(lines)
+        finally:
+            db.session.rollback()
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def consistency_checks(served_apps):
+    """Every browser journey ends with `portal check` clean: once the browsers and the server are done, every
+    consistency check runs on the served app's database, and the test fails with whatever a check found."""
+    yield
+    for served in served_apps:
+        report = consistency_report(served)
+        if report:
+            pytest.fail("`portal check` is not clean after this journey:\n" + report, pytrace=False)
 
 
 @pytest.fixture

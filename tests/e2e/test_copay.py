@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.ledger import services as ledger
+from tests.e2e.seed import starting_points
 from tests.e2e.test_accounts import log_in
 from tests.shop import factories as f
 
@@ -22,7 +23,7 @@ def test_pay_the_rest_by_card(app, stripe, live_server, page, make, shot, tmp_pa
     register_webhook(stripe, f"{live_server}/payments/webhook")
     buyer = make.user(email="buyer@example.test", full_name="Соколова Анна")
     with app.app_context():
-        ledger.earn(buyer.id, 3000, key="start", source_type="sale", source_id=1)
+        starting_points(buyer.id, 3000)
         f.prize(name="Умная колонка", points=4000, stock=3)
         db.session.commit()
 

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from portal.config import Config
 from portal.extensions import db
-from portal.ledger import services as ledger
+from tests.e2e.seed import starting_points
 from tests.e2e.test_accounts import log_in
 
 
@@ -20,7 +20,7 @@ def test_a_long_export_shows_progress_and_offers_the_file(app, small_exports, qu
     seller = make.user(email="seller@example.test", full_name="Соколова Анна")
     with app.app_context():
         for n in range(4):
-            ledger.earn(seller.id, 100, key=f"e2e-{n}", source_type="adjustment")
+            starting_points(seller.id, 100, key=f"e2e-{n}")
         db.session.commit()
     log_in(page, live_server, "seller@example.test")
     page.goto(f"{live_server}/points")

@@ -13,6 +13,7 @@ from portal.ledger import services as ledger
 from portal.program.services import get_settings
 from tests.claims import factories as claims_f
 from tests.e2e.menus import wait_for_menus
+from tests.e2e.seed import starting_points
 from tests.e2e.test_accounts import log_in
 from tests.e2e.test_copay import register_webhook
 from tests.shop import factories as shop_f
@@ -33,7 +34,7 @@ def test_card_typed_as_printed_after_an_error_in_russian(app, stripe, live_serve
     register_webhook(stripe, f"{live_server}/payments/webhook")
     buyer = make.user(email="buyer@example.test", full_name="Соколова Анна")
     with app.app_context():
-        ledger.earn(buyer.id, 1175, key="start", source_type="sale", source_id=1)
+        starting_points(buyer.id, 1175)
         shop_f.prize(name="Робот-пылесос", points=1600, stock=3)
         db.session.commit()
 
@@ -75,7 +76,7 @@ def test_card_typed_as_printed_after_an_error_in_russian(app, stripe, live_serve
 def test_the_pay_page_leads_back_and_cancels(app, stripe, live_server, page, make):
     buyer = make.user(email="buyer@example.test")
     with app.app_context():
-        ledger.earn(buyer.id, 3000, key="start", source_type="sale", source_id=1)
+        starting_points(buyer.id, 3000)
         shop_f.prize(name="Умная колонка", points=4000, stock=3)
         db.session.commit()
     log_in(page, live_server, "buyer@example.test")

@@ -3,19 +3,34 @@
 from datetime import timedelta
 
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from portal.auth.models import MANAGER, User
+from portal.claims import services as claims
 from portal.core.time import frozen_time, utcnow
 from portal.extensions import db
 from portal.ledger import services as ledger
+from portal.program.services import get_settings
+from portal.training import services as training
+from tests.claims import factories as cf
 from tests.e2e.menus import open_menu
 from tests.e2e.test_accounts import log_in
+from tests.training import factories as tf
 
 
 def seed_points(app, person_id):
-    with app.app_context():
-        with frozen_time(utcnow() - timedelta(days=300)):  # expires in about two months
-            ledger.earn(person_id, 700, key="old", source_type="sale", source_id=1, params={"invoice": "УПД-77"})
-        ledger.earn(person_id, 500, key="course", source_type="course", source_id=2, params={"title": "Монтаж VRF"})
+    """Points as the program credits them: a sale approved about 300 days ago (its points expire in about two
+    months), a course passed, a prize bought."""
+    with app.app_context(), app.test_request_context():
+        person = db.session.get(User, person_id)
+        reviewer = db.session.scalar(select(User).where(User.role == MANAGER))
+        get_settings().first_sale_bonus = 0  # the statement shows the sale and the course only
+        cf.product()
+        cf.per_unit_rule(points=350)  # two units: 700 points
+        with frozen_time(utcnow() - timedelta(days=300)):
+            claims.approve_claim(cf.submitted(person, number="УПД-77"), reviewer)
+        quiz = tf.quiz_of(tf.course(title="Монтаж VRF", points=500))
+        training.submit_quiz(person, quiz, tf.right_answers(quiz))
         ledger.spend(person_id, 300, key="order", source_type="order", source_id=9)
         db.session.commit()
 
@@ -31,7 +46,7 @@ def test_statement_and_manual_adjustment(app, live_server, page, new_page, make,
     expect(page.get_by_test_id("balance-available")).to_have_text("900")
     expect(page.get_by_test_id("expiring").first).to_contain_text("400 баллов сгорят")
     statement = page.get_by_test_id("statement")
-    expect(statement).to_contain_text("Подтверждена продажа, счёт УПД-77")
+    expect(statement).to_contain_text("Подтверждена продажа № 1, счёт УПД-77")
     expect(statement).to_contain_text("Пройден курс: Монтаж VRF")
     shot(page, "statement-ru")
 

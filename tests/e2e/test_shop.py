@@ -3,7 +3,7 @@
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from portal.ledger import services as ledger
+from tests.e2e.seed import starting_points
 from tests.e2e.test_accounts import log_in
 from tests.shop import factories as f
 
@@ -13,7 +13,7 @@ def test_order_with_points_shipped_by_the_manager(app, live_server, page, new_pa
     buyer = make.user(email="buyer@example.test", full_name="Соколова Анна", audience="manager")
     make.user(role="manager", email="manager@example.test")
     with app.app_context():
-        ledger.earn(buyer.id, 5000, key="start", source_type="sale", source_id=1)
+        starting_points(buyer.id, 5000)
         f.prize(name="Беспроводные наушники", points=3900, stock=2)
         f.prize(name="Дрель-шуруповёрт", points=2000, stock=5, audience="specialist")
         db.session.commit()
