@@ -1,6 +1,5 @@
 """Points that come with the calendar rather than a sale: the birthday bonus."""
 
-
 from sqlalchemy import String, cast, extract, literal, select
 
 from portal.auth.models import PARTNER_ROLES, User

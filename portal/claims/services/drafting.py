@@ -7,13 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.auth.models import PARTNER_ROLES, User
-from portal.claims.models import (
-    DRAFT,
-    SUBMITTED,
-    Claim,
-    ClaimEvent,
-    ClaimLine,
-)
+from portal.claims.models import DRAFT, SUBMITTED, Claim, ClaimEvent, ClaimLine
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.time import today, utcnow
@@ -176,6 +170,27 @@ def submit_claim(claim: Claim, user: User) -> Claim:
     db.session.add(ClaimEvent(claim_id=claim.id, status=SUBMITTED, actor_id=user.id))
     db.session.flush()
     return claim
+
+
+@dataclass
+class SavedClaim:
+    claim: Claim
+    not_submitted: str | None = None  # why a sale asked to be submitted stayed a draft
+
+
+def save_claim(user: User, data: ClaimData, claim: Claim | None = None, *,
+               scan: tuple[str, str, str] | None = None, submit: bool = False) -> SavedClaim:
+    """The claim form: save the draft and, when asked, send it for review. The draft is kept whatever the submit
+    step says: a sale that cannot be submitted yet stays a saved draft, and the result says why."""
+    claim = save_draft(user, data, claim, scan=scan)
+    if not submit:
+        return SavedClaim(claim)
+    try:
+        with db.session.begin_nested():  # a refused submission undoes itself, never the draft
+            submit_claim(claim, user)
+    except DomainError as exc:
+        return SavedClaim(claim, not_submitted=exc.message)
+    return SavedClaim(claim)
 
 
 def attach_scan(claim: Claim, user: User, scan: tuple[str, str, str]) -> Claim:

@@ -6,11 +6,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import PARTNER_ADMIN, STAFF_ROLES, User
-from portal.claims.models import (
-    DRAFT,
-    SUBMITTED,
-    Claim,
-)
+from portal.claims.models import DRAFT, SUBMITTED, Claim
 from portal.core.fields import as_id
 from portal.extensions import db
 

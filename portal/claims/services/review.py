@@ -1,6 +1,5 @@
 """Reviewing a submitted claim: approving it into points through the rules, rejecting it, reversing it."""
 
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 

@@ -14,15 +14,7 @@ from portal.core.sql import compare_and_set
 from portal.core.time import local_date, utcnow
 from portal.extensions import db
 from portal.leads.holders import won_protection_end
-from portal.leads.models import (
-    ATTRIBUTABLE,
-    QUALIFIED,
-    REJECTED,
-    SALE_SHARE,
-    WON,
-    Lead,
-    LeadAward,
-)
+from portal.leads.models import ATTRIBUTABLE, QUALIFIED, REJECTED, SALE_SHARE, WON, Lead, LeadAward
 from portal.ledger import services as ledger
 from portal.partners.history import audience_on
 from portal.program.services import get_settings

@@ -7,11 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.auth.models import PARTNER_ADMIN, STAFF_ROLES, User
 from portal.extensions import db
-from portal.leads.models import (
-    STATUS_LABELS,
-    SUBMITTED,
-    Lead,
-)
+from portal.leads.models import STATUS_LABELS, SUBMITTED, Lead
 
 
 def can_view(user: User, lead: Lead) -> bool:

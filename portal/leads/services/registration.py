@@ -18,13 +18,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.leads import matching
 from portal.leads.holders import conflict_reason, holder_of
-from portal.leads.models import (
-    REJECTED,
-    SUBMITTED,
-    Lead,
-    LeadAttachment,
-    LeadChannel,
-)
+from portal.leads.models import REJECTED, SUBMITTED, Lead, LeadAttachment, LeadChannel
 
 from .settings import MAX_AMOUNT_KOPECKS
 from .transitions import _event, _move

@@ -8,11 +8,7 @@ from sqlalchemy import or_, select
 from portal.core.errors import DomainError
 from portal.core.sql import insert_ignoring_duplicates, lower_text
 from portal.extensions import db
-from portal.leads.models import (
-    LeadChannel,
-    LeadRewardRule,
-    LeadSettings,
-)
+from portal.leads.models import LeadChannel, LeadRewardRule, LeadSettings
 
 MAX_AMOUNT_KOPECKS = 10**15  # a thousand trillion roubles: anything above is a typo
 

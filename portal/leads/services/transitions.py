@@ -1,18 +1,12 @@
 """The leads' state machine: every change of state goes through `_move` and leaves an event."""
 
-
 from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import STAFF_ROLES, User
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.sql import compare_and_set
 from portal.extensions import db
-from portal.leads.models import (
-    STATUS_LABELS,
-    TRANSITIONS,
-    Lead,
-    LeadEvent,
-)
+from portal.leads.models import STATUS_LABELS, TRANSITIONS, Lead, LeadEvent
 
 
 def _event(lead: Lead, action: str, actor: User | None, note: str | None = None) -> None:

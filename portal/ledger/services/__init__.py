@@ -17,6 +17,7 @@ from .accounts import account, lock_participant
 from .errors import AlreadyReversed, IdempotencyConflict, InsufficientPoints
 from .expiry import due_lots, expire_due_points, expire_lot
 from .posting import adjust, capture_hold, earn, reverse_transaction, spend
+from .program_settings import SETTING_NAMES, save_program_settings
 from .queries import Balances, balance_of, balances_of, expiring_lots, find_transaction, reversal_of, wallet_account
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "Balances",
     "IdempotencyConflict",
     "InsufficientPoints",
+    "SETTING_NAMES",
     "account",
     "adjust",
     "balance_of",
@@ -38,6 +40,7 @@ __all__ = [
     "find_transaction",
     "lock_participant",
     "reversal_of",
+    "save_program_settings",
     "reverse_transaction",
     "spend",
     "wallet_account",

@@ -1,17 +1,10 @@
 """Accounts, created on first use, and their locks for the rest of the transaction."""
 
-
 from sqlalchemy import select, update
 
 from portal.core.sql import insert_ignoring_duplicates
 from portal.extensions import db
-from portal.ledger.models import (
-    DEBT,
-    SYSTEM_KINDS,
-    WALLET,
-    Account,
-    account_code,
-)
+from portal.ledger.models import DEBT, SYSTEM_KINDS, WALLET, Account, account_code
 
 
 def _accounts(specs: list[tuple[str, int | None]]) -> dict[tuple[str, int | None], Account]:

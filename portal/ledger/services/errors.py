@@ -1,6 +1,5 @@
 """Why the ledger refuses an operation."""
 
-
 from flask_babel import lazy_gettext as _l
 
 from portal.core.errors import DomainError

@@ -6,15 +6,7 @@ from sqlalchemy import func, select
 
 from portal.core.time import utcnow
 from portal.extensions import db
-from portal.ledger.models import (
-    EXPIRE,
-    EXPIRY,
-    Account,
-    LedgerEntry,
-    LedgerTransaction,
-    LotAllocation,
-    PointLot,
-)
+from portal.ledger.models import EXPIRE, EXPIRY, Account, LedgerEntry, LedgerTransaction, LotAllocation, PointLot
 
 from .accounts import _lock, account
 from .builder import _already_posted, _Builder, _fingerprint

@@ -8,15 +8,7 @@ from sqlalchemy import Date, cast, func, select, text
 
 from portal.core.time import utcnow
 from portal.extensions import db
-from portal.ledger.models import (
-    DEBT,
-    HELD,
-    WALLET,
-    Account,
-    LedgerTransaction,
-    PointLot,
-    account_code,
-)
+from portal.ledger.models import DEBT, HELD, WALLET, Account, LedgerTransaction, PointLot, account_code
 
 
 @dataclass(frozen=True)

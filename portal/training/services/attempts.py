@@ -1,18 +1,12 @@
 """Quizzes failed with every attempt used, and extra attempts a manager grants."""
 
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
 from portal.auth.models import PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.errors import DomainError, NotAllowed
 from portal.extensions import db
-from portal.training.models import (
-    QUIZ,
-    AttemptGrant,
-    CourseItem,
-    QuizAttempt,
-)
+from portal.training.models import QUIZ, AttemptGrant, CourseItem, QuizAttempt
 
 
 def _exhausted_rows(*, user_id: int | None = None, item_ids: list[int] | None = None):

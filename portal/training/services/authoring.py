@@ -1,19 +1,11 @@
 """Managing courses: the course, its lessons and quizzes in order, questions, and the HTML lessons may hold."""
 
-
 import nh3
 from flask_babel import lazy_gettext as _l
 
 from portal.core.errors import DomainError
 from portal.extensions import db
-from portal.training.models import (
-    LESSON,
-    QUIZ,
-    Choice,
-    Course,
-    CourseItem,
-    Question,
-)
+from portal.training.models import LESSON, QUIZ, Choice, Course, CourseItem, Question
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "b", "em", "i", "u", "s", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "a", "img",

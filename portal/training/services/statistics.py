@@ -1,14 +1,10 @@
 """Who passed which course, for managers and partner admins."""
 
-
 from sqlalchemy import func, select
 
 from portal.auth.models import AUDIENCES, PARTNER_ROLES, User
 from portal.extensions import db
-from portal.training.models import (
-    Course,
-    CourseCompletion,
-)
+from portal.training.models import Course, CourseCompletion
 
 
 def completions(course_id: int | None = None, company_id: int | None = None):
