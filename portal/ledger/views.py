@@ -147,7 +147,7 @@ def _settings_form(current) -> SettingsForm:
 @roles_required(*STAFF_ROLES)
 @fresh_auth_required
 def settings():
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("ledger/settings.html", form=_settings_form(get_settings()),
                                can_edit=current_user.role == ADMIN)
     if current_user.role != ADMIN:
