@@ -84,6 +84,31 @@ def team():
                            title=_("Sales of my team"), endpoint="claims.team", team=True)
 
 
+def _form_for(claim: Claim) -> ClaimForm:
+    """The form filled with a saved draft, with room for three lines at least."""
+    form = ClaimForm(data={
+        "invoice_number": claim.invoice_number, "invoice_date": claim.invoice_date,
+        "customer_name": claim.customer_name, "customer_inn": claim.customer_inn or "",
+        "lines": [{"product": f"{line.product.sku} — {line.product.name}", "quantity": line.quantity,
+                   "price": f"{line.unit_price_kopecks / 100:.2f}".replace(".", ",")} for line in claim.lines],
+    })
+    while len(form.lines.entries) < 3:
+        form.lines.append_entry()
+    form.lead_id.data = str(claim.lead_id or "")
+    return form
+
+
+def _saved(saved: services.SavedClaim, submit: bool):
+    if not submit:
+        flash(_("The draft is saved."), "success")
+    elif saved.not_submitted is not None:
+        flash(_("Saved as a draft, not submitted: %(reason)s", reason=saved.not_submitted), "warning")
+        return redirect(url_for("claims.edit", claim_id=saved.claim.id))
+    else:
+        flash(_("The sale is submitted for review."), "success")
+    return redirect(url_for("claims.detail", claim_id=saved.claim.id))
+
+
 @bp.route("/claims/new", methods=["GET", "POST"])
 @bp.route("/claims/<int:claim_id>/edit", methods=["GET", "POST"])
 @roles_required(*PARTNER_ROLES)
@@ -92,47 +117,25 @@ def edit(claim_id=None):
     if claim is not None and (claim.user_id != current_user.id or not claim.editable):
         flash(_("A submitted claim cannot be changed."), "warning")
         return redirect(url_for("claims.detail", claim_id=claim.id))
-    form = ClaimForm()
-    if request.method == "GET" and claim is not None:
-        form = ClaimForm(data={
-            "invoice_number": claim.invoice_number, "invoice_date": claim.invoice_date,
-            "customer_name": claim.customer_name, "customer_inn": claim.customer_inn or "",
-            "lines": [{"product": f"{line.product.sku} — {line.product.name}", "quantity": line.quantity,
-                       "price": f"{line.unit_price_kopecks / 100:.2f}".replace(".", ",")} for line in claim.lines],
-        })
-        while len(form.lines.entries) < 3:
-            form.lines.append_entry()
-    if request.method == "GET" and claim is not None:
-        form.lead_id.data = str(claim.lead_id or "")
+    form = _form_for(claim) if request.method == "GET" and claim is not None else ClaimForm()
     kept_scan = None
     if request.method == "POST":
-        valid = form.validate_on_submit()
-        scan = None
+        valid, scan = form.validate_on_submit(), None
         try:
             scan = _scan_from(form)
         except DomainError as exc:
             show_error(form, exc)
             valid = False
         if valid:
+            submit = request.form.get("action") == "submit"
             try:
-                claim = services.save_draft(current_user, _data(form), claim, scan=scan)
+                saved = services.save_claim(current_user, _data(form), claim, scan=scan, submit=submit)
             except DomainError as exc:
                 db.session.rollback()
                 show_error(form, exc)
             else:
-                db.session.commit()  # the draft is kept whatever the submit step says
-                if request.form.get("action") != "submit":
-                    flash(_("The draft is saved."), "success")
-                    return redirect(url_for("claims.detail", claim_id=claim.id))
-                try:
-                    services.submit_claim(claim, current_user)
-                except DomainError as exc:
-                    db.session.rollback()
-                    flash(_("Saved as a draft, not submitted: %(reason)s", reason=exc.message), "warning")
-                    return redirect(url_for("claims.edit", claim_id=claim.id))
-                db.session.commit()
-                flash(_("The sale is submitted for review."), "success")
-                return redirect(url_for("claims.detail", claim_id=claim.id))
+                db.session.commit()  # the draft is kept whatever the submit step said
+                return _saved(saved, submit)
         if scan is not None:
             # The form comes back with an error: the scan is already stored, so it stays attached.
             form.pending_scan.data = make_token(PENDING_SCAN, {"user": current_user.id, "scan": list(scan)})

@@ -80,7 +80,7 @@ class Account(db.Model):
 
 class LedgerTotal(db.Model):
     """Per kind of personal account (wallet, held, debt): the sum of their balances and how many hold points.
-    Kept by the same statement that posts (services._Builder), so totals are read instead of summed."""
+    Kept by the same statement that posts (services/builder.py), so totals are read instead of summed."""
 
     __tablename__ = "ledger_totals"
 

@@ -69,7 +69,7 @@ def program_totals() -> ProgramTotals:
     system_codes = [account_code(kind) for kind in SYSTEM_KINDS]
     system = dict(db.session.execute(  # by code (unique index): a filter on kind would scan every person's account
         select(Account.kind, Account.balance).where(Account.code.in_(system_codes))).all())
-    # Kept with every posting (services._add_to_totals) and checked by check_ledger: read, not summed.
+    # Kept with every posting (_add_to_totals in services/builder.py) and checked by check_ledger: read, not summed.
     kept = {kind: (balance, count) for kind, balance, count in db.session.execute(
         select(LedgerTotal.kind, LedgerTotal.balance, LedgerTotal.accounts_with_points)
     )}

@@ -23,14 +23,12 @@ from portal.ledger.descriptions import describe
 from portal.ledger.forms import AdjustmentForm, SettingsForm, StatementFilterForm
 from portal.ledger.models import TRANSACTION_KIND_LABELS
 from portal.ledger.reports import program_totals, statement_query
-from portal.program.services import get_settings, update_settings
+from portal.program.services import get_settings
 
 bp = Blueprint("ledger", __name__, template_folder="templates")
 
 EXPIRY_WARNING = timedelta(days=90)
-SETTING_NAMES = ("point_value_kopecks", "points_expire_months", "claim_window_days", "first_sale_bonus",
-                 "birthday_bonus", "copay_enabled", "copay_max_share_percent", "payment_timeout_minutes",
-                 "tax_rate_percent", "tax_details_required")
+SETTING_NAMES = ledger.SETTING_NAMES
 # The audit log names a changed setting as the settings page does (the point value is stored in kopecks).
 audit.CHANGE_LABELS.update({name: getattr(SettingsForm, name).args[0] for name in SETTING_NAMES
                             if hasattr(getattr(SettingsForm, name, None), "args")})
@@ -134,12 +132,8 @@ def totals():
     )
 
 
-@bp.route("/console/settings", methods=["GET", "POST"])
-@roles_required(*STAFF_ROLES)
-@fresh_auth_required
-def settings():
-    current = get_settings()
-    form = SettingsForm(
+def _settings_form(current) -> SettingsForm:
+    return SettingsForm(
         point_value=f"{current.point_value_kopecks / 100:.2f}".replace(".", ","),
         points_expire_months=current.points_expire_months, claim_window_days=current.claim_window_days,
         first_sale_bonus=current.first_sale_bonus, birthday_bonus=current.birthday_bonus,
@@ -147,35 +141,35 @@ def settings():
         payment_timeout_minutes=current.payment_timeout_minutes, tax_rate_percent=current.tax_rate_percent,
         tax_details_required=current.tax_details_required,
     )
-    if request.method == "POST":
-        if current_user.role != ADMIN:
-            abort(403)
-        form = SettingsForm()
-        before = audit.snapshot(current, SETTING_NAMES)
-        if form.validate_on_submit():
-            try:
-                update_settings(point_value_kopecks=form.point_value.kopecks,
-                                points_expire_months=form.points_expire_months.data,
-                                claim_window_days=form.claim_window_days.data,
-                                first_sale_bonus=form.first_sale_bonus.data or 0,
-                                birthday_bonus=form.birthday_bonus.data or 0)
-                shop_settings = get_settings()
-                shop_settings.copay_enabled = form.copay_enabled.data
-                shop_settings.tax_details_required = form.tax_details_required.data
-                for name in ("copay_max_share_percent", "payment_timeout_minutes", "tax_rate_percent"):
-                    if getattr(form, name).data is not None:
-                        setattr(shop_settings, name, getattr(form, name).data)
-                if changes := audit.diff(before, audit.snapshot(shop_settings, SETTING_NAMES)):
-                    audit.record(audit.SETTINGS_CHANGED, object_type="program_settings", object_id=1,
-                                 changes=changes)
-            except DomainError as exc:
-                db.session.rollback()
-                show_error(form, exc)
-            else:
-                db.session.commit()
-                flash(_("The program settings are saved."), "success")
-                return redirect(url_for("ledger.settings"))
-    return render_template("ledger/settings.html", form=form, can_edit=current_user.role == ADMIN)
+
+
+@bp.route("/console/settings", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+@fresh_auth_required
+def settings():
+    if request.method != "POST":
+        return render_template("ledger/settings.html", form=_settings_form(get_settings()),
+                               can_edit=current_user.role == ADMIN)
+    if current_user.role != ADMIN:
+        abort(403)
+    form = SettingsForm()
+    if form.validate_on_submit():
+        try:
+            ledger.save_program_settings(
+                current_user, point_value_kopecks=form.point_value.kopecks,
+                points_expire_months=form.points_expire_months.data, claim_window_days=form.claim_window_days.data,
+                first_sale_bonus=form.first_sale_bonus.data or 0, birthday_bonus=form.birthday_bonus.data or 0,
+                copay_enabled=form.copay_enabled.data, copay_max_share_percent=form.copay_max_share_percent.data,
+                payment_timeout_minutes=form.payment_timeout_minutes.data, tax_rate_percent=form.tax_rate_percent.data,
+                tax_details_required=form.tax_details_required.data)
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The program settings are saved."), "success")
+            return redirect(url_for("ledger.settings"))
+    return render_template("ledger/settings.html", form=form, can_edit=True)
 
 
 @bp.app_template_global()

@@ -269,3 +269,48 @@ def test_a_rejected_company_cannot_send_sales_and_its_waiting_ones_cannot_be_app
     assert ledger.balance_of(seller.id) == 0
     services.reject_claim(waiting, manager, "Компания не допущена")  # the manager closes it
     assert waiting.status == REJECTED
+
+
+# --- saving the claim form: the draft, then the submission when asked ------------------------------------------
+
+
+def _form_data(**changes):
+    from datetime import timedelta
+
+    from portal.core.time import today
+
+    values = {"invoice_number": "СЧ-77", "invoice_date": today() - timedelta(days=3),
+              "customer_name": "ООО «Покупатель»", "customer_inn": "",
+              "lines": [services.LineData("SPL-09", 2, 4_900_000)]}
+    return services.ClaimData(**{**values, **changes})
+
+
+SCAN = ("stored.pdf", "invoice.pdf", "application/pdf")
+
+
+def test_saving_the_form_with_submit_sends_the_sale_for_review(db, seller, catalogue):
+    saved = services.save_claim(seller, _form_data(), scan=SCAN, submit=True)
+    assert saved.claim.status == SUBMITTED and saved.not_submitted is None
+    assert [e.status for e in saved.claim.events] == [SUBMITTED]
+
+
+def test_saving_the_form_without_submit_keeps_a_draft(db, seller, catalogue):
+    saved = services.save_claim(seller, _form_data(), scan=SCAN)
+    assert saved.claim.status == DRAFT and saved.not_submitted is None
+
+
+def test_a_sale_that_cannot_be_submitted_stays_a_saved_draft_with_the_reason(db, seller, catalogue):
+    saved = services.save_claim(seller, _form_data(), submit=True)  # no scan: it cannot be submitted
+    assert saved.claim.status == DRAFT and saved.claim.id is not None
+    assert "скан" in str(saved.not_submitted).lower() or "scan" in str(saved.not_submitted).lower()
+    db.session.expire_all()
+    kept = db.session.get(Claim, saved.claim.id)
+    assert (kept.status, kept.invoice_number, kept.submitted_at, len(kept.lines)) == (DRAFT, "СЧ-77", None, 1)
+    assert kept.events == []
+
+
+def test_a_form_that_cannot_be_saved_is_refused_before_anything_is_submitted(db, seller, catalogue):
+    with pytest.raises(DomainError) as error:
+        services.save_claim(seller, _form_data(invoice_number=" "), scan=SCAN, submit=True)
+    assert error.value.field == "invoice_number"
+    assert db.session.scalar(select(func.count(Claim.id))) == 0

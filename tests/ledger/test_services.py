@@ -242,3 +242,52 @@ def test_entries_keep_a_running_balance(db, person):
         select(LedgerEntry.balance_after).where(LedgerEntry.account_id == wallet.id).order_by(LedgerEntry.id)
     ).all()
     assert running == [100, 150, 120]
+
+
+# --- the program settings page's service ---------------------------------------------------------------------
+
+
+def _program_settings(**changes):
+    values = {"point_value_kopecks": 100, "points_expire_months": None, "claim_window_days": 60,
+              "first_sale_bonus": 0, "birthday_bonus": 0, "copay_enabled": True, "copay_max_share_percent": 50,
+              "payment_timeout_minutes": 30, "tax_rate_percent": 13, "tax_details_required": True}
+    return {**values, **changes}
+
+
+def test_program_settings_are_saved_and_the_audit_log_says_what_changed(db, make):
+    from portal.audit import services as audit
+    from portal.audit.models import AuditEntry
+    from portal.auth.models import ADMIN
+    from portal.program.services import get_settings
+
+    admin = make.user(role=ADMIN)
+    before = get_settings().point_value_kopecks
+    ledger.save_program_settings(admin, **_program_settings(
+        point_value_kopecks=before + 100, copay_enabled=False, payment_timeout_minutes=45,
+        copay_max_share_percent=None, tax_details_required=False))
+    settings = get_settings()
+    assert (settings.point_value_kopecks, settings.copay_enabled, settings.payment_timeout_minutes,
+            settings.tax_details_required) == (before + 100, False, 45, False)
+    assert settings.copay_max_share_percent == 50  # an empty field keeps the current value
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == audit.SETTINGS_CHANGED)).all()
+    assert [(e.actor_id, e.object_type) for e in entries] == [(admin.id, "program_settings")]
+    assert entries[0].changes["point_value_kopecks"] == [before, before + 100]
+    assert entries[0].changes["payment_timeout_minutes"] == [30, 45]
+
+
+def test_program_settings_saved_unchanged_leave_no_audit_entry_and_bad_values_are_refused(db, make):
+    from portal.audit.models import AuditEntry
+    from portal.auth.models import ADMIN
+    from portal.core.errors import DomainError
+    from portal.program.services import get_settings
+
+    admin = make.user(role=ADMIN)
+    current = get_settings()
+    ledger.save_program_settings(admin, **_program_settings(
+        point_value_kopecks=current.point_value_kopecks, points_expire_months=current.points_expire_months,
+        claim_window_days=current.claim_window_days, first_sale_bonus=current.first_sale_bonus,
+        birthday_bonus=current.birthday_bonus))
+    assert db.session.scalars(select(AuditEntry)).all() == []
+    with pytest.raises(DomainError) as error:
+        ledger.save_program_settings(admin, **_program_settings(point_value_kopecks=0))
+    assert error.value.field == "point_value"

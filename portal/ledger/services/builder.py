@@ -1,0 +1,151 @@
+"""Writing one transaction: entries summing to zero, running balances and totals, and the expiry lots kept
+in step with the wallet (a credit opens a lot, a debit takes from the oldest-expiring ones)."""
+
+import hashlib
+import json
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from portal.core import events
+from portal.core.time import add_months, utcnow
+from portal.extensions import db
+from portal.ledger.models import (
+    HELD,
+    PERSONAL_KINDS,
+    WALLET,
+    Account,
+    LedgerEntry,
+    LedgerTotal,
+    LedgerTransaction,
+    LotAllocation,
+    PointLot,
+)
+from portal.program.services import get_settings
+
+from .errors import IdempotencyConflict, InsufficientPoints
+from .queries import find_transaction
+
+
+def _fingerprint(**content) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _already_posted(key: str, fingerprint: str) -> LedgerTransaction | None:
+    existing = find_transaction(key)
+    if existing is not None and existing.fingerprint != fingerprint:
+        raise IdempotencyConflict(key)
+    return existing
+
+
+class _Builder:
+    """Collects the entries of one transaction, keeps lots in step, and writes it all at once."""
+
+    def __init__(self, kind, key, fingerprint, source_type, source_id, actor_id, memo, params, reverses_id=None):
+        self.transaction = LedgerTransaction(
+            idempotency_key=key, fingerprint=fingerprint, kind=kind, source_type=source_type, source_id=source_id,
+            actor_id=actor_id, memo=memo, params=params or {}, reverses_id=reverses_id, created_at=utcnow(),
+        )
+        self.moves: list[tuple[Account, int, dict]] = []
+
+    def move(self, account: Account, amount: int, **lot_options) -> None:
+        if amount:
+            self.moves.append((account, amount, lot_options))
+
+    def write(self) -> LedgerTransaction:
+        assert sum(amount for _, amount, _ in self.moves) == 0, "a transaction's entries must sum to zero"
+        assert len(self.moves) >= 2, "a transaction moves points between at least two accounts"
+        for account, amount, _ in self.moves:
+            if account.kind in (WALLET, HELD) and account.balance + amount < 0:
+                raise InsufficientPoints(available=account.balance, needed=-amount)
+        db.session.add(self.transaction)
+        db.session.flush()
+        totals: dict[str, list[int]] = {}
+        for account, amount, lot_options in self.moves:
+            if account.kind in PERSONAL_KINDS:
+                total = totals.setdefault(account.kind, [0, 0])
+                total[0] += amount
+                total[1] += (account.balance + amount > 0) - (account.balance > 0)
+            account.balance += amount
+            entry = LedgerEntry(
+                transaction_id=self.transaction.id, account_id=account.id, amount=amount, balance_after=account.balance
+            )
+            db.session.add(entry)
+            db.session.flush()
+            if account.kind == WALLET:
+                if amount > 0 and "restore" in lot_options:
+                    _restore_lots(lot_options["restore"], entry)
+                elif amount > 0:
+                    _open_lot(account, entry, lot_options.get("expires_at"))
+                else:
+                    _take_from_lots(account, entry, -amount, prefer=lot_options.get("prefer", ()))
+        _add_to_totals(totals)
+        db.session.flush()
+        events.points_posted.send(self.transaction, moves=[(a.kind, amount) for a, amount, _ in self.moves])
+        return self.transaction
+
+
+def _add_to_totals(totals: dict[str, list[int]]) -> None:
+    """Keep ledger_totals in step with the balances, in the posting's own transaction (an upsert: the row of a
+    kind appears with its first posting)."""
+    rows = [{"kind": kind, "balance": amount, "accounts_with_points": count}
+            for kind, (amount, count) in totals.items() if amount or count]
+    if not rows:
+        return
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(LedgerTotal)
+    db.session.execute(statement.on_conflict_do_update(index_elements=["kind"], set_={
+        "balance": LedgerTotal.balance + statement.excluded.balance,
+        "accounts_with_points": LedgerTotal.accounts_with_points + statement.excluded.accounts_with_points,
+    }), rows)
+
+
+def _default_expiry(earned_at: datetime) -> datetime | None:
+    months = get_settings().points_expire_months
+    return add_months(earned_at, months) if months else None
+
+
+def _open_lot(account: Account, entry: LedgerEntry, expires_at: datetime | str | None) -> None:
+    """A credit to a wallet opens a lot that expires by the program's setting, or when the caller says."""
+    earned_at = utcnow()
+    if expires_at in (None, "default"):
+        expiry = _default_expiry(earned_at)
+    elif expires_at == "never":
+        expiry = None
+    else:
+        expiry = expires_at
+    db.session.add(PointLot(account_id=account.id, entry_id=entry.id, amount=entry.amount, remaining=entry.amount,
+                            earned_at=earned_at, expires_at=expiry))
+
+
+def _take_from_lots(account: Account, entry: LedgerEntry, points: int, prefer=()) -> None:
+    """Spend the oldest-expiring points first (those in `prefer` before all others)."""
+    lots = list(
+        db.session.scalars(
+            select(PointLot)
+            .where(PointLot.account_id == account.id, PointLot.remaining > 0)
+            .order_by(PointLot.expires_at.is_(None), PointLot.expires_at, PointLot.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+    lots.sort(key=lambda lot: lot.id not in prefer)  # stable: keeps the expiry order within each group
+    for lot in lots:
+        if points == 0:
+            break
+        taken = min(points, lot.remaining)
+        lot.remaining -= taken
+        points -= taken
+        db.session.add(LotAllocation(entry_id=entry.id, lot_id=lot.id, amount=taken))
+    if points:
+        raise RuntimeError(f"wallet {account.id} has fewer points in lots than in its balance")
+
+
+def _restore_lots(original: LedgerEntry, entry: LedgerEntry) -> None:
+    """Give a reversed debit's points back to the very lots it took them from."""
+    allocations = db.session.scalars(select(LotAllocation).where(LotAllocation.entry_id == original.id))
+    for allocation in allocations:
+        lot = db.session.get(PointLot, allocation.lot_id, populate_existing=True)
+        lot.remaining += allocation.amount
+        db.session.add(LotAllocation(entry_id=entry.id, lot_id=lot.id, amount=-allocation.amount))
