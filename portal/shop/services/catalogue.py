@@ -12,6 +12,7 @@ from portal.core.sql import lower_text
 from portal.extensions import db
 from portal.ledger import services as ledger
 from portal.program.services import get_settings
+from portal.shop.images import store_image
 from portal.shop.models import (
     Prize,
     PrizeCategory,
@@ -61,10 +62,33 @@ def prizes_query(q: str = "", category_id: int | None = None):
     return query
 
 
+def prize_categories() -> list[PrizeCategory]:
+    return list(db.session.scalars(select(PrizeCategory).order_by(PrizeCategory.position, PrizeCategory.name)))
+
+
+def prize_form_data(prize: Prize) -> dict:
+    """What the console's prize form shows for a prize: its fields as typed (the category by name, the value in
+    roubles the Russian way, "" for everyone)."""
+    return {"name": prize.name, "category": prize.category.name, "description": prize.description,
+            "name_en": prize.name_en, "category_en": prize.category.name_en or "",
+            "description_en": prize.description_en, "price_points": prize.price_points,
+            "value": f"{prize.value_kopecks / 100:.2f}".replace(".", ",") if prize.value_kopecks else "",
+            "stock": prize.stock, "electronic": prize.electronic, "audience": prize.audience or "",
+            "active": prize.active}
+
+
+def stock_movements_query(prize: Prize):
+    """The prize's stock movements, newest first."""
+    return select(StockMovement).where(StockMovement.prize_id == prize.id).order_by(StockMovement.id.desc())
+
+
 def save_prize(prize: Prize | None, *, name: str, category: str, description: str, price_points: int,
                value_kopecks: int | None, stock: int | None, electronic: bool, audience: str | None, active: bool,
                images: tuple[str, str] | None, actor: User, name_en: str | None = None,
-               description_en: str | None = None, category_en: str | None = None) -> Prize:
+               description_en: str | None = None, category_en: str | None = None,
+               photo: bytes | None = None) -> Prize:
+    """Create or change a prize; `photo` (the uploaded file's bytes) is stored with its thumbnail and replaces
+    `images`. A stock change is recorded as a stock movement."""
     _require_staff(actor)
     if not (name or "").strip():
         raise DomainError(_l("Enter the prize name."), field="name")
@@ -94,6 +118,8 @@ def save_prize(prize: Prize | None, *, name: str, category: str, description: st
     prize.electronic = electronic
     prize.audience = audience
     prize.active = active
+    if photo is not None:
+        images = store_image(photo)
     if images is not None:
         prize.image_path, prize.thumb_path = images
     db.session.flush()

@@ -1,5 +1,6 @@
 """Checkout: the cart's summary (points, card part, prize tax) and placing an order atomically."""
 
+import secrets
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -7,7 +8,7 @@ from sqlalchemy import select, update
 
 from portal.auth.models import PARTNER_ROLES, User
 from portal.core.errors import DomainError, NotAllowed
-from portal.core.phones import normalize_phone
+from portal.core.phones import format_phone, normalize_phone
 from portal.core.time import today
 from portal.extensions import db
 from portal.ledger import services as ledger
@@ -110,6 +111,30 @@ def delivery_profile(user: User) -> DeliveryProfile | None:
     return db.session.get(DeliveryProfile, user.id)
 
 
+class CartEmpty(DomainError):
+    """There is nothing to order: the cart was emptied, for example by an order placed from another tab."""
+
+
+def checkout_form_data(user: User) -> dict:
+    """What the checkout form starts with: a fresh one-time token and the delivery details the participant used
+    last, else their own phone and email."""
+    profile = delivery_profile(user)
+    return {"request_token": secrets.token_urlsafe(24), "address": profile.address if profile else "",
+            "phone": format_phone(profile.phone if profile and profile.phone else user.phone),
+            "email": profile.email if profile and profile.email else user.email}
+
+
+def check_out(user: User, *, request_token: str, delivery: Delivery, pay_rest_by_card: bool = False) -> Order:
+    """Place the order from the checkout form and tell the participant by email; an order waiting for its card
+    part is told about once it is paid."""
+    order = place_order(user, request_token=request_token, delivery=delivery, pay_rest_by_card=pay_rest_by_card)
+    if order.status != AWAITING_PAYMENT:
+        from portal.shop.notifications import send_order_update  # it imports this package
+
+        send_order_update(order)
+    return order
+
+
 def place_order(user: User, *, request_token: str, delivery: Delivery, pay_rest_by_card: bool = False) -> Order:
     """Turn the cart into an order: points are debited and stock reserved in one transaction, or nothing is.
 
@@ -128,7 +153,7 @@ def place_order(user: User, *, request_token: str, delivery: Delivery, pay_rest_
         return existing
     plan = summary(user)
     if not plan.items:
-        raise DomainError(_l("Your cart is empty."))
+        raise CartEmpty(_l("Your cart is empty."))
     for item in plan.items:
         if not available_to(user, item.prize):
             raise DomainError(_l("%(prize)s is no longer available: remove it from the cart.", prize=item.prize.name))
