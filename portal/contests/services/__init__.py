@@ -1,5 +1,5 @@
 """Contests, one module per job: editing them, their life from draft to final results, and who takes part.
-Scores live in contests/scoring.py, boards in contests/boards.py. Callers import the functions from here."""
+Scores live in contests/scoring/, boards in contests/boards.py. Callers import the functions from here."""
 
 from portal.contests.services.editing import EDITABLE_WHILE_RUNNING, ContestData, data_of, save_contest
 from portal.contests.services.lifecycle import (
