@@ -4,7 +4,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from portal.auth.models import MANAGER, User
+from portal.auth.models import AUDIENCE_SPECIALIST, MANAGER, User
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.time import frozen_time, today
 from portal.extensions import db
@@ -244,3 +244,55 @@ def test_a_card_part_that_keeps_the_prize_under_the_threshold_asks_for_no_tax_de
     order = services.place_order(person, request_token="t", delivery=f.delivery(), pay_rest_by_card=True)
     assert order.prize_value_kopecks == 300_000
     assert services.tax_register(today().year)[0]["excess"] == 0
+
+
+def test_the_checkout_form_starts_with_a_fresh_token_and_the_last_delivery_details(buyer):
+    first = services.checkout_form_data(buyer)
+    assert first["request_token"] and first["address"] == "" and first["email"] == buyer.email
+    order_one(buyer, f.prize(points=100), token="last")
+    again = services.checkout_form_data(buyer)
+    assert again["request_token"] != first["request_token"]
+    assert (again["address"], again["phone"], again["email"]) == (
+        "Москва, ул. Тверская, д. 1, кв. 5", "+7 (916) 000-11-22", "me@example.test")
+
+
+def test_checking_out_tells_the_participant_unless_the_card_part_is_still_to_pay(app, db, make):
+    from portal.ops.models import OutboxMessage
+
+    person = make.user(email="checkout@example.test")
+    ledger.earn(person.id, 1000, key="start", source_type="sale", source_id=1)
+    mails = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.to_address == person.email)
+    services.add_to_cart(person, f.prize(points=500))
+    with app.test_request_context():
+        assert services.check_out(person, request_token="placed", delivery=f.delivery()).status == PLACED
+        assert db.session.scalar(mails) == 1
+        services.add_to_cart(person, f.prize(points=700))
+        waiting = services.check_out(person, request_token="card", delivery=f.delivery(), pay_rest_by_card=True)
+    assert waiting.status == AWAITING_PAYMENT and db.session.scalar(mails) == 1
+
+
+def test_checking_out_an_emptied_cart_says_the_cart_is_empty(buyer):
+    with pytest.raises(services.CartEmpty, match="Корзина пуста"):
+        services.check_out(buyer, request_token="none", delivery=f.delivery())
+
+
+def test_the_prize_form_shows_a_prize_as_it_was_typed(buyer):
+    prize = f.prize(name="Рюкзак", points=2500, stock=4, value_kopecks=123450, audience=AUDIENCE_SPECIALIST)
+    data = services.prize_form_data(prize)
+    assert (data["name"], data["category"], data["value"], data["stock"], data["audience"], data["active"]) == (
+        "Рюкзак", "Подарки", "1234,50", 4, AUDIENCE_SPECIALIST, True)
+    assert services.prize_form_data(f.prize(name="Кружка"))["value"] == ""
+
+
+def test_saving_a_prize_stores_its_photo_or_refuses_a_file_that_is_no_picture(app, db, manager, tmp_path):
+    from portal.shop.demo import picture
+
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    values = {"category": "Аксессуары", "description": "", "price_points": 2500, "value_kopecks": None,
+              "stock": 4, "electronic": False, "audience": None, "active": True, "images": None, "actor": manager}
+    prize = services.save_prize(None, name="Рюкзак", photo=picture("Рюкзак", (10, 80, 160), 0), **values)
+    assert prize.image_path and (tmp_path / "prizes" / prize.thumb_path).exists()
+    assert [m.delta for m in db.session.scalars(services.stock_movements_query(prize))] == [4]
+    with pytest.raises(DomainError) as refused:
+        services.save_prize(None, name="Подделка", photo=b"not an image", **values)
+    assert refused.value.field == "image"

@@ -84,6 +84,25 @@ def test_checkout_without_address_keeps_the_cart(app, client, login, shop):
         assert ledger.balance_of(buyer.id) == 2000
 
 
+def test_a_cart_ordered_from_another_tab_meanwhile_sends_the_buyer_to_their_orders(app, client, login, shop,
+                                                                                   monkeypatch):
+    buyer, prize_id = shop
+    login("buyer@example.test")
+    client.post("/shop/cart", data={"prize_id": prize_id, "quantity": 1})
+    check_out = services.check_out
+
+    def another_tab_orders_first(user, **kwargs):
+        services.place_order(user, request_token="other-tab", delivery=f.delivery())
+        return check_out(user, **kwargs)
+
+    monkeypatch.setattr(services, "check_out", another_tab_orders_first)
+    response = client.post("/shop/checkout", data={
+        "request_token": "this-tab", "address": "Москва, ул. Тверская, д. 1, кв. 5", "phone": "+7 916 000-11-22",
+        "email": ""})
+    assert response.status_code == 302 and response.location.endswith("/shop/orders")
+    assert "Корзина изменилась, пока вы оформляли заказ" in client.get("/shop/orders").get_data(as_text=True)
+
+
 def test_manager_adds_a_prize_with_a_photo_and_adjusts_stock(app, client, login, shop):
     from portal.shop.demo import picture
 

@@ -1,184 +1,34 @@
-"""Contest pages: the participants' section and board, the managers' editor, review, protocol and export."""
+"""The contest console for the program team: the list, the editor, review, the moves of a contest's life,
+protocol and board export."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, to_user_timezone, to_utc
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_babel import to_user_timezone, to_utc
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from portal.auth.models import PARTNER_ROLES, STAFF_ROLES, User
+from portal.auth.models import STAFF_ROLES
+from portal.contests import lookups, services
+from portal.contests.forms import DATETIME_FORMAT, ContestForm, EditingNoteForm, parse_amount, split_list
+from portal.contests.models import (
+    FINALISED,
+    FINISHED,
+    LIVE_STATES,
+    MONEY_METRICS,
+    PLAN_PERCENT,
+    Contest,
+)
+from portal.contests.views.blueprint import bp
+from portal.contests.views.common import contest_labels, contest_or_404, league_boards
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import export_response
-from portal.core.formatting import rub
 from portal.core.forms import show_error
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.partners.models import PartnerCompany, PartnerGroup
 from portal.products.models import Product
-
-from . import boards, lookups, services
-from .exports import league_label
-from .forms import DATETIME_FORMAT, ContestForm, EditingNoteForm, parse_amount, split_list
-from .models import (
-    ENROLMENT_LABELS,
-    FINALISED,
-    FINISHED,
-    LATE_LABELS,
-    LEAGUE_MODE_LABELS,
-    LIVE_STATES,
-    METRIC_LABELS,
-    MONEY_METRICS,
-    PLAN_PERCENT,
-    SCHEDULED,
-    STATUS_LABELS,
-    TIE_BREAK_LABELS,
-    Contest,
-)
-
-bp = Blueprint("contests", __name__, template_folder="templates")
-
-MAX_DB_ID = 2**31 - 1
-TOP_N = 20
-
-
-def _bounded(name: str, default=None):
-    value = request.args.get(name, type=int)
-    return value if value is not None and 0 < value <= MAX_DB_ID else default
-
-
-def _contest_or_404(contest_id: int) -> Contest:
-    if contest_id > MAX_DB_ID:
-        abort(404)
-    contest = db.get_or_404(Contest, contest_id)
-    if not lookups.can_view(current_user, contest):
-        abort(404)
-    if services.advance_contest(contest):  # the clock, applied when someone looks
-        db.session.commit()
-    return contest
-
-
-@bp.app_template_global()
-def contest_value(contest: Contest, value: int | None) -> str:
-    """A board value as people read it: RUB, % of plan, or a count."""
-    if value is None:
-        return ""
-    if contest.metric in MONEY_METRICS:
-        return rub(value)
-    if contest.metric == PLAN_PERCENT:
-        return format_decimal(value / 100, format="#,##0.##") + " %"
-    return format_decimal(value)
-
-
-bp.add_app_template_global(league_label)
-
-
-@bp.app_template_global()
-def my_contest_card():
-    """The home page card: my best live place, or None (not a participant, or on no board)."""
-    if not current_user.is_authenticated or current_user.role not in PARTNER_ROLES:
-        return None
-    best = lookups.best_current_place(current_user)
-    return {"contest": best[0], "place": best[1]} if best else {"contest": None, "place": None}
-
-
-def _labels() -> dict:
-    return {"status": STATUS_LABELS, "enrolment": ENROLMENT_LABELS, "late": LATE_LABELS,
-            "league_mode": LEAGUE_MODE_LABELS, "tie_break": TIE_BREAK_LABELS, "metric": METRIC_LABELS}
-
-
-def _boards(contest: Contest, frozen: bool, user_id: int | None = None, counted: bool = False) -> list[dict]:
-    """Each league's top and, for a participant, their position. Counting a whole board is a scan of its
-    index (tens of ms at 100,000 people), so only managers' pages count."""
-    result = []
-    for league in contest.leagues:
-        entry = {"league": league, "top": boards.top(contest.id, league.id, TOP_N, frozen=frozen),
-                 "count": boards.count_on_board(contest.id, league.id, frozen=frozen) if counted else None,
-                 "position": None}
-        if user_id is not None:
-            position = boards.position(contest.id, league.id, user_id, frozen=frozen)
-            if position.place is not None:
-                entry["position"] = position
-        result.append(entry)
-    return result
-
-
-# --- participants ----------------------------------------------------------------------------------
-
-
-@bp.get("/contests")
-@roles_required(*PARTNER_ROLES)
-def index():
-    sections = {"running": [], "upcoming": [], "finished": []}
-    for contest in lookups.visible_contests(current_user):
-        if services.advance_contest(contest):
-            db.session.commit()
-        places = lookups.my_places(contest, current_user)
-        if contest.status in LIVE_STATES:
-            sections["running"].append((contest, places))
-        elif contest.status == SCHEDULED:
-            sections["upcoming"].append((contest, places))
-        else:
-            sections["finished"].append((contest, places))
-    return render_template("contests/index.html", sections=sections, labels=_labels())
-
-
-@bp.get("/contests/<int:contest_id>")
-@login_required
-def detail(contest_id):
-    contest = _contest_or_404(contest_id)
-    staff = current_user.role in STAFF_ROLES
-    # Everyone reading this page, managers too ("as participants see it"), sees what participants see.
-    frozen = lookups.shows_frozen_board(contest)
-    mine = None if staff else current_user.id
-    context = {
-        "contest": contest, "labels": _labels(), "staff": staff, "frozen": frozen, "form": EditingNoteForm(),
-        "boards": _boards(contest, frozen, mine, counted=staff),
-        "values_now": lookups.my_live_values(contest, current_user.id) if frozen and mine else {},
-        "joined": services.has_joined(contest, current_user),
-        "may_join": not staff and contest.enrolment == "opt_in" and services.may_take_part(contest, current_user),
-        "winners": services.winners_of(contest) if contest.status == FINALISED else [],
-        "now": utcnow(),
-    }
-    return render_template("contests/detail.html", **context)
-
-
-@bp.post("/contests/<int:contest_id>/join")
-@roles_required(*PARTNER_ROLES)
-def join(contest_id):
-    contest = _contest_or_404(contest_id)
-    if EditingNoteForm().validate_on_submit():
-        try:
-            services.join_contest(contest, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-        else:
-            db.session.commit()
-            flash(_("You take part in the contest. Your results since its start count."), "success")
-    return redirect(url_for("contests.detail", contest_id=contest.id))
-
-
-@bp.get("/contests/<int:contest_id>/why")
-@login_required
-def why(contest_id):
-    contest = _contest_or_404(contest_id)
-    user_id = current_user.id
-    if current_user.role in STAFF_ROLES:
-        user_id = _bounded("user", current_user.id)
-    league_id = _bounded("league")
-    league = next((lg for lg in contest.leagues if lg.id == league_id), None)
-    if league is None:
-        abort(404)
-    person = db.get_or_404(User, user_id)
-    items = lookups.why_value(contest, user_id, league.id)
-    score = boards.score_of(contest.id, league.id, user_id)
-    return render_template("contests/why.html", contest=contest, league=league, person=person, items=items,
-                           score=score, staff=current_user.role in STAFF_ROLES, reason_label=lookups.reason_label)
-
-
-# --- managers --------------------------------------------------------------------------------------
 
 
 @bp.get("/console/contests")
@@ -188,7 +38,7 @@ def manage():
     for contest in contests:
         if services.advance_contest(contest):
             db.session.commit()
-    return render_template("contests/manage.html", contests=contests, labels=_labels())
+    return render_template("contests/manage.html", contests=contests, labels=contest_labels())
 
 
 def _form_choices() -> dict:
@@ -269,7 +119,7 @@ def _running_formdata(contest: Contest) -> MultiDict:
 @bp.route("/console/contests/<int:contest_id>/edit", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def edit(contest_id=None):
-    contest = _contest_or_404(contest_id) if contest_id else None
+    contest = contest_or_404(contest_id) if contest_id else None
     choices = _form_choices()
     running = contest is not None and contest.status in LIVE_STATES
     if request.method == "GET" and contest is not None:
@@ -303,12 +153,12 @@ def edit(contest_id=None):
 @bp.get("/console/contests/<int:contest_id>")
 @roles_required(*STAFF_ROLES)
 def review(contest_id):
-    contest = _contest_or_404(contest_id)
+    contest = contest_or_404(contest_id)
     has_freeze = contest.frozen_at is not None
     context = {
-        "contest": contest, "labels": _labels(), "form": EditingNoteForm(),
-        "live_boards": _boards(contest, False, counted=True),
-        "frozen_boards": _boards(contest, True, counted=True) if has_freeze else None,
+        "contest": contest, "labels": contest_labels(), "form": EditingNoteForm(),
+        "live_boards": league_boards(contest, False, counted=True),
+        "frozen_boards": league_boards(contest, True, counted=True) if has_freeze else None,
         "participants_see_frozen": lookups.shows_frozen_board(contest),
         "pending": lookups.pending_claims(contest) if contest.status in (FINISHED, *LIVE_STATES) else [],
         "reversed_late": lookups.reversed_after_final(contest),
@@ -320,7 +170,7 @@ def review(contest_id):
 
 
 def _action(contest_id: int, action, success: str):
-    contest = _contest_or_404(contest_id)
+    contest = contest_or_404(contest_id)
     if not EditingNoteForm().validate_on_submit():
         abort(400)
     try:
@@ -379,19 +229,19 @@ def finalise(contest_id):
 def _protocol_context(contest: Contest) -> dict:
     winners = services.winners_of(contest)
     by_league = {league.id: [w for w in winners if w.league_id == league.id] for league in contest.leagues}
-    return {"contest": contest, "by_league": by_league, "labels": _labels(), "now": utcnow()}
+    return {"contest": contest, "by_league": by_league, "labels": contest_labels(), "now": utcnow()}
 
 
 @bp.get("/console/contests/<int:contest_id>/protocol")
 @roles_required(*STAFF_ROLES)
 def protocol(contest_id):
-    contest = _contest_or_404(contest_id)
+    contest = contest_or_404(contest_id)
     if contest.status != FINALISED:
         flash(_("The protocol is ready once the results are final."), "warning")
         return redirect(url_for("contests.review", contest_id=contest.id))
     html = render_template("contests/protocol.html", **_protocol_context(contest))
     if request.args.get("format") == "pdf":
-        from .pdf import render_pdf  # noqa: PLC0415
+        from portal.contests.pdf import render_pdf  # noqa: PLC0415
 
         pdf = render_pdf(html)
         if pdf is None:
@@ -406,5 +256,5 @@ def protocol(contest_id):
 @roles_required(*STAFF_ROLES)
 def board_export(contest_id, fmt):
     """The full board: at once when small, by the worker with a progress page when large."""
-    contest = _contest_or_404(contest_id)
+    contest = contest_or_404(contest_id)
     return export_response("contest-board", {"contest_id": contest.id}, fmt)
