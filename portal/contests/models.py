@@ -308,3 +308,15 @@ class ContestChange(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     actor = relationship("User")
+
+    # Fields whose values are stored moments (naive UTC, as str() wrote them): shown in the reader's time zone.
+    MOMENT_FIELDS = ("freeze_at", "ends_at", "starts_at")
+
+    def moment(self, value: str) -> datetime | None:
+        """The stored value as a moment when the field holds one, else None."""
+        if self.field not in self.MOMENT_FIELDS or not value:
+            return None
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None

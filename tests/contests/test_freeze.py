@@ -1,6 +1,6 @@
 """The freeze: every participant view shows places as of the freeze; managers freeze and unfreeze by hand."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from flask_babel import force_locale
@@ -171,3 +171,24 @@ def test_finalising_asks_first_and_then_no_board_is_labelled_as_seen_by_particip
     client.post(f"/console/contests/{frozen_running}/finalise")
     review = client.get(f"/console/contests/{frozen_running}").get_data(as_text=True)
     assert "его видят участники" not in review and "участники его больше не видят" in review
+
+
+def test_the_change_log_shows_moments_in_the_programs_time_and_says_when_a_value_was_removed(app, client, login,
+                                                                                           frozen_running):
+    from flask_babel import format_datetime
+
+    from portal.contests.models import Contest, ContestChange
+
+    login("boss@example.test")
+    client.post(f"/console/contests/{frozen_running}/unfreeze")
+    with app.app_context():
+        change = db.session.scalar(db.select(ContestChange).where(ContestChange.contest_id == frozen_running,
+                                                                  ContestChange.field == "freeze_at"))
+        stored = change.old_value
+        assert db.session.get(Contest, frozen_running).freeze_at is None and change.new_value == ""
+    with app.test_request_context(), force_locale("ru"):
+        shown = format_datetime(datetime.fromisoformat(stored), "short")  # in Moscow time
+    review = client.get(f"/console/contests/{frozen_running}").get_data(as_text=True)
+    log = review.split('data-testid="changes"')[1].split("</table>")[0]
+    assert shown in log and stored not in log and stored[:16] not in log
+    assert "нет" in log  # the removed freeze says so instead of an empty cell
