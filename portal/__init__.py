@@ -55,6 +55,14 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
 
     import portal.models  # noqa: F401 - the whole schema, for relationships and migrations
+    from portal import ops, worker
+    from portal.auth import delivery
+
+    # Lower floors call what higher ones provide through hooks (portal/core/hooks.py), connected here, once:
+    # send_email -> the outbox -> the delivery rule and the worker's queue; export_response -> export jobs -> worker.
+    ops.init_app(app)
+    delivery.init_app(app)
+    worker.init_app(app)
     from portal.api.views import bp as integrations_bp
     from portal.auth.views import bp as auth_bp
     from portal.claims.views import bp as claims_bp
