@@ -229,8 +229,8 @@ def register_navigation() -> None:
 def template_globals() -> dict:
     from flask_babel import get_locale
 
+    from portal.core.forms import EmptyForm
     from portal.core.navigation import nav_items
-    from portal.partners.forms import EmptyForm
 
     return {
         "program_name": Config.PROGRAM_NAME,

@@ -17,9 +17,9 @@ from sqlalchemy import text
 from portal.auth import services as accounts
 from portal.auth.models import LOCALES, PARTNER_ROLES
 from portal.claims.services import count_awaiting_review
+from portal.core.forms import EmptyForm
 from portal.extensions import db
 from portal.home.participant import participant_home
-from portal.partners.forms import EmptyForm
 from portal.partners.services import count_pending_companies
 from portal.shop.services import count_to_fulfil, release_abandoned_checkouts
 
