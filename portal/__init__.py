@@ -55,8 +55,9 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
 
     import portal.models  # noqa: F401 - the whole schema, for relationships and migrations
-    from portal import ops, worker
+    from portal import worker
     from portal.auth import delivery
+    from portal.ops import hooks as ops
 
     # Lower floors call what higher ones provide through hooks (portal/core/hooks.py), connected here, once:
     # send_email -> the outbox -> the delivery rule and the worker's queue; export_response -> export jobs -> worker.

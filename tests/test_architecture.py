@@ -53,7 +53,25 @@ FLOORS = {
 }
 
 # Imports the floors do not allow yet, each with the reason it is still here. Keep this list short and empty it.
-ALLOWED_UPWARD: dict[tuple[str, str], str] = {}
+ALLOWED_UPWARD: dict[tuple[str, str], str] = {
+    # The Stripe webhook (payments, domain base) tells the shop an order was paid or its card declined, and mails
+    # the participant. To remove: payments sends a domain event (card payment succeeded / failed, in
+    # portal.core.events) and shop reacts in a shop/events.py; left for after the shop split (issue #28, shop is
+    # being split by another engineer right now).
+    ("portal.payments.views", "portal.shop.services"): "the webhook calls the shop; should be a domain event",
+    ("portal.payments.views", "portal.shop.notifications"): "the webhook mails the order's update; same fix",
+    # An earning rule's cap per period counts what the rule already awarded, read from claims' awards. To remove:
+    # claims passes each rule's awarded points to rules.rule_specs (claims.services is being split right now).
+    ("portal.rules.services", "portal.claims.models"): "a rule's period cap reads the claims' awards",
+}
+
+# Import cycles not removed yet, each with the reason. Same rule: short, and emptied.
+ALLOWED_CYCLES: dict[frozenset[str], str] = {
+    # shop.services mails order updates (notifications) and notifications asks shop.services whether the card
+    # part went back (card_refunded). To remove: card_refunded moves below both (shop is being split right now);
+    # until then shop.services imports notifications inside expire_unpaid_orders.
+    frozenset({"portal.shop.services", "portal.shop.notifications"}): "order mail needs card_refunded",
+}
 
 
 def module_name(path: pathlib.Path) -> str:
@@ -181,7 +199,7 @@ def test_every_module_has_a_floor():
 
 
 def test_no_import_cycles():
-    found = cycles(import_graph())
+    found = [cycle for cycle in cycles(import_graph()) if frozenset(cycle) not in ALLOWED_CYCLES]
     assert not found, "import cycles:\n" + "\n".join(" -> ".join(cycle) for cycle in found)
 
 
@@ -193,10 +211,14 @@ def test_imports_only_go_down_the_floors():
         for source, target in upward)
 
 
-def test_the_allow_list_holds_only_imports_that_still_exist():
-    upward = set(upward_imports(import_graph()))
+def test_the_allow_lists_hold_only_what_still_exists():
+    graph = import_graph()
+    upward = set(upward_imports(graph))
     stale = [pair for pair in ALLOWED_UPWARD if pair not in upward]
     assert not stale, f"remove these from ALLOWED_UPWARD, they are gone: {stale}"
+    found = {frozenset(cycle) for cycle in cycles(graph)}
+    stale = [sorted(cycle) for cycle in ALLOWED_CYCLES if cycle not in found]
+    assert not stale, f"remove these from ALLOWED_CYCLES, they are gone: {stale}"
 
 
 def test_the_finder_sees_imports_inside_functions_and_relative_ones(tmp_path):

@@ -1,12 +1,1 @@
 """Running the portal: the mail outbox, the worker's scheduled jobs and heartbeat, and background exports."""
-
-from portal.core import exports as core_exports
-from portal.core import mail as core_mail
-from portal.ops import exports, outbox
-
-
-def init_app(app) -> None:
-    """Put the outbox behind `portal.core.mail.send_email` and the export jobs behind
-    `portal.core.exports.export_response` (they sit on the floor below and cannot import this one)."""
-    core_mail.outbox.connect(outbox.queue_message)
-    core_exports.start_background_export.connect(exports.start_export)
