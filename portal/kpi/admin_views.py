@@ -10,6 +10,7 @@ from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.forms import EmptyForm, show_error
 from portal.core.params import get_or_404
+from portal.core.time import today
 from portal.extensions import db
 from portal.kpi import budget, imports, plan, reports, stages
 from portal.kpi import grid as plan_grids
@@ -75,8 +76,6 @@ def revisions():
 @bp.route("/kpi/stages", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def stage_list():
-    from portal.core.time import today
-
     months_form = MonthsForm(prefix="months")
     stage_form = StageForm(prefix="stage")
     if request.method == "GET":

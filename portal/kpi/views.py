@@ -14,12 +14,14 @@ from portal.core.time import today
 from portal.extensions import db
 from portal.kpi import (
     admin_views,  # noqa: F401 - the rest of the blueprint's pages
+    aggregates,
     charts,
     lookups,
     plan,
     stages,
 )
 from portal.kpi.blueprint import bp, scope_args
+from portal.kpi.kpis import BY_CODE, PLAN_TABLE
 from portal.kpi.models import COMPANY, GROUP, PROGRAM
 from portal.kpi.table import scorecard
 
@@ -30,8 +32,6 @@ kpi_cli = AppGroup("kpi", help="The staged KPI plan.")
 def recompute_command():
     """Rebuild the KPI counters from claims, courses, people, leads and the ledger (closed stages keep their
     stored results: recalculate those on the Stages page, with a reason)."""
-    from portal.kpi import aggregates
-
     differing = aggregates.recompute()
     db.session.commit()
     click.echo(f"KPI counters rebuilt: {differing} rows differed.")
@@ -68,8 +68,6 @@ def kpi_card_helper():
         """The partner admin's company in the running stage (the plan table's KPIs), for the home card."""
         if not current_user.is_authenticated or current_user.role != PARTNER_ADMIN or not current_user.company_id:
             return None
-        from portal.kpi.kpis import BY_CODE, PLAN_TABLE
-
         card = scorecard(stages.all_stages(), COMPANY, str(current_user.company_id),
                          kpis=[BY_CODE[code] for code in PLAN_TABLE])
         if card.running_index is None:

@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from portal.extensions import csrf, db
 from portal.payments import services
+from portal.shop import services as shop
 
 bp = Blueprint("payments", __name__)
 
@@ -19,8 +20,6 @@ def webhook():
         return jsonify(error="malformed event"), 400
     if not services.first_delivery(event.id, event.type):
         return jsonify(received=True, duplicate=True)
-    from portal.shop import services as shop
-
     intent_id = event.object.get("id", "")
     order = None
     if event.type == "payment_intent.succeeded" and intent_id:
