@@ -8,6 +8,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal.auth.models import PARTNER_ROLES, STAFF_ROLES, User
+from portal.contests.pdf import render_pdf
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import export_response
@@ -391,8 +392,6 @@ def protocol(contest_id):
         return redirect(url_for("contests.review", contest_id=contest.id))
     html = render_template("contests/protocol.html", **_protocol_context(contest))
     if request.args.get("format") == "pdf":
-        from .pdf import render_pdf  # noqa: PLC0415
-
         pdf = render_pdf(html)
         if pdf is None:
             flash(_("PDF is not available on this server: print the page instead."), "warning")

@@ -29,6 +29,7 @@ from portal.kpi.models import (
     KpiPersonScope,
     KpiStage,
 )
+from portal.leads.models import Lead
 from portal.ledger.models import ADJUSTMENT, EXPIRY, ISSUANCE, REDEMPTION, Account, LedgerEntry, LedgerTransaction
 from portal.partners import history
 from portal.partners.models import CompanyMembership, GroupMembership, PartnerCompany
@@ -296,8 +297,6 @@ def _source_counts(only: tuple[str, str] | None = None):
             for scope in scopes:
                 people[(stage_id, user_id, *scope)][1] += 1
     try:
-        from portal.leads.models import Lead
-
         for user_id, company_id, qualified_at in db.session.execute(at_companies(
                 Lead.company_id,
                 select(Lead.user_id, Lead.company_id, Lead.qualified_at).where(Lead.qualified_at.is_not(None)))):

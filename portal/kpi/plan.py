@@ -33,9 +33,7 @@ def scope_name(kind: str, key: str) -> str:
     if kind == AUDIENCE:
         return str(AUDIENCE_SHORT_LABELS.get(key, ""))
     if kind == REGION:
-        from portal.partners.models import PartnerCompany as Company
-
-        found = db.session.scalar(select(Company.region).where(Company.region == key).limit(1))
+        found = db.session.scalar(select(PartnerCompany.region).where(PartnerCompany.region == key).limit(1))
         return found or ""
     return ""
 
