@@ -55,6 +55,15 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
 
     import portal.models  # noqa: F401 - the whole schema, for relationships and migrations
+    from portal import worker
+    from portal.auth import delivery
+    from portal.ops import hooks as ops
+
+    # Lower floors call what higher ones provide through hooks (portal/core/hooks.py), connected here, once:
+    # send_email -> the outbox -> the delivery rule and the worker's queue; export_response -> export jobs -> worker.
+    ops.init_app(app)
+    delivery.init_app(app)
+    worker.init_app(app)
     from portal.api.views import bp as integrations_bp
     from portal.auth.views import bp as auth_bp
     from portal.claims.views import bp as claims_bp
@@ -221,8 +230,8 @@ def register_navigation() -> None:
 def template_globals() -> dict:
     from flask_babel import get_locale
 
+    from portal.core.forms import EmptyForm
     from portal.core.navigation import nav_items
-    from portal.partners.forms import EmptyForm
 
     return {
         "program_name": Config.PROGRAM_NAME,

@@ -6,6 +6,16 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from portal.checks.nightly import mail_managers
+from portal.checks.runner import run_checks
+from portal.contests.scoring import recompute_all
+from portal.demo import load_demo
+from portal.extensions import db
+from portal.jobs import run_due_jobs
+from portal.kpi.views import kpi_cli
+from portal.ledger.reports import check_ledger
+from portal.worker import bind_app, run_worker
+
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 POT = TRANSLATIONS / "messages.pot"
@@ -17,8 +27,6 @@ portal_cli = AppGroup("portal", help="Partner loyalty portal commands.")
 @portal_cli.command("demo")
 def demo_command():
     """Load the demo program (once: running it again keeps what is there)."""
-    from portal.demo import load_demo
-
     created = load_demo()
     click.echo("Demo program loaded." if created else "Demo program already present: nothing changed.")
 
@@ -27,8 +35,6 @@ def demo_command():
 def run_jobs_command():
     """Run every scheduled job that is due (idempotent: run it from cron as often as you like)."""
     from flask import current_app
-
-    from portal.jobs import run_due_jobs
 
     # A request context on PORTAL_URL, so that mail a job writes can link back to the portal.
     with current_app.test_request_context(base_url=current_app.config["PORTAL_URL"]):
@@ -44,8 +50,6 @@ def worker_command(threads):
 
     from flask import current_app
 
-    from portal.worker import bind_app, run_worker
-
     logging.getLogger("huey").setLevel(logging.WARNING)  # a line per task would drown the mail printed here
     bind_app(current_app._get_current_object())
     run_worker(threads)
@@ -54,8 +58,6 @@ def worker_command(threads):
 @portal_cli.command("check-ledger")
 def check_ledger_command():
     """Recompute every balance from the ledger's entries and report any difference (exit code 1)."""
-    from portal.ledger.reports import check_ledger
-
     problems = check_ledger()
     for problem in problems:
         click.echo(problem, err=True)
@@ -70,10 +72,6 @@ def check_command(mail):
     """Run every consistency check of the program; print what drifted and exit 1, or exit 0 when all is clean."""
     from flask import current_app
     from flask_babel import force_locale, gettext
-
-    from portal.checks.nightly import mail_managers
-    from portal.checks.runner import run_checks
-    from portal.extensions import db
 
     with current_app.test_request_context(base_url=current_app.config["PORTAL_URL"]), \
             force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
@@ -98,9 +96,6 @@ def check_command(mail):
 @click.option("--check", is_flag=True, help="Only report the drift, change nothing.")
 def recompute_contests_command(check):
     """Recompute every contest score from the sales, courses and leads; report and fix any drift (exit 1)."""
-    from portal.contests.scoring import recompute_all
-    from portal.extensions import db
-
     drift = recompute_all(fix=not check)
     for line in drift:
         click.echo(line, err=True)
@@ -164,7 +159,5 @@ def translations_compile():
 
 
 def register_cli(app: Flask) -> None:
-    from portal.kpi.views import kpi_cli
-
     portal_cli.add_command(kpi_cli)
     app.cli.add_command(portal_cli)

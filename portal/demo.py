@@ -7,8 +7,20 @@ import random
 
 from sqlalchemy import select
 
+from portal.api import demo as api_demo
 from portal.auth.models import User
+from portal.claims import demo as claims_demo
+from portal.contests import demo as contests_demo
 from portal.extensions import db
+from portal.groups import demo as groups_demo
+from portal.home import demo as home_demo
+from portal.kpi import demo as kpi_demo
+from portal.leads import demo as leads_demo
+from portal.ledger import demo as ledger_demo
+from portal.partners import demo as partners_demo
+from portal.plans import demo as plans_demo
+from portal.shop import demo as shop_demo
+from portal.training import demo as training_demo
 
 DEMO_PASSWORD = "demo12345"
 MARKER_EMAIL = "admin@demo.test"
@@ -18,19 +30,6 @@ def load_demo(seed: int = 2026) -> bool:
     """Load the demo program unless it is there already. Returns whether anything was created."""
     if db.session.scalar(select(User.id).where(User.email == MARKER_EMAIL)) is not None:
         return False
-    from portal.api import demo as api_demo
-    from portal.claims import demo as claims_demo
-    from portal.contests import demo as contests_demo
-    from portal.groups import demo as groups_demo
-    from portal.home import demo as home_demo
-    from portal.kpi import demo as kpi_demo
-    from portal.leads import demo as leads_demo
-    from portal.ledger import demo as ledger_demo
-    from portal.partners import demo as partners_demo
-    from portal.plans import demo as plans_demo
-    from portal.shop import demo as shop_demo
-    from portal.training import demo as training_demo
-
     rng = random.Random(seed)
     partners_demo.load(rng)
     db.session.flush()

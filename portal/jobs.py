@@ -3,75 +3,66 @@ runs them all at once, for cron. Each is safe to run at any moment, and never tw
 
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from portal.api.idempotency import forget_old_requests
+from portal.checks.nightly import run_nightly_check
+from portal.claims.services import birthday_bonuses
+from portal.config import Config
+from portal.contests.jobs import run_clock
 from portal.core.time import utcnow
+from portal.kpi.jobs import close_stages, send_reports
+from portal.leads.services import expire_protection, send_protection_reminders
+from portal.ledger.services import expire_due_points
+from portal.ops.exports import remove_expired_exports
+from portal.ops.locks import run_locked
+from portal.ops.outbox import deliver_due_mail, prune_sent_mail
+from portal.shop.services import expire_unpaid_orders
 
 
 def _expire_points(now: datetime) -> str:
-    from portal.ledger.services import expire_due_points
-
     return f"{expire_due_points(now)} lots expired"
 
 
 # (name, job): later features add theirs. A job commits its own work, unit by unit.
 def _birthday_bonuses(now: datetime) -> str:
-    from portal.claims.services import birthday_bonuses
-
     return f"{birthday_bonuses(now)} birthday bonuses"
 
 
 def _expire_unpaid_orders(now: datetime) -> str:
-    from portal.shop.services import expire_unpaid_orders
-
     return f"{expire_unpaid_orders(now)} unpaid orders cancelled"
 
 
 def _lead_protection(now: datetime) -> str:
-    from portal.leads.services import expire_protection, send_protection_reminders
-
     reminded = send_protection_reminders(now)
     return f"{reminded} lead reminders, {expire_protection(now)} lead protections ended"
 
 
 def _deliver_mail(now: datetime) -> str:
-    from portal.ops.outbox import deliver_due_mail
-
     return f"{deliver_due_mail(now)} mails sent"
 
 
 def _prune_sent_mail(now: datetime) -> str:
-    from portal.ops.outbox import prune_sent_mail
-
     return f"{prune_sent_mail(now)} old mails forgotten"
 
 
 def _remove_expired_exports(now: datetime) -> str:
-    from portal.ops.exports import remove_expired_exports
-
     return f"{remove_expired_exports(now)} export files removed"
 
 
 def _forget_idempotency_keys(now: datetime) -> str:
-    from portal.api.idempotency import forget_old_requests
-
     return f"{forget_old_requests(now)} API idempotency keys forgotten"
 
 
 def _contests_clock(now: datetime) -> str:
-    from portal.contests.jobs import run_clock
-
     return run_clock(now)
 
 
 def _kpi_close_stages(now: datetime) -> str:
-    from portal.kpi.jobs import close_stages
-
     return close_stages(now)
 
 
 def _kpi_reports(now: datetime) -> str:
-    from portal.kpi.jobs import send_reports
-
     return send_reports(now)
 
 
@@ -91,8 +82,6 @@ JOBS: list[tuple[str, Callable[[datetime], str]]] = [
 
 
 def _consistency_check(now: datetime) -> str:
-    from portal.checks.nightly import run_nightly_check
-
     return run_nightly_check(now)
 
 
@@ -106,10 +95,6 @@ NIGHTLY_HOUR = 3
 
 def nightly_utc_hour() -> int:
     """NIGHTLY_HOUR of the program's time zone as an hour of UTC, the worker's schedule clock."""
-    from zoneinfo import ZoneInfo
-
-    from portal.config import Config
-
     offset = datetime.now(ZoneInfo(Config.BABEL_DEFAULT_TIMEZONE or "UTC")).utcoffset()
     return int(NIGHTLY_HOUR - offset.total_seconds() // 3600) % 24
 
@@ -121,8 +106,6 @@ DEFAULT_EVERY_MINUTES = 5
 
 def run_job(name: str, now: datetime | None = None) -> str:
     """Run one job by name under its lock (a second caller at the same time is told it is skipped)."""
-    from portal.ops.locks import run_locked
-
     job = dict(JOBS + NIGHTLY_JOBS)[name]
     return run_locked(name, job, now or utcnow())
 

@@ -14,7 +14,11 @@ from flask import current_app, has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.storage import RedisStorage, SqliteStorage
 
+from portal import jobs
 from portal.config import INSTANCE_DIR
+from portal.core import exports as core_exports
+from portal.ops import exports, outbox
+from portal.ops.health import record_heartbeat
 
 log = logging.getLogger("portal.worker")
 
@@ -46,14 +50,20 @@ def bind_app(app) -> None:
     _app = app
 
 
+def init_app(app) -> None:
+    """At start (create_app): tasks run outside a request use the process's first app (`portal worker` and the
+    tests bind theirs), and the outbox and the exports hand their committed work to this queue."""
+    if _app is None:
+        bind_app(app)
+    outbox.hand_mail_to_worker.connect(enqueue_mail_delivery)
+    core_exports.hand_export_to_worker.connect(enqueue_export)
+
+
 def _flask_app():
-    global _app
     if has_app_context():
         return current_app._get_current_object()
     if _app is None:
-        from portal import create_app
-
-        _app = create_app()
+        raise RuntimeError("The worker has no app: create_app() binds it (run the worker with `portal worker`).")
     return _app
 
 
@@ -76,9 +86,7 @@ def in_app(func):
 @huey.task(name="deliver-mail")
 @in_app
 def deliver_mail_task(ids: list[int]) -> int:
-    from portal.ops.outbox import deliver_mail
-
-    return sum(deliver_mail(message_id) for message_id in ids)
+    return sum(outbox.deliver_mail(message_id) for message_id in ids)
 
 
 def enqueue_mail_delivery(ids: list[int]) -> None:
@@ -95,9 +103,7 @@ def enqueue_mail_delivery(ids: list[int]) -> None:
 @huey.task(name="run-export")
 @in_app
 def run_export_task(job_id: int) -> None:
-    from portal.ops.exports import run_export
-
-    run_export(job_id)
+    exports.run_export(job_id)
 
 
 def enqueue_export(job_id: int) -> None:
@@ -114,8 +120,6 @@ def enqueue_export(job_id: int) -> None:
 @huey.periodic_task(crontab(minute="*"), name="heartbeat")
 @in_app
 def heartbeat() -> None:
-    from portal.ops.health import record_heartbeat
-
     record_heartbeat()
 
 
@@ -128,17 +132,14 @@ def _beat_at_start() -> None:
 
 
 def _schedule_jobs() -> None:
-    from portal.jobs import DEFAULT_EVERY_MINUTES, JOBS, NIGHTLY_JOBS, SCHEDULES, nightly_utc_hour
-
-    nightly = {name for name, _job in NIGHTLY_JOBS}
-    for name, _job in JOBS + NIGHTLY_JOBS:
-        every = SCHEDULES.get(name, DEFAULT_EVERY_MINUTES)
-        when = crontab(minute="0", hour=str(nightly_utc_hour())) if name in nightly else crontab(minute=f"*/{every}")
+    nightly = {name for name, _job in jobs.NIGHTLY_JOBS}
+    for name, _job in jobs.JOBS + jobs.NIGHTLY_JOBS:
+        every = jobs.SCHEDULES.get(name, jobs.DEFAULT_EVERY_MINUTES)
+        when = (crontab(minute="0", hour=str(jobs.nightly_utc_hour())) if name in nightly
+                else crontab(minute=f"*/{every}"))
 
         def run(name=name):
-            from portal.jobs import run_job
-
-            summary = run_job(name)
+            summary = jobs.run_job(name)
             if not summary.startswith("0 "):
                 log.info("%s: %s", name, summary)
             return summary

@@ -20,6 +20,7 @@ from portal.shop.models import Order, OrderLine
 
 from . import schemas
 from .blueprint import bp, current_key, get_or_404, page, requires
+from .models import ClaimReference
 from .submissions import Sale, attach_scan, decode_scan, external_ids, submit_batch, submit_sale
 
 IDEMPOTENCY = {"parameters": [{
@@ -138,8 +139,6 @@ def upload_scan(files, claim_id):
 @bp.response(200, schemas.ClaimPage)
 def list_claims(args):
     """Claims with their status and awards, newest first."""
-    from .models import ClaimReference
-
     key = current_key()
     query = select(Claim).options(*_claim_options())
     if key.company_id is not None:

@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
+from portal.auth.models import User
 from portal.extensions import db
 
 # Action codes: stable strings in the database, translated labels on the page.
@@ -102,8 +103,6 @@ def record(action: str, *, actor=None, actor_id: int | None = None, object_type:
         actor_id = actor.id
     email = actor.email if actor is not None else None
     if email is None and actor_id is not None:
-        from portal.auth.models import User
-
         person = db.session.get(User, actor_id)
         email = person.email if person is not None else None
     entry = AuditEntry(

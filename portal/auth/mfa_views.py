@@ -12,27 +12,23 @@ from portal.auth.forms import CodeForm, ConfirmCodeForm, PasswordCheckForm, Reau
 from portal.auth.models import User
 from portal.auth.passwords import verify_password
 from portal.auth.reauth import mark_fresh
-from portal.auth.views import _safe_next, bp, complete_login, record_failed_sign_in, throttled
+from portal.auth.signin import (
+    PENDING,
+    PENDING_FOR_SECONDS,
+    _safe_next,
+    bp,
+    complete_login,
+    record_failed_sign_in,
+    throttled,
+)
 from portal.core.errors import DomainError
 from portal.core.forms import show_error
 from portal.extensions import db
 
-PENDING = "mfa_pending"
 SETUP_SECRET = "mfa_setup_secret"
-PENDING_FOR_SECONDS = 300
 # Pages a person who must set up two-factor sign-in can still open.
 OPEN_WHILE_ENROLLING = {"auth.mfa_settings", "auth.mfa_qr", "auth.mfa_enable", "auth.logout", "static",
                         "home.set_language", "bootstrap.static"}
-
-
-def start_second_step(user: User, *, remember: bool, next_url: str | None) -> None:
-    """The password was right: remember who is half-way in (this browser only, for five minutes)."""
-    locale_choice = session.get("locale")
-    session.clear()
-    if locale_choice:
-        session["locale"] = locale_choice
-    session[PENDING] = {"id": user.id, "token": user.session_token, "remember": bool(remember),
-                        "next": _safe_next(next_url), "at": int(time.time())}
 
 
 def _pending_user() -> User | None:

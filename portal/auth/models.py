@@ -8,16 +8,17 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.auth import (  # noqa: F401 - the roles live on the ground floor, next to the role checks
+    ADMIN,
+    MANAGER,
+    PARTICIPANT,
+    PARTNER_ADMIN,
+    PARTNER_ROLES,
+    ROLES,
+    STAFF_ROLES,
+)
 from portal.core.time import utcnow
 from portal.extensions import db
-
-PARTICIPANT = "participant"
-PARTNER_ADMIN = "partner_admin"
-MANAGER = "manager"
-ADMIN = "admin"
-ROLES = (PARTICIPANT, PARTNER_ADMIN, MANAGER, ADMIN)
-STAFF_ROLES = (MANAGER, ADMIN)  # the vendor's people, who run the program
-PARTNER_ROLES = (PARTICIPANT, PARTNER_ADMIN)  # people inside partner companies, who earn points
 
 ROLE_LABELS = {
     PARTICIPANT: _l("Participant"),

@@ -3,12 +3,12 @@
 from dataclasses import dataclass
 from datetime import date
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal.audit import services as audit
+from portal.auth.emails import check_email, find_user_by_email, normalize_email  # noqa: F401 - used here and by views
 from portal.auth.models import (
     ADMIN,
     AUDIENCES,
@@ -37,24 +37,6 @@ CONFIRM_EMAIL = "confirm-email"
 RESET_PASSWORD = "reset-password"
 # Checked against when no account matches, so a wrong email costs as long as a wrong password.
 _DUMMY_HASH = hash_password("not-a-real-password-1")
-
-
-def normalize_email(email: str | None) -> str:
-    return (email or "").strip().lower()
-
-
-def check_email(email: str) -> str:
-    """Return the normalised address or raise DomainError(field="email")."""
-    try:
-        return validate_email(
-            email, check_deliverability=False, test_environment=current_app.config["EMAIL_ALLOW_TEST_DOMAINS"]
-        ).normalized.lower()
-    except EmailNotValidError as exc:
-        raise DomainError(_l("Enter a valid email address."), field="email") from exc
-
-
-def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
 def check_phone(phone: str) -> str:

@@ -1,12 +1,12 @@
-from urllib.parse import urlsplit
-
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.audit import services as audit
-from portal.auth import notifications, services, throttle
+from portal.auth import (
+    mfa_views,  # noqa: F401 - the two-factor pages, on the same blueprint
+    notifications,
+    services,
+)
 from portal.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -18,62 +18,19 @@ from portal.auth.forms import (
 )
 from portal.auth.models import PARTNER_ROLES
 from portal.auth.reauth import mark_fresh
+from portal.auth.signin import (
+    bp,
+    complete_login,
+    record_failed_sign_in,
+    start_second_step,
+    throttled,
+)
 from portal.core.errors import DomainError
-from portal.core.forms import show_error
+from portal.core.forms import EmptyForm, show_error
 from portal.core.inn import is_valid_inn
 from portal.core.phones import format_phone
 from portal.extensions import db, limiter
 from portal.partners import services as partners
-from portal.partners.forms import EmptyForm
-
-bp = Blueprint("auth", __name__, template_folder="templates")
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only follow `next` within this site."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
-def _client_address() -> str:
-    return request.remote_addr or "-"
-
-
-def complete_login(user, remember: bool = False, next_url: str | None = None):
-    """Start a fresh session for `user` (after the password, and the code when two-factor sign-in is on)."""
-    audit.record(audit.SIGN_IN, actor=user, object_type="user", object_id=user.id)
-    db.session.commit()
-    throttle.forget_failures(user.email, _client_address())
-    locale_choice = session.get("locale")
-    session.clear()  # a fresh session at every login: nothing from before carries over
-    login_user(user, remember=remember)
-    mark_fresh()
-    if locale_choice and locale_choice != user.locale:
-        services.set_locale(user, locale_choice)
-        db.session.commit()
-    return redirect(_safe_next(next_url) or url_for("home.dashboard"))
-
-
-def record_failed_sign_in(email: str, reason: str, user=None, throttle_key: str | None = None) -> None:
-    throttle.count_failure(throttle_key or email, _client_address())
-    audit.record(audit.SIGN_IN_FAILED, actor=user, actor_id=user.id if user else None, object_type="user",
-                 object_id=user.id if user else None, changes={"email": email[:254], "reason": reason})
-    db.session.commit()
-
-
-def throttled(account: str) -> dict | None:
-    """When this address must wait before trying `account` again: say so, and return the 429's headers."""
-    wait = throttle.wait_seconds(account, _client_address())
-    if not wait:
-        return None
-    minutes = max(1, -(-wait // 60))
-    flash(ngettext("Too many failed attempts from your address: try again in %(num)s minute.",
-                   "Too many failed attempts from your address: try again in %(num)s minutes.", minutes), "danger")
-    return {"Retry-After": str(wait)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -306,5 +263,3 @@ def sign_out_everywhere():
     return redirect(url_for("auth.profile"))
 
 
-from portal.auth import mfa_views  # noqa: E402,F401 - two-factor sign-in and re-authentication routes
-from portal.auth.mfa_views import start_second_step  # noqa: E402

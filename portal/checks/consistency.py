@@ -8,8 +8,21 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.auth.models import User
-from portal.checks.runner import rolled_back
+from portal.checks.base import rolled_back
+from portal.contests.boards import bucket_drift
+from portal.contests.models import SCORED_STATES, Contest
+from portal.contests.scoring import recompute_contest
 from portal.extensions import db
+from portal.kpi.aggregates import recompute
+from portal.kpi.models import COUNTER_METRICS, KpiCounter, KpiPersonScope, KpiStage
+from portal.kpi.stages import closed_stage_drift as closed_stage_drifts
+from portal.leads.holders import lead_holder_problems
+from portal.ledger.reports import check_ledger
+from portal.payments.models import Payment
+from portal.plans.actuals import recompute_actuals
+from portal.plans.models import METRIC_LABELS
+from portal.shop.checks import order_problems
+from portal.shop.models import Order
 
 
 def _names(user_ids) -> dict[int, str]:
@@ -22,8 +35,6 @@ def _names(user_ids) -> dict[int, str]:
 def ledger_drift() -> list:
     """The ledger's own check (`portal check-ledger`): transactions sum to zero, balances, running balances, lots,
     totals."""
-    from portal.ledger.reports import check_ledger
-
     with rolled_back():  # check_ledger tunes the planner with SET LOCAL: undone with the savepoint
         problems = check_ledger()
     return [_l("The points ledger disagrees with itself: %(detail)s", detail=problem) for problem in problems]
@@ -32,10 +43,6 @@ def ledger_drift() -> list:
 def contest_drift() -> list:
     """Each contest that keeps scores: the stored scores against a rebuild from sales, courses and leads, and the
     board's counts per score range (kept by triggers) against the scores."""
-    from portal.contests.boards import bucket_drift
-    from portal.contests.models import SCORED_STATES, Contest
-    from portal.contests.scoring import recompute_contest
-
     findings = []
     with rolled_back():
         contests = db.session.execute(select(Contest.id, Contest.title).where(Contest.status.in_(SCORED_STATES))
@@ -55,9 +62,6 @@ def contest_drift() -> list:
 def kpi_drift() -> list:
     """The KPI counters and people-per-stage rows against kpi.aggregates.recompute(), run in a rolled-back
     savepoint: per stage, how many rows the rebuild would change."""
-    from portal.kpi.aggregates import recompute
-    from portal.kpi.models import COUNTER_METRICS, KpiCounter, KpiPersonScope, KpiStage
-
     metrics = [getattr(KpiCounter, metric) for metric in COUNTER_METRICS]
 
     def counters():
@@ -97,9 +101,6 @@ def kpi_drift() -> list:
 
 def plan_actual_drift() -> list:
     """The sales plans' monthly actuals against the approved claims (plans.actuals.recompute_actuals, not fixing)."""
-    from portal.plans.actuals import recompute_actuals
-    from portal.plans.models import METRIC_LABELS
-
     with rolled_back():
         drifts = recompute_actuals(fix=False)
     by_person_month = defaultdict(list)
@@ -118,26 +119,18 @@ def plan_actual_drift() -> list:
 def closed_stage_drift() -> list:
     """A closed KPI stage whose stored results (what was reported when it closed) differ from the live counters:
     a sale approved late into it, say. The manager recalculates the stage with a reason to store the new figures."""
-    from portal.kpi.stages import closed_stage_drift as drifts
-
     return [_l("KPI stage “%(stage)s” changed since closing: %(change)s (recalculate it with a reason to store "
-               "the new figures).", stage=drift.stage.name, change=drift.text) for drift in drifts()]
+               "the new figures).", stage=drift.stage.name, change=drift.text) for drift in closed_stage_drifts()]
 
 
 def lead_holder_drift() -> list:
     """At most one lead holds (protects) a customer INN at a time, judged by the leads' states (leads' own rule)."""
-    from portal.leads.holders import lead_holder_problems
-
     return lead_holder_problems()
 
 
 def order_payment_drift() -> list:
     """Orders against their points and card payments (the shop's own rule: shop/checks.order_problems), and every
     succeeded card payment is for the order's card share."""
-    from portal.payments.models import Payment
-    from portal.shop.checks import order_problems
-    from portal.shop.models import Order
-
     wrong_amount = db.session.execute(
         select(Order.id, Payment.amount_kopecks, Order.card_kopecks).join(Payment, Payment.order_id == Order.id)
         .where(Payment.status == "succeeded", Payment.amount_kopecks != Order.card_kopecks).order_by(Order.id)).all()

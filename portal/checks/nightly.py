@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from portal.auth.models import MANAGER, User
-from portal.checks.runner import Result, run_checks
+from portal.checks.base import Result
+from portal.checks.runner import run_checks
 from portal.core.mail import send_email
 from portal.extensions import db
 

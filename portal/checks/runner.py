@@ -6,13 +6,11 @@ A check never changes data: one that must rebuild to compare does so in a savepo
 """
 
 import logging
-from collections.abc import Callable
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from portal.extensions import db
+from portal.checks import consistency, sources
+from portal.checks.base import Check, Result, rolled_back
 
 log = logging.getLogger("portal.checks")
 
@@ -20,36 +18,7 @@ log = logging.getLogger("portal.checks")
 MAX_FINDINGS = 50
 
 
-@dataclass(frozen=True)
-class Check:
-    name: object  # a lazy translated title: "Points ledger"
-    run: Callable[[], list]
-
-
-@dataclass
-class Result:
-    check: Check
-    findings: list = field(default_factory=list)
-
-    @property
-    def clean(self) -> bool:
-        return not self.findings
-
-
-@contextmanager
-def rolled_back():
-    """A savepoint that is always rolled back: a rebuild inside it compares and leaves the stored rows as they were."""
-    savepoint = db.session.begin_nested()
-    try:
-        yield
-    finally:
-        if savepoint.is_active:
-            savepoint.rollback()
-
-
 def _registry() -> list[Check]:
-    from portal.checks import consistency, sources
-
     return [
         Check(_l("Points ledger"), consistency.ledger_drift),
         Check(_l("Points and their sources"), sources.unjustified_credits),
@@ -59,7 +28,7 @@ def _registry() -> list[Check]:
         Check(_l("Sales plan actuals"), consistency.plan_actual_drift),
         Check(_l("Customers held by leads"), consistency.lead_holder_drift),
         Check(_l("Orders and card payments"), consistency.order_payment_drift),
-        # Slots for the checks features bring, one line each (import the function at the top of this function):
+        # Slots for the checks features bring, one line each (import the function at the top of this module):
         # Check(_l("Orders and card payments"), <shop/payments' check>),  replacing order_payment_drift above
     ]
 

@@ -13,8 +13,12 @@ from sqlalchemy import and_, false, func, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.auth.models import User
+from portal.claims.models import APPROVED, REVERSED, Claim
+from portal.contests.models import ContestWinner
 from portal.extensions import db
+from portal.leads.models import Lead, LeadAward
 from portal.ledger.models import ADJUST, DEBT, EARN, WALLET, Account, LedgerEntry, LedgerTransaction
+from portal.training.models import CourseCompletion
 
 
 @dataclass(frozen=True)
@@ -27,36 +31,26 @@ class Source:
 
 
 def _claim_of_person(tx, credit):
-    from portal.claims.models import APPROVED, REVERSED, Claim
-
     return select(Claim.id).where(Claim.id == tx.source_id, Claim.user_id == credit.c.user_id,
                                   Claim.status.in_((APPROVED, REVERSED))).exists()
 
 
 def _lead_share(tx, credit):
-    from portal.leads.models import LeadAward
-
     return select(LeadAward.id).where(LeadAward.key == tx.idempotency_key, LeadAward.claim_id == tx.source_id,
                                       LeadAward.user_id == credit.c.user_id).exists()
 
 
 def _qualified_lead(tx, credit):
-    from portal.leads.models import Lead
-
     return select(Lead.id).where(Lead.id == tx.source_id, Lead.user_id == credit.c.user_id,
                                  Lead.qualified_at.is_not(None)).exists()
 
 
 def _passed_course(tx, credit):
-    from portal.training.models import CourseCompletion
-
     return select(CourseCompletion.id).where(CourseCompletion.course_id == tx.source_id,
                                              CourseCompletion.user_id == credit.c.user_id).exists()
 
 
 def _contest_place(tx, credit):
-    from portal.contests.models import ContestWinner
-
     return select(ContestWinner.id).where(ContestWinner.ledger_transaction_id == tx.id,
                                           ContestWinner.contest_id == tx.source_id,
                                           ContestWinner.user_id == credit.c.user_id).exists()

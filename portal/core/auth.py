@@ -1,9 +1,17 @@
-"""Role checks for views."""
+"""The roles, and role checks for views."""
 
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
+
+PARTICIPANT = "participant"
+PARTNER_ADMIN = "partner_admin"
+MANAGER = "manager"
+ADMIN = "admin"
+ROLES = (PARTICIPANT, PARTNER_ADMIN, MANAGER, ADMIN)
+STAFF_ROLES = (MANAGER, ADMIN)  # the vendor's people, who run the program
+PARTNER_ROLES = (PARTICIPANT, PARTNER_ADMIN)  # people inside partner companies, who earn points
 
 
 def roles_required(*roles: str):

@@ -1,7 +1,8 @@
 """Tables people download: CSV that opens right in a Russian Excel, and real XLSX.
 
 Large ones go through `export_response`: builders registered with `export_builder` run in the request when
-the table is small and in the worker (portal/ops/exports.py) when it is large.
+the table is small and in the worker (portal/ops/exports.py) when it is large. The two hooks below are how this
+module reaches the export jobs and the worker without importing them: create_app connects them at start.
 """
 
 import csv
@@ -10,9 +11,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import Response, request
+from flask import Response, current_app, flash, redirect, request, url_for
+from flask_login import current_user
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from portal.core.errors import DomainError
+from portal.core.hooks import Hook
+from portal.extensions import db
 
 
 def csv_response(filename: str, header: list[str], rows) -> Response:
@@ -77,6 +83,12 @@ class Table:
 
 EXPORT_BUILDERS: dict[str, Callable[[dict], Table]] = {}
 
+#: start_background_export(owner, kind, params, fmt, title=, total=) -> the export job (flushed, with an `id`);
+#: raises DomainError, with `job_id` when the owner's previous export is still running. portal/ops provides it.
+start_background_export = Hook("the export jobs (portal.core.exports.start_background_export)")
+#: hand_export_to_worker(job_id), after the job is committed. The worker (portal/worker.py) provides it.
+hand_export_to_worker = Hook("the worker's export queue (portal.core.exports.hand_export_to_worker)")
+
 
 def export_builder(kind: str):
     """Register `builder(params) -> Table` under `kind`. Params are JSON (ints, strings, ISO dates): the worker
@@ -92,27 +104,18 @@ def export_builder(kind: str):
 def export_response(kind: str, params: dict, fmt: str) -> Response:
     """Send a small table at once; over EXPORT_BACKGROUND_ROWS rows, start a background export (one running
     per person) and send the person to its progress page. Commits when it starts one."""
-    from flask import current_app, flash, redirect, url_for
-    from flask_login import current_user
-
-    from portal.core.errors import DomainError
-    from portal.extensions import db
-    from portal.ops.exports import start_export
-
     table = EXPORT_BUILDERS[kind](params)
     if table.total <= current_app.config["EXPORT_BACKGROUND_ROWS"]:
         if fmt == "xlsx":
             return xlsx_response(table.filename, table.header, table.rows, sheet_title=table.sheet_title)
         return csv_response(table.filename, table.header, table.rows)
     try:
-        job = start_export(current_user, kind, params, fmt, title=table.sheet_title, total=table.total)
+        job = start_background_export(current_user, kind, params, fmt, title=table.sheet_title, total=table.total)
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc.message), "warning")
         return redirect(url_for("ops.export_progress", job_id=exc.job_id) if getattr(exc, "job_id", None)
                         else request.referrer or url_for("home.dashboard"))
     db.session.commit()
-    from portal.worker import enqueue_export
-
-    enqueue_export(job.id)
+    hand_export_to_worker(job.id)
     return redirect(url_for("ops.export_progress", job_id=job.id))

@@ -1,8 +1,13 @@
-"""Helpers shared by forms: putting a service's error back on the form it came from."""
+"""Helpers shared by forms: the empty form of post buttons, putting a service's error back on its form."""
 
 from flask import flash
+from flask_wtf import FlaskForm
 
 from portal.core.errors import DomainError
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that post."""
 
 
 def show_error(form, error: DomainError) -> None:

@@ -4,6 +4,7 @@ from flask import request
 
 from portal.core.fields import INT_MAX as MAX_ID
 from portal.core.fields import as_id
+from portal.extensions import db
 
 
 def id_arg(name: str) -> int | None:
@@ -24,8 +25,6 @@ def clean_text(value) -> str:
 def get_or_404(model, ident: int):
     """db.get_or_404 that answers 404 for an id no INTEGER column can hold, instead of a database error."""
     from flask import abort
-
-    from portal.extensions import db
 
     if not 0 < ident <= MAX_ID:
         abort(404)

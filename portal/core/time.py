@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
+from portal.config import Config
+
 _frozen: ContextVar[datetime | None] = ContextVar("frozen_time", default=None)
 
 
@@ -27,8 +29,6 @@ def frozen_time(moment: datetime):
 
 def program_zone() -> ZoneInfo:
     """The program's time zone (BABEL_DEFAULT_TIMEZONE, Moscow by default): its calendar is the one people see."""
-    from portal.config import Config
-
     name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else Config.BABEL_DEFAULT_TIMEZONE
     return ZoneInfo(name or "UTC")
 

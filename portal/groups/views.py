@@ -11,14 +11,13 @@ from flask_login import current_user
 from portal.auth.models import STAFF_ROLES
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
-from portal.core.forms import show_error
+from portal.core.forms import EmptyForm, show_error
 from portal.core.pagination import paginate
 from portal.core.params import get_or_404, text_arg
 from portal.core.time import today
 from portal.extensions import db
 from portal.groups import services
 from portal.groups.forms import AddCompanyForm, AddRegionForm, ConfirmImportForm, GroupForm, ImportMembersForm
-from portal.partners.forms import EmptyForm
 from portal.partners.models import PartnerCompany, PartnerGroup
 from portal.partners.services import regions
 from portal.products.services import read_rows, search_products

@@ -1,6 +1,5 @@
 """Plan editing (grid and XLSX import), stages, the budget and report subscriptions."""
 
-from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,68 +8,40 @@ from flask_login import current_user
 from portal.auth.models import STAFF_ROLES
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
-from portal.core.forms import show_error
+from portal.core.forms import EmptyForm, show_error
 from portal.core.params import get_or_404
+from portal.core.time import today
 from portal.extensions import db
 from portal.kpi import budget, imports, plan, reports, stages
+from portal.kpi import grid as plan_grids
+from portal.kpi.blueprint import bp, scope_args
 from portal.kpi.forms import ImportPlanForm, MonthsForm, RecalculateForm, StageForm, SubscriptionsForm
-from portal.kpi.kpis import KPIS, SHARE
+from portal.kpi.kpis import KPIS
 from portal.kpi.models import KpiStage
-from portal.kpi.views import bp, scope_args
-from portal.partners.forms import EmptyForm
-
-
-def _cell_name(code: str, stage_id) -> str:
-    return f"t-{code}-{stage_id if stage_id is not None else 'total'}"
-
-
-def _shown(code: str, target: int | None, total: bool) -> str:
-    """A stored target as typed: roubles for money, a percentage for a share's program total."""
-    if target is None:
-        return ""
-    kpi = plan.BY_CODE[code]
-    if kpi.money or (kpi.kind == SHARE and total):
-        text = f"{Decimal(target) / 100:f}"
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    return str(target)
 
 
 @bp.route("/kpi/plan", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def plan_grid():
     kind, key = scope_args()
-    all_stages = stages.all_stages()
-    existing = plan.targets_for(kind, key)
     form = EmptyForm()
-    cells, errors = {}, {}
-    for kpi in KPIS:
-        for stage_id in [*(s.id for s in all_stages), None]:
-            row = existing.get((kpi.code, stage_id))
-            cells[(kpi.code, stage_id)] = _shown(kpi.code, row.target if row else None, stage_id is None)
+    grid = plan_grids.plan_grid(kind, key)
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        values = {}
-        for kpi in KPIS:
-            for stage_id in [*(s.id for s in all_stages), None]:
-                raw = request.form.get(_cell_name(kpi.code, stage_id), "")[:40]
-                cells[(kpi.code, stage_id)] = raw
-                try:
-                    values[(kpi.code, stage_id)] = plan.parse_target(kpi.code, raw, total=stage_id is None)
-                except DomainError as error:
-                    errors[(kpi.code, stage_id)] = str(error)
-        errors.update({k: v for k, v in plan.check_plan(values).items() if k not in errors})
-        if errors:
-            flash(_("The plan was not saved: correct the highlighted cells."), "danger")
+        try:
+            changed = plan_grids.save_plan_grid(kind, key, request.form, current_user)
+        except plan_grids.PlanNotSaved as error:
+            grid = error.grid
+            flash(str(error), "danger")
         else:
-            changed = plan.set_targets(kind, key, values, current_user)
             db.session.commit()
             flash(_("Plan saved: %(count)s targets changed.", count=changed), "success")
             return redirect(url_for("kpi.plan_grid", scope=kind, key=key))
-    return render_template("kpi/plan.html", stages=all_stages, kpis=KPIS, cells=cells, errors=errors, form=form,
-                           cell_name=_cell_name, scope_kind=kind, scope_key=key,
+    return render_template("kpi/plan.html", stages=grid.stages, kpis=KPIS, cells=grid.cells, errors=grid.errors,
+                           form=form, cell_name=plan_grids.cell_name, scope_kind=kind, scope_key=key,
                            scope_name=plan.scope_name(kind, key),
-                           unplanned=plan.stages_without_plan(all_stages, kind, key),
+                           unplanned=plan.stages_without_plan(grid.stages, kind, key),
                            scopes=imports.scope_choices())
 
 
@@ -105,8 +76,6 @@ def revisions():
 @bp.route("/kpi/stages", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def stage_list():
-    from portal.core.time import today
-
     months_form = MonthsForm(prefix="months")
     stage_form = StageForm(prefix="stage")
     if request.method == "GET":

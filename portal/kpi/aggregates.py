@@ -14,6 +14,8 @@ from sqlalchemy import case, delete, false, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from portal.auth.models import PARTNER_ROLES, User
+from portal.claims.models import APPROVED, Claim, ClaimLine
 from portal.core.time import local_date, program_zone
 from portal.extensions import db
 from portal.kpi.models import (
@@ -27,7 +29,11 @@ from portal.kpi.models import (
     KpiPersonScope,
     KpiStage,
 )
+from portal.leads.models import Lead
+from portal.ledger.models import ADJUSTMENT, EXPIRY, ISSUANCE, REDEMPTION, Account, LedgerEntry, LedgerTransaction
 from portal.partners import history
+from portal.partners.models import CompanyMembership, GroupMembership, PartnerCompany
+from portal.training.models import CourseCompletion
 
 # Which people counters a person-scope column feeds: (people in the stage, people for the first time ever,
 # people for the first time in the scope).
@@ -55,8 +61,6 @@ def company_scopes(company_id: int | None, audience: str | None, *, program: boo
                    day: date | None = None) -> list[tuple[str, str]]:
     """The scopes an event counts for: the program, the company and its region, the audience, and (when the
     event's day is given) the groups the company belonged to on that day."""
-    from portal.partners.models import PartnerCompany
-
     scopes = [(PROGRAM, "")] if program else []
     if company_id:
         scopes.append((COMPANY, str(company_id)))
@@ -168,8 +172,6 @@ def _stage_index():
 def _scope_companies(scope: tuple[str, str] | None, regions: dict):
     """The companies whose events can count for `scope` (a select, for the source queries), or None when any
     event can (the whole rebuild, the program, an audience)."""
-    from portal.partners.models import GroupMembership
-
     if scope is None:
         return None
     kind, key = scope
@@ -190,12 +192,6 @@ def _source_counts(only: tuple[str, str] | None = None):
     its companies, and every sale and course of the people who sold or trained there (their first time ever
     decides the "new" people counters). The counters and rows of that scope come out exactly as in the whole
     rebuild; those of other scopes are partial and must be ignored (recompute does)."""
-    from portal.auth.models import PARTNER_ROLES, User
-    from portal.claims.models import APPROVED, Claim, ClaimLine
-    from portal.ledger.models import ADJUSTMENT, EXPIRY, ISSUANCE, REDEMPTION, Account, LedgerEntry, LedgerTransaction
-    from portal.partners.models import CompanyMembership, GroupMembership, PartnerCompany
-    from portal.training.models import CourseCompletion
-
     stages, find = _stage_index()
     zone = program_zone()
     starts = {stage.id: stage.starts_on for stage in stages}
@@ -301,8 +297,6 @@ def _source_counts(only: tuple[str, str] | None = None):
             for scope in scopes:
                 people[(stage_id, user_id, *scope)][1] += 1
     try:
-        from portal.leads.models import Lead
-
         for user_id, company_id, qualified_at in db.session.execute(at_companies(
                 Lead.company_id,
                 select(Lead.user_id, Lead.company_id, Lead.qualified_at).where(Lead.qualified_at.is_not(None)))):

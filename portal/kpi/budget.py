@@ -17,6 +17,8 @@ from portal.extensions import db
 from portal.kpi import stages as stage_service
 from portal.kpi.models import PROGRAM
 from portal.kpi.table import counters
+from portal.ledger.models import ADJUSTMENT, EXPIRY, ISSUANCE, REDEMPTION, Account, LedgerEntry, LedgerTransaction
+from portal.program.services import get_settings
 
 
 @dataclass
@@ -56,8 +58,6 @@ RUN_RATE_DAYS = 30
 
 
 def redeemed_points() -> int:
-    from portal.ledger.models import REDEMPTION, Account
-
     return int(db.session.scalar(select(func.coalesce(func.sum(Account.balance), 0))
                                  .where(Account.kind == REDEMPTION)) or 0)
 
@@ -65,8 +65,6 @@ def redeemed_points() -> int:
 def issued_between(first_day: date, last_day: date) -> int:
     """Points issued (net of reversals and adjustments) in the program's days `first_day` to `last_day`: one
     query over the ledger's issuing accounts."""
-    from portal.ledger.models import ADJUSTMENT, ISSUANCE, Account, LedgerEntry, LedgerTransaction
-
     amount = db.session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.amount), 0))
         .join(Account, Account.id == LedgerEntry.account_id)
@@ -79,8 +77,6 @@ def issued_between(first_day: date, last_day: date) -> int:
 
 def outstanding_points() -> int:
     """Points earned and not yet spent or expired: from the program's own account balances (four rows)."""
-    from portal.ledger.models import ADJUSTMENT, EXPIRY, ISSUANCE, REDEMPTION, Account
-
     balances = dict(db.session.execute(select(Account.kind, Account.balance).where(
         Account.kind.in_((ISSUANCE, ADJUSTMENT, REDEMPTION, EXPIRY)))).all())
     issued = -(balances.get(ISSUANCE, 0) + balances.get(ADJUSTMENT, 0))
@@ -88,8 +84,6 @@ def outstanding_points() -> int:
 
 
 def budget_view(day: date | None = None) -> Budget:
-    from portal.program.services import get_settings
-
     day = day or today()
     value = get_settings().point_value_kopecks
     result = Budget(point_value=value)

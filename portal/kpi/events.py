@@ -6,13 +6,12 @@ from portal.core.time import utcnow
 from portal.kpi import aggregates
 from portal.kpi.models import GROUP, PROGRAM
 from portal.ledger.models import ADJUSTMENT, EXPIRY, ISSUANCE, REDEMPTION
+from portal.plans.actuals import claim_totals
 
 
 def _claim(claim, sign: int) -> None:
     """An approved sale, or its reversal (sign -1), for the scopes of its invoice date: the company the claim
     recorded, the seller's audience and the company's groups on that day (so a reversal undoes the original)."""
-    from portal.plans.actuals import claim_totals
-
     stage = aggregates.stage_for(claim.invoice_date)
     if stage is None:
         return

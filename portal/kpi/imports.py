@@ -9,12 +9,16 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.auth.models import AUDIENCE_SHORT_LABELS
 from portal.core.errors import DomainError
 from portal.core.params import clean_text
 from portal.extensions import db
+from portal.groups.services import all_groups
 from portal.kpi import plan, stages
 from portal.kpi.kpis import KPIS
 from portal.kpi.models import COMPANY, PROGRAM
+from portal.partners.models import PartnerCompany
+from portal.products.services import read_rows
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -95,8 +99,6 @@ def _kpi_of(label: str) -> str | None:
 
 
 def _company_scope(text: str) -> tuple[str, str] | None:
-    from portal.partners.models import PartnerCompany
-
     if not text:
         return None
     query = select(PartnerCompany.id).where(PartnerCompany.inn == text) if text.isdigit() else \
@@ -106,8 +108,6 @@ def _company_scope(text: str) -> tuple[str, str] | None:
 
 
 def read_table(filename: str, content: bytes) -> list[list]:
-    from portal.products.services import read_rows
-
     if len(content) > MAX_BYTES:
         raise DomainError(_l("The file is larger than 5 MB."), field="file")
     if not filename.lower().endswith((".xlsx", ".csv")):
@@ -203,10 +203,6 @@ def apply_import(report: ImportReport, actor) -> int:
 
 def scope_choices() -> list[tuple[str, str, str]]:
     """Scopes the grid offers besides the program: groups, audiences, regions (companies from their page)."""
-    from portal.auth.models import AUDIENCE_SHORT_LABELS
-    from portal.groups.services import all_groups
-    from portal.partners.models import PartnerCompany
-
     choices = [("group", str(g.id), g.name) for g in all_groups()]
     choices += [("audience", k, str(v)) for k, v in AUDIENCE_SHORT_LABELS.items()]
     regions = db.session.scalars(select(PartnerCompany.region).where(PartnerCompany.region != "").distinct()

@@ -4,9 +4,14 @@ from collections import defaultdict
 
 from sqlalchemy import exists, select
 
+from portal.auth.models import PARTNER_ROLES, User
+from portal.claims.models import APPROVED, Claim
 from portal.extensions import db
-from portal.kpi.models import COMPANY, GROUP
+from portal.groups.services import all_groups
+from portal.kpi.models import COMPANY, GROUP, KpiCounter, KpiStage, KpiStageResult
 from portal.kpi.table import breakdown, group_company_keys
+from portal.partners.models import GroupMembership, PartnerCompany, PartnerGroup
+from portal.training.models import CourseCompletion
 
 LIST_LIMIT = 200
 
@@ -20,8 +25,6 @@ def companies_with_actuals(stage_ids: list[int], group_id: int | None = None, li
                            totals: dict | None = None) -> list[dict]:
     """Companies by approved sales over the stages, best first: name, counters, and the people who sold and who
     were trained there over the stages, each counted once (`selling_people`, `people_trained`)."""
-    from portal.partners.models import PartnerCompany
-
     totals = company_totals(stage_ids, group_id) if totals is None else totals
     ranked = sorted(totals.items(), key=lambda item: (-item[1]["sales_amount"], -item[1]["registered"], item[0]))
     ranked = ranked[:limit]
@@ -35,9 +38,6 @@ def companies_with_actuals(stage_ids: list[int], group_id: int | None = None, li
 def groups_with_actuals(stage_ids: list[int]) -> list[dict]:
     """Groups with their own counters over the stages (what happened while each company belonged to the group),
     and how many companies each holds today."""
-    from portal.groups.services import all_groups
-    from portal.partners.models import GroupMembership
-
     totals = breakdown(stage_ids, GROUP)
     members: dict[int, int] = defaultdict(int)
     for group_id, _company_id in db.session.execute(select(GroupMembership.group_id, GroupMembership.company_id)
@@ -49,25 +49,17 @@ def groups_with_actuals(stage_ids: list[int]) -> list[dict]:
 
 
 def _company_people(company_id: int):
-    from portal.auth.models import PARTNER_ROLES, User
-
     return select(User).where(User.company_id == company_id, User.role.in_(PARTNER_ROLES), User.active.is_(True))
 
 
 def never_sold(company_id: int) -> list:
     """Registered but never had an approved sale: whom to call first."""
-    from portal.auth.models import User
-    from portal.claims.models import APPROVED, Claim
-
     sold = exists().where(Claim.user_id == User.id, Claim.status == APPROVED)
     return list(db.session.scalars(_company_people(company_id).where(~sold).order_by(User.created_at)
                                    .limit(LIST_LIMIT)))
 
 
 def not_trained(company_id: int) -> list:
-    from portal.auth.models import User
-    from portal.training.models import CourseCompletion
-
     passed = exists().where(CourseCompletion.user_id == User.id)
     return list(db.session.scalars(_company_people(company_id).where(~passed).order_by(User.created_at)
                                    .limit(LIST_LIMIT)))
@@ -76,8 +68,6 @@ def not_trained(company_id: int) -> list:
 def _sales_by_scope(stage_ids: list[int], kind: str = COMPANY):
     """(scope key, sales) rows of the stages: stored results for closed stages, live counters otherwise."""
     from sqlalchemy import union_all
-
-    from portal.kpi.models import KpiCounter, KpiStage, KpiStageResult
 
     closed = select(KpiStage.id).where(KpiStage.id.in_(stage_ids), KpiStage.closed_at.is_not(None))
     live = select(KpiStage.id).where(KpiStage.id.in_(stage_ids), KpiStage.closed_at.is_(None))
@@ -90,8 +80,6 @@ def _sales_by_scope(stage_ids: list[int], kind: str = COMPANY):
 def top_companies(stage_ids: list[int], limit: int = 5) -> list[dict]:
     """The companies with the most sales over the stages, summed in the database (the dashboard's list)."""
     from sqlalchemy import func
-
-    from portal.partners.models import PartnerCompany
 
     rows = _sales_by_scope(stage_ids)
     total = func.sum(rows.c.sales)
@@ -108,8 +96,6 @@ def top_groups(stage_ids: list[int], limit: int = 5) -> list[dict]:
     """Groups by their own sales over the stages (sales dated while the company belonged to the group), summed
     in the database."""
     from sqlalchemy import String, cast, func
-
-    from portal.partners.models import PartnerGroup
 
     rows = _sales_by_scope(stage_ids, GROUP)
     total = func.coalesce(func.sum(rows.c.sales), 0)

@@ -9,6 +9,7 @@ from babel import dates as babel_dates
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from portal.auth.models import User
 from portal.core.time import utcnow
 from portal.extensions import db
 
@@ -240,8 +241,6 @@ class KpiReportDelivery(db.Model):
 def _index_registrations() -> None:
     """Registrations by date (the level KPIs count people registered before the first stage): an index on
     users.created_at, declared here so that the accounts' model stays as it is."""
-    from portal.auth.models import User
-
     Index("ix_kpi_users_created_at", User.__table__.c.created_at)
 
 

@@ -7,12 +7,15 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.auth.models import AUDIENCE_SHORT_LABELS
 from portal.core.errors import DomainError
 from portal.core.fields import normalise_number
+from portal.core.formatting import number, rub
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.kpi.kpis import BY_CODE, KPIS, SHARE
 from portal.kpi.models import AUDIENCE, COMPANY, GROUP, PROGRAM, REGION, SCOPES, KpiPlanRevision, KpiTarget
+from portal.partners.models import PartnerCompany, PartnerGroup
 
 MAX_TARGET = 10**12  # a count or kopecks; a trillion is beyond any program
 TOTAL = None  # the stage id of the program total
@@ -20,9 +23,6 @@ TOTAL = None  # the stage id of the program total
 
 def scope_name(kind: str, key: str) -> str:
     """A readable name of a scope, or '' when it does not exist."""
-    from portal.auth.models import AUDIENCE_SHORT_LABELS
-    from portal.partners.models import PartnerCompany, PartnerGroup
-
     if kind == PROGRAM:
         return str(_l("The whole program"))
     if kind in (GROUP, COMPANY):
@@ -33,9 +33,7 @@ def scope_name(kind: str, key: str) -> str:
     if kind == AUDIENCE:
         return str(AUDIENCE_SHORT_LABELS.get(key, ""))
     if kind == REGION:
-        from portal.partners.models import PartnerCompany as Company
-
-        found = db.session.scalar(select(Company.region).where(Company.region == key).limit(1))
+        found = db.session.scalar(select(PartnerCompany.region).where(PartnerCompany.region == key).limit(1))
         return found or ""
     return ""
 
@@ -152,8 +150,6 @@ def grid_codes() -> list[str]:
 
 def shown_target(code: str, stage_id, value: int | None) -> str:
     """A stored target the way people read it: roubles for money, a percentage for a share's program total."""
-    from portal.core.formatting import number, rub
-
     kpi = BY_CODE.get(code)
     if value is None or kpi is None:
         return "—"

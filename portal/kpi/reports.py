@@ -23,7 +23,8 @@ from flask import url_for
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.auth.models import STAFF_ROLES, User
+from portal.auth.models import PARTNER_ROLES, STAFF_ROLES, User
+from portal.claims.models import APPROVED, REVERSED, Claim, ClaimEvent, ClaimLine
 from portal.core.mail import send_email
 from portal.core.time import local_date, local_day_start, utcnow
 from portal.extensions import db
@@ -31,6 +32,9 @@ from portal.kpi import stages
 from portal.kpi.kpis import COUNT, KPIS
 from portal.kpi.models import DAILY, MONTHLY, REPORT_KINDS, WEEKLY, KpiReportDelivery, KpiSubscription
 from portal.kpi.table import scorecard
+from portal.leads.models import Lead
+from portal.ledger.models import ADJUSTMENT, ISSUANCE, Account, LedgerEntry, LedgerTransaction
+from portal.training.models import CourseCompletion
 
 __all__ = ["REPORT_KINDS", "send_due_reports", "set_subscriptions", "subscriptions_of"]
 
@@ -75,8 +79,6 @@ SOURCE_KPIS = ("registered", "claims_approved", "sales_amount", "margin", "units
 def _claim_figures(moment_from: datetime | None, moment_to: datetime, invoice_from: date | None = None,
                    invoice_to: date | None = None) -> dict[str, int]:
     """Sales approved (minus those reversed) between two stored moments: one query over the claims' history."""
-    from portal.claims.models import APPROVED, REVERSED, Claim, ClaimEvent, ClaimLine
-
     margin = case((ClaimLine.unit_price_kopecks > ClaimLine.unit_cost_kopecks,
                    ClaimLine.quantity * (ClaimLine.unit_price_kopecks - ClaimLine.unit_cost_kopecks)), else_=0)
     lines = (select(ClaimLine.claim_id, func.sum(ClaimLine.quantity * ClaimLine.unit_price_kopecks).label("sales"),
@@ -99,11 +101,6 @@ def _claim_figures(moment_from: datetime | None, moment_to: datetime, invoice_fr
 
 def _other_figures(moment_from: datetime, moment_to: datetime) -> dict[str, int]:
     """Registrations, first course passes, qualified leads and points issued between two stored moments."""
-    from portal.auth.models import PARTNER_ROLES
-    from portal.leads.models import Lead
-    from portal.ledger.models import ADJUSTMENT, ISSUANCE, Account, LedgerEntry, LedgerTransaction
-    from portal.training.models import CourseCompletion
-
     def count(column, *where):
         return int(db.session.scalar(select(func.count()).where(column >= moment_from, column < moment_to, *where))
                    or 0)

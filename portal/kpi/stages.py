@@ -24,6 +24,7 @@ from portal.extensions import db
 from portal.kpi import aggregates
 from portal.kpi.kpis import BY_CODE
 from portal.kpi.models import COUNTER_METRICS, PROGRAM, KpiCounter, KpiStage, KpiStageLog, KpiStageResult
+from portal.kpi.table import counters, registered_before
 
 MAX_STAGE_DAYS = 366
 
@@ -156,8 +157,6 @@ def _lock_stage(stage: KpiStage) -> None:
 def _levels(live: bool) -> dict[int, int]:
     """Everyone registered by each stage's end (the shares' denominator), from the stored results of closed
     stages as the pages show them, or from the live counters only."""
-    from portal.kpi.table import counters, registered_before
-
     stages = all_stages()
     figures = _program_rows(KpiCounter, [s.id for s in stages]) if live else counters(stages, PROGRAM, "")
     level = registered_before(stages[0].starts_on if stages else None, PROGRAM, "")

@@ -17,9 +17,11 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from portal.core.formatting import number
+from portal.auth.models import PARTNER_ROLES, User
+from portal.core.formatting import number, rub
 from portal.core.time import local_day_start, today
 from portal.extensions import db
+from portal.groups.services import current_company_ids
 from portal.kpi.kpis import COUNT, KPIS, LEVEL, SHARE, Kpi
 from portal.kpi.models import (
     AUDIENCE,
@@ -33,6 +35,8 @@ from portal.kpi.models import (
     KpiStageResult,
 )
 from portal.kpi.plan import targets_for
+from portal.partners import history
+from portal.partners.models import CompanyMembership, PartnerCompany
 
 OK, WARN, BAD, NONE = "ok", "warn", "bad", "none"
 WARN_FROM = 80  # % of plan (or of pace) from which a cell is amber rather than red
@@ -125,8 +129,6 @@ def _sum_rows(rows) -> dict[str, int]:
 
 def group_company_keys(group_id: int) -> list[str]:
     """The group's companies today (drill-down lists); the group's actuals are its own counters."""
-    from portal.groups.services import current_company_ids
-
     return [str(c) for c in current_company_ids(group_id)]
 
 
@@ -152,8 +154,6 @@ def _counter_rows(stages: list[KpiStage], kind: str, keys: list[str]):
 
 def _group_companies(stages: list[KpiStage], group_id: int) -> dict[int, list[int]]:
     """The companies a group held at the end of each stage (partners/history.py)."""
-    from portal.partners import history
-
     return {s.id: history.group_company_ids_on(group_id, s.ends_on) for s in stages}
 
 
@@ -191,10 +191,6 @@ def registered_before(first_day: date | None, kind: str, key: str) -> int:
 
 
 def _registered_before_by(first_day: date | None, kind: str, keys: list[str]) -> dict[str, int]:
-    from portal.auth.models import PARTNER_ROLES, User
-    from portal.partners import history
-    from portal.partners.models import CompanyMembership, PartnerCompany
-
     if first_day is None or not keys:
         return {}
     start = local_day_start(first_day)
@@ -299,8 +295,6 @@ def scorecard(stages: list[KpiStage], kind: str = PROGRAM, key: str = "", day: d
 
 
 def _shown(kpi: Kpi, value: int) -> str:
-    from portal.core.formatting import rub
-
     return rub(value) if kpi.money else number(value)
 
 

@@ -2,22 +2,29 @@
 the budget and report subscriptions are in admin_views.py (same blueprint)."""
 
 import click
-from flask import Blueprint, abort, render_template, request
+from flask import abort, render_template
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.models import PARTNER_ADMIN, STAFF_ROLES
 from portal.core.auth import roles_required
-from portal.core.errors import DomainError
 from portal.core.exports import csv_response, xlsx_response
 from portal.core.time import today
 from portal.extensions import db
-from portal.kpi import charts, lookups, plan, stages
-from portal.kpi.models import COMPANY, GROUP, PROGRAM, SCOPES
+from portal.kpi import (
+    admin_views,  # noqa: F401 - the rest of the blueprint's pages
+    aggregates,
+    charts,
+    lookups,
+    plan,
+    stages,
+)
+from portal.kpi.blueprint import bp, scope_args
+from portal.kpi.kpis import BY_CODE, PLAN_TABLE
+from portal.kpi.models import COMPANY, GROUP, PROGRAM
 from portal.kpi.table import scorecard
 
-bp = Blueprint("kpi", __name__, template_folder="templates")
 kpi_cli = AppGroup("kpi", help="The staged KPI plan.")
 
 
@@ -25,8 +32,6 @@ kpi_cli = AppGroup("kpi", help="The staged KPI plan.")
 def recompute_command():
     """Rebuild the KPI counters from claims, courses, people, leads and the ledger (closed stages keep their
     stored results: recalculate those on the Stages page, with a reason)."""
-    from portal.kpi import aggregates
-
     differing = aggregates.recompute()
     db.session.commit()
     click.echo(f"KPI counters rebuilt: {differing} rows differed.")
@@ -36,17 +41,6 @@ def recompute_command():
 def close_stages_command():
     """Close every stage that has ended (the scheduled job does this too)."""
     click.echo(f"{stages.close_due_stages()} stages closed.")
-
-
-def scope_args() -> tuple[str, str]:
-    kind = request.args.get("scope", PROGRAM)
-    key = request.args.get("key", "")
-    if kind not in SCOPES:
-        abort(404)
-    try:
-        return plan.check_scope(kind, key)
-    except DomainError:
-        abort(404)
 
 
 def _page(kind: str, key: str, template: str = "kpi/table.html", **extra):
@@ -74,8 +68,6 @@ def kpi_card_helper():
         """The partner admin's company in the running stage (the plan table's KPIs), for the home card."""
         if not current_user.is_authenticated or current_user.role != PARTNER_ADMIN or not current_user.company_id:
             return None
-        from portal.kpi.kpis import BY_CODE, PLAN_TABLE
-
         card = scorecard(stages.all_stages(), COMPANY, str(current_user.company_id),
                          kpis=[BY_CODE[code] for code in PLAN_TABLE])
         if card.running_index is None:
@@ -141,6 +133,3 @@ def export(fmt):
     if fmt == "csv":
         return csv_response(filename, header, rows)
     return xlsx_response(filename, header, rows, _("KPI"))
-
-
-from portal.kpi import admin_views  # noqa: E402,F401 - the rest of the blueprint's pages

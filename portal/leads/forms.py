@@ -18,6 +18,7 @@ from portal.core.inn import is_valid_inn
 from portal.products.forms import MoneyField
 
 from .models import REJECTION_REASONS, REWARD_KIND_LABELS
+from .services import attributable_leads
 
 REQUIRED = _l("This field is required.")
 
@@ -122,8 +123,6 @@ class SettingsForm(FlaskForm):
 
 def claim_lead_choices(user) -> list[tuple[str, str, dict]]:
     """The claim form's lead select: my leads a sale can be attributed to, each with its customer INN."""
-    from .services import attributable_leads
-
     leads = attributable_leads(user)
     return [("", str(_l("No lead")), {})] + [
         (str(lead.id), f"#{lead.id} {lead.customer_name} ({lead.customer_inn})", {"data-inn": lead.customer_inn})

@@ -20,7 +20,6 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal.auth.models import User
 from portal.core.errors import DomainError
 from portal.core.exports import EXPORT_BUILDERS, Table
 from portal.core.time import utcnow
@@ -41,8 +40,8 @@ class ExportRunning(DomainError):
         self.job_id = job_id
 
 
-def start_export(owner: User, kind: str, params: dict, fmt: str, title: str = "", total: int = 0) -> ExportJob:
-    """Queue an export for the worker; one running export per person. Flushes."""
+def start_export(owner, kind: str, params: dict, fmt: str, title: str = "", total: int = 0) -> ExportJob:
+    """Queue an export for the worker; one running export per person (`owner`, a User). Flushes."""
     if kind not in EXPORT_BUILDERS or fmt not in ("csv", "xlsx"):
         raise DomainError(_l("This export does not exist."))
     running = db.session.scalar(select(ExportJob.id).where(

@@ -8,6 +8,8 @@ Delivery rule (checked when the mail is about to go, so a later deactivation sti
 - a deactivated account gets nothing: its mail is kept as "not sent by rule";
 - an address not confirmed yet gets only mail about the account itself (the confirmation link and the
   password reset, `account_mail=True`); anything else is kept as "not sent by rule".
+The rule reads the accounts, which live above this floor: portal/auth/delivery.py provides it through the hook
+`recipient_refusal`, and the worker provides `hand_mail_to_worker`; create_app connects both.
 """
 
 import logging
@@ -24,8 +26,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from portal.auth.models import User
 from portal.core.errors import DomainError
+from portal.core.hooks import Hook
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.ops.models import MAIL_FAILED, MAIL_PENDING, MAIL_SENT, MAIL_SUPPRESSED, OutboxMessage
@@ -38,6 +40,11 @@ MAX_DELAY = timedelta(hours=6)
 
 REASON_DEACTIVATED = "account deactivated"
 REASON_UNCONFIRMED = "address not confirmed"
+
+#: recipient_refusal(address, account_mail) -> one of the REASON_ values, or None when the mail may go.
+recipient_refusal = Hook("the mail delivery rule (portal.ops.outbox.recipient_refusal)")
+#: hand_mail_to_worker(ids), right after the commit that wrote them. The worker provides it.
+hand_mail_to_worker = Hook("the worker's mail queue (portal.ops.outbox.hand_mail_to_worker)")
 
 
 def queue_mail(to: str, subject: str, body: str, account_mail: bool = False) -> OutboxMessage:
@@ -58,9 +65,7 @@ def queue_mail(to: str, subject: str, body: str, account_mail: bool = False) -> 
 def _hand_committed_mail_to_the_worker(session):
     ids = session.info.pop(QUEUED_KEY, None)
     if ids:
-        from portal.worker import enqueue_mail_delivery
-
-        enqueue_mail_delivery(ids)
+        hand_mail_to_worker(ids)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -85,14 +90,7 @@ def retry_delay(attempts: int) -> timedelta:
 
 def refusal_reason(message: OutboxMessage) -> str | None:
     """The delivery rule (see the module's docstring); None when the mail may go."""
-    user = db.session.scalar(select(User).where(User.email == message.to_address.lower()))
-    if user is None:
-        return None
-    if not user.active:
-        return REASON_DEACTIVATED
-    if user.email_confirmed_at is None and not message.account_mail:
-        return REASON_UNCONFIRMED
-    return None
+    return recipient_refusal(message.to_address, message.account_mail)
 
 
 def due_mail_ids(now: datetime | None = None, limit: int = 200) -> list[int]:
@@ -182,6 +180,11 @@ def undelivered_query(status: str = ""):
 def count_undelivered() -> int:
     return db.session.scalar(select(func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.status == MAIL_FAILED)) or 0
+
+
+def queue_message(to: str, subject: str, body: str, account_mail: bool = False) -> EmailMessage:
+    """What `portal.core.mail.send_email` calls: queue the mail (flush) and return it as an EmailMessage."""
+    return build_message(queue_mail(to, subject, body, account_mail=account_mail))
 
 
 def build_message(message: OutboxMessage) -> EmailMessage:

@@ -4,15 +4,14 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.auth.models import STAFF_ROLES
-from portal.core.auth import roles_required
+from portal.core.auth import STAFF_ROLES, roles_required
 from portal.core.errors import DomainError
+from portal.core.forms import EmptyForm
 from portal.core.pagination import paginate
 from portal.extensions import db
 from portal.ops import exports, outbox
 from portal.ops.health import worker_status
 from portal.ops.models import MAIL_FAILED, MAIL_PENDING, MAIL_STATUS_LABELS, MAIL_SUPPRESSED, ExportJob, OutboxMessage
-from portal.partners.forms import EmptyForm
 
 bp = Blueprint("ops", __name__, template_folder="templates")
 

@@ -53,6 +53,3 @@ class AudienceForm(FlaskForm):
 class MoveForm(InnMixin, FlaskForm):
     inn = StringField(_l("INN of the new company"), validators=[DataRequired(REQUIRED)])
 
-
-class EmptyForm(FlaskForm):
-    """A form with only the CSRF token, for buttons that post."""

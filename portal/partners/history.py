@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
+from portal.auth.models import User
 from portal.core.time import local_day_start
 from portal.extensions import db
 from portal.partners.models import AudienceSpan, CompanyMembership, GroupMembership
@@ -41,8 +42,6 @@ def audience_on(user_id: int, when: date | datetime) -> str | None:
     audience they registered with counts; a person without spans (staff, accounts made outside registration)
     has their current users.audience.
     """
-    from portal.auth.models import User
-
     moment = moment_of(when)
     first_start = db.session.scalar(select(func.min(AudienceSpan.started_at)).where(AudienceSpan.user_id == user_id))
     if first_start is None:

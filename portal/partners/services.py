@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal_column, or_, select, table, text, update
 from sqlalchemy.orm import selectinload
 
+from portal.auth.emails import check_email, find_user_by_email
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, User
 from portal.core import events
 from portal.core.errors import DomainError, NotAllowed
@@ -159,8 +160,6 @@ def move_participant(user: User, company: PartnerCompany, actor: User) -> None:
 
 def invite_colleague(actor: User, email: str) -> Invitation:
     """A partner admin invites someone to register in their company. Inviting again renews the link."""
-    from portal.auth.services import check_email, find_user_by_email  # auth.services imports this module
-
     if actor.role != PARTNER_ADMIN or actor.company_id is None:
         raise NotAllowed(_l("Only a partner admin can invite colleagues."))
     if not actor.company.is_approved:

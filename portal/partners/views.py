@@ -8,7 +8,7 @@ from portal.auth.reauth import fresh_auth_required
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import csv_response, xlsx_response
-from portal.core.forms import show_error
+from portal.core.forms import EmptyForm, show_error
 from portal.core.mail import send_email
 from portal.core.pagination import paginate
 from portal.core.params import id_arg, text_arg
@@ -18,7 +18,6 @@ from portal.partners import audiences, services
 from portal.partners.forms import (
     AudienceForm,
     CompanyForm,
-    EmptyForm,
     InviteForm,
     MoveForm,
     RejectCompanyForm,

@@ -4,6 +4,8 @@ from flask import Blueprint, current_app, jsonify, request
 
 from portal.extensions import csrf, db
 from portal.payments import services
+from portal.shop import services as shop
+from portal.shop.notifications import send_order_update
 
 bp = Blueprint("payments", __name__)
 
@@ -19,8 +21,6 @@ def webhook():
         return jsonify(error="malformed event"), 400
     if not services.first_delivery(event.id, event.type):
         return jsonify(received=True, duplicate=True)
-    from portal.shop import services as shop
-
     intent_id = event.object.get("id", "")
     order = None
     if event.type == "payment_intent.succeeded" and intent_id:
@@ -30,8 +30,6 @@ def webhook():
         # and is told if the order is cancelled when its payment window ends).
         shop.payment_failed(intent_id)
     if order is not None:
-        from portal.shop.notifications import send_order_update
-
         send_order_update(order)
     db.session.commit()
     current_app.logger.info("Stripe event %s %s handled", event.id, event.type)

@@ -13,6 +13,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from portal.claims.models import APPROVED, Claim, ClaimLine
 from portal.extensions import db
 from portal.plans.models import APPROVED_CLAIMS, MARGIN, METRICS, SALES_AMOUNT, UNITS, PlanActual
 from portal.plans.periods import Period, month_start
@@ -58,8 +59,6 @@ class Drift:
 
 def actuals_from_claims() -> dict[tuple[int, date], dict[str, int]]:
     """Every person's monthly actuals computed from the approved claims themselves."""
-    from portal.claims.models import APPROVED, Claim, ClaimLine
-
     margin = case((ClaimLine.unit_price_kopecks > ClaimLine.unit_cost_kopecks,
                    ClaimLine.quantity * (ClaimLine.unit_price_kopecks - ClaimLine.unit_cost_kopecks)), else_=0)
     rows = db.session.execute(

@@ -13,13 +13,12 @@ from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import xlsx_response
-from portal.core.forms import show_error
+from portal.core.forms import EmptyForm, show_error
 from portal.core.pagination import paginate
 from portal.core.params import clean_text, get_or_404, id_arg, text_arg
 from portal.core.time import today
 from portal.extensions import db
 from portal.groups.services import all_groups
-from portal.partners.forms import EmptyForm
 from portal.partners.models import PartnerCompany, PartnerGroup
 from portal.plans import actuals, imports, services
 from portal.plans.forms import ConfirmImportForm, CopyForm, DefaultForm, ImportPlansForm, PlanForm

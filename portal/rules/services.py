@@ -7,6 +7,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal.claims.models import ClaimAward
 from portal.core.errors import DomainError
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -80,8 +81,6 @@ def active_rules() -> list[EarningRule]:
 
 def rule_specs(user_id: int | None, rules: list[EarningRule] | None = None) -> list[engine.RuleSpec]:
     """The active rules as the engine takes them, with what each period cap still allows this participant."""
-    from portal.claims.models import ClaimAward
-
     now = utcnow()
     specs = []
     for rule in active_rules() if rules is None else rules:

@@ -2,7 +2,7 @@ from flask import url_for
 
 from portal.core.mail import send_email
 from portal.shop.models import Order
-from portal.shop.services import card_refunded
+from portal.shop.refunds import card_refunded
 
 
 def send_order_update(order: Order) -> None:

@@ -19,6 +19,7 @@ from portal.contests.models import (
     PLAN_PERCENT,
     Contest,
 )
+from portal.contests.pdf import render_pdf
 from portal.contests.views.blueprint import bp
 from portal.contests.views.common import contest_labels, contest_or_404, league_boards
 from portal.core.auth import roles_required
@@ -241,8 +242,6 @@ def protocol(contest_id):
         return redirect(url_for("contests.review", contest_id=contest.id))
     html = render_template("contests/protocol.html", **_protocol_context(contest))
     if request.args.get("format") == "pdf":
-        from portal.contests.pdf import render_pdf  # noqa: PLC0415
-
         pdf = render_pdf(html)
         if pdf is None:
             flash(_("PDF is not available on this server: print the page instead."), "warning")

@@ -12,17 +12,17 @@ from portal.extensions import db
 from portal.plans.models import (
     METRICS,
     MONEY_METRICS,
+    PERIOD_LABELS,
     SalesPlan,
 )
 from portal.plans.periods import Period
+from portal.products.services import parse_money
 
 MAX_TARGET = 10**13  # kopecks or units: far above any real plan, far below integer overflow
 
 
 def parse_target(metric: str, text) -> int:
     """A target as typed: roubles ('150 000', '150000,50') for money metrics, a whole number otherwise."""
-    from portal.products.services import parse_money
-
     if metric not in METRICS:
         raise DomainError(_l("Choose the metric."), field="metric")
     if metric in MONEY_METRICS:
@@ -77,8 +77,6 @@ def set_plan(user: User, metric: str, period: Period, target: int, actor: User, 
 
 
 def _period_kind_label(kind: str):
-    from portal.plans.models import PERIOD_LABELS
-
     return PERIOD_LABELS[kind]
 
 

@@ -1,6 +1,7 @@
 """Shop rules, one module per job: the catalogue, the cart, checkout, orders and stock, the card part of orders,
 prize tax. Callers import the functions from here."""
 
+from portal.shop.refunds import card_refunded
 from portal.shop.services.cart import add_to_cart, cart_of, set_quantity
 from portal.shop.services.catalogue import (
     available_to,
@@ -24,7 +25,6 @@ from portal.shop.services.checkout import (
 )
 from portal.shop.services.order_payments import (
     PaymentWindowOver,
-    card_refunded,
     expire_unpaid_orders,
     pay_order,
     payment_deadline,

@@ -25,6 +25,7 @@ from portal.shop.models import (
     StockMovement,
     TaxProfile,
 )
+from portal.shop.notifications import send_order_update
 from portal.shop.services.cart import cart_of
 from portal.shop.services.catalogue import available_to, prize_value
 from portal.shop.services.prize_tax import yearly_prize_total
@@ -129,8 +130,6 @@ def check_out(user: User, *, request_token: str, delivery: Delivery, pay_rest_by
     part is told about once it is paid."""
     order = place_order(user, request_token=request_token, delivery=delivery, pay_rest_by_card=pay_rest_by_card)
     if order.status != AWAITING_PAYMENT:
-        from portal.shop.notifications import send_order_update  # it imports this package
-
         send_order_update(order)
     return order
 

@@ -22,6 +22,7 @@ from portal.shop.models import (
     Order,
     OrderEvent,
 )
+from portal.shop.notifications import send_order_update
 from portal.shop.services.orders import _move, _release
 
 
@@ -155,8 +156,6 @@ def expire_unpaid_orders(now=None) -> int:
         db.session.refresh(order)
         if order.status == AWAITING_PAYMENT:
             _cancel_unpaid(order, note="payment not completed in time")
-            from portal.shop.notifications import send_order_update  # it imports this module
-
             send_order_update(order)  # the participant may have left the payment page long ago
             expired += 1
         db.session.commit()
@@ -177,10 +176,3 @@ def release_abandoned_checkouts() -> int:
     _last_release["at"] = now
     db.session.commit()  # the job commits order by order: start it from a clean transaction
     return expire_unpaid_orders()
-
-
-def card_refunded(order: Order) -> bool:
-    """The card part of this cancelled order went back to the card."""
-    if order.status != CANCELLED or not order.card_kopecks:
-        return False
-    return any(payment.status == "refunded" for payment in payments.payments_for(order.id))

@@ -16,6 +16,7 @@ from portal.core.time import today
 from portal.core.uploads import send_reencoded_image
 from portal.extensions import db
 from portal.payments.messages import card_texts
+from portal.payments.services import payment_for
 from portal.shop import services
 from portal.shop.forms import CancelForm, CheckoutForm, ShipForm, TaxForm
 from portal.shop.images import image_file
@@ -153,8 +154,6 @@ def pay(order_id):
 @roles_required(*PARTNER_ROLES)
 def charge(order_id):
     """The browser sends the card token from Stripe.js; the answer says whether 3-D Secure is needed."""
-    from portal.payments.services import payment_for
-
     order = _own_order(order_id)
     token = (request.get_json(silent=True) or {}).get("token", "")
     try:

@@ -1,0 +1,20 @@
+"""The KPI blueprint, shared by the pages of views.py and admin_views.py, and the scope every page is about."""
+
+from flask import Blueprint, abort, request
+
+from portal.core.errors import DomainError
+from portal.kpi import plan
+from portal.kpi.models import PROGRAM, SCOPES
+
+bp = Blueprint("kpi", __name__, template_folder="templates")
+
+
+def scope_args() -> tuple[str, str]:
+    kind = request.args.get("scope", PROGRAM)
+    key = request.args.get("key", "")
+    if kind not in SCOPES:
+        abort(404)
+    try:
+        return plan.check_scope(kind, key)
+    except DomainError:
+        abort(404)
