@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import func, select
@@ -69,6 +69,7 @@ UNIT_POINTS = 100  # the earning rule: points per unit sold
 COURSE_POINTS = 300
 LEAD_POINTS = 200
 PRIZE_POINTS = 500
+WELCOME_POINTS = 300
 CONTEST_PRIZES = [5000, 3000, 1000]
 PRODUCTS = {"SPL-09": (1_000_000, 700_000), "PIPE": (100_000, 70_000)}  # sku -> (price, cost) in kopecks
 AUDIENCES = ("manager", "specialist")
@@ -279,7 +280,7 @@ def make_machine(app, stripe_base):
             earned += COURSE_POINTS * sum(1 for (uid, _course) in self.passed if uid == user_id)
             earned += LEAD_POINTS * sum(1 for lead in self.leads.values()
                                         if lead["user_id"] == user_id and lead["qualified_at"] is not None)
-            earned += sum(self.prizes[user_id])
+            earned += sum(self.prizes[user_id]) + WELCOME_POINTS
             spent = db.session.scalar(select(func.coalesce(func.sum(Order.points), 0)).where(
                 Order.user_id == user_id, Order.status != CANCELLED))
             return earned - spent
@@ -293,6 +294,9 @@ def make_machine(app, stripe_base):
                 birthday=None, audience=audience, job_title="Менеджер", password="Пароль-для-тестов-1",
                 inn=self.companies[company].inn, accepted_rules=True, accepted_personal_data=True)
             user = auth.register_participant(reg)
+            # Welcome points, a manager's adjustment with its reason: enough to pay part of a prize by card at once.
+            ledger.adjust(user.id, WELCOME_POINTS, reason="Приветственные баллы", actor_id=self.manager.id,
+                          key=f"welcome:{user.id}")
             self.people.append(user.id)
             self.company_spans[user.id] = [(user.created_at, self.companies[company].id)]
             self.audience_spans[user.id] = [(user.created_at, audience)]
@@ -403,6 +407,7 @@ def make_machine(app, stripe_base):
                 claim = cf.submitted(person, number=f"СЧ-{next(self.numbers)}", invoice_date=invoice_date,
                                      lines=[claims.LineData("PIPE", quantity, price)])
                 claims.approve_claim(claim, self.manager)
+            event("a sale approved into a closed stage")
             self.sales[claim.id] = Sale(claim.id, person.id, invoice_date, quantity, quantity * price,
                                         quantity * (price - cost), person.company_id, status="approved")
             db.session.commit()
@@ -441,6 +446,7 @@ def make_machine(app, stripe_base):
             with self.tick():
                 stages.recalculate_stage(stage, "Продажа одобрена после закрытия этапа", self.manager)
             db.session.commit()
+            event("a closed stage recalculated")
             self.snapshot(stage.id)
 
         @rule(who=st.integers(0, 99), course=st.integers(0, 1), right=st.booleans())
@@ -485,6 +491,7 @@ def make_machine(app, stripe_base):
                     return
                 self.leads[lead.id]["qualified_at"] = utcnow()
             db.session.commit()
+            event("a lead qualified")
 
         @precondition(lambda self: self.leads)
         @rule(data=st.data(), won=st.booleans())
@@ -505,6 +512,7 @@ def make_machine(app, stripe_base):
                     return
                 contests.freeze_contest(contest, self.manager)
             db.session.commit()
+            event("a contest frozen by hand")
 
         @rule(which=st.integers(0, 1))
         def finalise_contest(self, which):
@@ -519,6 +527,7 @@ def make_machine(app, stripe_base):
             for league_id, values in ranking.items():
                 placed = sorted((w for w in winners if w.league_id == league_id), key=lambda w: w.place)
                 assert [w.value for w in placed] == sorted(values.values(), reverse=True)[:3]
+            event("a contest finalised")
             for winner in winners:
                 self.prizes[winner.user_id].append(winner.prize_points)
 
@@ -543,10 +552,12 @@ def make_machine(app, stripe_base):
                 if order.status != AWAITING_PAYMENT:
                     return
                 try:
-                    shop.pay_order(order, person, card_token(stripe_base, card))
+                    status = shop.pay_order(order, person, card_token(stripe_base, card))
+                    event(f"a card charged: {status}")
                 except payments.CardDeclined:
                     db.session.commit()  # the order is cancelled and its points and stock given back
                     assert db.session.get(Order, order.id).status == CANCELLED
+                    event("a card declined")
                     return
                 db.session.commit()
 
@@ -558,6 +569,7 @@ def make_machine(app, stripe_base):
             with self.tick():
                 shop.payment_succeeded(intent_id)
             db.session.commit()
+            event("an order paid by card")
 
         def awaiting_card(self) -> list[str]:
             return list(db.session.scalars(select(Payment.intent_id).join(Order, Order.id == Payment.order_id)
@@ -662,7 +674,7 @@ def make_machine(app, stripe_base):
 def test_the_program_stays_consistent_under_any_sequence(app, stripe):
     run_state_machine_as_test(
         make_machine(app, stripe),
-        settings=settings(max_examples=int(os.environ.get("STATEFUL_EXAMPLES", 8)), stateful_step_count=25,
+        settings=settings(max_examples=int(os.environ.get("STATEFUL_EXAMPLES", 10)), stateful_step_count=30,
                           deadline=None,
                           # STATEFUL_SHRINK=0 reports the first failing sequence as found, unshortened (shrinking a
                           # sequence of this machine takes minutes).
