@@ -674,7 +674,7 @@ def make_machine(app, stripe_base):
 def test_the_program_stays_consistent_under_any_sequence(app, stripe):
     run_state_machine_as_test(
         make_machine(app, stripe),
-        settings=settings(max_examples=int(os.environ.get("STATEFUL_EXAMPLES", 10)), stateful_step_count=30,
+        settings=settings(max_examples=int(os.environ.get("STATEFUL_EXAMPLES", 7)), stateful_step_count=30,
                           deadline=None,
                           # STATEFUL_SHRINK=0 reports the first failing sequence as found, unshortened (shrinking a
                           # sequence of this machine takes minutes).
