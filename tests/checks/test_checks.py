@@ -14,7 +14,7 @@ from portal.claims import services as claims
 from portal.contests.models import ContestBoardBucket, ContestScore
 from portal.core.time import frozen_time, utcnow
 from portal.kpi import stages
-from portal.kpi.models import KpiCounter
+from portal.kpi.models import KpiCounter, KpiPersonScope
 from portal.leads import services as leads
 from portal.leads.models import QUALIFIED, Lead
 from portal.ledger import services as ledger
@@ -167,6 +167,21 @@ def test_kpi_counters_are_compared_with_a_rebuild_that_is_rolled_back(db, seller
     assert findings and all(f.startswith("KPI stage «June 2026»: ") for f in findings)
     assert "counters differ from the registrations, sales, courses, leads and points they count." in findings[0]
     assert db.session.execute(select(KpiCounter.id, KpiCounter.claims_approved)).all() == stored
+
+
+def test_a_reversed_sale_leaves_the_kpi_counters_clean(db, seller, boss):
+    """Found by tests/test_program_stateful.py: a reversal leaves the seller's people-per-stage rows at zero, which
+    count for nothing (the rebuild has no such rows); the check compared them as rows and reported drift."""
+    stages.add_months(2026, 6, 6)
+    cf.product()
+    with frozen_time(NOW):
+        claim = approved_sale(seller, boss, date(2026, 6, 10))
+        claims.reverse_claim(claim, boss, "Возврат")
+        assert consistency.kpi_drift() == []
+        claim = approved_sale(seller, boss, date(2026, 6, 11))
+        assert consistency.kpi_drift() == []
+        db.session.execute(update(KpiPersonScope).values(sales=KpiPersonScope.sales + 1))
+        assert consistency.kpi_drift()  # a row that does count, changed, is still reported
 
 
 def test_plan_actuals_changed_behind_their_back_are_reported(db, seller, boss):
