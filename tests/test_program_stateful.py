@@ -429,6 +429,7 @@ def make_machine(app, stripe_base):
             with self.tick():
                 open_before = {s.id for s in self.stages if s.closed_at is None}
                 stages.close_due_stages()
+                shop.expire_unpaid_orders()  # the worker cancels orders whose payment window has ended
                 for contest_id in self.contest_ids:
                     contests.advance_contest(db.session.get(Contest, contest_id))
             db.session.commit()
@@ -533,8 +534,8 @@ def make_machine(app, stripe_base):
 
         @rule(who=st.integers(0, 99), card=st.sampled_from([None, "visa", "declined"]))
         def order_prize(self, who, card):
-            """Order the prize with points, or with the rest paid by card (a declined card cancels the order; a
-            later order retries)."""
+            """Order the prize with points, or with the rest paid by card (a declined card leaves the order waiting
+            for another card until its payment window ends)."""
             person = self.person(who)
             with self.tick():
                 available = ledger.balance_of(person.id)
@@ -555,11 +556,26 @@ def make_machine(app, stripe_base):
                     status = shop.pay_order(order, person, card_token(stripe_base, card))
                     event(f"a card charged: {status}")
                 except payments.CardDeclined:
-                    db.session.commit()  # the order is cancelled and its points and stock given back
-                    assert db.session.get(Order, order.id).status == CANCELLED
+                    db.session.commit()  # the order waits for another card, its points and stock still held
+                    assert db.session.get(Order, order.id).status == AWAITING_PAYMENT
                     event("a card declined")
                     return
                 db.session.commit()
+
+        @precondition(lambda self: self.declined_orders())
+        @rule(data=st.data())
+        def another_card(self, data):
+            """After a decline, the participant tries another card on the order's page, within the window."""
+            order = db.session.get(Order, data.draw(st.sampled_from(self.declined_orders())))
+            with self.tick():
+                status = shop.pay_order(order, order.user, card_token(stripe_base, "visa"))
+            db.session.commit()
+            event(f"another card charged: {status}")
+
+        def declined_orders(self) -> list[int]:
+            waiting = select(Payment.order_id).where(Payment.status == "created")
+            return list(db.session.scalars(select(Order.id).where(Order.status == AWAITING_PAYMENT,
+                                                                  Order.id.not_in(waiting)).order_by(Order.id)))
 
         @precondition(lambda self: self.awaiting_card())
         @rule(data=st.data())
@@ -573,7 +589,8 @@ def make_machine(app, stripe_base):
 
         def awaiting_card(self) -> list[str]:
             return list(db.session.scalars(select(Payment.intent_id).join(Order, Order.id == Payment.order_id)
-                                           .where(Order.status == AWAITING_PAYMENT).order_by(Payment.id)))
+                                           .where(Order.status == AWAITING_PAYMENT, Payment.status == "created")
+                                           .order_by(Payment.id)))
 
         # --- invariants -------------------------------------------------------------------------------------
 

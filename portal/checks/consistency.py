@@ -5,7 +5,7 @@ from collections import defaultdict
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal.auth.models import User
 from portal.checks.base import rolled_back

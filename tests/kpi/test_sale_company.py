@@ -1,10 +1,8 @@
 """Which company a sale counts for when its seller moved between the invoice date and the claim (found by
 tests/test_program_stateful.py). The program's rule: a sale counts for what its seller and company belonged to on
-the invoice date. A claim records the seller's company when it is drafted, and KPI and contests count that one."""
+the invoice date, so a claim records the seller's company of the invoice date, and KPI and contests count that one."""
 
 from datetime import date, datetime, timedelta
-
-import pytest
 
 from portal.auth.models import MANAGER
 from portal.claims import services as claims
@@ -20,8 +18,6 @@ from tests.claims import factories as f
 NOW = datetime(2026, 6, 20, 9)  # noon in Moscow
 
 
-@pytest.mark.xfail(strict=True, reason="KPI and contests count the company a claim recorded when it was drafted, "
-                                       "not the seller's company on the invoice date; see the stateful test")
 def test_a_sale_claimed_after_a_move_counts_for_the_company_of_its_invoice_date(db, make):
     with frozen_time(NOW - timedelta(days=30)):
         manager = make.user(role=MANAGER)

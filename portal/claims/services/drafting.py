@@ -13,7 +13,9 @@ from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.time import today, utcnow
 from portal.extensions import db
 from portal.leads.services import resolve_claim_lead
+from portal.partners.history import company_on
 from portal.partners.models import REJECTED as COMPANY_REJECTED
+from portal.partners.models import PartnerCompany
 from portal.products.models import Product
 from portal.program.services import get_settings
 
@@ -83,6 +85,15 @@ def _resolve_lines(lines: list[LineData]) -> list[tuple[Product, int, int]]:
     return resolved
 
 
+def company_of_sale(user: User, invoice_date: date) -> PartnerCompany:
+    """The company a sale of `invoice_date` belongs to: the seller's on that day (the program's rule), or their
+    current one for a day before they joined any."""
+    company_id = company_on(user.id, invoice_date)
+    if company_id is None or company_id == user.company_id:
+        return user.company
+    return db.session.get(PartnerCompany, company_id)
+
+
 def save_draft(user: User, data: ClaimData, claim: Claim | None = None,
                scan: tuple[str, str, str] | None = None) -> Claim:
     """Create or update a draft. Lines are checked as they are saved; the invoice rules wait for submit."""
@@ -106,9 +117,13 @@ def save_draft(user: User, data: ClaimData, claim: Claim | None = None,
         raise DomainError(_l("Add at least one line: product, quantity and price."), field="lines")
     lead_id = resolve_claim_lead(user, data.lead_id, customer_inn, data.invoice_date)
 
+    company = company_of_sale(user, data.invoice_date)
     if claim is None:
-        claim = Claim(user_id=user.id, company_id=user.company_id, seller_inn=user.company.inn, status=DRAFT)
+        claim = Claim(user_id=user.id, status=DRAFT)
         db.session.add(claim)
+    # The sale is the company's that issued the invoice: where the seller worked on the invoice date (a seller who
+    # moved since claims an earlier sale for the old company), so KPI, contests and the duplicate check agree.
+    claim.company_id, claim.seller_inn = company.id, company.inn
     claim.invoice_number = number
     claim.invoice_number_key = invoice_key(number)
     claim.invoice_date = data.invoice_date
