@@ -90,6 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(claims_bp)
     app.register_blueprint(training_bp)
     app.register_blueprint(shop_bp)
+    import portal.shop.events  # noqa: F401 - orders follow their card payments (the Stripe webhook's events)
     app.register_blueprint(payments_bp)
     app.register_blueprint(leads_bp)
     import portal.leads.events  # noqa: F401 - lead shares on approved and reversed sales

@@ -54,12 +54,6 @@ FLOORS = {
 
 # Imports the floors do not allow yet, each with the reason it is still here. Keep this list short and empty it.
 ALLOWED_UPWARD: dict[tuple[str, str], str] = {
-    # The Stripe webhook (payments, domain base) tells the shop an order was paid or its card declined, and mails
-    # the participant. To remove: payments sends a domain event (card payment succeeded / failed, in
-    # portal.core.events) and shop reacts in a shop/events.py; left for after the shop split (issue #28, shop is
-    # being split by another engineer right now).
-    ("portal.payments.views", "portal.shop.services"): "the webhook calls the shop; should be a domain event",
-    ("portal.payments.views", "portal.shop.notifications"): "the webhook mails the order's update; same fix",
     # An earning rule's cap per period counts what the rule already awarded, read from claims' awards. To remove:
     # claims passes each rule's awarded points to rules.rule_specs (claims.services is being split right now).
     ("portal.rules.services", "portal.claims.models"): "a rule's period cap reads the claims' awards",

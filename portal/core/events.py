@@ -35,6 +35,10 @@ audience_changed = _signals.signal("audience-changed")
 #: changed at once), company_ids (every company that changed), since (the earliest program-calendar day whose
 #: counting changes: the first day of the new or earlier-started membership, the day of a removal), actor.
 group_membership_changed = _signals.signal("group-membership-changed")
+#: Stripe's signed webhook said a card payment succeeded or failed (first delivery of the event only).
+#: Sender: the payment intent's id (str). The shop pays or keeps waiting the order it belongs to.
+card_payment_succeeded = _signals.signal("card-payment-succeeded")
+card_payment_failed = _signals.signal("card-payment-failed")
 #: A lead was qualified by the program (once per lead). Sender: the Lead. Extra: actor.
 lead_qualified = _signals.signal("lead-qualified")
 #: The ledger wrote a transaction (points earned, spent, expired, adjusted or reversed). Sender: the

@@ -2,10 +2,9 @@
 
 from flask import Blueprint, current_app, jsonify, request
 
+from portal.core import events
 from portal.extensions import csrf, db
 from portal.payments import services
-from portal.shop import services as shop
-from portal.shop.notifications import send_order_update
 
 bp = Blueprint("payments", __name__)
 
@@ -22,15 +21,11 @@ def webhook():
     if not services.first_delivery(event.id, event.type):
         return jsonify(received=True, duplicate=True)
     intent_id = event.object.get("id", "")
-    order = None
+    # The shop reacts (shop/events.py): payments knows no orders, only payment intents.
     if event.type == "payment_intent.succeeded" and intent_id:
-        order = shop.payment_succeeded(intent_id)
+        events.card_payment_succeeded.send(intent_id)
     elif event.type == "payment_intent.payment_failed" and intent_id:
-        # The order keeps waiting for another card: nothing to mail (the participant is on the payment page,
-        # and is told if the order is cancelled when its payment window ends).
-        shop.payment_failed(intent_id)
-    if order is not None:
-        send_order_update(order)
+        events.card_payment_failed.send(intent_id)
     db.session.commit()
     current_app.logger.info("Stripe event %s %s handled", event.id, event.type)
     return jsonify(received=True)
