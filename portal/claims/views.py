@@ -169,7 +169,7 @@ def preview():
     invoice_date = form.invoice_date.data if isinstance(form.invoice_date.data, date) else today()
     sample = engine.ClaimInput(audience_on(current_user.id, invoice_date), current_user.company_id, invoice_date,
                                tuple(lines))
-    awards = score(sample, current_user.id)
+    awards = score(sample, current_user.id, awarded=services.awarded_by_rules(current_user.id))
     result = {"total": engine.total_points(awards), "revenue_kopecks": sum(line.revenue_kopecks for line in lines),
               "awards": [{"rule": a.rule_name, "points": a.points} for a in awards]}
     if problems:

@@ -1,13 +1,13 @@
 """Managing earning rules, and scoring claims with them."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from portal.claims.models import ClaimAward
 from portal.core.errors import DomainError
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -79,20 +79,21 @@ def active_rules() -> list[EarningRule]:
     return list(db.session.scalars(select(EarningRule).where(EarningRule.active.is_(True)).order_by(EarningRule.id)))
 
 
-def rule_specs(user_id: int | None, rules: list[EarningRule] | None = None) -> list[engine.RuleSpec]:
-    """The active rules as the engine takes them, with what each period cap still allows this participant."""
+# What a participant was already awarded by a rule since a moment: (rule_id, since) -> points. The claims feature
+# answers it from its awards (rules sit below claims and do not read them).
+AwardedSince = Callable[[int, datetime], int]
+
+
+def rule_specs(user_id: int | None, rules: list[EarningRule] | None = None,
+               awarded: AwardedSince | None = None) -> list[engine.RuleSpec]:
+    """The active rules as the engine takes them, with what each period cap still allows this participant
+    (`awarded` says what each rule already gave them in the period)."""
     now = utcnow()
     specs = []
     for rule in active_rules() if rules is None else rules:
         left = None
-        if rule.cap_per_period and user_id is not None:
-            used = db.session.scalar(
-                select(func.coalesce(func.sum(ClaimAward.points), 0)).where(
-                    ClaimAward.rule_id == rule.id, ClaimAward.user_id == user_id,
-                    ClaimAward.awarded_at >= _period_start(now, rule.cap_period),
-                )
-            )
-            left = rule.cap_per_period - int(used)
+        if rule.cap_per_period and user_id is not None and awarded is not None:
+            left = rule.cap_per_period - int(awarded(rule.id, _period_start(now, rule.cap_period)))
         specs.append(engine.RuleSpec(
             id=rule.id, name=rule.display_name, kind=rule.kind, value=Decimal(rule.value),
             product_ids=frozenset(rule.product_ids or ()), categories=frozenset(rule.categories or ()),
@@ -104,9 +105,10 @@ def rule_specs(user_id: int | None, rules: list[EarningRule] | None = None) -> l
     return specs
 
 
-def score(claim_input: engine.ClaimInput, user_id: int | None, rules: list[EarningRule] | None = None):
-    """The awards a claim would earn now, for the preview and for approval."""
+def score(claim_input: engine.ClaimInput, user_id: int | None, rules: list[EarningRule] | None = None,
+          awarded: AwardedSince | None = None):
+    """The awards a claim would earn now, for the preview and for approval (`awarded`: see rule_specs)."""
     if claim_input.company_id is not None and not claim_input.group_ids:
         groups = company_group_ids(claim_input.company_id, on=claim_input.invoice_date)
         claim_input = replace(claim_input, group_ids=groups)
-    return engine.calculate(claim_input, rule_specs(user_id, rules), get_settings().point_value_kopecks)
+    return engine.calculate(claim_input, rule_specs(user_id, rules, awarded), get_settings().point_value_kopecks)

@@ -20,7 +20,15 @@ from .drafting import (
     twins,
 )
 from .lists import can_view, company_claims, count_awaiting_review, my_claims, next_to_review, review_queue
-from .review import approve_claim, claim_input, company_not_admitted, expected_awards, reject_claim, reverse_claim
+from .review import (
+    approve_claim,
+    awarded_by_rules,
+    claim_input,
+    company_not_admitted,
+    expected_awards,
+    reject_claim,
+    reverse_claim,
+)
 
 __all__ = [
     "Claim",
@@ -37,7 +45,7 @@ __all__ = [
     "company_not_admitted",
     "count_awaiting_review",
     "delete_draft",
-    "expected_awards",
+    "awarded_by_rules", "expected_awards",
     "invoice_key",
     "line_product_problem",
     "my_claims",

@@ -55,8 +55,16 @@ def claim_input(claim: Claim) -> engine.ClaimInput:
     )
 
 
+def awarded_by_rules(user_id: int):
+    """What each earning rule already awarded the person since a moment: the period caps' usage, for score()."""
+    def awarded(rule_id: int, since) -> int:
+        return int(db.session.scalar(select(func.coalesce(func.sum(ClaimAward.points), 0)).where(
+            ClaimAward.rule_id == rule_id, ClaimAward.user_id == user_id, ClaimAward.awarded_at >= since)) or 0)
+    return awarded
+
+
 def expected_awards(claim: Claim) -> list[engine.Award]:
-    return score(claim_input(claim), claim.user_id)
+    return score(claim_input(claim), claim.user_id, awarded=awarded_by_rules(claim.user_id))
 
 
 def _move(claim: Claim, source: str, target: str, actor: User, **values) -> None:
