@@ -78,9 +78,10 @@ CUSTOMER_INNS = [make_inn(f"77{n:07d}") for n in range(3)]  # few customers: lea
 # signal that KPI receives), the machine rebuilds the counters after each group change, as a manager would with
 # `flask portal kpi recompute`; once the signal exists, the machine checks that the counters need no rebuild.
 GROUP_CHANGES_REACH_KPI = hasattr(events, "group_membership_changed")
-# A claim records its seller's company when it is drafted, and KPI and contests count that company (see
-# ProgramMachine.sale_company); False makes the machine hold them to the company on the invoice date instead.
-SALES_COUNT_FOR_RECORDED_COMPANY = True
+# A claim records its seller's company on the invoice date when it is drafted, and KPI and contests count that
+# company (see ProgramMachine.sale_company); True holds them to the seller's current company when claimed (the
+# rule before the invoice date decided).
+SALES_COUNT_FOR_RECORDED_COMPANY = False
 
 
 def end_of_day(day: date) -> datetime:
@@ -96,7 +97,8 @@ class Sale:
     units: int
     revenue: int
     margin: int
-    company_id: int  # the seller's company when the sale was claimed: what the claim records (see sale_company)
+    company_id: int  # the seller's company when the sale was claimed (see sale_company)
+    invoice_company_id: int | None = None  # the seller's company on the invoice date, as it stood when claimed
     status: str = "submitted"
 
 
@@ -210,12 +212,13 @@ def make_machine(app, stripe_base):
                     and any(start <= moment and (end is None or end > moment) for start, end in spans)]
 
         def sale_company(self, sale: Sale) -> int | None:
-            """The company a sale counts for. The rule says: the seller's company on the invoice date. KPI and
-            contests count the company the claim recorded when it was drafted, which differs when the seller moved
-            between the invoice date and the claim (or later on the invoice day): reported to the lead engineer;
-            the machine follows the code until that is decided, so it keeps finding other things."""
-            return sale.company_id if SALES_COUNT_FOR_RECORDED_COMPANY else self.company_on(sale.user_id,
-                                                                                             sale.invoice_date)
+            """The company a sale counts for: the seller's company on the invoice date, as it stood when the sale
+            was claimed (what the claim records). Not re-read at check time: a seller moved later on the invoice
+            day would then take a counted sale away from the company that issued the invoice, and its group's
+            league; the program never moves a counted sale (as an audience change starts tomorrow), and the claim
+            keeps the issuing company (tests/contests/test_group_changes.py). With SALES_COUNT_FOR_RECORDED_COMPANY
+            the machine holds KPI and contests to the seller's current company when claimed (the old rule)."""
+            return sale.company_id if SALES_COUNT_FOR_RECORDED_COMPANY else sale.invoice_company_id
 
         def stage_of(self, day: date) -> KpiStage | None:
             return next((s for s in self.stages if s.starts_on <= day <= s.ends_on), None)
@@ -380,7 +383,8 @@ def make_machine(app, stripe_base):
                 claim = cf.submitted(person, number=f"СЧ-{next(self.numbers)}", invoice_date=invoice_date,
                                      lines=[claims.LineData(sku, quantity, price)])
             self.sales[claim.id] = Sale(claim.id, person.id, invoice_date, quantity, quantity * price,
-                                        quantity * (price - cost), person.company_id)
+                                        quantity * (price - cost), person.company_id,
+                                        self.company_on(person.id, invoice_date))
             db.session.commit()
 
         @precondition(lambda self: any(s.status == "submitted" for s in self.sales.values()))
@@ -409,7 +413,8 @@ def make_machine(app, stripe_base):
                 claims.approve_claim(claim, self.manager)
             event("a sale approved into a closed stage")
             self.sales[claim.id] = Sale(claim.id, person.id, invoice_date, quantity, quantity * price,
-                                        quantity * (price - cost), person.company_id, status="approved")
+                                        quantity * (price - cost), person.company_id,
+                                        self.company_on(person.id, invoice_date), status="approved")
             db.session.commit()
 
         @precondition(lambda self: any(s.status == "approved" for s in self.sales.values()))

@@ -88,9 +88,8 @@ def _resolve_lines(lines: list[LineData]) -> list[tuple[Product, int, int]]:
 def company_of_sale(user: User, invoice_date: date) -> PartnerCompany:
     """The company a sale of `invoice_date` belongs to: the seller's on that day (the program's rule), or their
     current one for a day before they joined any."""
-    company_id = company_on(user.id, invoice_date)
-    if company_id is None or company_id == user.company_id:
-        return user.company
+    company_id = company_on(user.id, invoice_date) or user.company_id
+    # By id, not `user.company`: right after a move in the same session that relationship still names the old one.
     return db.session.get(PartnerCompany, company_id)
 
 
