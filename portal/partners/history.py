@@ -54,27 +54,24 @@ def audience_on(user_id: int, when: date | datetime) -> str | None:
         .order_by(AudienceSpan.started_at.desc(), AudienceSpan.id.desc()).limit(1))
 
 
+def _on(query, when: date | datetime | None):
+    """Group memberships open at the moment that stands for `when` (the open ones now when `when` is None)."""
+    if when is None:
+        return query.where(GroupMembership.removed_at.is_(None))
+    moment = moment_of(when)
+    return query.where(GroupMembership.added_at <= moment,
+                       or_(GroupMembership.removed_at.is_(None), GroupMembership.removed_at > moment))
+
+
 def group_ids_on(company_id: int | None, when: date | datetime | None = None) -> frozenset[int]:
     """The groups a company belonged to on the day (or at the moment); now when `when` is None."""
     if company_id is None:
         return frozenset()
-    query = select(GroupMembership.group_id).where(GroupMembership.company_id == company_id)
-    if when is None:
-        query = query.where(GroupMembership.removed_at.is_(None))
-    else:
-        moment = moment_of(when)
-        query = query.where(GroupMembership.added_at <= moment,
-                            or_(GroupMembership.removed_at.is_(None), GroupMembership.removed_at > moment))
-    return frozenset(db.session.scalars(query))
+    return frozenset(db.session.scalars(
+        _on(select(GroupMembership.group_id).where(GroupMembership.company_id == company_id), when)))
 
 
 def group_company_ids_on(group_id: int, when: date | datetime | None = None) -> list[int]:
     """The companies in a group on the day (or at the moment); now when `when` is None."""
-    query = select(GroupMembership.company_id).where(GroupMembership.group_id == group_id)
-    if when is None:
-        query = query.where(GroupMembership.removed_at.is_(None))
-    else:
-        moment = moment_of(when)
-        query = query.where(GroupMembership.added_at <= moment,
-                            or_(GroupMembership.removed_at.is_(None), GroupMembership.removed_at > moment))
-    return list(db.session.scalars(query.distinct()))
+    return list(db.session.scalars(
+        _on(select(GroupMembership.company_id).where(GroupMembership.group_id == group_id), when).distinct()))

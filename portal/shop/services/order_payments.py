@@ -101,16 +101,25 @@ def _cancel_unpaid(order: Order, note: str) -> None:
         _release(order, None, note)
 
 
-def payment_succeeded(intent_id: str) -> Order | None:
-    """The verified webhook says the card part is paid: the held points are spent and the order is paid.
-    A late success for an order already cancelled (abandoned), or already paid by another attempt, is refunded."""
+def _locked_payment(intent_id: str):
+    """The payment of a webhook's intent and its order, read again under the participant's lock (the lock order
+    of paying, the job and the webhooks alike); (None, None) for an intent we do not know."""
     payment = payments.payment_by_intent(intent_id)
     if payment is None:
-        return None
+        return None, None
     order = db.session.get(Order, payment.order_id)
     ledger.lock_participant(order.user_id)
     db.session.refresh(order)
     db.session.refresh(payment)
+    return payment, order
+
+
+def payment_succeeded(intent_id: str) -> Order | None:
+    """The verified webhook says the card part is paid: the held points are spent and the order is paid.
+    A late success for an order already cancelled (abandoned), or already paid by another attempt, is refunded."""
+    payment, order = _locked_payment(intent_id)
+    if payment is None:
+        return None
     if payment.status in ("succeeded", "refunded"):
         return order  # already handled
     payment.status = "succeeded"
@@ -130,13 +139,9 @@ def payment_failed(intent_id: str) -> Order | None:
     closed and the order keeps waiting for another card. Stripe may report a decline the charge call already
     reported, or deliver the event twice: the second report changes nothing. Returns the order when its history
     changed."""
-    payment = payments.payment_by_intent(intent_id)
+    payment, order = _locked_payment(intent_id)
     if payment is None:
         return None
-    order = db.session.get(Order, payment.order_id)
-    ledger.lock_participant(order.user_id)
-    db.session.refresh(order)
-    db.session.refresh(payment)
     changed = _record_decline(order, payment, note="card payment failed")
     db.session.flush()
     return order if changed else None
