@@ -6,6 +6,7 @@ from functools import lru_cache
 from babel import Locale
 from babel.numbers import parse_pattern
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel.speaklater import LazyString
 
 from portal.core.phones import format_phone
 
@@ -39,7 +40,18 @@ def number(value) -> str:
     return "" if value is None else format_decimal(value)
 
 
+def _plain_lazy_strings(value):
+    """A lazy translated message renders as text, escaped like any other value.
+
+    flask-babel's LazyString declares itself markup (`__html__` returns the string as it is), so a message that
+    quotes what a person typed ("Not found: <script>…") would reach the page unescaped. No message of the portal
+    carries markup of its own; templates that need a link in a message use _() with |safe on their own text.
+    """
+    return str(value) if isinstance(value, LazyString) else value
+
+
 def register_filters(app) -> None:
+    app.jinja_env.finalize = _plain_lazy_strings
     app.jinja_env.filters.update(
         rub=rub,
         number=number,
