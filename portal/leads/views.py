@@ -10,6 +10,7 @@ from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import csv_response, xlsx_response
+from portal.core.formatting import number
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.core.uploads import send_download
@@ -239,7 +240,7 @@ def _decide(lead_id, action, message):
 def qualify(lead_id):
     return _decide(lead_id, lambda lead: services.qualify_lead(lead, current_user),
                    lambda lead: _("Lead #%(id)s is qualified: %(points)s points credited.", id=lead.id,
-                                  points=lead.reward_points))
+                                  points=number(lead.reward_points)))
 
 
 @bp.post("/console/leads/<int:lead_id>/reject")

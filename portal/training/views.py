@@ -7,6 +7,7 @@ from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import csv_response, xlsx_response
 from portal.core.fields import db_int
+from portal.core.formatting import number
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.core.time import utcnow
@@ -112,7 +113,7 @@ def answer(course_id, item_id):
     db.session.commit()
     attempt = result.attempt
     if result.course_passed_now:
-        flash(_("Congratulations, the course is passed! %(points)s points are credited.", points=result.points)
+        flash(_("Congratulations, the course is passed! %(points)s points are credited.", points=number(result.points))
               if result.points else _("Congratulations, the course is passed!"), "success")
         return redirect(url_for("training.certificate", course_id=course.id))
     if attempt.passed:
