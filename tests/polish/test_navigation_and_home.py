@@ -208,3 +208,15 @@ def test_new_list_filters_take_any_input_without_a_500(client, login, make):
                 "/console/rules?page=1e309&q=NaN", "/console/prize-tax?year=NaN&page=-5",
                 "/console/prizes/999999999999999999999999999999999999999", "/console/training/attempts?page=x"]:
         assert client.get(url).status_code in (200, 404), url
+
+
+def test_landing_page_draws_icons_from_the_vendored_sprite_not_emoji(client):
+    import re
+
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(r"[\U0001F300-\U0001FAFF]", page) is None
+    assert page.count("/static/icons.svg#") >= 5
+    with client.get("/static/icons.svg") as response:
+        sprite = response.get_data(as_text=True)
+    for name in ("trophy", "receipt", "people", "mortarboard", "flag"):
+        assert f'id="{name}"' in sprite
