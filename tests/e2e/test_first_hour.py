@@ -65,8 +65,11 @@ def test_card_typed_as_printed_after_an_error_in_russian(app, stripe, live_serve
     expect(page.get_by_test_id("order-history")).to_contain_text("оплачен картой")
     shot(page, "paid")
 
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_test_id("cancel-order").click()
     expect(page.locator(".alert-info")).to_contain_text("425,00\xa0₽ возвращены на карту")
+    assert "425,00\xa0₽" in asked[0] and "вернутся на карту" in asked[0]
     expect(page.get_by_test_id("order-refund")).to_contain_text("5–10 рабочих дней")
     shot(page, "refunded")
     with app.app_context():
@@ -90,6 +93,7 @@ def test_the_pay_page_leads_back_and_cancels(app, stripe, live_server, page, mak
     page.get_by_test_id("back-to-order").click()
     expect(page.get_by_test_id("order-status")).to_have_text("Ожидает оплаты")
     page.get_by_test_id("pay-link").click()
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_test_id("cancel-order").click()
     expect(page.get_by_test_id("order-status")).to_have_text("Отменён")
     with app.app_context():
