@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -77,6 +79,34 @@ def overlapping(contest: Contest) -> list[Contest]:
     return list(db.session.scalars(select(Contest).where(
         Contest.id != contest.id, Contest.status.in_((SCHEDULED, RUNNING, FROZEN, FINISHED)),
         Contest.starts_at < contest.ends_at, Contest.ends_at > contest.starts_at).order_by(Contest.starts_at)))
+
+
+def _counted_thing(contest: Contest) -> str:
+    if contest.metric in CLAIM_METRICS:
+        return "sale"
+    return "course" if contest.metric == COURSES_PASSED else "lead"
+
+
+_COUNTED_IN_BOTH = {
+    "sale": _l("Overlaps with «%(t)s» (%(s)s — %(e)s): a sale counts in both contests."),
+    "course": _l("Overlaps with «%(t)s» (%(s)s — %(e)s): a passed course counts in both contests."),
+    "lead": _l("Overlaps with «%(t)s» (%(s)s — %(e)s): a qualified lead counts in both contests."),
+}
+
+
+def overlap_notice(contest: Contest, other: Contest) -> str:
+    """What an overlap means in the two contests' own terms: the same thing counted twice, or only the dates."""
+    dates = {"t": other.title, "s": format_datetime(other.starts_at, "short"),
+             "e": format_datetime(other.ends_at, "short")}
+    thing = _counted_thing(contest)
+    if thing == _counted_thing(other):
+        return str(_COUNTED_IN_BOTH[thing]) % dates
+    return _("Overlaps with «%(t)s» (%(s)s — %(e)s): the periods overlap, but the two contests count different "
+             "things, so nothing counts twice.", **dates)
+
+
+def overlap_notices(contest: Contest) -> list[str]:
+    return [overlap_notice(contest, other) for other in overlapping(contest)]
 
 
 def inactive_products(contest: Contest) -> list[Product]:

@@ -164,6 +164,20 @@ def test_overlapping_contests_both_count_a_sale(db, make, manager, shop):
     assert boards.score_of(b.id, b.leagues[0].id, person.id).value == 2
 
 
+def test_the_overlap_notice_speaks_of_what_the_two_contests_count(app, db, make, manager, shop):
+    from portal.contests.models import COURSES_PASSED
+
+    sales = h.contest(manager, metric=UNITS, title="Продажи")
+    courses = h.contest(manager, metric=COURSES_PASSED, title="Курсы", starts_at=sales.starts_at + timedelta(days=1))
+    more_courses = h.contest(manager, metric=COURSES_PASSED, title="Ещё курсы",
+                             starts_at=sales.starts_at + timedelta(days=2))
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        notices = lookups.overlap_notices(courses)
+    assert len(notices) == 2
+    assert "count different things" in notices[0] and "sale counts" not in notices[0]
+    assert "a passed course counts in both" in notices[1]
+
+
 def test_deactivated_product_still_counts_and_is_shown(db, make, manager, shop):
     pipe = db.session.scalar(select(h.cf.Product).where(h.cf.Product.sku == "PIPE"))
     c = h.contest(manager, metric=UNITS, product_ids=[pipe.id])

@@ -284,3 +284,20 @@ def test_contest_page_states_the_rule_and_why_lists_what_did_not_count(app, clie
     rows = why.split('data-testid="why-items"')[1]
     assert f"Продажа #{waiting}" in rows and "пока не учтена: ждёт проверки" in rows
     assert rows.count(">учтена<") == 1  # the approved sale counted; the waiting one listed, not counted
+
+
+def test_a_courses_contest_page_speaks_of_courses_not_sales(app, client, login, make):
+    from portal.contests.models import COURSES_PASSED
+
+    boss = make.manager(email="boss@example.test")
+    make.user(email="learner@example.test")
+    with app.test_request_context():
+        contest = h.contest(db.session.get(type(boss), boss.id), metric=COURSES_PASSED)
+        db.session.commit()
+        contest_id = contest.id
+    login("learner@example.test")
+    page = client.get(f"/contests/{contest_id}").get_data(as_text=True)
+    policies = page.split('data-testid="contest-policies"')[1].split("</dl>")[0]
+    assert "Какие курсы" in policies and "Какие продажи" not in policies
+    rule = policies.split('data-testid="contest-rule"')[1].split("</span>")[0]
+    assert "Курс засчитывается" in rule and "продаж" not in rule.lower()

@@ -148,7 +148,7 @@ def edit(contest_id=None):
             flash(_("The contest is saved."), "success")
             return redirect(url_for("contests.review", contest_id=contest.id))
     return render_template("contests/form.html", form=form, contest=contest, running=running,
-                           overlaps=lookups.overlapping(contest) if contest else [])
+                           overlaps=lookups.overlap_notices(contest) if contest else [])
 
 
 @bp.get("/console/contests/<int:contest_id>")
@@ -164,7 +164,7 @@ def review(contest_id):
         "pending": lookups.pending_claims(contest) if contest.status in (FINISHED, *LIVE_STATES) else [],
         "reversed_late": lookups.reversed_after_final(contest),
         "winners": services.winners_of(contest),
-        "overlaps": lookups.overlapping(contest), "inactive": lookups.inactive_products(contest),
+        "overlaps": lookups.overlap_notices(contest), "inactive": lookups.inactive_products(contest),
         "changes": lookups.changes_of(contest), "now": utcnow(),
     }
     return render_template("contests/review.html", **context)
