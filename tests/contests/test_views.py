@@ -301,3 +301,40 @@ def test_a_courses_contest_page_speaks_of_courses_not_sales(app, client, login, 
     assert "Какие курсы" in policies and "Какие продажи" not in policies
     rule = policies.split('data-testid="contest-rule"')[1].split("</span>")[0]
     assert "Курс засчитывается" in rule and "продаж" not in rule.lower()
+
+
+def _finalised(app, client, running):
+    with app.app_context():
+        ends_at = db.session.get(Contest, running).ends_at
+    with frozen_time(ends_at + timedelta(minutes=1)):
+        client.post(f"/console/contests/{running}/finalise")
+
+
+def test_protocol_says_why_a_place_is_not_awarded_in_the_contests_terms(app, client, login, running):
+    with app.app_context():
+        db.session.get(Contest, running).winners_per_league = 5
+        db.session.commit()
+    login("boss@example.test")
+    _finalised(app, client, running)
+    protocol = client.get(f"/console/contests/{running}/protocol").get_data(as_text=True)
+    assert "минимум" not in protocol  # the contest has no minimum
+    assert protocol.count("Место не присуждено: результат выше нуля только у 3 участников.") == 2
+
+
+def test_protocol_signature_block_never_splits_across_pages(app, client, login, running):
+    pytest.importorskip("weasyprint")
+    from weasyprint import HTML
+
+    login("boss@example.test")
+    _finalised(app, client, running)
+    html = client.get(f"/console/contests/{running}/protocol").get_data(as_text=True)
+    at = html.index("<p>Дата протокола")
+    at = html.rfind("<div", 0, at) if html.rfind("</table>", 0, at) < html.rfind("<div", 0, at) else at
+    head, tail = html[:at], html[at:]
+    for filler in range(30, 52, 3):  # push the block across the end of the first page at some length
+        document = HTML(string=head + "<p>строка</p>" * filler + tail).render()
+        pages_with = {index for index, page in enumerate(document.pages)
+                      for box in page._page_box.descendants() if getattr(box, "text", None)
+                      and ("Дата протокола" in box.text or "Член комиссии" in box.text
+                           or "Председатель комиссии" in box.text)}
+        assert len(pages_with) == 1, filler
