@@ -10,8 +10,9 @@ bp = Blueprint("kpi", __name__, template_folder="templates")
 
 
 def scope_args() -> tuple[str, str]:
-    kind = request.args.get("scope", PROGRAM)
-    key = request.args.get("key", "")
+    kind, key = request.args.get("scope", PROGRAM), request.args.get("key", "")
+    if "whose" in request.args:  # the plan page's picker: "group:12", "region:Москва", "program:"
+        kind, _colon, key = request.args["whose"].partition(":")
     if kind not in SCOPES:
         abort(404)
     try:

@@ -89,3 +89,21 @@ def test_totals_say_what_they_compare_and_groups_state_their_rule(app, client, l
     assert "Доля всех зарегистрированных на сегодня против плановой доли 30%." in page
     page = client.get(f"/kpi?scope=group&key={group_id}").get_data(as_text=True)
     assert "Группа считает продажу, если компания продавца входила в группу в дату счёта" in page
+
+
+def test_the_plan_page_picks_whose_plan_from_a_list_not_a_bare_key(app, client, login, make):
+    from portal.groups import services as groups
+
+    _stages(app)
+    manager = make.user(role=MANAGER, email="m@example.test")
+    with app.app_context():
+        group_id = groups.save_group("Юг", "", db.session.merge(manager)).id
+        db.session.commit()
+    login("m@example.test")
+    page = client.get("/kpi/plan").get_data(as_text=True)
+    picker = page.split('data-testid="scope-pick"')[1].split("</select>")[0]
+    assert f'value="group:{group_id}"' in picker and "Юг" in picker
+    assert 'name="key"' not in page and ">Ключ<" not in page
+    chosen = client.get(f"/kpi/plan?whose=group:{group_id}").get_data(as_text=True)
+    assert f'value="group:{group_id}" selected' in chosen
+    assert client.get("/kpi/plan?whose=nonsense:1").status_code == 404
