@@ -29,8 +29,10 @@ def trends(months: list[dict]) -> list[dict]:
     return [
         {"id": "trend-people", "title": _("Registrations and shares to date"), "type": "bar", "labels": labels,
          "percentAxis": True, "series": [
-             {"label": _("Registered"), "data": [m["registered"] for m in months], "color": "plan"},
-             {"label": _("Active share, %"), "data": [m["active_share"] for m in months], "color": "actual",
+             {"label": _("Registered in the stage"), "data": [m["registered"] for m in months], "color": "actual"},
+             {"label": _("Registration plan"), "data": [m["registered_plan"] for m in months], "color": "plan",
+              "type": "line"},
+             {"label": _("Active share, %"), "data": [m["active_share"] for m in months], "color": "green",
               "type": "line", "axis": "percent"},
              {"label": _("Trained share, %"), "data": [m["trained_share"] for m in months], "color": "third",
               "type": "line", "axis": "percent"}]},
@@ -46,5 +48,5 @@ def trends(months: list[dict]) -> list[dict]:
 
 def funnel(registered: int, active: int, trained: int) -> dict:
     return {"id": "funnel", "title": _("Funnel"), "type": "bar", "horizontal": True,
-            "labels": [_("Registered"), _("Active (an approved sale)"), _("Trained (a course passed)")],
+            "labels": [_("Registered people"), _("Active (an approved sale)"), _("Trained (a course passed)")],
             "series": [{"label": _("People"), "data": [registered, active, trained], "color": "actual"}]}

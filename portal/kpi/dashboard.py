@@ -26,17 +26,17 @@ def dashboard_data() -> dict | None:
     started = [s for s in all_stages if s.starts_on <= day]
     values = card.values
     months = []
-    level = {row.kpi.code: row for row in card.rows}["registered_total"]
+    by_code = {row.kpi.code: row for row in card.rows}
+    level, planned = by_code["registered_total"], by_code["registered"]
     active = trained = 0
-    for stage, cell in zip(started, level.cells, strict=False):
+    for stage, cell, plan_cell in zip(started, level.cells, planned.cells, strict=False):
         v = values[stage.id]
         active, trained = active + v["new_active"], trained + v["new_trained"]
-        months.append({"label": stage.name, "registered": v["registered"],
+        months.append({"label": stage.name, "registered": v["registered"], "registered_plan": plan_cell.target,
                        "active_share": _share(active, cell.actual or 0),
                        "trained_share": _share(trained, cell.actual or 0),
                        "sales_amount": v["sales_amount"], "points_issued": v["points_issued"],
                        "points_redeemed": v["points_redeemed"]})
-    by_code = {row.kpi.code: row for row in card.rows}
     registered = by_code["registered_total"].total.actual or 0
     active = by_code["active"].total.actual or 0
     trained = by_code["trained"].total.actual or 0

@@ -218,3 +218,18 @@ def test_month_stages_read_in_the_readers_language_and_custom_names_stay(app, db
         assert (april.name, may.name) == ("April 2026", "Весенний спринт")
     with force_locale("ru"):
         assert april.name == "Апрель 2026" and april.stored_name == "Апрель 2026"
+
+
+def test_the_dashboards_registrations_chart_draws_the_plan_and_names_its_series(program, app):
+    from portal.kpi import dashboard
+
+    plan.set_targets("program", "", {("registered", stages.all_stages()[0].id): 150,
+                                     ("registered", stages.all_stages()[1].id): 50}, program["boss"])
+    with frozen_time(datetime(2026, 6, 20, 12)), app.test_request_context(headers={"Accept-Language": "ru"}):
+        data = dashboard.dashboard_data()
+        people = next(c for c in data["charts"] if c["id"] == "trend-people")
+        series = {s["label"]: s["data"] for s in people["series"]}
+        assert series["План регистраций"] == [150, 50, None]
+        assert series["Зарегистрировано в этапе"] == [1, 1, 0]
+        funnel = next(c for c in data["charts"] if c["id"] == "funnel")
+        assert funnel["labels"][0] == "Зарегистрировано"
