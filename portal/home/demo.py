@@ -1,4 +1,4 @@
-"""Demo: English names for the demo's prizes, categories, courses and regions, so the English pages read
+"""Demo: English names for the demo's prizes, categories, courses, rules and regions, so the English pages read
 English; one course asks for its lessons before the quiz."""
 
 from sqlalchemy import select, update
@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from portal.auth.models import PARTICIPANT, User
 from portal.extensions import db
 from portal.partners.models import PartnerCompany
+from portal.rules.models import EarningRule
 from portal.shop.models import Prize, PrizeCategory
 from portal.training import services as training
 from portal.training.models import QUIZ, Course, QuizAttempt
@@ -34,6 +35,18 @@ PRIZES = {
 COURSES = {"Основы климатической техники Nord": "Nord climate equipment basics",
            "Монтаж мульти-сплит систем": "Installing multi-split systems",
            "Продажи инверторных систем": "Selling inverter systems"}
+COURSE_DESCRIPTIONS = {
+    "Основы климатической техники Nord": "<p>How a split system works, how an inverter differs from on/off, and how "
+                                         "to size the unit for a room.</p>",
+    "Монтаж мульти-сплит систем": "<p>For installers and service engineers: piping, evacuation, commissioning.</p>",
+    "Продажи инверторных систем": "<p>Arguments for the customer: energy savings, quiet operation, service life.</p>",
+}
+RULES = {"Баллы за сплит-системы": "Points for split systems",
+         "5% от маржи на всё оборудование": "5% of the margin on all equipment",
+         "VRF: 2% от выручки": "VRF: 2% of revenue",
+         "Двойные баллы на мульти-сплит": "Double points on multi-split systems",
+         "Бонус за каждую подтверждённую заявку": "A bonus for every approved sale"}
+PRIZE_DESCRIPTION = "A prize of the Partner Club programme. Delivered anywhere in Russia at the programme's expense."
 REGIONS = {"Москва": "Moscow", "Санкт-Петербург": "Saint Petersburg", "Московская область": "Moscow Region",
            "Свердловская область": "Sverdlovsk Region", "Новосибирская область": "Novosibirsk Region",
            "Республика Татарстан": "Republic of Tatarstan", "Краснодарский край": "Krasnodar Krai",
@@ -46,7 +59,11 @@ def load(rng) -> None:
         for russian, english in names.items():
             db.session.execute(update(model).where(getattr(model, column) == russian).values(name_en=english))
     for russian, english in COURSES.items():
-        db.session.execute(update(Course).where(Course.title == russian).values(title_en=english))
+        db.session.execute(update(Course).where(Course.title == russian).values(
+            title_en=english, description_en=COURSE_DESCRIPTIONS.get(russian)))
+    for russian, english in RULES.items():
+        db.session.execute(update(EarningRule).where(EarningRule.name == russian).values(name_en=english))
+    db.session.execute(update(Prize).where(Prize.description_en.is_(None)).values(description_en=PRIZE_DESCRIPTION))
     for russian, english in REGIONS.items():
         db.session.execute(update(PartnerCompany).where(PartnerCompany.region == russian).values(region_en=english))
     installing = db.session.scalar(select(Course).where(Course.title == "Монтаж мульти-сплит систем"))

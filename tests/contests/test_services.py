@@ -165,13 +165,15 @@ def test_overlapping_contests_both_count_a_sale(db, make, manager, shop):
 
 
 def test_the_overlap_notice_speaks_of_what_the_two_contests_count(app, db, make, manager, shop):
+    from flask_babel import force_locale
+
     from portal.contests.models import COURSES_PASSED
 
     sales = h.contest(manager, metric=UNITS, title="Продажи")
     courses = h.contest(manager, metric=COURSES_PASSED, title="Курсы", starts_at=sales.starts_at + timedelta(days=1))
     more_courses = h.contest(manager, metric=COURSES_PASSED, title="Ещё курсы",
                              starts_at=sales.starts_at + timedelta(days=2))
-    with app.test_request_context(headers={"Accept-Language": "en"}):
+    with app.test_request_context(), force_locale("en"):
         notices = lookups.overlap_notices(courses)
     assert len(notices) == 2
     assert "count different things" in notices[0] and "sale counts" not in notices[0]
