@@ -338,3 +338,13 @@ def test_protocol_signature_block_never_splits_across_pages(app, client, login, 
                       and ("Дата протокола" in box.text or "Член комиссии" in box.text
                            or "Председатель комиссии" in box.text)}
         assert len(pages_with) == 1, filler
+
+
+def test_a_plan_percent_board_shows_every_value_with_two_decimals(app):
+    from portal.contests.models import PLAN_PERCENT, Contest
+    from portal.contests.views.common import contest_value
+
+    contest = Contest(metric=PLAN_PERCENT)
+    with app.test_request_context():
+        assert [contest_value(contest, v) for v in (10000, 10450, 8725, 123456)] == [
+            "100,00\xa0%", "104,50\xa0%", "87,25\xa0%", "1\xa0234,56\xa0%"]

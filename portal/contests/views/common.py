@@ -51,7 +51,7 @@ def contest_value(contest: Contest, value: int | None) -> str:
     if contest.metric in MONEY_METRICS:
         return rub(value)
     if contest.metric == PLAN_PERCENT:
-        return format_decimal(value / 100, format="#,##0.##") + " %"
+        return format_decimal(value / 100, format="#,##0.00") + "\xa0%"  # always two decimals: a board lines up
     return format_decimal(value)
 
 
