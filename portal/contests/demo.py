@@ -51,6 +51,21 @@ def _month(moment) -> str:
     return format_date(local_date(moment), "LLLL", locale="ru")
 
 
+def _month_en(moment) -> str:
+    return format_date(local_date(moment), "LLLL", locale="en")
+
+
+RULES_EN = ("1. Approved sales with an invoice dated within the contest period count.\n"
+            "2. Winners are chosen in each league separately.\n"
+            "3. On equal results, whoever reached the result first ranks higher.")
+COURSE_RULES = ("1. Учитываются курсы, впервые пройденные в период конкурса.\n"
+                "2. Участвуют те, кто нажал «Участвовать».\n"
+                "3. При равенстве результатов выше тот, кто достиг его раньше.")
+COURSE_RULES_EN = ("1. Courses passed for the first time within the contest period count.\n"
+                   "2. Those who pressed «Take part» compete.\n"
+                   "3. On equal results, whoever reached the result first ranks higher.")
+
+
 def load(rng) -> None:
     manager = db.session.scalar(select(User).where(User.role == MANAGER).order_by(User.id))
     if manager is None:
@@ -82,6 +97,8 @@ def load(rng) -> None:
         summer = services.save_contest(services.ContestData(
             title=f"Марафон продаж: {_month(start + timedelta(days=15))}",
             description="Кто продаст больше сплит-систем за месяц.", rules=rules,
+            title_en=f"Sales marathon: {_month_en(start + timedelta(days=15))}",
+            description_en="Who sells the most split systems in a month.", rules_en=RULES_EN,
             starts_at=start, ends_at=start + timedelta(days=30), metric=UNITS, league_mode=BY_GROUP,
             group_ids=[moscow.id, regions.id], winners_per_league=3, prizes=prizes), manager)
         services.publish_contest(summer, manager)
@@ -98,6 +115,8 @@ def load(rng) -> None:
     with frozen_time(start - timedelta(days=1)):
         autumn = services.save_contest(services.ContestData(
             title=f"Битва лиг: {_month(now)}", description="Сумма подтверждённых продаж оборудования.", rules=rules,
+            title_en=f"Battle of the leagues: {_month_en(now)}",
+            description_en="The amount of approved equipment sales.", rules_en=RULES_EN,
             starts_at=start, ends_at=midnight + timedelta(days=18), freeze_at=midnight + timedelta(days=15),
             metric=SALES_AMOUNT, league_mode=BY_GROUP, group_ids=[moscow.id, regions.id], winners_per_league=3,
             prizes=prizes, min_value=10_000_000), manager)
@@ -114,7 +133,8 @@ def load(rng) -> None:
 
     # Upcoming, opt-in: courses passed.
     services.publish_contest(services.save_contest(services.ContestData(
-        title="Знаток VRF", description="Пройдите больше курсов за две недели.", rules=rules,
+        title="Знаток VRF", description="Пройдите больше курсов за две недели.", rules=COURSE_RULES,
+        title_en="VRF expert", description_en="Pass the most courses in two weeks.", rules_en=COURSE_RULES_EN,
         starts_at=midnight + timedelta(days=5), ends_at=midnight + timedelta(days=19), metric=COURSES_PASSED,
         enrolment=OPT_IN, winners_per_league=1, prizes=[{"points": 3000, "text": ""}]), manager), manager)
     db.session.flush()

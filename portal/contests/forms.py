@@ -62,6 +62,10 @@ class ContestForm(FlaskForm):
                                 description=_l("Can be changed while the contest runs."))
     rules = TextAreaField(_l("Rules"), validators=[Optional(), Length(max=20000)],
                           description=_l("Fixed once the contest starts."))
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)],
+                           description=_l("Optional. English readers see the Russian title when it is empty."))
+    description_en = TextAreaField(_l("Description in English"), validators=[Optional(), Length(max=5000)])
+    rules_en = TextAreaField(_l("Rules in English"), validators=[Optional(), Length(max=20000)])
     starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_FORMAT,
                                    validators=[DataRequired(_l("Enter a date and time."))])
     ends_at = DateTimeLocalField(_l("Ends"), format=DATETIME_FORMAT,

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.localized import in_locale
 from portal.core.time import utcnow
 from portal.extensions import db
 
@@ -117,6 +118,9 @@ class Contest(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")  # may change while running
     rules: Mapped[str] = mapped_column(Text, default="")  # fixed once the contest runs
+    title_en: Mapped[str | None] = mapped_column(String(200))  # optional English versions; Russian when empty
+    description_en: Mapped[str | None] = mapped_column(Text)
+    rules_en: Mapped[str | None] = mapped_column(Text)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     freeze_at: Mapped[datetime | None]
@@ -148,6 +152,18 @@ class Contest(db.Model):
                            cascade="all, delete-orphan")
     created_by = relationship("User", foreign_keys=[created_by_id])
     finalised_by = relationship("User", foreign_keys=[finalised_by_id])
+
+    @property
+    def display_title(self) -> str:
+        return in_locale(self.title, self.title_en)
+
+    @property
+    def display_description(self) -> str:
+        return in_locale(self.description, self.description_en)
+
+    @property
+    def display_rules(self) -> str:
+        return in_locale(self.rules, self.rules_en)
 
     @property
     def status_label(self) -> str:

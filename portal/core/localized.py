@@ -1,13 +1,14 @@
 """The reader's language: names managers give in Russian and, optionally, in English; and the templates'
 translation lookups, resolved once per request instead of once per string."""
 
-from flask import g, has_request_context
+from flask import g, has_app_context
 from flask_babel import get_locale, get_translations
 
 
 def in_locale(russian: str | None, english: str | None) -> str:
-    """The English text for English readers when there is one, otherwise the Russian original."""
-    if english and english.strip() and has_request_context() and str(get_locale()) == "en":
+    """The English text for English readers when there is one, otherwise the Russian original. Readers are those
+    of the page, or of a mail rendered in its recipient's language (force_locale, also in the worker)."""
+    if english and english.strip() and has_app_context() and str(get_locale()) == "en":
         return english
     return russian or ""
 

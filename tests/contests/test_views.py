@@ -348,3 +348,29 @@ def test_a_plan_percent_board_shows_every_value_with_two_decimals(app):
     with app.test_request_context():
         assert [contest_value(contest, v) for v in (10000, 10450, 8725, 123456)] == [
             "100,00\xa0%", "104,50\xa0%", "87,25\xa0%", "1\xa0234,56\xa0%"]
+
+
+def test_a_contest_written_in_both_languages_reads_in_each(app, client, login, make, mailbox):
+    make.manager(email="boss@example.test")
+    make.user(email="ru@example.test")
+    make.user(email="en@example.test", locale="en")
+    login("boss@example.test")
+    data = form_data(app, title_en="Winter cup", description_en="Who sells more", rules_en="The rules")
+    assert client.post("/console/contests/new", data=data).status_code == 302
+    with app.app_context():
+        contest_id = db.session.scalar(select(Contest.id))
+    client.post(f"/console/contests/{contest_id}/publish")
+    running = form_data(app, description="Кто продаст больше всех", description_en="Who sells the most")
+    assert client.post(f"/console/contests/{contest_id}/edit", data=running).status_code == 302
+    login("en@example.test")
+    page = client.get(f"/contests/{contest_id}").get_data(as_text=True)
+    assert "Winter cup" in page and "Who sells the most" in page and "The rules" in page
+    assert "Зимний кубок" not in page
+    assert "Winter cup" in client.get("/contests").get_data(as_text=True)
+    login("ru@example.test")
+    page = client.get(f"/contests/{contest_id}").get_data(as_text=True)
+    assert "Зимний кубок" in page and "Кто продаст больше всех" in page and "Winter cup" not in page
+    with app.test_request_context():
+        run_clock(utcnow())
+    assert "Winter cup" in mailbox.last_to("en@example.test")["Subject"]
+    assert "Зимний кубок" in mailbox.last_to("ru@example.test")["Subject"]

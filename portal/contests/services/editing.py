@@ -32,7 +32,9 @@ from portal.extensions import db
 from portal.partners.models import PartnerGroup
 
 # Fields a running contest may still change (each change is logged); everything else is fixed at the start.
-EDITABLE_WHILE_RUNNING = ("description", "ends_at")
+EDITABLE_WHILE_RUNNING = ("description", "description_en", "ends_at")
+TEXTS = ("title", "description", "rules")
+ENGLISH_TEXTS = ("title_en", "description_en", "rules_en")  # stored as NULL when empty
 
 
 @dataclass
@@ -43,6 +45,9 @@ class ContestData:
     metric: str
     description: str = ""
     rules: str = ""
+    title_en: str = ""  # optional English versions of the three texts
+    description_en: str = ""
+    rules_en: str = ""
     freeze_at: datetime | None = None
     plan_metric: str | None = None
     product_ids: list[int] = field(default_factory=list)
@@ -60,7 +65,7 @@ class ContestData:
 
 def data_of(contest: Contest) -> ContestData:
     """The contest's settings as editor data: a running contest's form changes only two of them."""
-    return ContestData(**{name: getattr(contest, name) for name in ContestData.__dataclass_fields__})
+    return ContestData(**{name: _stored(contest, name) for name in ContestData.__dataclass_fields__})
 
 
 def _check(data: ContestData) -> None:
@@ -125,8 +130,10 @@ def save_contest(data: ContestData, actor: User, contest: Contest | None = None)
         contest = Contest(created_by_id=actor.id, status=DRAFT)
         db.session.add(contest)
     for name, value in vars(data).items():
-        if isinstance(value, str) and name in ("title", "description", "rules"):
+        if name in TEXTS:
             value = value.strip()
+        elif name in ENGLISH_TEXTS:
+            value = value.strip() or None
         setattr(contest, name, value)
     if data.metric != PLAN_PERCENT:
         contest.plan_metric = None
@@ -138,9 +145,17 @@ def save_contest(data: ContestData, actor: User, contest: Contest | None = None)
     return contest
 
 
+def _stored(contest: Contest, name: str):
+    return (getattr(contest, name) or "") if name in ENGLISH_TEXTS else getattr(contest, name)
+
+
+def _given(name: str, value):
+    return value.strip() if name in TEXTS or name in ENGLISH_TEXTS else value
+
+
 def _edit_running(contest: Contest, data: ContestData, actor: User) -> Contest:
     frozen_fields = [name for name, value in vars(data).items()
-                     if name not in EDITABLE_WHILE_RUNNING and getattr(contest, name) != value
+                     if name not in EDITABLE_WHILE_RUNNING and _stored(contest, name) != _given(name, value)
                      and not (name == "plan_metric" and contest.metric != PLAN_PERCENT)]
     if frozen_fields:
         raise DomainError(_l("The contest is running: only its description and end date can change."),
@@ -152,6 +167,10 @@ def _edit_running(contest: Contest, data: ContestData, actor: User) -> Contest:
     if data.description.strip() != contest.description:
         _log(contest, actor, "description", contest.description, data.description.strip())
         contest.description = data.description.strip()
+    english = data.description_en.strip() or None
+    if english != contest.description_en:
+        _log(contest, actor, "description_en", contest.description_en or "", english or "")
+        contest.description_en = english
     if data.ends_at != contest.ends_at:
         _log(contest, actor, "ends_at", contest.ends_at.isoformat(sep=" ", timespec="minutes"),
              data.ends_at.isoformat(sep=" ", timespec="minutes"))

@@ -67,6 +67,8 @@ def _data_from(form: ContestForm) -> services.ContestData:
     scale = 100 if metric in MONEY_METRICS or metric == PLAN_PERCENT else 1
     return services.ContestData(
         title=form.title.data or "", description=form.description.data or "", rules=form.rules.data or "",
+        title_en=form.title_en.data or "", description_en=form.description_en.data or "",
+        rules_en=form.rules_en.data or "",
         starts_at=to_utc(form.starts_at.data).replace(tzinfo=None),
         ends_at=to_utc(form.ends_at.data).replace(tzinfo=None),
         freeze_at=to_utc(form.freeze_at.data).replace(tzinfo=None) if form.freeze_at.data else None,
@@ -87,6 +89,8 @@ def _form_data(contest: Contest) -> dict:
     min_value = contest.min_value / scale
     return {
         "title": contest.title, "description": contest.description, "rules": contest.rules,
+        "title_en": contest.title_en or "", "description_en": contest.description_en or "",
+        "rules_en": contest.rules_en or "",
         "starts_at": _local(contest.starts_at), "ends_at": _local(contest.ends_at),
         "freeze_at": _local(contest.freeze_at),
         "metric": contest.metric, "plan_metric": contest.plan_metric or "", "product_skus": ", ".join(skus),
@@ -110,7 +114,7 @@ def _running_formdata(contest: Contest) -> MultiDict:
             formdata.add(name, value.strftime(DATETIME_FORMAT))
         else:
             formdata.add(name, "" if value is None else str(value))
-    for name in ("description", "ends_at", "csrf_token"):
+    for name in ("description", "description_en", "ends_at", "csrf_token"):
         if name in request.form:
             formdata.setlist(name, request.form.getlist(name))
     return formdata
@@ -135,6 +139,7 @@ def edit(contest_id=None):
             if running:
                 data = services.data_of(contest)
                 data.description = form.description.data or ""
+                data.description_en = form.description_en.data or ""
                 if form.ends_at.data != _local(contest.ends_at).replace(second=0, microsecond=0):
                     data.ends_at = to_utc(form.ends_at.data).replace(tzinfo=None)
             else:
