@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES, User
+from portal.auth.models import AUDIENCE_LABELS, PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import xlsx_response
@@ -22,7 +22,7 @@ from portal.groups.services import all_groups
 from portal.partners.models import PartnerCompany, PartnerGroup
 from portal.plans import actuals, imports, services
 from portal.plans.forms import ConfirmImportForm, CopyForm, DefaultForm, ImportPlansForm, PlanForm
-from portal.plans.models import METRIC_LABELS, METRICS, MONTH, SalesPlan
+from portal.plans.models import METRIC_LABELS, METRICS, MONTH, SALES_AMOUNT, SalesPlan
 from portal.plans.periods import nearby_periods, parse_period, period_of
 from portal.products.services import read_rows
 
@@ -83,10 +83,12 @@ def team():
         abort(404)  # a partner admin without a company has no team to show
     period = _period()
     query = services.search_plans(period, metric=request.args.get("metric", ""), company_id=current_user.company_id,
-                                  behind=request.args.get("behind") == "1", q=text_arg("q"))
+                                  behind=request.args.get("behind") == "1", q=text_arg("q"),
+                                  audience=request.args.get("audience", ""), order=request.args.get("order", ""))
     page = paginate(query)
     return render_template("plans/team.html", page=page, progress=services.with_progress(page.items),
-                           period=period, periods=_periods_with(period), metric_labels=METRIC_LABELS)
+                           period=period, periods=_periods_with(period), metric_labels=METRIC_LABELS,
+                           audience_labels=AUDIENCE_LABELS)
 
 
 # --- managers ---------------------------------------------------------------------------------------
@@ -95,7 +97,8 @@ def team():
 def _manager_query(period):
     args = request.args
     return services.search_plans(period, metric=args.get("metric", ""), group_id=id_arg("group"),
-                                 company_id=id_arg("company"), behind=args.get("behind") == "1", q=text_arg("q"))
+                                 company_id=id_arg("company"), behind=args.get("behind") == "1", q=text_arg("q"),
+                                 audience=args.get("audience", ""), order=args.get("order", ""))
 
 
 @bp.get("/console/plans")
@@ -106,10 +109,15 @@ def manage():
     company = db.session.get(PartnerCompany, id_arg("company")) if id_arg("company") else None
     copy_form = CopyForm()
     copy_form.set_periods(_periods_with(period), period)
+    ranking_metric = request.args.get("metric") if request.args.get("metric") in METRIC_LABELS else SALES_AMOUNT
+    companies = services.company_ranking(period, ranking_metric, group_id=id_arg("group"),
+                                         audience=request.args.get("audience", "")) \
+        if request.args.get("view") == "companies" else None
     return render_template(
         "plans/manage.html", page=page, progress=services.with_progress(page.items), period=period,
         periods=_periods_with(period), metric_labels=METRIC_LABELS, groups=all_groups(), company=company,
         copy_form=copy_form, action_form=EmptyForm(), defaults=services.defaults_for(period),
+        audience_labels=AUDIENCE_LABELS, companies=companies, ranking_metric=ranking_metric,
     )
 
 

@@ -190,3 +190,32 @@ def test_partner_admin_without_company_sees_no_team(client, login, make, app):
         db.session.commit()
     login("head@example.test")
     assert client.get("/team/plans").status_code == 404
+
+
+def _actual(app, person, units):
+    """What the person sold this month, as the maintained monthly actuals hold it."""
+    with app.app_context():
+        db.session.add(PlanActual(user_id=person.id, month=today().replace(day=1), units=units))
+        db.session.commit()
+
+
+def test_plans_rank_people_and_companies_by_share_of_plan(client, manager, make, app):
+    north, south = make.company(name="ООО «Север»"), make.company(name="ООО «Юг»")
+    people = {
+        "Анна": (make.user(full_name="Анна", company=north, audience="manager"), 10, 5),
+        "Борис": (make.user(full_name="Борис", company=north, audience="specialist"), 10, 12),
+        "Вера": (make.user(full_name="Вера", company=south, audience="manager"), 4, 3),
+    }
+    for person, target, done in people.values():
+        _plan(app, person, UNITS, target)
+        _actual(app, person, done)
+    key = period_of(MONTH, today()).key
+    page = client.get(f"/console/plans?period={key}&order=percent").get_data(as_text=True)
+    rows = page.split('data-testid="plans"')[1]
+    assert rows.index("Борис") < rows.index("Вера") < rows.index("Анна")  # 120%, 75%, 50%
+    mine = client.get(f"/console/plans?period={key}&order=percent&audience=manager").get_data(as_text=True)
+    assert "Вера" in mine and "Анна" in mine and "Борис" not in mine.split('data-testid="plans"')[1]
+    ranking = client.get(f"/console/plans?period={key}&view=companies&metric=units").get_data(as_text=True)
+    table = ranking.split('data-testid="company-ranking"')[1]
+    assert table.index("ООО «Север»") < table.index("ООО «Юг»")  # 17 of 20 (85%) before 3 of 4 (75%)
+    assert "85%" in table and "75%" in table

@@ -11,7 +11,9 @@ from portal.plans.services.defaults import (
     set_default,
 )
 from portal.plans.services.progress import (
+    CompanyProgress,
     Progress,
+    company_ranking,
     current_plans,
     export_rows,
     pace_fraction,
@@ -30,7 +32,8 @@ from portal.plans.services.targets import (
 )
 
 __all__ = [
-    "MAX_TARGET", "DefaultResult", "Progress", "apply_defaults_to", "copy_previous_period", "current_plans",
-    "defaults_for", "delete_plan", "export_rows", "find_plan", "materialise_default", "pace_fraction", "parse_target",
-    "past_plans", "plan_targets", "prorated", "search_plans", "set_default", "set_plan", "with_progress",
+    "MAX_TARGET", "CompanyProgress", "DefaultResult", "Progress", "apply_defaults_to", "company_ranking",
+    "copy_previous_period", "current_plans", "defaults_for", "delete_plan", "export_rows", "find_plan",
+    "materialise_default", "pace_fraction", "parse_target", "past_plans", "plan_targets", "prorated", "search_plans",
+    "set_default", "set_plan", "with_progress",
 ]

@@ -8,11 +8,11 @@ from datetime import date
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from portal.auth.models import User
+from portal.auth.models import AUDIENCES, User
 from portal.core.sql import lower_text
 from portal.core.time import today as today_
 from portal.extensions import db
-from portal.partners.models import GroupMembership
+from portal.partners.models import GroupMembership, PartnerCompany
 from portal.plans.actuals import actuals_for
 from portal.plans.models import (
     METRICS,
@@ -137,18 +137,25 @@ def _actual_column(period: Period):
 
 
 def search_plans(period: Period, *, metric: str = "", group_id: int | None = None, company_id: int | None = None,
-                 behind: bool = False, q: str = "", on: date | None = None):
+                 behind: bool = False, q: str = "", on: date | None = None, audience: str = "",
+                 order: str = ""):
     """The select behind the managers' and partner admins' plan lists, for one period.
 
     Filters combine; "behind pace" compares actual x days counted with target x days passed in SQL,
-    one comparison per distinct pro-rata start in the period (a handful at most)."""
+    one comparison per distinct pro-rata start in the period (a handful at most). `order="percent"` ranks
+    by the share of the plan done, best first (whole percent, as the list shows it), then by name."""
     on = on or today_()
     sums, actual = _actual_column(period)
     query = (select(SalesPlan).join(User, User.id == SalesPlan.user_id)
              .outerjoin(sums, sums.c.user_id == SalesPlan.user_id)
              .where(SalesPlan.period_kind == period.kind, SalesPlan.period_start == period.start)
-             .options(selectinload(SalesPlan.user).selectinload(User.company))
-             .order_by(User.full_name, User.id, SalesPlan.metric))
+             .options(selectinload(SalesPlan.user).selectinload(User.company)))
+    if order == "percent":
+        query = query.order_by((actual * 100 / SalesPlan.target).desc(), User.full_name, User.id, SalesPlan.metric)
+    else:
+        query = query.order_by(User.full_name, User.id, SalesPlan.metric)
+    if audience in AUDIENCES:
+        query = query.where(User.audience == audience)
     if metric in METRICS:
         query = query.where(SalesPlan.metric == metric)
     if company_id:
@@ -171,6 +178,42 @@ def search_plans(period: Period, *, metric: str = "", group_id: int | None = Non
             clauses.append(and_(same_start, actual * span < SalesPlan.target * passed))
         query = query.where(or_(*clauses), actual < SalesPlan.target)
     return query
+
+
+@dataclass
+class CompanyProgress:
+    company_id: int
+    name: str
+    people: int
+    target: int
+    actual: int
+
+    @property
+    def percent(self) -> int:
+        return self.actual * 100 // self.target if self.target else 0
+
+
+def company_ranking(period: Period, metric: str, *, group_id: int | None = None, audience: str = "",
+                    limit: int = 200) -> list[CompanyProgress]:
+    """Companies by the plans of their people for one metric: the sum of what they did against the sum of their
+    targets, best share first. Only people with a plan for the metric count, on both sides."""
+    sums, actual = _actual_column(period)
+    query = (select(PartnerCompany.id, PartnerCompany.name, func.count(SalesPlan.id),
+                    func.sum(SalesPlan.target), func.sum(actual))
+             .select_from(SalesPlan).join(User, User.id == SalesPlan.user_id)
+             .join(PartnerCompany, PartnerCompany.id == User.company_id)
+             .outerjoin(sums, sums.c.user_id == SalesPlan.user_id)
+             .where(SalesPlan.period_kind == period.kind, SalesPlan.period_start == period.start,
+                    SalesPlan.metric == metric)
+             .group_by(PartnerCompany.id, PartnerCompany.name))
+    if audience in AUDIENCES:
+        query = query.where(User.audience == audience)
+    if group_id:
+        query = query.where(User.company_id.in_(select(GroupMembership.company_id).where(
+            GroupMembership.group_id == group_id, GroupMembership.removed_at.is_(None))))
+    rows = [CompanyProgress(*row[:3], int(row[3] or 0), int(row[4] or 0)) for row in db.session.execute(query)]
+    rows.sort(key=lambda r: (-r.percent, -r.actual, r.name))
+    return rows[:limit]
 
 
 def export_rows(progress: list[Progress]) -> list[list]:
