@@ -76,8 +76,9 @@ class Config:
     EXPORT_KEEP_FOR = timedelta(days=1)
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
-    # Shared storage keeps limits right across gunicorn workers and machines; memory:// counts per process.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
+    # Every gunicorn process and machine must see the same counters: Redis when configured, else the portal's own
+    # database (database://, portal/ops/ratelimits.py). memory:// counts per process: never with several workers.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "database://"
     RATELIMIT_HEADERS_ENABLED = True
     # Failed sign-ins are throttled per account *and* address: after the limit, that address waits before it
     # may try that account again; the owner elsewhere is not affected. A looser cap counts all failures
