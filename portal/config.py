@@ -85,6 +85,8 @@ class Config:
     # from one address (behind a proxy, set PROXY_FIX_X_FOR so that the address is the client's).
     LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "5 per 10 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "100 per 10 minutes")
+    # The registration form's company lookup, per address: enough for typing an INN, not for reading the list.
+    COMPANY_LOOKUP_LIMIT = os.environ.get("COMPANY_LOOKUP_LIMIT", "20 per minute; 100 per hour")
     # How many proxies in front of the app to trust for X-Forwarded-For / -Proto / -Host (Werkzeug ProxyFix).
     # 0 (the default): those headers are ignored and the address is the connection's.
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0") or 0)
