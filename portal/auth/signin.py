@@ -54,10 +54,12 @@ def complete_login(user, remember: bool = False, next_url: str | None = None, fr
 
 
 def record_failed_sign_in(email: str, reason: str, user=None, throttle_key: str | None = None) -> None:
-    throttle.count_failure(throttle_key or email, _client_address())
     audit.record(audit.SIGN_IN_FAILED, actor=user, actor_id=user.id if user else None, object_type="user",
                  object_id=user.id if user else None, changes={"email": email[:254], "reason": reason})
     db.session.commit()
+    # Counted after the commit: the counters may live in the same database (database://), written on a
+    # connection of their own, which on SQLite must not wait for this request's open write.
+    throttle.count_failure(throttle_key or email, _client_address())
 
 
 def throttled(account: str) -> dict | None:
