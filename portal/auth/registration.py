@@ -13,7 +13,7 @@ from portal.partners.models import Invitation
 
 # What a person does first after joining.
 FIRST_SALE = "first_sale"  # their company takes part: log a sale
-COMPANY_NOT_ADMITTED = "company_not_admitted"  # their company waits for the program team (the home page says so)
+HOME = "home"  # their company waits for the program team's approval: the home page says so
 
 INN_NOT_VALID = _l("Enter a valid INN: 10 or 12 digits with a correct check digit.")
 
@@ -81,9 +81,7 @@ def confirm_registration(token: str) -> ConfirmedRegistration:
     return ConfirmedRegistration(user, confirmation.first_time, signs_in, next_step(user) if signs_in else None)
 
 
-def next_step(user: User) -> str | None:
+def next_step(user: User) -> str:
     """What a person who has just joined does first: log a sale, or wait for their company's approval."""
-    if user.role not in PARTNER_ROLES or user.company is None:
-        return None
-    return FIRST_SALE if user.company.is_approved else COMPANY_NOT_ADMITTED
+    return FIRST_SALE if user.company is not None and user.company.is_approved else HOME
 

@@ -123,7 +123,7 @@ def company_lookup():
 # Where the confirmation link takes a participant it signs in, and what it says there.
 NEXT_STEPS = {
     registration.FIRST_SALE: ("claims.edit", _l("Your email is confirmed. Log your first sale to earn points.")),
-    registration.COMPANY_NOT_ADMITTED: ("home.dashboard", _l("Your email is confirmed. Welcome to the program!")),
+    registration.HOME: ("home.dashboard", _l("Your email is confirmed. Welcome to the program!")),
 }
 
 
