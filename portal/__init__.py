@@ -48,6 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
     install_template_gettext(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
+    import portal.ops.ratelimits  # noqa: F401 - registers the database:// storage of the rate limits
+
     limiter.init_app(app)
 
     login_manager.login_view = "auth.login"

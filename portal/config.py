@@ -76,14 +76,17 @@ class Config:
     EXPORT_KEEP_FOR = timedelta(days=1)
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
-    # Shared storage keeps limits right across gunicorn workers and machines; memory:// counts per process.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
+    # Every gunicorn process and machine must see the same counters: Redis when configured, else the portal's own
+    # database (database://, portal/ops/ratelimits.py). memory:// counts per process: never with several workers.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "database://"
     RATELIMIT_HEADERS_ENABLED = True
     # Failed sign-ins are throttled per account *and* address: after the limit, that address waits before it
     # may try that account again; the owner elsewhere is not affected. A looser cap counts all failures
     # from one address (behind a proxy, set PROXY_FIX_X_FOR so that the address is the client's).
     LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "5 per 10 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "100 per 10 minutes")
+    # The registration form's company lookup, per address: enough for typing an INN, not for reading the list.
+    COMPANY_LOOKUP_LIMIT = os.environ.get("COMPANY_LOOKUP_LIMIT", "20 per minute; 100 per hour")
     # How many proxies in front of the app to trust for X-Forwarded-For / -Proto / -Host (Werkzeug ProxyFix).
     # 0 (the default): those headers are ignored and the address is the connection's.
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0") or 0)

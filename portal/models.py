@@ -36,6 +36,7 @@ from portal.leads.models import (  # noqa: F401
 )
 from portal.ledger.models import Account, LedgerEntry, LedgerTransaction, LotAllocation, PointLot  # noqa: F401
 from portal.ops.models import ExportJob, JobRun, OutboxMessage, WorkerHeartbeat  # noqa: F401
+from portal.ops.ratelimits import RateLimitCounter  # noqa: F401
 from portal.partners.models import (  # noqa: F401
     CompanyMembership,
     GroupMembership,

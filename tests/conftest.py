@@ -79,7 +79,7 @@ def make_config(database_url: str, mailbox: Mailbox, redis_url: str | None = Non
         "MAIL_PORT": mailbox.port,
         "MAIL_TIMEOUT": 5,
         "REDIS_URL": redis_url or "",
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_STORAGE_URI": redis_url or "database://",
         **overrides,
     }
 

@@ -3,8 +3,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.widgets import PasswordInput
 
 from portal.auth.models import AUDIENCE_LABELS, AUDIENCES
+from portal.auth.passwords import check_password_strength
+from portal.auth.services import Registration
+from portal.core.errors import DomainError
 from portal.core.inn import is_valid_inn
 from portal.core.phones import normalize_phone
 
@@ -63,9 +67,41 @@ class RegistrationForm(PhoneMixin, FlaskForm):
         super().__init__(*args, **kwargs)
         self.audience.choices = audience_choices()
 
+    def fix_company(self, invitation, *, prefill_email: bool) -> None:
+        """Following an invitation: its company is fixed (whatever the browser sends for the INN is ignored)."""
+        self.inn.data = invitation.company.inn
+        if prefill_email:
+            self.email.data = invitation.email
+
     def validate_inn(self, field):
         if not is_valid_inn(field.data):
             raise ValidationError(_l("Enter a valid INN: 10 or 12 digits with a correct check digit."))
+
+    def validate_password(self, field):
+        # The service checks it too; here it shows with the form's other errors, in one round.
+        try:
+            check_password_strength(field.data or "", self.email.data)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+
+    def registration(self, *, locale: str, ip_address: str | None) -> Registration:
+        return Registration(
+            full_name=self.full_name.data, email=self.email.data, phone=self.phone.data, birthday=self.birthday.data,
+            audience=self.audience.data, job_title=self.job_title.data, password=self.password.data,
+            inn=self.inn.data, company_name=self.company_name.data, company_region=self.company_region.data,
+            locale=locale, ip_address=ip_address, accepted_rules=self.accept_rules.data,
+            accepted_personal_data=self.accept_personal_data.data,
+        )
+
+    def keep_typed_passwords(self) -> bool:
+        """After an error elsewhere on the form, send back the passwords as typed, so only that error needs
+        fixing. Only a pair that passed every check (strong enough, the same twice); the page that carries
+        them must not be stored by any cache (the view sends it with Cache-Control: no-store)."""
+        if not self.password.data or self.password.errors or self.password_confirm.errors:
+            return False
+        for field in (self.password, self.password_confirm):
+            field.widget = PasswordInput(hide_value=False)
+        return True
 
 
 class ResendConfirmationForm(FlaskForm):

@@ -146,7 +146,13 @@ def email_confirmation_token(user: User) -> str:
     return make_token(CONFIRM_EMAIL, {"id": user.id, "email": user.email})
 
 
-def confirm_email(token: str) -> User:
+@dataclass
+class Confirmation:
+    user: User
+    first_time: bool  # this use of the link confirmed the address (False: it was confirmed already)
+
+
+def confirm_email(token: str) -> Confirmation:
     """Mark the address in a signed link as confirmed. Confirming twice is harmless."""
     try:
         data = read_token(CONFIRM_EMAIL, token, current_app.config["EMAIL_CONFIRM_MAX_AGE"])
@@ -157,9 +163,10 @@ def confirm_email(token: str) -> User:
     user = db.session.get(User, data.get("id"))
     if user is None or user.email != data.get("email"):
         raise DomainError(_l("The confirmation link is not valid."))
-    if user.email_confirmed_at is None:
+    first_time = user.email_confirmed_at is None
+    if first_time:
         user.email_confirmed_at = utcnow()
-    return user
+    return Confirmation(user, first_time)
 
 
 class EmailNotConfirmed(DomainError):

@@ -34,15 +34,19 @@ def _client_address() -> str:
     return request.remote_addr or "-"
 
 
-def complete_login(user, remember: bool = False, next_url: str | None = None):
-    """Start a fresh session for `user` (after the password, and the code when two-factor sign-in is on)."""
+def complete_login(user, remember: bool = False, next_url: str | None = None, fresh: bool = True):
+    """Start a fresh session for `user` (after the password, and the code when two-factor sign-in is on).
+
+    `fresh`: the password (or a code) was just entered; a sign-in by a mail link is not, so the pages that ask
+    for the password again still ask."""
     audit.record(audit.SIGN_IN, actor=user, object_type="user", object_id=user.id)
     db.session.commit()
     throttle.forget_failures(user.email, _client_address())
     locale_choice = session.get("locale")
     session.clear()  # a fresh session at every login: nothing from before carries over
     login_user(user, remember=remember)
-    mark_fresh()
+    if fresh:
+        mark_fresh()
     if locale_choice and locale_choice != user.locale:
         services.set_locale(user, locale_choice)
         db.session.commit()
@@ -50,10 +54,12 @@ def complete_login(user, remember: bool = False, next_url: str | None = None):
 
 
 def record_failed_sign_in(email: str, reason: str, user=None, throttle_key: str | None = None) -> None:
-    throttle.count_failure(throttle_key or email, _client_address())
     audit.record(audit.SIGN_IN_FAILED, actor=user, actor_id=user.id if user else None, object_type="user",
                  object_id=user.id if user else None, changes={"email": email[:254], "reason": reason})
     db.session.commit()
+    # Counted after the commit: the counters may live in the same database (database://), written on a
+    # connection of their own, which on SQLite must not wait for this request's open write.
+    throttle.count_failure(throttle_key or email, _client_address())
 
 
 def throttled(account: str) -> dict | None:

@@ -3,9 +3,9 @@
 Failures are counted per (account, client address): past LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS, that address
 is told to wait before it may try that account again, while the owner signing in from anywhere else is not
 affected. A looser LOGIN_LIMIT_PER_ADDRESS caps the failures one address may make across all accounts
-(password spraying). Counters live in the rate-limit storage (Redis when configured), so every gunicorn
-worker and machine sees the same ones. The client address is the connection's unless PROXY_FIX_X_FOR says
-how many proxies to trust.
+(password spraying). Counters live in the rate-limit storage (Redis when configured, else the portal's
+database: portal/ops/ratelimits.py), so every gunicorn worker and machine sees the same ones. The client
+address is the connection's unless PROXY_FIX_X_FOR says how many proxies to trust.
 """
 
 import math

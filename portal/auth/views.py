@@ -1,10 +1,12 @@
-from flask import flash, jsonify, redirect, render_template, request, session, url_for
+from flask import current_app, flash, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import (
     mfa_views,  # noqa: F401 - the two-factor pages, on the same blueprint
     notifications,
+    registration,
     services,
 )
 from portal.auth.forms import (
@@ -27,7 +29,6 @@ from portal.auth.signin import (
 )
 from portal.core.errors import DomainError
 from portal.core.forms import EmptyForm, show_error
-from portal.core.inn import is_valid_inn
 from portal.core.phones import format_phone
 from portal.extensions import db, limiter
 from portal.partners import services as partners
@@ -81,75 +82,68 @@ def logout():
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("home.dashboard"))
-    invitation = None
-    token = request.args.get("invite")
-    if token:
-        try:
-            invitation = partners.load_invitation(token)
-        except DomainError as exc:
-            flash(str(exc.message), "warning")
-            return redirect(url_for("auth.register"))
+    try:
+        invitation = registration.load_invitation(request.args.get("invite"))
+    except DomainError as exc:
+        flash(str(exc.message), "warning")
+        return redirect(url_for("auth.register"))
     form = RegistrationForm()
     if invitation is not None:
-        # The invitation fixes the company: whatever the browser sends for the INN is ignored.
-        form.inn.data = invitation.company.inn
-        if request.method == "GET":
-            form.email.data = invitation.email
+        form.fix_company(invitation, prefill_email=request.method == "GET")
     if form.validate_on_submit():
-        registration = services.Registration(
-            full_name=form.full_name.data, email=form.email.data, phone=form.phone.data,
-            birthday=form.birthday.data, audience=form.audience.data, job_title=form.job_title.data,
-            password=form.password.data, inn=form.inn.data, company_name=form.company_name.data,
-            company_region=form.company_region.data, locale=session.get("locale", "ru"),
-            ip_address=request.remote_addr, accepted_rules=form.accept_rules.data,
-            accepted_personal_data=form.accept_personal_data.data,
-        )
         try:
-            user = services.register_participant(registration, invitation=invitation)
-        except services.EmailTaken as exc:
-            # The same page as for a new account; the owner gets a mail saying what happened.
-            db.session.rollback()
-            notifications.send_registration_attempt(exc.user)
-            db.session.commit()
-            return render_template("auth/check_email.html", email=services.normalize_email(form.email.data))
+            user = registration.submit_registration(
+                form.registration(locale=session.get("locale", "ru"), ip_address=request.remote_addr), invitation)
         except DomainError as exc:
             db.session.rollback()
             show_error(form, exc)
         else:
-            if user.email_confirmed_at is None:
-                notifications.send_confirmation(user)
             db.session.commit()
-            if user.email_confirmed_at is not None:
-                session.clear()
-                login_user(user)
-                flash(_("Welcome to the program!"), "success")
-                return redirect(url_for("home.dashboard"))
-            return render_template("auth/check_email.html", email=user.email)
-    return render_template("auth/register.html", form=form, invitation=invitation)
+            if user is None or user.email_confirmed_at is None:  # the same page whether or not the address is taken
+                return render_template("auth/check_email.html", email=services.normalize_email(form.email.data))
+            response = complete_login(user, next_url=url_for("home.dashboard"), fresh=False)
+            flash(_("Welcome to the program!"), "success")  # after the sign-in, which starts a fresh session
+            return response
+    form.keep_typed_passwords()
+    response = make_response(render_template("auth/register.html", form=form, invitation=invitation))
+    response.headers["Cache-Control"] = "no-store"  # the passwords typed may be in it
+    return response
 
 
 @bp.get("/register/company")
-@limiter.limit("60 per minute")
+@limiter.limit(lambda: current_app.config["COMPANY_LOOKUP_LIMIT"])
 def company_lookup():
-    """Tell the registration form whether an INN is known, so it asks for name and region only when needed."""
-    inn = request.args.get("inn", "")
-    if not is_valid_inn(inn):
-        return jsonify(valid=False, known=False)
-    company = partners.find_company_by_inn(inn)
-    if company is None:
-        return jsonify(valid=True, known=False)
-    return jsonify(valid=True, known=True, name=company.name, status=company.status)
+    """What the registration form says about an INN as it is typed: valid or not, in the program or not."""
+    answer = registration.look_up_company(request.args.get("inn", ""))
+    response = jsonify(valid=answer.valid, in_program=answer.in_program, message=answer.message)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# Where the confirmation link takes a participant it signs in, and what it says there.
+NEXT_STEPS = {
+    registration.FIRST_SALE: ("claims.edit", _l("Your email is confirmed. Log your first sale to earn points.")),
+    registration.HOME: ("home.dashboard", _l("Your email is confirmed. Welcome to the program!")),
+}
 
 
 @bp.get("/confirm/<token>")
 def confirm_email(token):
     try:
-        services.confirm_email(token)
+        confirmed = registration.confirm_registration(token)
     except DomainError as exc:
         flash(str(exc.message), "danger")
         return redirect(url_for("auth.login"))
     db.session.commit()
-    flash(_("Your email is confirmed. You can log in now."), "success")
+    if confirmed.signs_in:
+        endpoint, message = NEXT_STEPS[confirmed.next_step]
+        response = complete_login(confirmed.user, next_url=url_for(endpoint), fresh=False)
+        flash(str(message), "success")
+        return response
+    if current_user.is_authenticated and current_user.id == confirmed.user.id:
+        return redirect(url_for("home.dashboard"))
+    flash(_("Your email is already confirmed: log in.") if not confirmed.first_time
+          else _("Your email is confirmed. You can log in now."), "success")
     return redirect(url_for("auth.login"))
 
 

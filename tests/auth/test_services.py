@@ -115,7 +115,7 @@ def test_rejected_company_cannot_take_new_staff(db, make):
 def test_confirmation_token_confirms_once_and_rejects_forgeries(db, make):
     user = make.user(confirmed=False)
     token = services.email_confirmation_token(user)
-    assert services.confirm_email(token).email_confirmed_at is not None
+    assert services.confirm_email(token).user.email_confirmed_at is not None
     with pytest.raises(DomainError):
         services.confirm_email(token + "x")
 

@@ -29,10 +29,15 @@ def test_register_with_unknown_inn_and_company_approved_by_manager(live_server, 
 
     page.get_by_label("ФИО").fill("Смирнова Ольга Викторовна")
     page.get_by_label("Email").fill("olga@example.test")
-    page.get_by_label("Мобильный телефон").fill("8 (921) 555-44-33")
+    page.get_by_label("Мобильный телефон").fill("8 (921) 555-44")  # a digit short: the server says so below
     page.get_by_label("Дата рождения").fill("1991-07-15")
+    page.get_by_label("ИНН компании").fill("7707083894")  # a wrong check digit, told as it is typed
+    expect(page.get_by_test_id("inn-status")).to_have_text(
+        "Введите правильный ИНН: 10 или 12 цифр с верной контрольной цифрой.")
+    expect(page.get_by_label("ИНН компании")).to_have_class(re.compile(r"\bis-invalid\b"))
     page.get_by_label("ИНН компании").fill(inn)
-    page.get_by_label("Название компании").click()  # leaving the INN field looks the company up
+    expect(page.get_by_test_id("inn-status")).to_contain_text("Укажите название и регион компании")
+    expect(page.get_by_label("ИНН компании")).not_to_have_class(re.compile(r"\bis-invalid\b"))
     expect(page.get_by_label("Название компании")).to_be_visible()
     page.get_by_label("Название компании").fill("ООО «Балтийский климат»")
     page.get_by_label("Регион компании").fill("Санкт-Петербург")
@@ -44,12 +49,19 @@ def test_register_with_unknown_inn_and_company_approved_by_manager(live_server, 
     page.locator("#accept_personal_data").check()
     shot(page, "register-filled")
     page.get_by_role("button", name="Зарегистрироваться").last.click()
+    expect(page.locator(".invalid-feedback")).to_contain_text("Введите российский номер")
+    # only the phone needs fixing: the passwords typed are still there
+    expect(page.get_by_label("Пароль", exact=True)).to_have_value("Baltika2026")
+    expect(page.get_by_label("Повторите пароль")).to_have_value("Baltika2026")
+    shot(page, "register-error-keeps-passwords")
+    page.get_by_label("Мобильный телефон").fill("8 (921) 555-44-33")
+    page.get_by_role("button", name="Зарегистрироваться").last.click()
 
     expect(page.locator("h1")).to_contain_text("подтвердите email")
     link = mailbox.link_in(mailbox.last_to("olga@example.test"))
     page.goto(link.replace("http://localhost", live_server))
+    # the link signs her in and shows her next step: her company waits for the program team
     expect(page.locator(".alert-success")).to_contain_text("Email подтверждён")
-    log_in(page, live_server, "olga@example.test", "Baltika2026")
     expect(page.locator(".alert-warning")).to_contain_text("ожидает одобрения")
     shot(page, "pending-company")
 
