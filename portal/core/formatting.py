@@ -36,6 +36,13 @@ def rub(kopecks: int | None) -> str:
     return format_currency(Decimal(kopecks) / 100, "RUB", format=_parsed_currency_pattern(str(get_locale())))
 
 
+def money_input(kopecks: int | None) -> str:
+    """An amount for a form field, as the reader types it: 100 000 or 12 345,50 (parse_money reads it back)."""
+    if kopecks is None:
+        return ""
+    return format_decimal(Decimal(kopecks) / 100, format="#,##0" if kopecks % 100 == 0 else "#,##0.00")
+
+
 def number(value) -> str:
     return "" if value is None else format_decimal(value)
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal.auth.models import STAFF_ROLES
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
+from portal.core.formatting import money_input
 from portal.core.forms import EmptyForm, show_error
 from portal.core.params import get_or_404
 from portal.core.time import today
@@ -116,7 +117,7 @@ def stage_edit(stage_id):
     stage = get_or_404(KpiStage, stage_id)
     form = StageForm(obj=stage)
     if request.method == "GET":
-        form.budget.data = f"{stage.budget_kopecks / 100:.2f}".replace(".", ",")
+        form.budget.data = money_input(stage.budget_kopecks)
     if form.validate_on_submit():
         try:
             stages.save_stage(form.name.data, form.starts_on.data, form.ends_on.data,

@@ -52,14 +52,11 @@ class Budget:
     cost_forecast: int = 0  # redeemed so far plus the forecast liability at the end
     over_fund_now: bool = False
     over_fund: bool = False
+    outside: BudgetRow | None = None  # points moved on days no stage covers (before the first, between stages)
+    total: BudgetRow | None = None  # the whole program to date: the figures the warnings above the table use
 
 
 RUN_RATE_DAYS = 30
-
-
-def redeemed_points() -> int:
-    return int(db.session.scalar(select(func.coalesce(func.sum(Account.balance), 0))
-                                 .where(Account.kind == REDEMPTION)) or 0)
 
 
 def issued_between(first_day: date, last_day: date) -> int:
@@ -75,12 +72,18 @@ def issued_between(first_day: date, last_day: date) -> int:
     return -int(amount or 0)
 
 
-def outstanding_points() -> int:
-    """Points earned and not yet spent or expired: from the program's own account balances (four rows)."""
+def ledger_totals() -> tuple[int, int, int]:
+    """(issued, redeemed, expired) over the program's whole life: the program's own account balances (four rows)."""
     balances = dict(db.session.execute(select(Account.kind, Account.balance).where(
         Account.kind.in_((ISSUANCE, ADJUSTMENT, REDEMPTION, EXPIRY)))).all())
     issued = -(balances.get(ISSUANCE, 0) + balances.get(ADJUSTMENT, 0))
-    return issued - balances.get(REDEMPTION, 0) - balances.get(EXPIRY, 0)
+    return issued, balances.get(REDEMPTION, 0), balances.get(EXPIRY, 0)
+
+
+def outstanding_points() -> int:
+    """Points earned and not yet spent or expired."""
+    issued, redeemed, expired = ledger_totals()
+    return issued - redeemed - expired
 
 
 def budget_view(day: date | None = None) -> Budget:
@@ -132,7 +135,16 @@ def budget_view(day: date | None = None) -> Budget:
         "rate_from": rate_from, "rate_to": day if rate_from else None, "rate_days": rate_days,
     }
     result.fund = cumulative_budget
-    result.redeemed_value = redeemed_points() * value
+    issued_all, redeemed_all, expired_all = ledger_totals()
+    result.total = BudgetRow(None, cumulative_budget, issued_all, redeemed_all, expired_all,
+                             issued_value=issued_all * value, redeemed_value=redeemed_all * value)
+    outside = BudgetRow(None, 0, issued_all - sum(r.issued for r in result.rows),
+                        redeemed_all - sum(r.redeemed for r in result.rows),
+                        expired_all - sum(r.expired for r in result.rows))
+    outside.redeemed_value = outside.redeemed * value
+    if outside.issued or outside.redeemed or outside.expired:
+        result.outside = outside
+    result.redeemed_value = redeemed_all * value
     result.cost_now = result.redeemed_value + result.liability
     result.cost_forecast = result.redeemed_value + result.forecast["value"]
     result.over_fund_now = bool(result.fund) and result.cost_now > result.fund

@@ -13,6 +13,7 @@ from portal.auth.reauth import fresh_auth_required
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import export_response
+from portal.core.formatting import money_input
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.core.time import utcnow
@@ -134,7 +135,7 @@ def totals():
 
 def _settings_form(current) -> SettingsForm:
     return SettingsForm(
-        point_value=f"{current.point_value_kopecks / 100:.2f}".replace(".", ","),
+        point_value=money_input(current.point_value_kopecks),
         points_expire_months=current.points_expire_months, claim_window_days=current.claim_window_days,
         first_sale_bonus=current.first_sale_bonus, birthday_bonus=current.birthday_bonus,
         copay_enabled=current.copay_enabled, copay_max_share_percent=current.copay_max_share_percent,

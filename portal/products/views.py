@@ -8,6 +8,7 @@ from flask_login import login_required
 from portal.auth.models import STAFF_ROLES
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
+from portal.core.formatting import money_input
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.extensions import db
@@ -54,8 +55,8 @@ def edit(product_id):
     product = db.get_or_404(Product, product_id)
     form = ProductForm(obj=product)
     if request.method == "GET":
-        form.list_price.data = f"{product.list_price_kopecks / 100:.2f}".replace(".", ",")
-        form.cost.data = f"{product.cost_kopecks / 100:.2f}".replace(".", ",")
+        form.list_price.data = money_input(product.list_price_kopecks)
+        form.cost.data = money_input(product.cost_kopecks)
     if form.validate_on_submit():
         try:
             services.save_product(_data(form), product)

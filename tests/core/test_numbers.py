@@ -21,3 +21,18 @@ def test_amounts(typed, kopecks):
 def test_a_negative_number_keeps_its_sign():
     assert normalise_number("-1,500") == "-1500"
     assert normalise_number("-12,5") == "-12.5"
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+@pytest.mark.parametrize("kopecks", [10_000_000, 1_234_550, 5, 0, 99_999_999_999])
+def test_an_amount_put_into_a_form_reads_back_the_same(app, locale, kopecks):
+    from flask_babel import force_locale
+
+    from portal.core.formatting import money_input
+    from portal.products.services import parse_money
+
+    with app.test_request_context(), force_locale(locale):
+        shown = money_input(kopecks)
+        assert parse_money(shown) == kopecks
+    if locale == "ru" and kopecks == 10_000_000:
+        assert shown == "100\xa0000"  # the fund of a stage, as the stage form shows it

@@ -127,3 +127,25 @@ def test_a_young_program_takes_the_run_rate_of_its_days_so_far(db, make):
         view = budget.budget_view(date(2026, 12, 7))
     assert view.forecast["rate_days"] == 7
     assert view.forecast["rate"] == 1000.0
+
+
+def test_the_budget_table_adds_up_to_the_figures_of_its_warnings(app, client, login, make):
+    """Points that moved before the first stage are in the table's total (and named), so the redeemed amount of
+    the warning is the one at the foot of the table."""
+    with app.app_context():
+        for stage in stages.add_months(2026, 4, 12):
+            stage.budget_kopecks = 10_000_00
+        person = make.user(company=make.company())
+        make.user(role=MANAGER, email="boss@example.test")
+        _points(person, 50_000, datetime(2026, 3, 10, 9), "before")  # before the first stage
+        _points(person, 30_000, datetime(2026, 5, 10, 9), "may")
+        _db.session.commit()
+        view = budget.budget_view(date(2026, 12, 7))
+        assert view.outside.issued == 50_000 and view.total.issued == 80_000
+        assert view.total.redeemed_value == view.redeemed_value
+    login("boss@example.test")
+    with frozen_time(datetime(2026, 12, 7, 9)):
+        page = client.get("/kpi/budget").get_data(as_text=True)
+    foot = page.split('data-testid="budget-total"')[1].split("</tr>")[0]
+    assert "80\xa0000" in foot and 'data-testid="budget-outside"' in page
+    assert "Начислено, баллов" in page and "«!»" in page.split('data-testid="budget-legend"')[1]

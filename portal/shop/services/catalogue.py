@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.auth.models import PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.errors import DomainError
+from portal.core.formatting import money_input
 from portal.core.sql import lower_text
 from portal.extensions import db
 from portal.ledger import services as ledger
@@ -72,7 +73,7 @@ def prize_form_data(prize: Prize) -> dict:
     return {"name": prize.name, "category": prize.category.name, "description": prize.description,
             "name_en": prize.name_en, "category_en": prize.category.name_en or "",
             "description_en": prize.description_en, "price_points": prize.price_points,
-            "value": f"{prize.value_kopecks / 100:.2f}".replace(".", ",") if prize.value_kopecks else "",
+            "value": money_input(prize.value_kopecks) if prize.value_kopecks else "",
             "stock": prize.stock, "electronic": prize.electronic, "audience": prize.audience or "",
             "active": prize.active}
 
