@@ -6,13 +6,19 @@ A file that starts like a PDF, JPEG or PNG may carry HTML and script after the h
   `nosniff` and a sandboxing Content-Security-Policy in case a browser opens them anyway;
 - only pictures Pillow has just written are shown inline (prize photos, and image previews that are
   re-encoded as they are served).
+
+Scans and attachments are kept by one function: a feature declares an `UploadKind` (its folder under
+UPLOAD_DIR, the form field its errors belong to, its messages and the types it accepts), stores with
+`store_upload(kind, filename, content)` and finds the file again with `stored_file(kind, stored)`.
 """
 
 import io
+import secrets
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Response, send_file
+from flask import Response, current_app, send_file
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 
@@ -29,6 +35,20 @@ SIGNATURES = (
 # kilobytes would take gigabytes of memory. 50 megapixels is far above any phone camera's scan.
 MAX_IMAGE_PIXELS = 50_000_000
 FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
+PDF_AND_PICTURES = ("application/pdf", "image/jpeg", "image/png")
+
+
+@dataclass(frozen=True)
+class UploadKind:
+    """One kind of uploaded file: where it is kept and what it may be. Messages are lazy_gettext strings."""
+
+    folder: str  # under UPLOAD_DIR; only this kind's files are there
+    field: str  # the form field an error is shown at
+    wrong_type: object  # the content is none of `types`
+    too_large: object  # larger than SCAN_MAX_BYTES
+    default_name: str = "file"  # the original name when the browser sent none
+    empty: object = None  # an empty file; None says "The file is empty."
+    types: tuple[str, ...] = PDF_AND_PICTURES
 
 
 def sniff(content: bytes) -> tuple[str, str] | None:
@@ -67,15 +87,43 @@ def reencode(content: bytes, mimetype: str, field: str) -> bytes:
     return out.getvalue()
 
 
-def checked_content(content: bytes, field: str, wrong_type_message) -> tuple[bytes, str, str]:
+def checked_content(content: bytes, field: str, wrong_type_message,
+                    types: tuple[str, ...] = PDF_AND_PICTURES) -> tuple[bytes, str, str]:
     """Check an uploaded scan or attachment: (content to store, mimetype, extension). Images are re-encoded."""
-    kind = sniff(content)
-    if kind is None:
+    found = sniff(content)
+    if found is None or found[0] not in types:
         raise DomainError(wrong_type_message, field=field)
-    mimetype, extension = kind
+    mimetype, extension = found
     if mimetype in FORMATS:
         content = reencode(content, mimetype, field)
     return content, mimetype, extension
+
+
+def upload_folder(kind: UploadKind) -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / kind.folder
+
+
+def store_upload(kind: UploadKind, filename: str | None, content: bytes) -> tuple[str, str, str]:
+    """Check an uploaded file against its kind and keep it under a random name in the kind's folder.
+
+    Returns (stored name, original name, mimetype); the original name is only ever shown, never a path.
+    """
+    if not content:
+        raise DomainError(kind.empty or _l("The file is empty."), field=kind.field)
+    if len(content) > current_app.config["SCAN_MAX_BYTES"]:
+        raise DomainError(kind.too_large, field=kind.field)
+    content, mimetype, extension = checked_content(content, kind.field, kind.wrong_type, kind.types)
+    directory = upload_folder(kind)
+    directory.mkdir(parents=True, exist_ok=True)
+    stored = secrets.token_hex(16) + extension
+    (directory / stored).write_bytes(content)
+    original = Path(filename or kind.default_name).name[:200] or kind.default_name
+    return stored, original, mimetype
+
+
+def stored_file(kind: UploadKind, stored: str) -> Path:
+    """Where a file `store_upload` kept is: in its kind's folder, whatever the stored name says."""
+    return upload_folder(kind) / Path(stored).name
 
 
 def _harden(response: Response, cache: str = "no-store") -> Response:

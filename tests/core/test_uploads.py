@@ -179,3 +179,76 @@ def test_prize_photos_are_re_encoded_inline_and_a_bomb_is_refused(app, client, l
         assert image.headers["Content-Security-Policy"] == FILE_POLICY
         assert image.headers["Cache-Control"] == "private, max-age=86400"
         assert b"<script" not in image.data
+
+
+# One upload module: each kind of file has its folder, its field, its messages and its types; claims, leads and
+# training keep their thin names (store_scan, store_attachment, ...) over it.
+
+def test_each_kind_keeps_its_files_in_its_own_folder(app, tmp_path):
+    from portal.claims.scans import scan_file, store_scan
+    from portal.leads.attachments import attachment_file
+    from portal.leads.attachments import store_attachment as store_lead_file
+    from portal.training.uploads import attachment_file as lesson_file
+    from portal.training.uploads import store_attachment as store_lesson_file
+
+    with app.test_request_context():
+        scan = store_scan("docs/2026/invoice.pdf", POLYGLOT_PDF)
+        lead_file = store_lead_file("", png())
+        lesson = store_lesson_file(None, POLYGLOT_PDF)
+        assert scan[1:] == ("invoice.pdf", "application/pdf") and scan[0].endswith(".pdf")
+        assert lead_file[1:] == ("file", "image/png") and lead_file[0].endswith(".png")
+        assert lesson[1:] == ("file", "application/pdf")
+        assert scan_file(scan[0]) == tmp_path / "claims" / scan[0] and scan_file(scan[0]).read_bytes() == POLYGLOT_PDF
+        assert attachment_file(lead_file[0]) == tmp_path / "leads" / lead_file[0]
+        assert lesson_file(lesson[0]) == tmp_path / "training" / lesson[0]
+        assert store_scan("", POLYGLOT_PDF)[1] == "scan"
+        assert len({scan[0], store_scan("invoice.pdf", POLYGLOT_PDF)[0]}) == 2  # random names, never the user's
+
+
+def test_a_stored_name_never_leads_out_of_its_kinds_folder(app, tmp_path):
+    from portal.core.uploads import UploadKind, stored_file
+
+    kind = UploadKind(folder="claims", field="scan", wrong_type="wrong", too_large="large")
+    with app.app_context():
+        assert stored_file(kind, "../../etc/passwd") == tmp_path / "claims" / "passwd"
+        assert stored_file(kind, "/etc/passwd") == tmp_path / "claims" / "passwd"
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty"),
+    (b"%PDF-" + b"0" * (10 * 1024 * 1024), "large"),
+    (png(), "wrong"),
+    (b"<?xml version='1.0'?><a/>", "wrong"),
+])
+def test_a_kind_takes_only_its_own_types_and_says_why_at_its_field(app, content, message):
+    from portal.core.errors import DomainError
+    from portal.core.uploads import UploadKind, store_upload
+
+    kind = UploadKind(folder="pdfs", field="document", wrong_type="wrong", too_large="large", empty="empty",
+                      types=("application/pdf",))
+    with app.app_context(), pytest.raises(DomainError) as refused:
+        store_upload(kind, "x", content)
+    assert (refused.value.message, refused.value.field) == (message, "document")
+
+
+@pytest.mark.parametrize("store, field, messages", [
+    ("portal.claims.scans:store_scan", "scan",
+     ("Файл пуст.", "Скан больше 10 МБ.", "Скан должен быть файлом PDF, JPEG или PNG.")),
+    ("portal.leads.attachments:store_attachment", "attachments",
+     ("Файл пуст.", "Файл больше 10 МБ.", "Прикрепите файлы PDF, JPEG или PNG.")),
+    ("portal.training.uploads:store_attachment", "attachment",
+     ("Приложите файл PDF, JPEG или PNG.", "Файл больше 10 МБ.", "Приложите файл PDF, JPEG или PNG.")),
+])
+def test_scans_and_attachments_keep_their_own_messages(app, store, field, messages):
+    import importlib
+
+    from portal.core.errors import DomainError
+
+    module, name = store.split(":")
+    store = getattr(importlib.import_module(module), name)
+    contents = (b"", b"%PDF-" + b"0" * (10 * 1024 * 1024), b"GIF89a")
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        for content, message in zip(contents, messages, strict=True):
+            with pytest.raises(DomainError) as refused:
+                store("x.pdf", content)
+            assert (str(refused.value.message), refused.value.field) == (message, field)
