@@ -102,7 +102,7 @@ def read_table(filename: str, content: bytes, *, max_rows: int = MAX_ROWS, max_b
     if not rows:
         raise DomainError(_l("The file is empty."), field="file")
     if len(rows) - 1 > max_rows:
-        raise DomainError(_l("The file has too many rows: at most %(n)s at a time.", n=f"{max_rows:,}"),
+        raise DomainError(_l("The file has too many rows: at most %(n)s at a time.", n=max_rows),
                           field="file")
     return rows
 

@@ -94,7 +94,7 @@ def test_the_export_re_imports_unchanged(year, db, make, app):
 
         header, rows = table_of_plan(PROGRAM, "", year)
     by_label = {r[0]: r for r in rows}
-    assert header[:3] == ["КПЭ", "Цель программы", "Апрель 2026"]
+    assert header[:3] == ["KPI", "Цель программы", "Апрель 2026"]
     assert by_label["Активно регистрируют продажи"][1:4] == ["60%", 90, 30]  # the share's 60%, not 420 people
     assert by_label["Сумма продаж"][2] == "15000.5"
     for fmt in ("csv", "xlsx"):
@@ -141,7 +141,7 @@ def test_upload_previews_and_the_confirmation_writes_all(app, client, login, mak
         assert_seed_plan(stages.all_stages())
     export = client.get("/kpi/plan/export.xlsx")
     sheet = load_workbook(io.BytesIO(export.get_data())).active
-    assert [c.value for c in sheet[1]][:3] == ["КПЭ", "Цель программы", "Апрель 2026"]
+    assert [c.value for c in sheet[1]][:3] == ["KPI", "Цель программы", "Апрель 2026"]
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
