@@ -12,8 +12,14 @@ from portal.core.forms import EmptyForm, show_error
 from portal.core.params import get_or_404
 from portal.core.time import today
 from portal.extensions import db
-from portal.kpi import budget, imports, plan, reports, stages
-from portal.kpi import import_views  # noqa: F401 - the plan's import and export pages
+from portal.kpi import (
+    budget,
+    import_views,  # noqa: F401 - the plan's import and export pages
+    imports,
+    plan,
+    reports,
+    stages,
+)
 from portal.kpi import grid as plan_grids
 from portal.kpi.blueprint import bp, scope_args
 from portal.kpi.forms import MonthsForm, RecalculateForm, StageForm, SubscriptionsForm
