@@ -8,7 +8,9 @@ and writes all of it or nothing.
 
 import csv
 import io
+import re
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,6 +26,7 @@ MAX_ROWS = 100_000
 STASH_MAX_AGE = timedelta(hours=2)
 EXTENSIONS = (".csv", ".xlsx")
 DELIMITERS = (";", ",", "\t")
+_STASHED = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx)$")
 
 
 def _blank(value) -> bool:
@@ -119,8 +122,17 @@ def stash_upload(filename: str, content: bytes, owner_id: int) -> str:
     name = secrets.token_hex(16) + (".xlsx" if (filename or "").lower().endswith(".xlsx") else ".csv")
     folder = _stash_dir()
     folder.mkdir(parents=True, exist_ok=True)
+    _drop_expired(folder)
     (folder / name).write_bytes(content)
     return make_token("import", {"file": name, "owner": owner_id})
+
+
+def _drop_expired(folder: Path) -> None:
+    """Files of previews nobody confirmed: their tokens have expired, so nothing can read them any more."""
+    oldest = time.time() - STASH_MAX_AGE.total_seconds()
+    for path in folder.glob("*.*"):
+        if _STASHED.match(path.name) and path.stat().st_mtime < oldest:
+            path.unlink(missing_ok=True)
 
 
 def stashed_upload(token: str, owner_id: int) -> tuple[str, bytes] | None:
