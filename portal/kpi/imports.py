@@ -33,6 +33,7 @@ class ImportRow:
     values: dict = field(default_factory=dict)  # stage id (None: total) -> target
     errors: list[str] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)  # each column's figure as read, in the report's order
+    notes: list[str] = field(default_factory=list)  # what the figures mean, not errors
     created: int = 0  # targets this row adds
     updated: int = 0  # targets it changes or clears
 
@@ -162,12 +163,37 @@ def _check_across(report_rows: list[ImportRow]) -> None:
         for (code, _stage_id), message in plan.check_plan(by_scope.get(row.scope, {})).items():
             if code == row.kpi:
                 row.errors.append(message)
+        _note_share(row, by_scope.get(row.scope, {}))
         for stage_id, value in row.values.items():
             old = stored[row.scope].get((row.kpi, stage_id))
             if old is None and value is not None:
                 row.created += 1
             elif old is not None and old.target != value:
                 row.updated += 1
+
+
+def _note_share(row: ImportRow, values: dict) -> None:
+    """A share's months are head-counts and its whole-period target a percentage of everyone registered: say
+    whether the months add up to that percentage of the planned registrations."""
+    kpi = plan.BY_CODE.get(row.kpi or "")
+    percent = row.values.get(None)
+    months = [v for s, v in row.values.items() if s is not None and v is not None]
+    if kpi is None or kpi.kind != SHARE or percent is None or not months or kpi.total_numerator:
+        return
+    registered = values.get(("registered", None))
+    if registered is None:
+        registered = sum(v for (code, s), v in values.items() if code == "registered" and s is not None and v)
+    if not registered:
+        return
+    people = round(registered * percent / 10000)
+    if sum(months) == people:
+        row.notes.append(str(_l("the months add up to %(people)s people: %(percent)s%% of the %(registered)s "
+                                "planned registrations", people=people, percent=shown_cell(row.kpi, percent, True),
+                                registered=registered)))
+    else:
+        row.notes.append(str(_l("the months add up to %(sum)s people, while %(percent)s%% of the %(registered)s "
+                                "planned registrations is %(people)s", sum=sum(months), people=people,
+                                percent=shown_cell(row.kpi, percent, True), registered=registered)))
 
 
 def shown_value(row: ImportRow, stage_id) -> str:

@@ -66,6 +66,7 @@ def test_the_seed_table_imports_to_the_right_stage_targets(year, db, make, name,
     assert report.ok, [r.errors for r in report.rows] + report.header_errors
     assert [r.kpi for r in report.rows] == ["registered", "active", "trained"]
     assert report.created == 30 and report.updated == 0
+    assert report.rows[1].notes == ["месяцы в сумме дают 420 человек: 60% от 700 запланированных регистраций"]
     assert db.session.scalar(select(func.count(KpiTarget.id))) == 0  # the preview writes nothing
     assert imports.apply_import(report, make.user(role=MANAGER)) == 30
     assert_seed_plan(year)
@@ -172,3 +173,22 @@ def test_a_file_over_the_size_limit_is_refused_with_a_message(app, client, login
                            content_type="multipart/form-data", follow_redirects=True)
     assert response.status_code == 200
     assert "Файл слишком большой" in response.get_data(as_text=True)
+
+
+def test_a_groups_plan_imports_into_the_group_and_its_export_re_imports_unchanged(year, db, make, app):
+    from portal.kpi.models import GROUP
+    from portal.kpi.plan_table import table_of_plan
+    from portal.partners.models import PartnerGroup
+
+    group = PartnerGroup(name="Дилеры")
+    db.session.add(group)
+    db.session.flush()
+    scope = (GROUP, str(group.id))
+    boss = make.user(role=MANAGER)
+    assert imports.apply_import(imports.check_import("plan.csv", seed_csv(), scope), boss) == 30
+    assert plan.targets_for(PROGRAM, "") == {}  # the program's own plan is untouched
+    assert plan.targets_for(*scope)[("active", None)].target == 6000
+    with app.test_request_context():
+        header, rows = table_of_plan(*scope, year)
+    report = imports.check_import("plan.csv", _as_file("csv", header, rows), scope)
+    assert report.ok and report.created == report.updated == 0
