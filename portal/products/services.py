@@ -132,6 +132,13 @@ def read_rows(filename: str, content: bytes) -> list[list]:
     return read_table(filename, content)
 
 
+def _cell(value) -> str:
+    """A cell as text: a workbook holds SKU 1024 or a flag 0 as the number 1024.0 or 0.0."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value if value is not None else "").strip()
+
+
 def check_import(rows: list[list]) -> list[ImportRow]:
     """Validate every row; nothing is written. Each row says what is wrong with it, in the reader's language."""
     if not rows:
@@ -146,12 +153,10 @@ def check_import(rows: list[list]) -> list[ImportRow]:
             continue
         values = {name: raw[i] if i < len(raw) else None for i, name in enumerate(header) if name}
         row = ImportRow(number, None)
-        sku = str(values.get("sku") or "").strip()
-        name = str(values.get("name") or "").strip()
-        category = str(values.get("category") or "").strip()
+        sku, name, category = _cell(values.get("sku")), _cell(values.get("name")), _cell(values.get("category"))
         price = parse_money(values.get("list_price"))
         cost = parse_money(values.get("cost"))
-        active = str(values.get("active") if values.get("active") is not None else "1").strip().lower()
+        active = _cell(values.get("active") if values.get("active") is not None else "1").lower()
         if not sku:
             row.errors.append(str(_l("no SKU")))
         elif sku in seen:

@@ -83,8 +83,10 @@ def test_the_template_is_the_catalogue_and_re_imports_unchanged(app, client, log
     make.user(role=MANAGER, email="manager@example.test")
     login("manager@example.test")
     rows = [["sku", "name", "category", "list_price", "cost", "active"],
-            ["B-1", "Насос", "Насосы", 12000.5, 9000, 1], ["B-2", "Котёл", "Котлы", 90000, 70000, 0]]
+            ["B-1", "Насос", "Насосы", 12000.5, 9000, 1], [1024, "Котёл", "Котлы", 90000, 70000, 0]]
     client.post("/console/products/import/confirm", data={"token": _token(_upload(client, xlsx(rows), "p.xlsx"))})
+    with app.app_context():  # a workbook's numbers: SKU 1024 (not 1024.0), the flag 0 (not in the program)
+        assert {p.sku: p.active for p in db.session.scalars(select(Product))} == {"B-1": True, "1024": False}
     for fmt in ("csv", "xlsx"):
         template = client.get(f"/console/products/import/template.{fmt}")
         assert template.status_code == 200
