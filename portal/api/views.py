@@ -4,13 +4,14 @@ import secrets
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth.models import PARTNER_ADMIN, STAFF_ROLES
+from portal.core import imports
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.forms import show_error
@@ -171,3 +172,13 @@ def confirm_sales_import():
                    "%(num)s claims made from the file; they wait for their scans in My sales of their sellers.",
                    made), "success")
     return redirect(url_for("integrations.sales_import_page"))
+
+
+@bp.get("/integrations/import/template.<fmt>")
+@roles_required(*ROLES)
+def sales_import_template(fmt):
+    """The columns the sales import reads, as an empty table to fill in."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    header = sales_import.TEMPLATE_HEADERS["ru" if str(get_locale()) == "ru" else "en"]
+    return imports.table_response(fmt, "sales-import", header, [], _("Sales"))

@@ -346,8 +346,19 @@ def _cell_text(value) -> str:
 
 
 def apply_member_import(group: PartnerGroup, rows: list[MemberRow], actor: User) -> int:
-    """Add the companies of the valid rows that are not in the group yet. Returns how many were added."""
-    return add_companies(group, [row.company for row in rows if row.valid and not row.already], actor)
+    """Add the rows' companies that are not in the group yet, or none when any row is wrong. Returns how many
+    were added."""
+    if not rows or not all(row.valid for row in rows):
+        raise DomainError(_l("The file has errors: nothing was imported."))
+    return add_companies(group, [row.company for row in rows if not row.already], actor)
+
+
+def members_table(group: PartnerGroup) -> tuple[list[str], list[list]]:
+    """The group's companies in the import's layout: the template to fill in, and an export that re-imports
+    unchanged."""
+    companies = db.session.scalars(select(PartnerCompany).where(
+        PartnerCompany.id.in_(current_company_ids(group.id))).order_by(PartnerCompany.name))
+    return ["ИНН", str(_l("Company"))], [[c.inn, c.name] for c in companies]
 
 
 def group_names_of_companies(company_ids: list[int]) -> dict[int, list[str]]:

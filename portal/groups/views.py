@@ -1,14 +1,11 @@
 """Managers' pages for partner groups, and the JSON searches behind the searchable pickers."""
 
-import re
-import secrets
-from pathlib import Path
-
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.models import STAFF_ROLES
+from portal.core import imports
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.forms import EmptyForm, show_error
@@ -23,7 +20,6 @@ from portal.partners.services import regions
 from portal.products.services import read_rows, search_products
 
 bp = Blueprint("groups", __name__, template_folder="templates")
-TOKEN = re.compile(r"^[0-9a-f]{24}\.(csv|xlsx)$")
 
 
 @bp.get("/console/groups")
@@ -128,15 +124,10 @@ def remove_member(group_id, company_id):
     return redirect(url_for("groups.detail", group_id=group.id))
 
 
-def _import_path(token: str) -> Path | None:
-    if not TOKEN.match(token or ""):
-        return None
-    return Path(current_app.config["UPLOAD_DIR"]) / "imports" / token
-
-
 @bp.route("/console/groups/<int:group_id>/import", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def import_members(group_id):
+    """Upload: every row checked and shown with what it changes; nothing is written before confirmation."""
     group = get_or_404(PartnerGroup, group_id)
     form = ImportMembersForm()
     if form.validate_on_submit():
@@ -147,38 +138,47 @@ def import_members(group_id):
         except DomainError as exc:
             show_error(form, exc)
             return render_template("groups/import.html", group=group, form=form, rows=None)
-        # Nothing is written until the manager has seen the report and confirms the valid rows.
-        token = secrets.token_hex(12) + (".xlsx" if (upload.filename or "").lower().endswith(".xlsx") else ".csv")
-        path = _import_path(token)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-        to_add = sum(1 for row in rows if row.valid and not row.already)
-        return render_template("groups/import.html", group=group, form=form, rows=rows, to_add=to_add,
-                               confirm_form=ConfirmImportForm(token=token),
-                               contests=services.rescored_by_change(group.id))
+        ok = bool(rows) and all(row.valid for row in rows)
+        confirm = ConfirmImportForm(token=imports.stash_upload(upload.filename or "", content, current_user.id)) \
+            if ok else None
+        return render_template("groups/import.html", group=group, form=form, rows=rows, ok=ok,
+                               to_add=sum(1 for row in rows if row.valid and not row.already),
+                               confirm_form=confirm, contests=services.rescored_by_change(group.id))
     return render_template("groups/import.html", group=group, form=form, rows=None)
 
 
 @bp.post("/console/groups/<int:group_id>/import/confirm")
 @roles_required(*STAFF_ROLES)
 def confirm_import(group_id):
+    """Confirm: the previewed file is read again and written whole, or not at all."""
     group = get_or_404(PartnerGroup, group_id)
     form = ConfirmImportForm()
-    path = _import_path(form.token.data or "")
-    if not form.validate_on_submit() or path is None or not path.exists():
+    stashed = imports.stashed_upload(form.token.data or "", current_user.id) if form.validate_on_submit() else None
+    if stashed is None:
         flash(_("The uploaded file has expired: upload it again."), "warning")
         return redirect(url_for("groups.import_members", group_id=group.id))
     try:
-        rows = services.check_member_import(group, read_rows(path.name, path.read_bytes()))
+        added = services.apply_member_import(group, services.check_member_import(group, read_rows(*stashed)),
+                                             current_user)
     except DomainError as exc:
-        flash(str(exc.message), "danger")
+        db.session.rollback()
+        flash(_("Nothing was imported: %(reason)s", reason=exc.message), "danger")
         return redirect(url_for("groups.import_members", group_id=group.id))
-    added = services.apply_member_import(group, rows, current_user)
     db.session.commit()
-    path.unlink(missing_ok=True)
-    skipped = sum(1 for row in rows if not row.valid)
-    flash(_("Companies added: %(added)s; rows skipped: %(skipped)s.", added=added, skipped=skipped), "success")
+    imports.drop_stash(form.token.data)
+    flash(_("Companies added: %(added)s.", added=added), "success")
     return redirect(url_for("groups.detail", group_id=group.id))
+
+
+@bp.get("/console/groups/<int:group_id>/import/template.<fmt>")
+@roles_required(*STAFF_ROLES)
+def import_template(group_id, fmt):
+    """The group's INNs in the import's layout: a template that also re-imports unchanged."""
+    group = get_or_404(PartnerGroup, group_id)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    header, rows = services.members_table(group)
+    return imports.table_response(fmt, f"group-{group.id}", header, rows, _("Companies"))
 
 
 # --- searches for the pickers ----------------------------------------------------------------------

@@ -13,10 +13,17 @@ from portal.core.forms import EmptyForm, show_error
 from portal.core.params import get_or_404
 from portal.core.time import today
 from portal.extensions import db
-from portal.kpi import budget, imports, plan, reports, stages
+from portal.kpi import (
+    budget,
+    import_views,  # noqa: F401 - the plan's import and export pages
+    imports,
+    plan,
+    reports,
+    stages,
+)
 from portal.kpi import grid as plan_grids
 from portal.kpi.blueprint import bp, scope_args
-from portal.kpi.forms import ImportPlanForm, MonthsForm, RecalculateForm, StageForm, SubscriptionsForm
+from portal.kpi.forms import MonthsForm, RecalculateForm, StageForm, SubscriptionsForm
 from portal.kpi.kpis import KPIS
 from portal.kpi.models import KpiStage
 
@@ -44,27 +51,6 @@ def plan_grid():
                            scope_name=plan.scope_name(kind, key),
                            unplanned=plan.stages_without_plan(grid.stages, kind, key),
                            scopes=imports.scope_choices())
-
-
-@bp.route("/kpi/plan/import", methods=["GET", "POST"])
-@roles_required(*STAFF_ROLES)
-def plan_import():
-    form = ImportPlanForm()
-    report = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            report = imports.check_import(upload.filename or "", upload.read(imports.MAX_BYTES + 1))
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            if report.ok:
-                written = imports.apply_import(report, current_user)
-                db.session.commit()
-                flash(_("Plan imported: %(count)s targets changed.", count=written), "success")
-            else:
-                flash(_("Nothing was imported: correct the rows below and upload the file again."), "danger")
-    return render_template("kpi/import.html", form=form, report=report)
 
 
 @bp.get("/kpi/plan/revisions")

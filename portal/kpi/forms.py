@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -42,12 +42,18 @@ class RecalculateForm(FlaskForm):
 
 class ImportPlanForm(FlaskForm):
     file = FileField(_l("XLSX or CSV file"), validators=[FileRequired(_l("Choose a file."))],
-                     description=_l("The plan table's layout: a KPI column, a program total column and a column per "
-                                    "stage (the stage's name, e.g. «Апрель 2026», or 2026-04). An optional first "
-                                    "column «Company» (INN or name) makes the row a company's plan."))
+                     description=_l("The plan table's layout: a KPI column, a whole-period column and a column per "
+                                    "stage (its name, e.g. «Апрель 2026», 2026-04, or a month: «Apr», «июнь»). "
+                                    "Shares' whole-period targets in percent (60%), their months in people. An "
+                                    "optional first column «Company» (INN or name) makes the row a company's "
+                                    "plan. CSV with ; or , (UTF-8 or Windows-1251), or XLSX."))
 
 
 class SubscriptionsForm(FlaskForm):
     daily = BooleanField(_l("Daily report"))
     weekly = BooleanField(_l("Weekly report"))
     monthly = BooleanField(_l("Monthly report"))
+
+
+class ConfirmPlanImportForm(FlaskForm):
+    token = HiddenField()

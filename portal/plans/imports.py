@@ -1,6 +1,7 @@
 """Importing plans from a spreadsheet: a report for every row, and nothing written until confirmed."""
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from portal.auth.models import PARTNER_ROLES, User
 from portal.core.errors import DomainError
 from portal.core.params import clean_text
 from portal.extensions import db
-from portal.plans.models import APPROVED_CLAIMS, MARGIN, METRIC_LABELS, SALES_AMOUNT, UNITS
+from portal.plans.models import APPROVED_CLAIMS, MARGIN, METRIC_LABELS, MONEY_METRICS, SALES_AMOUNT, UNITS, SalesPlan
 from portal.plans.periods import Period
 from portal.plans.services import find_plan, parse_target, set_plan
 
@@ -99,10 +100,23 @@ def check_plan_import(rows: list[list], period: Period, default_metric: str = ""
 
 
 def apply_plan_import(rows: list[PlanRow], period: Period, actor: User) -> int:
-    """Write the valid rows' targets (source 'import'). Returns how many plans were written."""
+    """Write every row's target (source 'import'), or none when any row is wrong. Returns how many plans changed."""
+    if not rows or not all(row.valid for row in rows):
+        raise DomainError(_l("The file has errors: nothing was imported."))
     written = 0
     for row in rows:
-        if row.valid:
+        if row.replaces != row.target:
             set_plan(row.user, row.metric, period, row.target, actor, source="import")
             written += 1
     return written
+
+
+def plans_table(period: Period) -> tuple[list[str], list[list]]:
+    """The period's plans in the import's layout: the template to fill in, and an export that re-imports
+    unchanged (money in roubles)."""
+    rows = db.session.execute(
+        select(User.email, SalesPlan.metric, SalesPlan.target).join(User, User.id == SalesPlan.user_id)
+        .where(SalesPlan.period_start == period.start, SalesPlan.period_kind == period.kind)
+        .order_by(User.email, SalesPlan.metric))
+    return ["email", "metric", "target"], [
+        [email, metric, Decimal(target) / 100 if metric in MONEY_METRICS else target] for email, metric, target in rows]

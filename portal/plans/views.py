@@ -1,15 +1,12 @@
 """Sales plan pages: the participant's plan, the partner admin's team, and the managers' console."""
 
-import re
-import secrets
-from pathlib import Path
-
 import click
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.models import AUDIENCE_LABELS, PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES, User
+from portal.core import imports as file_imports
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import xlsx_response
@@ -27,7 +24,6 @@ from portal.plans.periods import nearby_periods, parse_period, period_of
 from portal.products.services import read_rows
 
 bp = Blueprint("plans", __name__, template_folder="templates", cli_group="plans")
-TOKEN = re.compile(r"^[0-9a-f]{24}\.(csv|xlsx)$")
 EXPORT_LIMIT = 100_000
 
 
@@ -229,15 +225,10 @@ def defaults():
                            metric_labels=METRIC_LABELS)
 
 
-def _import_path(token: str) -> Path | None:
-    if not TOKEN.match(token or ""):
-        return None
-    return Path(current_app.config["UPLOAD_DIR"]) / "imports" / token
-
-
 @bp.route("/console/plans/import", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def import_plans():
+    """Upload: every row checked and shown with what it changes; nothing is written before confirmation."""
     period = _period()
     form = ImportPlansForm()
     form.set_periods(_periods_with(period), period)
@@ -252,37 +243,49 @@ def import_plans():
             rows = imports.check_plan_import(read_rows(upload.filename or "", content), chosen, metric)
         except DomainError as exc:
             show_error(form, exc)
-            return render_template("plans/import.html", metric_labels=METRIC_LABELS, form=form, rows=None)
-        token = secrets.token_hex(12) + (".xlsx" if (upload.filename or "").lower().endswith(".xlsx") else ".csv")
-        path = _import_path(token)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-        valid = sum(1 for row in rows if row.valid)
-        return render_template("plans/import.html", metric_labels=METRIC_LABELS, form=form, rows=rows, valid=valid,
-                               period=chosen,
-                               confirm_form=ConfirmImportForm(token=token, period=chosen.key, metric=metric))
-    return render_template("plans/import.html", metric_labels=METRIC_LABELS, form=form, rows=None)
+            return render_template("plans/import.html", metric_labels=METRIC_LABELS, form=form, rows=None,
+                                   period=period)
+        ok = bool(rows) and all(row.valid for row in rows)
+        confirm = ConfirmImportForm(token=file_imports.stash_upload(upload.filename or "", content, current_user.id),
+                                    period=chosen.key, metric=metric) if ok else None
+        return render_template("plans/import.html", metric_labels=METRIC_LABELS, form=form, rows=rows, ok=ok,
+                               period=chosen, confirm_form=confirm,
+                               created=sum(1 for r in rows if r.valid and r.replaces is None),
+                               updated=sum(1 for r in rows if r.valid and r.replaces not in (None, r.target)))
+    return render_template("plans/import.html", metric_labels=METRIC_LABELS, form=form, rows=None, period=period)
 
 
 @bp.post("/console/plans/import/confirm")
 @roles_required(*STAFF_ROLES)
 def confirm_import():
+    """Confirm: the previewed file is read again and written whole, or not at all."""
     form = ConfirmImportForm()
-    path = _import_path(form.token.data or "")
+    stashed = file_imports.stashed_upload(form.token.data or "", current_user.id) if form.validate_on_submit() \
+        else None
     period = parse_period(form.period.data)
-    if not form.validate_on_submit() or path is None or not path.exists() or period is None:
+    if stashed is None or period is None:
         flash(_("The uploaded file has expired: upload it again."), "warning")
         return redirect(url_for("plans.import_plans"))
     metric = form.metric.data if form.metric.data in METRICS else ""
     try:
-        rows = imports.check_plan_import(read_rows(path.name, path.read_bytes()), period, metric)
+        rows = imports.check_plan_import(read_rows(*stashed), period, metric)
         written = imports.apply_plan_import(rows, period, current_user)
     except DomainError as exc:
-        db.session.rollback()  # all valid rows or none
-        flash(str(exc.message), "danger")
+        db.session.rollback()  # every row or none
+        flash(_("Nothing was imported: %(reason)s", reason=exc.message), "danger")
         return redirect(url_for("plans.import_plans"))
     db.session.commit()
-    path.unlink(missing_ok=True)
-    skipped = sum(1 for row in rows if not row.valid)
-    flash(_("Plans imported: %(written)s; rows skipped: %(skipped)s.", written=written, skipped=skipped), "success")
+    file_imports.drop_stash(form.token.data)
+    flash(_("Plans imported: %(written)s changed.", written=written), "success")
     return redirect(url_for("plans.manage", period=period.key))
+
+
+@bp.get("/console/plans/import/template.<fmt>")
+@roles_required(*STAFF_ROLES)
+def import_template(fmt):
+    """The chosen period's plans in the import's layout: a template that also re-imports unchanged."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    period = _period()
+    header, rows = imports.plans_table(period)
+    return file_imports.table_response(fmt, f"plans-{period.key}", header, rows, _("Sales plans"))

@@ -1,7 +1,5 @@
 """The product catalogue: editing, and importing it from a spreadsheet with a row-by-row report."""
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -11,6 +9,7 @@ from sqlalchemy import or_, select
 
 from portal.core.errors import DomainError
 from portal.core.fields import MONEY_MAX, normalise_number
+from portal.core.imports import read_table
 from portal.core.sql import lower_text
 from portal.extensions import db
 from portal.products.models import Product
@@ -119,27 +118,25 @@ class ImportRow:
     data: ProductData | None
     errors: list[str] = field(default_factory=list)
     exists: bool = False
+    changed: bool = False  # an existing product this row changes
+
+
+def _differs(product: Product, data: ProductData) -> bool:
+    return (product.name, product.category, product.list_price_kopecks, product.cost_kopecks, product.active) != (
+        " ".join(data.name.split()), " ".join(data.category.split()), data.list_price_kopecks, data.cost_kopecks,
+        data.active)
 
 
 def read_rows(filename: str, content: bytes) -> list[list]:
-    """The rows of an uploaded CSV or XLSX file, header first."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+    """The rows of an uploaded CSV or XLSX file, header first (the import frame's reader)."""
+    return read_table(filename, content)
 
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook gets the same message
-            raise DomainError(_l("The file is not a readable XLSX workbook."), field="file") from exc
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1251", errors="replace")
-    try:
-        dialect = csv.Sniffer().sniff(text[:2048], delimiters=";,\t") if text.strip() else csv.excel
-    except csv.Error:
-        dialect = csv.excel  # one column, or not a table at all: the row check says what is wrong
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+
+def _cell(value) -> str:
+    """A cell as text: a workbook holds SKU 1024 or a flag 0 as the number 1024.0 or 0.0."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value if value is not None else "").strip()
 
 
 def check_import(rows: list[list]) -> list[ImportRow]:
@@ -156,12 +153,10 @@ def check_import(rows: list[list]) -> list[ImportRow]:
             continue
         values = {name: raw[i] if i < len(raw) else None for i, name in enumerate(header) if name}
         row = ImportRow(number, None)
-        sku = str(values.get("sku") or "").strip()
-        name = str(values.get("name") or "").strip()
-        category = str(values.get("category") or "").strip()
+        sku, name, category = _cell(values.get("sku")), _cell(values.get("name")), _cell(values.get("category"))
         price = parse_money(values.get("list_price"))
         cost = parse_money(values.get("cost"))
-        active = str(values.get("active") if values.get("active") is not None else "1").strip().lower()
+        active = _cell(values.get("active") if values.get("active") is not None else "1").lower()
         if not sku:
             row.errors.append(str(_l("no SKU")))
         elif sku in seen:
@@ -180,21 +175,31 @@ def check_import(rows: list[list]) -> list[ImportRow]:
         if not row.errors:
             row.data = ProductData(sku, name, category, price, cost,
                                    active not in {"0", "no", "false", "нет", "n"})
-            row.exists = find_by_sku(sku) is not None
+            existing = find_by_sku(sku)
+            row.exists = existing is not None
+            row.changed = existing is not None and _differs(existing, row.data)
         result.append(row)
     return result
 
 
 def apply_import(rows: list[ImportRow]) -> tuple[int, int]:
-    """Create or update the products of the valid rows. Returns (created, updated)."""
+    """Create or update the products of every row, or none when any row is wrong. Returns (created, updated)."""
+    if not rows or any(row.data is None for row in rows):
+        raise DomainError(_l("The file has errors: nothing was imported."))
     created = updated = 0
     for row in rows:
-        if row.data is None:
-            continue
         product = find_by_sku(row.data.sku)
         save_product(row.data, product)
         if product is None:
             created += 1
-        else:
+        elif row.changed:
             updated += 1
     return created, updated
+
+
+def catalogue_table() -> tuple[list[str], list[list]]:
+    """The catalogue in the import's layout: the template to fill in, and an export that re-imports unchanged."""
+    rows = [[p.sku, p.name, p.category, Decimal(p.list_price_kopecks) / 100, Decimal(p.cost_kopecks) / 100,
+             1 if p.active else 0]
+            for p in db.session.scalars(select(Product).order_by(Product.category, Product.sku))]
+    return list(COLUMNS), rows

@@ -1,11 +1,9 @@
-import secrets
-from pathlib import Path
-
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from portal.auth.models import STAFF_ROLES
+from portal.core import imports
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.formatting import money_input
@@ -70,13 +68,10 @@ def edit(product_id):
     return render_template("products/form.html", form=form, product=product, categories=services.categories())
 
 
-def _import_path(token: str) -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / "imports" / Path(token).name
-
-
 @bp.route("/console/products/import", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def import_products():
+    """Upload: every row checked and shown with what it will change; nothing is written before confirmation."""
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -86,38 +81,44 @@ def import_products():
         except DomainError as exc:
             show_error(form, exc)
             return render_template("products/import.html", form=form, rows=None)
-        valid = [row for row in rows if row.data is not None]
-        if valid and len(valid) == len(rows):
-            created, updated = services.apply_import(rows)
-            db.session.commit()
-            flash(_("Imported: %(created)s new, %(updated)s updated.", created=created, updated=updated), "success")
-            return redirect(url_for("products.index"))
-        # Some rows are wrong: nothing is written until the manager confirms the valid ones.
-        token = secrets.token_hex(12) + (".xlsx" if (upload.filename or "").lower().endswith(".xlsx") else ".csv")
-        path = _import_path(token)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-        return render_template("products/import.html", form=form, rows=rows, valid=len(valid),
-                               confirm_form=ConfirmImportForm(token=token))
+        ok = bool(rows) and all(row.data is not None for row in rows)
+        confirm = ConfirmImportForm(token=imports.stash_upload(upload.filename or "", content, current_user.id)) \
+            if ok else None
+        return render_template("products/import.html", form=form, rows=rows, ok=ok, confirm_form=confirm,
+                               created=sum(1 for r in rows if r.data and not r.exists),
+                               updated=sum(1 for r in rows if r.changed))
     return render_template("products/import.html", form=form, rows=None)
 
 
 @bp.post("/console/products/import/confirm")
 @roles_required(*STAFF_ROLES)
 def confirm_import():
+    """Confirm: the previewed file is read again and written whole, or not at all."""
     form = ConfirmImportForm()
-    path = _import_path(form.token.data or "")
-    if not form.validate_on_submit() or not form.token.data or not path.exists():
+    stashed = imports.stashed_upload(form.token.data or "", current_user.id) if form.validate_on_submit() else None
+    if stashed is None:
         flash(_("The uploaded file has expired: upload it again."), "warning")
         return redirect(url_for("products.import_products"))
-    rows = services.check_import(services.read_rows(path.name, path.read_bytes()))
-    created, updated = services.apply_import(rows)
+    try:
+        created, updated = services.apply_import(services.check_import(services.read_rows(*stashed)))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_("Nothing was imported: %(reason)s", reason=exc.message), "danger")
+        return redirect(url_for("products.import_products"))
     db.session.commit()
-    path.unlink(missing_ok=True)
-    skipped = sum(1 for row in rows if row.data is None)
-    flash(_("Imported: %(created)s new, %(updated)s updated; %(skipped)s rows skipped.", created=created,
-            updated=updated, skipped=skipped), "success")
+    imports.drop_stash(form.token.data)
+    flash(_("Imported: %(created)s new, %(updated)s updated.", created=created, updated=updated), "success")
     return redirect(url_for("products.index"))
+
+
+@bp.get("/console/products/import/template.<fmt>")
+@roles_required(*STAFF_ROLES)
+def import_template(fmt):
+    """The catalogue in the import's layout: a template to fill in that also re-imports unchanged."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    header, rows = services.catalogue_table()
+    return imports.table_response(fmt, "products", header, rows, _("Products"))
 
 
 @bp.get("/products/search")

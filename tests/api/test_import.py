@@ -150,3 +150,40 @@ def test_the_bulk_writer_writes_what_save_draft_writes(app, program, db):
     line_columns = ("position", "product_id", "quantity", "unit_price_kopecks", "unit_cost_kopecks")
     assert [[getattr(line, c) for c in line_columns] for line in bulk.lines] == \
         [[getattr(line, c) for c in line_columns] for line in reference.lines]
+
+
+def test_rows_of_one_invoice_naming_another_customer_are_a_conflict(client, app, login, program):
+    login(admin_email(app, program))
+    content = ru_csv(f"C-1;{DAY};seller@a.test;ООО «Альфа»;;PIPE;1;100",
+                     f"C-1;{DAY};seller@a.test;ООО «Бета»;;SPL-09;1;100",
+                     f"C-2;{DAY};seller@a.test;ООО «Гамма»;;PIPE;1;100")
+    page = upload(client, content).get_data(as_text=True)
+    assert "строки 3 этого счёта называют другого покупателя (ООО «Бета»), чем строка 2 (ООО «Альфа»)" in page
+    assert "<td>2</td>" in page and "<td>3</td>" in page  # both rows of the conflict are listed
+    client.post("/integrations/import/confirm", data=confirmation(page))
+    assert [c.invoice_number for c in claims(app)] == ["C-2"]  # the conflicting invoice is not merged
+
+
+def test_an_invoice_registered_by_the_api_is_named_in_the_report(client, app, login, program, company_token):
+    from tests.api.conftest import auth, sale
+
+    made = client.post("/api/v1/claims", json=sale(number="СЧ-77", days_ago=3), headers=auth(company_token))
+    assert made.status_code == 201, made.get_data(as_text=True)
+    claim_id = made.get_json()["id"]
+    login(admin_email(app, program))
+    page = upload(client, ru_csv(f"сч-77;{DAY};seller@a.test;ООО «Заказчик»;;PIPE;1;100")).get_data(as_text=True)
+    assert f"счёт уже зарегистрирован: продажа №{claim_id} от seller@a.test" in page
+    assert "confirm-import" not in page
+    assert len(claims(app)) == 1
+
+
+def test_a_preview_lists_the_claims_and_the_template_reads_back(client, app, login, program):
+    login(admin_email(app, program))
+    page = upload(client, ru_csv(f"P-1;{DAY};seller@a.test;ООО «Альфа»;;PIPE;2;1 000,00")).get_data(as_text=True)
+    preview = page.split('data-testid="import-preview"')[1]
+    assert "P-1" in preview and "ООО «Альфа»" in preview and "2\xa0000,00" in preview
+    for fmt in ("csv", "xlsx"):
+        template = client.get(f"/integrations/import/template.{fmt}")
+        assert template.status_code == 200
+        page = upload(client, template.get_data(), f"sales.{fmt}").get_data(as_text=True)
+        assert "В файле нет строк под заголовком." in page, fmt

@@ -123,7 +123,10 @@ def test_import_reports_every_row_and_writes_nothing_until_applied(db, make, man
         (7, False, False, ["компания не допущена к программе"]),
     ]
     assert services.current_company_ids(group.id) == [member.id]  # checking wrote nothing
-    assert services.apply_member_import(group, rows, manager) == 1
+    with pytest.raises(DomainError):  # a file with a wrong row adds nobody
+        services.apply_member_import(group, rows, manager)
+    assert services.current_company_ids(group.id) == [member.id]
+    assert services.apply_member_import(group, rows[:2], manager) == 1
     assert sorted(services.current_company_ids(group.id)) == sorted([known.id, member.id])
 
 

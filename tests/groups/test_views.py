@@ -47,7 +47,11 @@ def test_manager_creates_a_group_and_adds_companies_three_ways(client, manager, 
     data = {"file": (io.BytesIO(f"ИНН\n{in_file.inn}\n{by_inn.inn}\n12345\n".encode()), "inns.csv")}
     report = client.post(f"/console/groups/{group_id}/import", data=data, content_type="multipart/form-data")
     page = report.get_data(as_text=True)
-    assert "1 из 3" in page and "уже в группе" in page and "неверный ИНН" in page
+    assert "уже в группе" in page and "неверный ИНН" in page and 'name="token"' not in page  # all or nothing
+    data = {"file": (io.BytesIO(f"ИНН\n{in_file.inn}\n{by_inn.inn}\n".encode()), "inns.csv")}
+    report = client.post(f"/console/groups/{group_id}/import", data=data, content_type="multipart/form-data")
+    page = report.get_data(as_text=True)
+    assert "1 из 2" in page
     with client.application.app_context():
         assert db.session.scalar(select(GroupMembership).where(GroupMembership.company_id == in_file.id)) is None
     token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
@@ -62,6 +66,13 @@ def test_manager_creates_a_group_and_adds_companies_three_ways(client, manager, 
     assert "ООО «Климат»" in client.get(f"/console/groups/{group_id}?view=history").get_data(as_text=True)
     company_page = client.get(f"/console/companies/{in_file.id}").get_data(as_text=True)
     assert "Дилеры Москвы" in company_page
+    # the template is the group's INNs: re-imported, it changes nothing
+    for fmt in ("csv", "xlsx"):
+        template = client.get(f"/console/groups/{group_id}/import/template.{fmt}")
+        data = {"file": (io.BytesIO(template.get_data()), f"inns.{fmt}")}
+        page = client.post(f"/console/groups/{group_id}/import", data=data,
+                           content_type="multipart/form-data").get_data(as_text=True)
+        assert "0 из 3" in page and "неверный" not in page, fmt
 
 
 def test_bad_inputs_get_messages_not_errors(client, manager, make):

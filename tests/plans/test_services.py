@@ -182,7 +182,7 @@ def test_copy_the_previous_period_keeps_existing_plans(db, make, manager, seller
 # --- import ----------------------------------------------------------------------------------------
 
 
-def test_plan_import_reports_rows_and_writes_only_when_applied(db, make, manager, seller):
+def test_plan_import_reports_rows_and_writes_only_a_file_without_errors(db, make, manager, seller):
     colleague = make.user(email="colleague@example.test")
     services.set_plan(colleague, UNITS, JUNE, 5, manager)
     csv_text = ("почта;метрика;план\n"
@@ -201,7 +201,10 @@ def test_plan_import_reports_rows_and_writes_only_when_applied(db, make, manager
     assert rows[2].errors == ["участника с такой почтой в программе нет"]
     assert rows[6].errors == ["повторяет строку выше"]
     assert db.session.scalar(select(SalesPlan.target).where(SalesPlan.user_id == colleague.id)) == 5
-    assert imports.apply_plan_import(rows, JUNE, manager) == 2
+    with pytest.raises(DomainError):  # a file with a wrong row writes nothing
+        imports.apply_plan_import(rows, JUNE, manager)
+    assert db.session.scalar(select(SalesPlan.target).where(SalesPlan.user_id == colleague.id)) == 5
+    assert imports.apply_plan_import(rows[:2], JUNE, manager) == 2
     targets = {(p.user_id, p.metric): (p.target, p.source) for p in db.session.scalars(select(SalesPlan))}
     assert targets == {(seller.id, SALES_AMOUNT): (15_000_000, "import"), (colleague.id, UNITS): (8, "import")}
 

@@ -129,14 +129,16 @@ def test_bad_filters_never_fail(client, manager, query):
     assert client.get(f"/console/plans/export.xlsx?{query}").status_code == 200
 
 
-def test_import_flow_needs_confirmation(client, manager, make):
+def test_import_flow_needs_confirmation_and_a_file_without_errors(client, manager, make):
     make.user(email="seller@example.test")
     key = period_of(MONTH, today()).key
     data = {"period": key, "metric": "", "file": (io.BytesIO(
         b"email;metric;target\nseller@example.test;units;12\nnobody@example.test;units;3\n"), "plans.csv")}
-    report = client.post("/console/plans/import", data=data, content_type="multipart/form-data")
-    page = report.get_data(as_text=True)
-    assert "1 из 2" in page
+    page = client.post("/console/plans/import", data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert "Ничего не будет импортировано: строк с ошибками: 1." in page and 'name="token"' not in page
+    data["file"] = (io.BytesIO(b"email;metric;target\nseller@example.test;units;12\n"), "plans.csv")
+    page = client.post("/console/plans/import", data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert "Будет создано: 1, изменено: 0." in page
     with client.application.app_context():
         assert db.session.scalar(select(SalesPlan)) is None
     token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
@@ -145,7 +147,24 @@ def test_import_flow_needs_confirmation(client, manager, make):
         assert db.session.scalar(select(SalesPlan.target)) == 12
     again = client.post("/console/plans/import/confirm", data={"token": token, "period": key},
                         follow_redirects=True)
-    assert "upload it again" in again.get_data(as_text=True) or "загрузите" in again.get_data(as_text=True).lower()
+    assert "загрузите его снова" in again.get_data(as_text=True).lower()
+
+
+def test_the_template_holds_the_periods_plans_and_re_imports_unchanged(client, manager, make):
+    make.user(email="seller@example.test")
+    key = period_of(MONTH, today()).key
+    data = {"period": key, "metric": "", "file": (io.BytesIO(
+        b"email;metric;target\nseller@example.test;units;12\nseller@example.test;sales_amount;150 000,50\n"),
+        "plans.csv")}
+    page = client.post("/console/plans/import", data=data, content_type="multipart/form-data").get_data(as_text=True)
+    token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
+    client.post("/console/plans/import/confirm", data={"token": token, "period": key, "metric": ""})
+    for fmt in ("csv", "xlsx"):
+        template = client.get(f"/console/plans/import/template.{fmt}?period={key}")
+        assert template.status_code == 200
+        data["file"] = (io.BytesIO(template.get_data()), f"plans.{fmt}")
+        page = client.post("/console/plans/import", data=data, content_type="multipart/form-data")
+        assert "Будет создано: 0, изменено: 0." in page.get_data(as_text=True), fmt
 
 
 def test_default_and_copy_through_the_pages(client, manager, make, app):
