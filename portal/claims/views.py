@@ -11,6 +11,9 @@ from portal.claims import notifications, services
 from portal.claims.forms import BulkForm, ClaimForm, RejectForm, ReverseForm, ScanForm, UpdFileForm
 from portal.claims.models import STATUS_LABELS, SUBMITTED, Claim
 from portal.claims.scans import PENDING_SCAN, scan_file, store_scan
+from portal.claims.upd import views as upd_views
+from portal.claims.upd.importing import document_of
+from portal.claims.upd.prefill import lead_share_preview, preselect_lead
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.fields import as_id
@@ -21,9 +24,6 @@ from portal.core.tokens import TokenExpired, TokenInvalid, make_token, read_toke
 from portal.core.uploads import send_download, send_image_preview
 from portal.extensions import db
 from portal.groups.services import resolve_company
-from portal.claims.upd import views as upd_views
-from portal.claims.upd.importing import document_of
-from portal.claims.upd.prefill import lead_share_preview, preselect_lead
 from portal.leads.forms import claim_lead_choices
 from portal.partners.history import audience_on
 from portal.partners.models import PartnerCompany

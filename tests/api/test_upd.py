@@ -31,6 +31,18 @@ def post(client, token, content: bytes, name="upd.xml", **fields):
     return client.post("/api/v1/claims/upd", data=data, headers=auth(token), content_type="multipart/form-data")
 
 
+@pytest.fixture(autouse=True)
+def bodies_in_memory(monkeypatch):
+    # Werkzeug's test client spools a multipart body above 500 KB into a temporary file it never closes (see
+    # tests/test_hostile_input.py); the large uploads here keep their bodies in memory instead.
+    import functools
+
+    import werkzeug.test
+
+    monkeypatch.setattr(werkzeug.test, "stream_encode_multipart",
+                        functools.partial(werkzeug.test.stream_encode_multipart, use_tempfile=False))
+
+
 @pytest.fixture
 def upd(app, program):
     def factory(**overrides):
