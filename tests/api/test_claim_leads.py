@@ -40,8 +40,8 @@ def lead_of(app, program):
 
 
 def scanned(**overrides) -> dict:
-    return sale(customer_inn=CUSTOMER, scan={"filename": "invoice.pdf", "content_base64": base64.b64encode(PDF).decode()},
-                **overrides)
+    scan = {"filename": "invoice.pdf", "content_base64": base64.b64encode(PDF).decode()}
+    return sale(customer_inn=CUSTOMER, scan=scan, **overrides)
 
 
 def test_a_sale_to_the_customer_of_a_colleagues_qualified_lead_is_linked_with_its_share(client, company_token,
