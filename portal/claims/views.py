@@ -25,6 +25,7 @@ from portal.core.uploads import send_download, send_image_preview
 from portal.extensions import db
 from portal.groups.services import resolve_company
 from portal.leads.forms import claim_lead_choices
+from portal.leads.services import claim_lead_share
 from portal.partners.history import audience_on
 from portal.partners.models import PartnerCompany
 from portal.products.services import find_by_sku, parse_money
@@ -197,7 +198,7 @@ def detail(claim_id):
         twins=services.twins(claim) if staff else [], reject_form=RejectForm(), reverse_form=ReverseForm(),
         not_admitted=services.company_not_admitted(claim) if claim.status == SUBMITTED else None,
         scan_form=ScanForm(), next_id=services.next_to_review(claim) if staff and claim.status != SUBMITTED else None,
-        upd=document_of(claim),
+        upd=document_of(claim), lead_share=claim_lead_share(claim) if claim.status in ("draft", "submitted") else None,
     )
 
 

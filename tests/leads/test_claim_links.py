@@ -75,6 +75,11 @@ def test_a_sale_to_the_leads_customer_is_linked_unless_the_seller_chooses_no_lea
                        content_type="multipart/form-data").status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Claim.lead_id)) is None
+    linked = client.post("/claims/new", data={**claim, "invoice_number": "УПД-10", "lead_id": str(qualified_lead),
+                                              "scan": (io.BytesIO(b"%PDF-1.4 x"), "upd.pdf")},
+                         content_type="multipart/form-data")
+    page = client.get(linked.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="expected-lead-share">500<' in page  # 1 % of 50,000 RUB, before approval
 
 
 def test_the_lead_a_sale_closes_is_found_by_inn_company_and_window(db, make):
