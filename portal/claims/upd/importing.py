@@ -13,6 +13,7 @@ from portal.claims.models import Claim
 from portal.claims.services import ClaimData, LineData, check_invoice_date, invoice_key
 from portal.claims.services.drafting import company_of_sale
 from portal.core.errors import DomainError
+from portal.core.formatting import rub
 from portal.products.models import Product
 
 from .mapping import article_key, products_by_article
@@ -149,12 +150,11 @@ def differences(claim: Claim, document: UpdDocument, lines: list[MappedLine]) ->
         mine, theirs = claimed.get(sku, [0, 0]), in_upd.get(sku, [0, 0])
         # Prices are claimed per unit, rounded to the kopeck: a kopeck per unit is rounding, not a difference.
         if mine[0] != theirs[0] or abs(mine[1] - theirs[1]) > max(mine[0], theirs[0]):
-            differ(sku, _l("%(q)s pcs for %(sum)s RUB", q=mine[0], sum=f"{mine[1] / 100:,.2f}".replace(",", " ")),
-                   _l("%(q)s pcs for %(sum)s RUB", q=theirs[0], sum=f"{theirs[1] / 100:,.2f}".replace(",", " ")))
+            differ(sku, _l("%(q)s pcs for %(sum)s", q=mine[0], sum=rub(mine[1])),
+                   _l("%(q)s pcs for %(sum)s", q=theirs[0], sum=rub(theirs[1])))
     units = sum(line.quantity for line in claim.lines)
     if abs(claim.total_kopecks - document.total_kopecks) > units:
-        differ(_l("Total"), f"{claim.total_kopecks / 100:,.2f}".replace(",", " "),
-               f"{document.total_kopecks / 100:,.2f}".replace(",", " "))
+        differ(_l("Total"), rub(claim.total_kopecks), rub(document.total_kopecks))
     return found
 
 
