@@ -38,7 +38,7 @@ def init_api(app: Flask) -> None:
     """Mount /api/v1, its OpenAPI document and docs. Call after the HTML error pages are registered."""
     from portal.extensions import csrf
 
-    from . import endpoints, lead_endpoints  # noqa: F401 - the routes
+    from . import endpoints, lead_endpoints, upd_endpoints  # noqa: F401 - the routes
     from .blueprint import bp
 
     for name, value in {

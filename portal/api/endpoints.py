@@ -20,6 +20,7 @@ from portal.shop.models import Order, OrderLine
 
 from . import schemas
 from .blueprint import bp, current_key, get_or_404, page, requires
+from .claim_leads import named_lead
 from .models import ClaimReference
 from .submissions import Sale, attach_scan, decode_scan, external_ids, submit_batch, submit_sale
 
@@ -59,7 +60,7 @@ def _sale(item: dict) -> Sale:
     data = ClaimData(invoice_number=item["invoice_number"], invoice_date=item["invoice_date"],
                      customer_name=item["customer_name"], customer_inn=item.get("customer_inn") or "",
                      lines=[LineData(line["sku"], line["quantity"], line["unit_price_kopecks"])
-                            for line in item["lines"]])
+                            for line in item["lines"]], lead_id=named_lead(current_key().company_id, item))
     external_id = item["external_id"].strip()
     if not external_id:
         raise DomainError(_l("Give your document id."), field="external_id")

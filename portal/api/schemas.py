@@ -7,7 +7,10 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from portal.claims.models import STATUSES
+from portal.leads.services import claim_lead_share
 from portal.shop.models import STATUSES as ORDER_STATUSES
+
+from .claim_leads import lead_external_id
 
 MAX_ID = 2**31 - 1
 MONEY = validate.Range(min=1, max=10**12)
@@ -80,6 +83,12 @@ class ClaimIn(StrictSchema):
     lines = fields.List(fields.Nested(LineIn), required=True, validate=validate.Length(1, 50))
     scan = fields.Nested(ScanIn, load_default=None,
                          metadata={"description": "Optional: the scan now, or later with POST /claims/{id}/scan."})
+    lead_id = fields.Integer(load_default=None, validate=validate.Range(1, MAX_ID),
+                             metadata={"description": "The lead this sale closes. Without it (and without "
+                                                      "lead_external_id) the claim is linked to the company's "
+                                                      "qualified or won lead with the same customer INN, if any."})
+    lead_external_id = Text(load_default=None, validate=validate.Length(1, 100),
+                            metadata={"description": "The lead this sale closes, by your own id of the lead."})
 
 
 class BatchIn(StrictSchema):
@@ -132,6 +141,12 @@ class ClaimOut(ma.Schema):
     decided_at = UtcDateTime(allow_none=True)
     lines = fields.List(fields.Nested(LineOut))
     awards = fields.List(fields.Nested(AwardOut))
+    lead_id = fields.Integer(allow_none=True, metadata={"description": "The lead this sale closes."})
+    lead_external_id = fields.Function(lambda claim: lead_external_id(claim.lead_id), allow_none=True,
+                                       metadata={"type": "string", "description": "Your own id of that lead."})
+    lead_share = fields.Function(lambda claim: claim_lead_share(claim), allow_none=True, metadata={
+        "type": "integer", "description": "The lead's share of the sale in points: credited on approval, expected "
+                                          "while the claim is a draft or under review; null without a lead."})
 
 
 class ClaimPage(ma.Schema):

@@ -30,6 +30,9 @@ class LineForm(FlaskForm):
     quantity = IntegerField(_l("Quantity"), validators=[Optional(), NumberRange(min=1, max=100_000,
                                                                                    message=_l("From 1 to 100,000."))])
     price = MoneyField(_l("Price, RUB"), validators=[Optional()])
+    # A line filled from a UPD: the seller's article and name there, so a product chosen for it is remembered.
+    article = HiddenField(validators=[Optional(), Length(max=100)])
+    upd_name = HiddenField(validators=[Optional(), Length(max=300)])
 
 
 class ClaimForm(FlaskForm):
@@ -77,3 +80,15 @@ class ScanForm(FlaskForm):
 
     scan = FileField(_l("Scan of the invoice"), validators=[FileRequired(_l("Choose a file."))],
                      description=_l("PDF, JPEG or PNG, up to 10 MB."))
+
+
+class UpdFileForm(FlaskForm):
+    """"Fill from a UPD" on the claim form: the e-invoice file (XML) fills the claim and becomes its scan."""
+
+    file = FileField(_l("UPD file (XML)"), validators=[FileRequired(_l("Choose a file."))],
+                     description=_l("The e-invoice in the tax service's format (ON_NSCHFDOPPR, versions 5.01 and "
+                                    "5.03), up to 5 MB. It is kept as the sale's scan."))
+
+
+class ArticleForm(FlaskForm):
+    product = StringField(_l("Product"), validators=[DataRequired(REQUIRED), Length(max=300)])

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.time import utcnow
@@ -158,3 +158,25 @@ class ClaimAward(db.Model):
 
     claim = relationship(Claim, back_populates="awards")
     rule = relationship("EarningRule")
+
+
+class ArticleMapping(db.Model):
+    """A partner's own article of a product, as its UPDs name it: "our article X is your SKU Y". Learned from the
+    participant's first choice on the claim form; the partner admin keeps the list."""
+
+    __tablename__ = "article_mappings"
+    __table_args__ = (
+        UniqueConstraint("company_id", "article_key"),
+        CheckConstraint("article_key <> ''", name="article_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("partner_companies.id"))
+    article: Mapped[str] = mapped_column(String(100))
+    article_key: Mapped[str] = mapped_column(String(100))  # upper case, no spaces: how articles are matched
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    product = relationship("Product")
+    created_by = relationship("User")

@@ -8,9 +8,12 @@ from sqlalchemy import select
 
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES
 from portal.claims import notifications, services
-from portal.claims.forms import BulkForm, ClaimForm, RejectForm, ReverseForm, ScanForm
+from portal.claims.forms import BulkForm, ClaimForm, RejectForm, ReverseForm, ScanForm, UpdFileForm
 from portal.claims.models import STATUS_LABELS, SUBMITTED, Claim
-from portal.claims.scans import scan_file, store_scan
+from portal.claims.scans import PENDING_SCAN, scan_file, store_scan
+from portal.claims.upd import views as upd_views
+from portal.claims.upd.importing import document_of
+from portal.claims.upd.prefill import lead_share_preview, preselect_lead
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.fields import as_id
@@ -22,6 +25,7 @@ from portal.core.uploads import send_download, send_image_preview
 from portal.extensions import db
 from portal.groups.services import resolve_company
 from portal.leads.forms import claim_lead_choices
+from portal.leads.services import claim_lead_share
 from portal.partners.history import audience_on
 from portal.partners.models import PartnerCompany
 from portal.products.services import find_by_sku, parse_money
@@ -29,6 +33,7 @@ from portal.rules import engine
 from portal.rules.services import score
 
 bp = Blueprint("claims", __name__, template_folder="templates")
+bp.register_blueprint(upd_views.bp)  # claims.upd.*: fill from a UPD, the company's articles
 
 
 def _claim_or_404(claim_id: int) -> Claim:
@@ -42,13 +47,11 @@ def _data(form: ClaimForm) -> services.ClaimData:
     return services.ClaimData(
         invoice_number=form.invoice_number.data, invoice_date=form.invoice_date.data,
         customer_name=form.customer_name.data, customer_inn=form.customer_inn.data or "",
-        lines=[services.LineData(line.form.product.data or "", line.form.quantity.data, line.form.price.kopecks)
+        lines=[services.LineData(line.form.product.data or "", line.form.quantity.data, line.form.price.kopecks,
+                                 article=line.form.article.data or "")
                for line in form.lines.entries],
         lead_id=form.lead_id.data,
     )
-
-
-PENDING_SCAN = "claims.pending-scan"
 
 
 def _scan_from(form: ClaimForm) -> tuple[str, str, str] | None:
@@ -143,7 +146,10 @@ def edit(claim_id=None):
     # The lead list is only shown (the field does not check its choices: the service checks the lead), so it is
     # read for a page that is rendered, not for a submission that redirects.
     form.lead_id.choices = claim_lead_choices(current_user)
-    return render_template("claims/form.html", form=form, claim=claim, kept_scan=kept_scan)
+    if request.method == "GET" and claim is None:
+        preselect_lead(form, current_user, request.args.get("lead"))  # "Register a sale" on a lead's page
+    return render_template("claims/form.html", form=form, claim=claim, kept_scan=kept_scan,
+                           upd_form=UpdFileForm())
 
 
 @bp.post("/claims/preview")
@@ -172,6 +178,10 @@ def preview():
     awards = score(sample, current_user.id, awarded=services.awarded_by_rules(current_user.id))
     result = {"total": engine.total_points(awards), "revenue_kopecks": sum(line.revenue_kopecks for line in lines),
               "awards": [{"rule": a.rule_name, "points": a.points} for a in awards]}
+    share = lead_share_preview(current_user, form.lead_id.data, invoice_date, lines)
+    if share:  # the lead's share of the sale, paid on approval as well
+        result["total"] += share["points"]
+        result["awards"].append(share)
     if problems:
         result["problems"] = problems  # lines naming no product of the program, flagged as you type
     return jsonify(result)
@@ -188,6 +198,7 @@ def detail(claim_id):
         twins=services.twins(claim) if staff else [], reject_form=RejectForm(), reverse_form=ReverseForm(),
         not_admitted=services.company_not_admitted(claim) if claim.status == SUBMITTED else None,
         scan_form=ScanForm(), next_id=services.next_to_review(claim) if staff and claim.status != SUBMITTED else None,
+        upd=document_of(claim), lead_share=claim_lead_share(claim) if claim.status in ("draft", "submitted") else None,
     )
 
 

@@ -15,6 +15,7 @@ UPLOAD_DIR, the form field its errors belong to, its messages and the types it a
 import io
 import secrets
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,9 @@ class UploadKind:
     default_name: str = "file"  # the original name when the browser sent none
     empty: object = None  # an empty file; None says "The file is empty."
     types: tuple[str, ...] = PDF_AND_PICTURES
+    # A document format of the kind's own (a claim's UPD e-invoice): given the content, answers (mimetype,
+    # extension) when it is one, after checking it (a DomainError says why not), or None for other content.
+    document: Callable[[bytes], tuple[str, str] | None] | None = None
 
 
 def sniff(content: bytes) -> tuple[str, str] | None:
@@ -112,7 +116,11 @@ def store_upload(kind: UploadKind, filename: str | None, content: bytes) -> tupl
         raise DomainError(kind.empty or _l("The file is empty."), field=kind.field)
     if len(content) > current_app.config["SCAN_MAX_BYTES"]:
         raise DomainError(kind.too_large, field=kind.field)
-    content, mimetype, extension = checked_content(content, kind.field, kind.wrong_type, kind.types)
+    document = kind.document(content) if kind.document else None
+    if document is not None:
+        mimetype, extension = document  # kept as it came: a document is evidence, never re-encoded
+    else:
+        content, mimetype, extension = checked_content(content, kind.field, kind.wrong_type, kind.types)
     directory = upload_folder(kind)
     directory.mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(16) + extension

@@ -171,8 +171,7 @@ def test_the_overlap_notice_speaks_of_what_the_two_contests_count(app, db, make,
 
     sales = h.contest(manager, metric=UNITS, title="Продажи")
     courses = h.contest(manager, metric=COURSES_PASSED, title="Курсы", starts_at=sales.starts_at + timedelta(days=1))
-    more_courses = h.contest(manager, metric=COURSES_PASSED, title="Ещё курсы",
-                             starts_at=sales.starts_at + timedelta(days=2))
+    h.contest(manager, metric=COURSES_PASSED, title="Ещё курсы", starts_at=sales.starts_at + timedelta(days=2))
     with app.test_request_context(), force_locale("en"):
         notices = lookups.overlap_notices(courses)
     assert len(notices) == 2

@@ -80,7 +80,7 @@ def test_lead_from_registration_to_rewards_and_report(app, live_server, page, ne
     expect(page.get_by_test_id("claim-lead-box")).to_be_hidden()
     page.locator("#customer_inn").fill("7707083893")
     expect(page.get_by_test_id("claim-lead-box")).to_be_visible()
-    page.get_by_test_id("claim-lead").select_option(str(lead_id))
+    expect(page.get_by_test_id("claim-lead")).to_have_value(str(lead_id))  # the only matching lead, pre-selected
     page.locator("#customer_name").fill("ООО «Северный офис»")
     page.locator("#lines-0-product").fill("AC-S12")
     page.locator("#lines-0-quantity").fill("2")

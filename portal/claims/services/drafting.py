@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from portal.auth.models import PARTNER_ROLES, User
 from portal.claims.models import DRAFT, SUBMITTED, Claim, ClaimEvent, ClaimLine
+from portal.claims.upd.mapping import remember_articles
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.time import today, utcnow
@@ -25,6 +26,7 @@ class LineData:
     sku: str
     quantity: int | None
     unit_price_kopecks: int | None
+    article: str = ""  # the seller's own article of a line filled from a UPD: learned when mapped by hand
 
 
 @dataclass
@@ -64,7 +66,7 @@ def line_product_problem(number: int, sku: str):
     return None
 
 
-def _resolve_lines(lines: list[LineData]) -> list[tuple[Product, int, int]]:
+def _resolve_lines(lines: list[LineData]) -> list[tuple[Product, int, int, str]]:
     resolved = []
     for number, line in enumerate(lines, start=1):
         if not (line.sku or "").strip() and not line.quantity and not line.unit_price_kopecks:
@@ -81,7 +83,7 @@ def _resolve_lines(lines: list[LineData]) -> list[tuple[Product, int, int]]:
                               field="lines")
         if not line.unit_price_kopecks or line.unit_price_kopecks <= 0:
             raise DomainError(_l("Line %(n)s: the price must be positive.", n=number), field="lines")
-        resolved.append((product, line.quantity, line.unit_price_kopecks))
+        resolved.append((product, line.quantity, line.unit_price_kopecks, line.article or ""))
     return resolved
 
 
@@ -131,10 +133,11 @@ def save_draft(user: User, data: ClaimData, claim: Claim | None = None,
     claim.lead_id = lead_id
     claim.lines.clear()
     db.session.flush()
-    for position, (product, quantity, price) in enumerate(lines, start=1):
+    for position, (product, quantity, price, _article) in enumerate(lines, start=1):
         claim.lines.append(ClaimLine(position=position, product_id=product.id, quantity=quantity,
                                      unit_price_kopecks=price, unit_cost_kopecks=product.cost_kopecks))
-    claim.total_kopecks = sum(quantity * price for _, quantity, price in lines)
+    claim.total_kopecks = sum(quantity * price for _, quantity, price, _article in lines)
+    remember_articles(user, company.id, [(article, product) for product, _, _, article in lines if article])
     if scan is not None:
         claim.scan_path, claim.scan_filename, claim.scan_mimetype = scan
     db.session.flush()

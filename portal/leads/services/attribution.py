@@ -3,9 +3,10 @@ lead's share of an approved sale (paid on approval, taken back on reversal)."""
 
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal.auth.models import User
 from portal.core.errors import DomainError
@@ -16,7 +17,7 @@ from portal.extensions import db
 from portal.leads.holders import won_protection_end
 from portal.leads.models import ATTRIBUTABLE, QUALIFIED, REJECTED, SALE_SHARE, WON, Lead, LeadAward
 from portal.ledger import services as ledger
-from portal.partners.history import audience_on
+from portal.partners.history import audience_on, company_on
 from portal.program.services import get_settings
 from portal.rules import engine
 
@@ -37,20 +38,46 @@ def in_window(lead: Lead, invoice_date: date) -> bool:
     return window is not None and window[0] <= invoice_date <= window[1]
 
 
+def _mine_or_my_company(user: User, company_id: int | None = None):
+    company_id = company_id or user.company_id
+    return or_(Lead.user_id == user.id, Lead.company_id == company_id) if company_id else Lead.user_id == user.id
+
+
 def attributable_leads(user: User) -> list[Lead]:
-    """My leads a sale can still be attributed to, for the claim form to suggest."""
-    return list(db.session.scalars(select(Lead).where(Lead.user_id == user.id, Lead.status.in_(ATTRIBUTABLE))
-                                   .order_by(Lead.qualified_at.desc(), Lead.id.desc()).limit(200)))
+    """The leads of my company (mine first) a sale can still be attributed to, for the claim form to suggest."""
+    return list(db.session.scalars(select(Lead).where(_mine_or_my_company(user), Lead.status.in_(ATTRIBUTABLE))
+                                   .order_by((Lead.user_id == user.id).desc(), Lead.qualified_at.desc(),
+                                             Lead.id.desc()).limit(200)))
+
+
+def matching_lead(user: User, customer_inn: str | None, invoice_date: date | None) -> Lead | None:
+    """The lead a sale to this customer closes without being told: a qualified (protected) or won lead of the
+    seller's company on the invoice date with the same customer INN whose window holds the invoice date; the
+    seller's own first, then the most recently qualified."""
+    inn = normalize_inn(customer_inn)
+    if not inn or invoice_date is None:
+        return None
+    company_id = company_on(user.id, invoice_date) or user.company_id
+    candidates = db.session.scalars(
+        select(Lead).where(_mine_or_my_company(user, company_id), Lead.customer_inn == inn,
+                           Lead.status.in_(ATTRIBUTABLE))
+        .order_by((Lead.user_id == user.id).desc(), Lead.qualified_at.desc(), Lead.id.desc()).limit(20))
+    return next((lead for lead in candidates if in_window(lead, invoice_date)), None)
 
 
 def resolve_claim_lead(user: User, raw_lead_id, customer_inn: str | None, invoice_date: date | None) -> int | None:
-    """The hook the claims service calls: check the lead a sale names and return its id (None when none)."""
+    """The hook the claims service calls: check the lead a sale names and return its id. `None` means the sale
+    says nothing: the matching lead of the company, if any, is found by the customer INN; "" means no lead."""
+    if raw_lead_id is None:
+        lead = matching_lead(user, customer_inn, invoice_date)
+        return lead.id if lead is not None else None
     text = str(raw_lead_id or "").strip()
     if not text:
         return None
     lead = db.session.get(Lead, int(text)) if text.isdigit() and len(text) < 10 else None
-    if lead is None or lead.user_id != user.id:
-        raise DomainError(_l("Choose one of your leads from the list."), field="lead_id")
+    company_id = (company_on(user.id, invoice_date) if invoice_date else None) or user.company_id
+    if lead is None or (lead.user_id != user.id and lead.company_id != company_id):
+        raise DomainError(_l("Choose one of your company's leads from the list."), field="lead_id")
     if lead.status not in ATTRIBUTABLE:
         raise DomainError(_l("Lead #%(id)s is %(status)s: sales can be attributed only to qualified leads.",
                              id=lead.id, status=lead.status_label.lower()), field="lead_id")
@@ -87,6 +114,32 @@ def sale_share(claim, lead: Lead) -> tuple[int, list[dict]]:
               "base_kopecks": sum(d["base_kopecks"] for d in a.details), "percent": a.details[0]["percent"]}
              for a in awards]
     return engine.total_points(awards), parts
+
+
+def claim_lead_share(claim) -> int | None:
+    """The lead's share of a sale in points: credited (approved), expected (draft or under review) or none."""
+    if claim.lead_id is None:
+        return None
+    award = db.session.scalar(select(LeadAward).where(LeadAward.key == share_key(claim.id)))
+    if award is not None:
+        return 0 if award.reversed_at is not None else award.points
+    lead = claim.lead
+    if claim.status not in ("draft", "submitted") or lead is None or not in_window(lead, claim.invoice_date):
+        return 0
+    return sale_share(claim, lead)[0]
+
+
+def expected_share(user: User, raw_lead_id, invoice_date: date, lines) -> tuple[Lead, int] | None:
+    """The share a sale being typed would earn the lead it names: (lead, points), for the claim form."""
+    text = str(raw_lead_id or "").strip()
+    lead = db.session.get(Lead, int(text)) if text.isdigit() and len(text) < 10 else None
+    if lead is None or lead.status not in ATTRIBUTABLE or not in_window(lead, invoice_date):
+        return None
+    if lead.user_id != user.id and lead.company_id != user.company_id:
+        return None
+    sale = SimpleNamespace(user_id=user.id, company_id=company_on(user.id, invoice_date) or user.company_id,
+                           invoice_date=invoice_date, lines=lines)
+    return lead, sale_share(sale, lead)[0]
 
 
 def award_sale_share(claim, actor: User | None) -> LeadAward | None:

@@ -55,6 +55,7 @@
     row.querySelectorAll('input').forEach((input) => { input.value = ''; input.classList.remove('is-invalid'); });
     row.querySelectorAll('.invalid-feedback:not(.product-problem)').forEach((el) => el.remove());
     row.querySelectorAll('.product-problem').forEach((el) => { el.textContent = ''; });
+    row.querySelectorAll('[data-testid="upd-line"]').forEach((el) => el.remove());  // a UPD line's hint stays its own
     renumber(row, rows.length);
     body.appendChild(row);
     row.querySelector('.product').focus();

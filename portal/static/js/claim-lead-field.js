@@ -1,4 +1,4 @@
-// The claim form's lead picker: offers only my qualified leads with the INN typed as the customer's.
+// The claim form's lead picker: offers only my company's qualified leads with the INN typed as the customer's.
 (function () {
   const box = document.getElementById('claim-lead-box');
   if (!box) return;
@@ -16,7 +16,14 @@
       else if (option.selected) select.value = '';
     }
     box.hidden = shown === 0 && !box.dataset.error;
+    return shown;
   }
-  inn.addEventListener('input', filter);
+  // Typing the customer's INN pre-selects its lead when exactly one matches: the sale closes it unless
+  // the seller chooses "No lead" (the server links a sale that says nothing the same way).
+  inn.addEventListener('input', () => {
+    if (filter() !== 1 || select.value) return;
+    select.value = [...select.options].find((option) => option.value && !option.disabled).value;
+    select.dispatchEvent(new Event('change', {bubbles: true}));  // the expected points follow
+  });
   filter();
 })();
