@@ -123,3 +123,13 @@ def test_partner_admin_cannot_revoke_another_companys_invitation(app, client, lo
     assert client.post(f"/team/invitations/{invitation_id}/revoke").status_code == 404
     with app.app_context():
         assert db.session.get(Invitation, invitation_id).revoked_at is None
+
+
+def test_the_team_page_leads_to_the_companys_upd_articles(client, login, make):
+    from portal.auth.models import PARTNER_ADMIN
+
+    make.user(role=PARTNER_ADMIN, email="head@example.test")
+    login("head@example.test")
+    page = client.get("/team").get_data(as_text=True)
+    assert 'href="/team/upd-articles"' in page
+    assert client.get("/team/upd-articles").status_code == 200
