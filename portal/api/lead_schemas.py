@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from portal.leads.models import STATUSES
 
-from .schemas import MAX_ID, PageQuery, StrictSchema, Text, UtcDateTime
+from .schemas import MAX_BATCH, MAX_ID, BatchItemOut, Envelope, PageQuery, StrictSchema, Text, UtcDateTime
 
 AMOUNT = validate.Range(min=1, max=10**15)
 
@@ -33,6 +33,10 @@ class LeadIn(StrictSchema):
     channel_id = fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_ID),
                                 metadata={"description": "Where the lead came from: GET /lead-channels."})
     comment = Text(load_default="", validate=validate.Length(max=4000))
+
+
+class LeadBatchIn(StrictSchema):
+    leads = Envelope(fields.Nested(LeadIn), required=True, max_items=MAX_BATCH)
 
 
 class FileUpload(ma.Schema):
@@ -125,3 +129,14 @@ class ChannelOut(ma.Schema):
 
 class ChannelList(ma.Schema):
     items = fields.List(fields.Nested(ChannelOut))
+
+
+class LeadBatchItemOut(BatchItemOut):
+    lead = fields.Nested(LeadOut, allow_none=True)
+
+
+class LeadBatchOut(ma.Schema):
+    created = fields.Integer()
+    existing = fields.Integer()
+    failed = fields.Integer()
+    results = fields.List(fields.Nested(LeadBatchItemOut))

@@ -9,7 +9,11 @@ from marshmallow import fields, validate
 from portal.claims.models import STATUSES
 from portal.shop.models import STATUSES as ORDER_STATUSES
 
+from .reference import N_
+
 MAX_ID = 2**31 - 1
+MAX_LINES = 50
+MAX_BATCH = 500
 MONEY = validate.Range(min=1, max=10**12)
 
 
@@ -30,6 +34,32 @@ class UtcDateTime(fields.DateTime):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return super()._serialize(value, attr, obj, **kwargs)
+
+
+class BoundedList(fields.List):
+    """A list whose length is checked before its items: a document of 200,000 lines is refused at once, with the
+    limit, instead of after 200,000 line checks."""
+
+    def __init__(self, inner, *, min_items: int = 1, max_items: int, **kwargs):
+        self.max_items = max_items
+        self.length = validate.Length(min_items, max_items)
+        super().__init__(inner, validate=self.length, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list | tuple):
+            self.length(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Envelope(BoundedList):
+    """The items of a batch: the envelope checks it is a list of at most `max_items`; each item is validated on
+    its own by the endpoint (shapes.create_each), so a bad item fails alone. Documented as a list of `inner`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list | tuple):
+            raise self.make_error("invalid")
+        self.length(value)
+        return list(value)
 
 
 class StrictSchema(ma.Schema):
@@ -77,13 +107,13 @@ class ClaimIn(StrictSchema):
     invoice_date = fields.Date(required=True)
     customer_name = Text(required=True, validate=validate.Length(1, 200))
     customer_inn = Text(load_default="", validate=validate.Length(max=12))
-    lines = fields.List(fields.Nested(LineIn), required=True, validate=validate.Length(1, 50))
+    lines = BoundedList(fields.Nested(LineIn), required=True, max_items=MAX_LINES)
     scan = fields.Nested(ScanIn, load_default=None,
                          metadata={"description": "Optional: the scan now, or later with POST /claims/{id}/scan."})
 
 
 class BatchIn(StrictSchema):
-    claims = fields.List(fields.Nested(ClaimIn), required=True, validate=validate.Length(1, 500))
+    claims = Envelope(fields.Nested(ClaimIn), required=True, max_items=MAX_BATCH)
 
 
 class ScanUpload(ma.Schema):
@@ -140,22 +170,32 @@ class ClaimPage(ma.Schema):
 
 
 class BatchItemOut(ma.Schema):
+    """One item's result in a batch; the claims' and the leads' add their object."""
+
     index = fields.Integer()
-    external_id = fields.String()
+    external_id = fields.String(allow_none=True)
+    status = fields.Integer(metadata={"description": N_("201 created, 200 already known (its object), 422 "
+                                                        "invalid (see errors), 409 saved at the same time by "
+                                                        "another request (send it again).")})
     result = fields.String(metadata={"enum": ["created", "exists", "error"]})
-    claim_id = fields.Integer(allow_none=True)
-    status = fields.String(allow_none=True)
-    scan_required = fields.Boolean(metadata={"description": "The claim is a draft waiting for its scan "
-                                                            "(POST /claims/{id}/scan, or its seller in the browser)."})
+    id = fields.Integer(allow_none=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), allow_none=True)
+
+
+class ClaimBatchItemOut(BatchItemOut):
+    claim_id = fields.Integer(allow_none=True, metadata={"description": N_("The same as id.")})
+    scan_required = fields.Boolean(metadata={"description": N_("The claim is a draft waiting for its scan (POST "
+                                                               "/claims/{id}/scan, or its seller in the browser).")})
+    claim = fields.Nested(ClaimOut, allow_none=True)
 
 
 class BatchOut(ma.Schema):
     created = fields.Integer()
     existing = fields.Integer()
     failed = fields.Integer()
-    awaiting_scan = fields.Integer(metadata={"description": "How many of the batch's claims wait for their scans."})
-    results = fields.List(fields.Nested(BatchItemOut))
+    awaiting_scan = fields.Integer(metadata={"description": N_("How many of the batch's claims wait for their "
+                                                               "scans.")})
+    results = fields.List(fields.Nested(ClaimBatchItemOut))
 
 
 # --- queries ---------------------------------------------------------------------------------------
