@@ -6,13 +6,18 @@ the reader's language: `?lang=`, else the signed-in person's UI language, else A
 """
 
 import re
+from http import HTTPStatus
 
 from flask import request
 from flask_babel import gettext as _
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 TRANSLATED = ("summary", "description", "title")
 _SCOPES = re.compile(r"^Scopes: (.*)\.$")
+# Responses are described by their HTTP phrase ("Not Found"): the problem titles say the same in both languages.
+_SUCCESS = {200: lazy_pgettext("HTTP status", "OK"), 201: lazy_pgettext("HTTP status", "Created"),
+            204: lazy_pgettext("HTTP status", "No Content"), 207: lazy_pgettext("HTTP status", "Multi-Status")}
 
 
 def N_(text: str) -> str:  # noqa: N802 - the name gettext tools know as "mark for translation"
@@ -33,14 +38,24 @@ def reader_locale() -> str:
 
 def translate_text(text: str) -> str:
     """A summary or description, paragraph by paragraph, in the current language (unknown text stays)."""
+    phrase = _phrases().get(text)
+    if phrase is not None:
+        return str(phrase)
     paragraphs = []
     for paragraph in text.split("\n\n"):
         scopes = _SCOPES.match(paragraph)
         if scopes:
-            paragraphs.append(_("Scopes: %(scopes)s.", scopes=scopes.group(1).replace(" or ", f" {_('or')} ")))
+            either = " " + _("or") + " "
+            paragraphs.append(_("Scopes: %(scopes)s.", scopes=scopes.group(1).replace(" or ", either)))
         else:
             paragraphs.append(_(paragraph) if paragraph.strip() else paragraph)
     return "\n\n".join(paragraphs)
+
+
+def _phrases() -> dict:
+    from .errors import TITLES
+
+    return {HTTPStatus(status).phrase: title for status, title in {**TITLES, **_SUCCESS}.items()}
 
 
 def translate_document(node):

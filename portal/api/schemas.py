@@ -78,7 +78,7 @@ class Problem(ma.Schema):
     status = fields.Integer(required=True)
     detail = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                         metadata={"description": "Messages per field, e.g. {\"lines.0.sku\": [\"...\"]}"})
+                         metadata={"description": N_("Messages per field, e.g. {\"lines.0.sku\": [\"...\"]}")})
 
 
 # --- claims in -------------------------------------------------------------------------------------
@@ -88,28 +88,28 @@ class LineIn(StrictSchema):
     sku = Text(required=True, validate=validate.Length(1, 64))
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(1, 100_000))
     unit_price_kopecks = fields.Integer(required=True, strict=True, validate=MONEY,
-                                        metadata={"description": "Price of one unit in kopecks (1 RUB = 100)."})
+                                        metadata={"description": N_("Price of one unit in kopecks (1 RUB = 100).")})
 
 
 class ScanIn(StrictSchema):
     filename = Text(required=True, validate=validate.Length(1, 200))
     content_base64 = Text(required=True, validate=validate.Length(1, 14_000_000),
-                                   metadata={"description": "PDF, JPEG or PNG, up to 10 MB, base64-encoded."})
+                                   metadata={"description": N_("PDF, JPEG or PNG, up to 10 MB, base64-encoded.")})
 
 
 class ClaimIn(StrictSchema):
     external_id = Text(required=True, validate=validate.Length(1, 100),
-                                metadata={"description": "Your document id (e.g. the 1C document GUID): "
-                                                         "one claim per id in your company, resends are safe."})
+                                metadata={"description": N_("Your document id (e.g. the 1C document GUID): "
+                                                         "one claim per id in your company, resends are safe.")})
     seller_email = fields.Email(required=True, validate=validate.Length(max=254),
-                                metadata={"description": "The participant of your company who made the sale."})
+                                metadata={"description": N_("The participant of your company who made the sale.")})
     invoice_number = Text(required=True, validate=validate.Length(1, 64))
     invoice_date = fields.Date(required=True)
     customer_name = Text(required=True, validate=validate.Length(1, 200))
     customer_inn = Text(load_default="", validate=validate.Length(max=12))
     lines = BoundedList(fields.Nested(LineIn), required=True, max_items=MAX_LINES)
     scan = fields.Nested(ScanIn, load_default=None,
-                         metadata={"description": "Optional: the scan now, or later with POST /claims/{id}/scan."})
+                         metadata={"description": N_("Optional: the scan now, or later with POST /claims/{id}/scan.")})
 
 
 class BatchIn(StrictSchema):
@@ -117,7 +117,7 @@ class BatchIn(StrictSchema):
 
 
 class ScanUpload(ma.Schema):
-    scan = Upload(required=True, metadata={"description": "PDF, JPEG or PNG, up to 10 MB."})
+    scan = Upload(required=True, metadata={"description": N_("PDF, JPEG or PNG, up to 10 MB.")})
 
 
 class RejectIn(StrictSchema):
@@ -145,7 +145,7 @@ class ClaimOut(ma.Schema):
     external_id = fields.String(allow_none=True)
     status = fields.String(metadata={"enum": list(STATUSES)})
     status_label = fields.String()
-    scan_required = fields.Boolean(metadata={"description": "A draft waits for its scan to go to review."})
+    scan_required = fields.Boolean(metadata={"description": N_("A draft waits for its scan to go to review.")})
     seller_id = fields.Integer(attribute="user_id")
     seller_email = fields.Function(lambda claim: claim.user.email, metadata={"type": "string"})
     company_id = fields.Integer()
@@ -154,7 +154,7 @@ class ClaimOut(ma.Schema):
     customer_name = fields.String()
     customer_inn = fields.String(allow_none=True)
     total_kopecks = fields.Integer()
-    points = fields.Integer(allow_none=True, metadata={"description": "Credited on approval."})
+    points = fields.Integer(allow_none=True, metadata={"description": N_("Credited on approval.")})
     possible_duplicate = fields.Boolean()
     rejection_reason = fields.String(allow_none=True)
     created_at = UtcDateTime()
@@ -166,7 +166,7 @@ class ClaimOut(ma.Schema):
 
 class ClaimPage(ma.Schema):
     items = fields.List(fields.Nested(ClaimOut))
-    next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as `cursor` for the next page."})
+    next_cursor = fields.String(allow_none=True, metadata={"description": N_("Pass as `cursor` for the next page.")})
 
 
 class BatchItemOut(ma.Schema):
@@ -210,17 +210,17 @@ class ClaimQuery(PageQuery):
     status = Text(validate=validate.OneOf(STATUSES))
     external_id = Text(validate=validate.Length(1, 100))
     company_id = fields.Integer(validate=validate.Range(1, MAX_ID),
-                                metadata={"description": "Program keys only; a company key always sees its own."})
+                                metadata={"description": N_("Program keys only; a company key always sees its own.")})
 
 
 class QueueQuery(PageQuery):
     company_id = fields.Integer(validate=validate.Range(1, MAX_ID))
-    flagged = fields.Boolean(metadata={"description": "Only possible duplicates."})
+    flagged = fields.Boolean(metadata={"description": N_("Only possible duplicates.")})
 
 
 class ParticipantQuery(PageQuery):
     company_id = fields.Integer(validate=validate.Range(1, MAX_ID),
-                                metadata={"description": "Program keys only; a company key always sees its own."})
+                                metadata={"description": N_("Program keys only; a company key always sees its own.")})
 
 
 class OrderQuery(PageQuery):
