@@ -104,11 +104,11 @@ def create_claim(body):
 @bp.alt_response(207, schema=schemas.BatchOut, description=BATCH_RESPONSES[207])
 def create_claims(body):
     company_id = company_only()
-    ids = [item.get("external_id") for item in body["claims"] if isinstance(item, dict)]
-    known = known_claims(company_id, [i.strip() for i in ids if isinstance(i, str)])
+    known: dict = {}
     sellers: dict = {}
     outcomes = create_each(body["claims"], schemas.ClaimIn(), lambda external_id, item: submit_sale(
-        company_id, _sale(external_id, item), sellers, known))
+        company_id, _sale(external_id, item), sellers, known), before=lambda ids: known.update(
+        known_claims(company_id, ids)))
     made = _present([o.obj for o in outcomes if o.obj is not None])
     answer, status = batch_answer(outcomes, "claim", awaiting_scan=sum(1 for c in made if c.scan_required))
     for result in answer["results"]:

@@ -98,10 +98,14 @@ class Outcome:
         return {201: "created", 200: "exists"}.get(self.status, "error")
 
 
-def create_each(items: list, schema: ma.Schema, create: Callable[[str, dict], tuple[object, bool]]) -> list[Outcome]:
+def create_each(items: list, schema: ma.Schema, create: Callable[[str, dict], tuple[object, bool]],
+                before: Callable[[list[str]], None] | None = None) -> list[Outcome]:
     """Validate and create each item on its own, each in a savepoint: a failed item leaves nothing behind and
-    the good ones stay for the request to commit. `create(external_id, data)` -> (object, created)."""
-    outcomes, seen = [], {}
+    the good ones stay for the request to commit. `create(external_id, data)` -> (object, created);
+    `before(external_ids)` sees the ids of the valid items first (to look up the known ones at once)."""
+    outcomes: dict[int, Outcome] = {}
+    valid: list[tuple[int, str, dict]] = []
+    seen: dict[str, int] = {}
     for index, raw in enumerate(items):
         given = raw.get("external_id") if isinstance(raw, dict) else None
         external_id = given.strip() if isinstance(given, str) else None
@@ -110,22 +114,30 @@ def create_each(items: list, schema: ma.Schema, create: Callable[[str, dict], tu
             external_id = external_id_of(data)
             if external_id in seen:
                 raise DomainError(_l("The same document id as item %(n)s.", n=seen[external_id]), field="external_id")
-            seen[external_id] = index
-            with db.session.begin_nested():
-                obj, created = create(external_id, data)
         except ma.ValidationError as exc:
             errors = flatten_errors(exc.messages)
             if "_schema" in errors:
                 errors["_request"] = errors.pop("_schema")
-            outcomes.append(Outcome(index, external_id, 422, errors=errors))
+            outcomes[index] = Outcome(index, external_id, 422, errors=errors)
         except DomainError as exc:
-            outcomes.append(Outcome(index, external_id, 422, errors={exc.field or "_request": [str(exc.message)]}))
-        except IntegrityError:
-            outcomes.append(Outcome(index, external_id, 409, errors={"external_id": [str(_l(
-                "Another request saved this document at the same time. Send the item again."))]}))
+            outcomes[index] = Outcome(index, external_id, 422, errors={exc.field or "_request": [str(exc.message)]})
         else:
-            outcomes.append(Outcome(index, external_id, create_status(created), obj))
-    return outcomes
+            seen[external_id] = index
+            valid.append((index, external_id, data))
+    if before is not None:
+        before([external_id for _index, external_id, _data in valid])
+    for index, external_id, data in valid:
+        try:
+            with db.session.begin_nested():
+                obj, created = create(external_id, data)
+        except DomainError as exc:
+            outcomes[index] = Outcome(index, external_id, 422, errors={exc.field or "_request": [str(exc.message)]})
+        except IntegrityError:
+            outcomes[index] = Outcome(index, external_id, 409, errors={"external_id": [str(_l(
+                "Another request saved this document at the same time. Send the item again."))]})
+        else:
+            outcomes[index] = Outcome(index, external_id, create_status(created), obj)
+    return [outcomes[index] for index in range(len(items))]
 
 
 def batch_answer(outcomes: list[Outcome], name: str, **extra) -> tuple[dict, int]:

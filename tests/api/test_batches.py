@@ -109,3 +109,11 @@ def test_a_batch_of_leads_keeps_the_good_ones(client, app, company_token, channe
     assert count(app, Lead.id) == count(app, LeadReference.id) == 2
     again = client.post("/api/v1/leads/batch", json={"leads": items[:1]}, headers=auth(company_token))
     assert again.status_code == 200 and again.get_json()["results"][0]["id"] == results[0]["id"]
+
+
+def test_an_item_whose_id_the_database_cannot_store_fails_alone(client, app, company_token):
+    items = [sale("GOOD"), sale("BAD\x00ID"), sale("x" * 101)]
+    response = client.post("/api/v1/claims/batch", json={"claims": items}, headers=auth(company_token))
+    assert response.status_code == 207, response.get_data(as_text=True)[:300]
+    assert [r["status"] for r in response.get_json()["results"]] == [201, 422, 422]
+    assert count(app, Claim.id) == 1
