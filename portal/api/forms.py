@@ -18,8 +18,8 @@ class KeyForm(FlaskForm):
     def chosen_scopes(self, presets: dict) -> list[str]:
         """The ticked permissions, with those of the chosen set (the page works without its script too)."""
         chosen = list(self.scopes.data or [])
-        label_scopes = presets.get(self.preset.data)
-        for scope in label_scopes[1] if label_scopes else ():
+        _label, preset_scopes = presets.get(self.preset.data, (None, ()))
+        for scope in preset_scopes:
             if scope not in chosen:
                 chosen.append(scope)
         return chosen

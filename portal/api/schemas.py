@@ -77,6 +77,9 @@ class Problem(ma.Schema):
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String()
+    current_status = fields.String(metadata={"description": N_("A conflict with the object's state (409): its "
+                                                               "current status.")})
+    current_status_label = fields.String(metadata={"description": N_("The current status, in words.")})
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
                          metadata={"description": N_("Messages per field, e.g. {\"lines.0.sku\": [\"...\"]}")})
 
