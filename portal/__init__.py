@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
 
     from portal.core.fields import BoundedIntegerConverter
+    from portal.core.json_body import PortalJSONProvider
     from portal.core.requests import PortalRequest
 
     app.url_map.converters["int"] = BoundedIntegerConverter
@@ -41,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"],
                                 x_proto=app.config["PROXY_FIX_X_PROTO"], x_host=app.config["PROXY_FIX_X_HOST"])
     app.request_class = PortalRequest
+    app.json = PortalJSONProvider(app)  # an unreadable body answers 400, not 500; Cyrillic goes out as UTF-8
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     login_manager.init_app(app)

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+from copy import deepcopy
 from functools import wraps
 
 from flask import current_app, g, request
@@ -9,17 +10,42 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from limits import parse
 from sqlalchemy.exc import IntegrityError
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
 
 from portal.core.errors import DomainError, NotAllowed
+from portal.core.json_body import InvalidJSON, parse_json
 from portal.extensions import db, limiter
 
 from . import idempotency
-from .errors import http_problem, problem
+from .errors import StateConflict, UnreadableBody, http_problem, problem
 from .models import ApiKey
+from .reference import N_
 from .services import authenticate, touch_key
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Partner loyalty portal API")
+
+class BodyParser(FlaskParser):
+    """webargs, reading JSON bodies with the portal's parser: too deep, a number too long or broken JSON is
+    a 400 problem rather than a crash."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return core.missing
+        data = req.get_data(cache=True)
+        if not data.strip():
+            return core.missing
+        try:
+            return parse_json(data)
+        except InvalidJSON:
+            raise UnreadableBody() from None
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = BodyParser()
+
+
+bp = ApiBlueprint("api", __name__, url_prefix="/api/v1", description=N_("Partner loyalty portal API"))
 
 MAX_ID = 2**31 - 1
 
@@ -72,6 +98,11 @@ def domain_error(error):
     return problem(422, error.message, errors={error.field or "_request": [str(error.message)]})
 
 
+@bp.errorhandler(StateConflict)
+def state_conflict(error):
+    return problem(409, error.message, extra={"current_status": error.state, "current_status_label": error.label})
+
+
 @bp.errorhandler(IntegrityError)
 def integrity_error(error):
     return problem(409)
@@ -88,7 +119,8 @@ class MissingScope(HTTPException):
 
 
 def requires(*scopes: str):
-    """Allow the endpoint to keys holding any of `scopes`; documented in the operation's description."""
+    """Allow the endpoint to keys holding any of `scopes`; documented as the last paragraph of the operation's
+    description (the reference translates it, see reference.py)."""
 
     def decorator(view):
         @wraps(view)
@@ -98,7 +130,10 @@ def requires(*scopes: str):
             return view(*args, **kwargs)
 
         note = "Scopes: " + " or ".join(f"`{s}`" for s in scopes) + "."
-        wrapped.__doc__ = f"{(view.__doc__ or '').strip()}\n\n{note}"
+        apidoc = deepcopy(getattr(view, "_apidoc", {}))
+        manual = apidoc.setdefault("manual_doc", {})
+        manual["description"] = "\n\n".join(text for text in (manual.get("description"), note) if text)
+        wrapped._apidoc = apidoc
         return wrapped
 
     return decorator

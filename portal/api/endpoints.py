@@ -11,6 +11,7 @@ from portal.claims import services as claims
 from portal.claims.models import DRAFT, SUBMITTED, Claim, ClaimAward, ClaimLine
 from portal.claims.services import ClaimData, LineData
 from portal.core.errors import DomainError
+from portal.extensions import db
 from portal.ledger import services as ledger
 from portal.ledger.descriptions import describe
 from portal.ledger.models import LedgerEntry
@@ -21,14 +22,23 @@ from portal.shop.models import Order, OrderLine
 from . import schemas
 from .blueprint import bp, current_key, get_or_404, page, requires
 from .claim_leads import named_lead
+from .errors import StateConflict
 from .models import ClaimReference
-from .submissions import Sale, attach_scan, decode_scan, external_ids, submit_batch, submit_sale
-
-IDEMPOTENCY = {"parameters": [{
-    "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 255},
-    "description": "Repeat a POST safely: the same key with the same body returns the first response.",
-}]}
-
+from .reference import N_
+from .shapes import (
+    BATCH_RESPONSES,
+    IDEMPOTENCY,
+    batch_answer,
+    company_only,
+    company_page,
+    create_each,
+    create_status,
+    decide,
+    external_id_of,
+    read_upload,
+    visible,
+)
+from .submissions import Sale, attach_scan, decode_scan, external_ids, known_claims, submit_sale
 
 # --- helpers ---------------------------------------------------------------------------------------
 
@@ -47,30 +57,27 @@ def _present(items: list[Claim]) -> list[Claim]:
 
 
 def _visible_claim(claim_id: int) -> Claim:
-    """A claim the key may read: its own company's (company keys) or any (program keys)."""
-    claim = get_or_404(Claim, claim_id)
-    key = current_key()
-    if key.company_id is not None and claim.company_id != key.company_id:
-        abort(404)
-    return _present([claim])[0]
+    return _present([visible(Claim, claim_id)])[0]
 
 
-def _sale(item: dict) -> Sale:
+def _check_skus(lines: list[dict]) -> None:
+    """An unknown SKU is named in the error, on the line's own field."""
+    skus = {line["sku"].strip() for line in lines}
+    known = set(db.session.scalars(select(Product.sku).where(Product.sku.in_(skus))))
+    for number, line in enumerate(lines):
+        if line["sku"].strip() not in known:
+            raise DomainError(_l("Line %(n)s: there is no product with the SKU %(sku)s in the catalogue.",
+                                 n=number + 1, sku=line["sku"].strip()), field=f"lines.{number}.sku")
+
+
+def _sale(external_id: str, item: dict) -> Sale:
+    _check_skus(item["lines"])
     scan = decode_scan(item["scan"]["filename"], item["scan"]["content_base64"]) if item.get("scan") else None
     data = ClaimData(invoice_number=item["invoice_number"], invoice_date=item["invoice_date"],
                      customer_name=item["customer_name"], customer_inn=item.get("customer_inn") or "",
                      lines=[LineData(line["sku"], line["quantity"], line["unit_price_kopecks"])
                             for line in item["lines"]], lead_id=named_lead(current_key().company_id, item))
-    external_id = item["external_id"].strip()
-    if not external_id:
-        raise DomainError(_l("Give your document id."), field="external_id")
     return Sale(external_id=external_id, seller_email=item["seller_email"], claim=data, scan=scan)
-
-
-def _company_only():
-    if current_key().company_id is None:
-        abort(404)  # company endpoints have nothing for a program-wide key
-    return current_key().company_id
 
 
 # --- partner systems: claims -----------------------------------------------------------------------
@@ -78,88 +85,67 @@ def _company_only():
 
 @bp.post("/claims")
 @requires("claims:write")
-@bp.doc(**IDEMPOTENCY)
+@bp.doc(summary=N_("Submit the claim of one sales document."), **IDEMPOTENCY)
 @bp.arguments(schemas.ClaimIn)
-@bp.response(201, schemas.ClaimOut, description="Created (a draft awaiting its scan when none was sent).")
-@bp.alt_response(200, schema=schemas.ClaimOut, description="This document id is known: its claim.")
+@bp.response(201, schemas.ClaimOut, description=N_("Created (a draft awaiting its scan when none was sent)."))
+@bp.alt_response(200, schema=schemas.ClaimOut, description=N_("This document id is known: its claim."))
 def create_claim(body):
-    """Submit the claim of one sales document."""
-    claim, created = submit_sale(_company_only(), _sale(body))
-    return _present([claim])[0], 201 if created else 200
+    claim, created = submit_sale(company_only(), _sale(external_id_of(body), body))
+    return _present([claim])[0], create_status(created)
 
 
 @bp.post("/claims/batch")
 @requires("claims:write")
-@bp.doc(**IDEMPOTENCY)
+@bp.doc(summary=N_("Submit up to 500 documents; each gets its own result, the good ones are kept."),
+        description=N_("Each item is checked and saved on its own: a bad item gets status 422 and its errors, the "
+                       "others are created (201) or found by their document id (200). The whole batch is refused "
+                       "(422) only when it is not a list of 1 to 500 items."), **IDEMPOTENCY)
 @bp.arguments(schemas.BatchIn)
-@bp.response(200, schemas.BatchOut)
+@bp.response(200, schemas.BatchOut, description=BATCH_RESPONSES[200])
+@bp.alt_response(207, schema=schemas.BatchOut, description=BATCH_RESPONSES[207])
 def create_claims(body):
-    """Submit up to 500 documents; each gets its own result, the good ones are kept."""
-    company_id = _company_only()
-    sales, results, broken = [], [], {}
-    for index, item in enumerate(body["claims"]):
-        try:
-            sales.append(_sale(item))
-        except DomainError as exc:
-            broken[index] = (item["external_id"], {exc.field or "_request": [str(exc.message)]})
-            sales.append(None)
-    done = iter(submit_batch(company_id, [s for s in sales if s is not None]))
-    for index, sale in enumerate(sales):
-        if sale is None:
-            external_id, errors = broken[index]
-            results.append({"index": index, "external_id": external_id, "result": "error", "errors": errors,
-                            "claim_id": None, "status": None, "scan_required": False})
-        else:
-            item = next(done)
-            waiting = item.claim is not None and item.claim.status == DRAFT and not item.claim.scan_path
-            results.append({"index": index, "external_id": item.external_id, "result": item.result,
-                            "claim_id": item.claim_id, "status": item.status, "scan_required": waiting,
-                            "errors": item.errors or None})
-    count = {kind: sum(1 for r in results if r["result"] == kind) for kind in ("created", "exists", "error")}
-    return {"created": count["created"], "existing": count["exists"], "failed": count["error"],
-            "awaiting_scan": sum(1 for r in results if r["scan_required"]), "results": results}
+    company_id = company_only()
+    known: dict = {}
+    sellers: dict = {}
+    outcomes = create_each(body["claims"], schemas.ClaimIn(), lambda external_id, item: submit_sale(
+        company_id, _sale(external_id, item), sellers, known), before=lambda ids: known.update(
+        known_claims(company_id, ids)))
+    made = _present([o.obj for o in outcomes if o.obj is not None])
+    answer, status = batch_answer(outcomes, "claim", awaiting_scan=sum(1 for c in made if c.scan_required))
+    for result in answer["results"]:
+        result["claim_id"] = result["id"]
+        result["scan_required"] = bool(result["claim"] is not None and result["claim"].scan_required)
+    return answer, status
 
 
 @bp.post("/claims/<int:claim_id>/scan")
 @requires("claims:write")
-@bp.doc(**IDEMPOTENCY)
+@bp.doc(summary=N_("Attach the invoice scan to a draft made through the API; the claim then goes to review."),
+        **IDEMPOTENCY)
 @bp.arguments(schemas.ScanUpload, location="files")
 @bp.response(200, schemas.ClaimOut)
 def upload_scan(files, claim_id):
-    """Attach the invoice scan to a draft made through the API; the claim then goes to review."""
-    _company_only()
+    company_only()
     claim = _visible_claim(claim_id)
-    upload = files["scan"]
-    attach_scan(claim, upload.filename or "scan", upload.read())
+    attach_scan(claim, *read_upload(files, "scan", "scan"))
     return _present([claim])[0]
 
 
 @bp.get("/claims")
 @requires("claims:read", "queue:read")
+@bp.doc(summary=N_("Claims with their status and awards, newest first."))
 @bp.arguments(schemas.ClaimQuery, location="query")
 @bp.response(200, schemas.ClaimPage)
 def list_claims(args):
-    """Claims with their status and awards, newest first."""
-    key = current_key()
-    query = select(Claim).options(*_claim_options())
-    if key.company_id is not None:
-        query = query.where(Claim.company_id == key.company_id)
-    elif args.get("company_id"):
-        query = query.where(Claim.company_id == args["company_id"])
-    if args.get("status"):
-        query = query.where(Claim.status == args["status"])
-    if args.get("external_id"):
-        query = query.join(ClaimReference, ClaimReference.claim_id == Claim.id).where(
-            ClaimReference.external_id == args["external_id"])
-    items, cursor = page(query, Claim.id, args)
+    items, cursor = company_page(select(Claim).options(*_claim_options()), Claim, ClaimReference.claim_id, args)
     return {"items": _present(items), "next_cursor": cursor}
 
 
 @bp.get("/claims/<int:claim_id>")
 @requires("claims:read", "queue:read")
+@bp.doc(summary=N_("One claim with its lines, status and awards."))
 @bp.response(200, schemas.ClaimOut)
 def get_claim(claim_id):
-    """One claim with its lines, status and awards."""
     return _visible_claim(claim_id)
 
 
@@ -189,8 +175,8 @@ def _visible_participant(user_id: int) -> User:
 @requires("points:read", "participants:read")
 @bp.arguments(schemas.ParticipantQuery, location="query")
 @bp.response(200, schemas.ParticipantPage)
+@bp.doc(summary=N_("Participants (the company's own, for a company key) with their balances."))
 def list_participants(args):
-    """Participants (the company's own, for a company key) with their balances."""
     items, cursor = page(_participants_query(args), User.id, args, descending=False)
     for person in items:
         person.balance = ledger.balances_of(person.id)
@@ -200,8 +186,8 @@ def list_participants(args):
 @bp.get("/participants/<int:user_id>")
 @requires("points:read", "participants:read")
 @bp.response(200, schemas.ParticipantOut)
+@bp.doc(summary=N_("One participant with their balance."))
 def get_participant(user_id):
-    """One participant with their balance."""
     return _visible_participant(user_id)
 
 
@@ -209,8 +195,8 @@ def get_participant(user_id):
 @requires("points:read", "participants:read")
 @bp.arguments(schemas.PageQuery, location="query")
 @bp.response(200, schemas.StatementPage)
+@bp.doc(summary=N_("The participant's points statement, newest first."))
 def get_statement(args, user_id):
-    """The participant's points statement, newest first."""
     person = _visible_participant(user_id)
     entries, cursor = page(statement_query(person.id), LedgerEntry.id, args)
     items = [{"id": e.id, "created_at": e.transaction.created_at, "kind": e.transaction.kind,
@@ -226,8 +212,8 @@ def get_statement(args, user_id):
 @requires("catalogue:read")
 @bp.arguments(schemas.PageQuery, location="query")
 @bp.response(200, schemas.ProductPage)
+@bp.doc(summary=N_("The products the program rewards: claim lines name them by SKU."))
 def list_products(args):
-    """The products the program rewards: claim lines name them by SKU."""
     items, cursor = page(select(Product), Product.id, args, descending=False)
     return {"items": items, "next_cursor": cursor}
 
@@ -239,8 +225,8 @@ def list_products(args):
 @requires("queue:read")
 @bp.arguments(schemas.QueueQuery, location="query")
 @bp.response(200, schemas.ClaimPage)
+@bp.doc(summary=N_("Claims awaiting review, oldest first."))
 def review_queue(args):
-    """Claims awaiting review, oldest first."""
     query = select(Claim).where(Claim.status == SUBMITTED).options(*_claim_options())
     if args.get("company_id"):
         query = query.where(Claim.company_id == args["company_id"])
@@ -250,12 +236,16 @@ def review_queue(args):
     return {"items": _present(items), "next_cursor": cursor}
 
 
+def _already_decided(claim: Claim) -> StateConflict:
+    return StateConflict(_l("Claim #%(id)s is %(status)s: only a submitted claim can be approved or rejected.",
+                            id=claim.id, status=claim.status_label.lower()), claim, claim.status_label)
+
+
 def _decide(claim_id: int, action):
     key = current_key()
     if key.company_id is not None:
         abort(404)
-    claim = _visible_claim(claim_id)
-    action(claim, key.created_by)
+    claim = decide(_visible_claim(claim_id), (SUBMITTED,), action, key.created_by, _already_decided)
     notifications.send_decision(claim)  # into the outbox, committed with the decision
     return _present([claim])[0]
 
@@ -264,8 +254,9 @@ def _decide(claim_id: int, action):
 @requires("claims:review")
 @bp.doc(**IDEMPOTENCY)
 @bp.response(200, schemas.ClaimOut)
+@bp.alt_response(409, description=N_("The claim is decided already: the problem gives its current_status."))
+@bp.doc(summary=N_("Approve a submitted claim: its points are credited through the earning rules."))
 def approve_claim(claim_id):
-    """Approve a submitted claim: its points are credited through the earning rules."""
     return _decide(claim_id, claims.approve_claim)
 
 
@@ -274,8 +265,9 @@ def approve_claim(claim_id):
 @bp.doc(**IDEMPOTENCY)
 @bp.arguments(schemas.RejectIn)
 @bp.response(200, schemas.ClaimOut)
+@bp.alt_response(409, description=N_("The claim is decided already: the problem gives its current_status."))
+@bp.doc(summary=N_("Reject a submitted claim with a reason the participant will read."))
 def reject_claim(body, claim_id):
-    """Reject a submitted claim with a reason the participant will read."""
     return _decide(claim_id, lambda claim, actor: claims.reject_claim(claim, actor, body["reason"]))
 
 
@@ -283,8 +275,8 @@ def reject_claim(body, claim_id):
 @requires("orders:read")
 @bp.arguments(schemas.OrderQuery, location="query")
 @bp.response(200, schemas.OrderPage)
+@bp.doc(summary=N_("Shop orders and their states, newest first."))
 def list_orders(args):
-    """Shop orders and their states, newest first."""
     query = select(Order).options(selectinload(Order.lines).selectinload(OrderLine.prize))
     if args.get("status"):
         query = query.where(Order.status == args["status"])
@@ -295,13 +287,13 @@ def list_orders(args):
 @bp.get("/orders/<int:order_id>")
 @requires("orders:read")
 @bp.response(200, schemas.OrderOut)
+@bp.doc(summary=N_("One shop order with its lines and state."))
 def get_order(order_id):
-    """One shop order with its lines and state."""
     return get_or_404(Order, order_id)
 
 
 @bp.get("/me")
 @bp.response(200, schemas.KeyOut)
+@bp.doc(summary=N_("The key this request was made with: its name, company and scopes. Any key may call it."))
 def whoami():
-    """The key this request was made with: its name, company and scopes. Any key may call it."""
     return current_key()

@@ -102,7 +102,27 @@ def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def problem(status: int, detail=None, errors: dict | None = None, headers: dict | None = None) -> Response:
+class UnreadableBody(HTTPException):
+    """A JSON body the API cannot read: broken, nested too deeply, or with a number too long."""
+
+    code = 400
+    problem_detail = _l("The request body is not valid JSON (or it nests too deeply, or holds a number too long "
+                        "to read).")
+
+
+class StateConflict(Exception):
+    """The object is not in a state the action applies to: 409 with its current state in the problem."""
+
+    def __init__(self, message, obj, label):
+        super().__init__(str(message))
+        self.message = message
+        self.state = obj.status
+        self.label = str(label)
+
+
+def problem(status: int, detail=None, errors: dict | None = None, headers: dict | None = None,
+            extra: dict | None = None) -> Response:
+    """An RFC 9457 problem; `extra` adds members (e.g. the current state of a conflicting object)."""
     body = {
         "type": "about:blank",
         "title": str(TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])),
@@ -111,6 +131,7 @@ def problem(status: int, detail=None, errors: dict | None = None, headers: dict 
     }
     if errors:
         body["errors"] = errors
+    body.update(extra or {})
     response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
     response.headers["Content-Language"] = _locale()
     for name, value in (headers or {}).items():
@@ -135,7 +156,7 @@ def http_problem(error: HTTPException) -> Response:
         headers["Allow"] = ", ".join(error.valid_methods)
     if status == 429:
         headers.setdefault("Retry-After", "60")
-    return problem(status, errors=errors, headers=headers)
+    return problem(status, getattr(error, "problem_detail", None), errors=errors, headers=headers)
 
 
 def _strip_locations(messages):

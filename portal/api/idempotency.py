@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from portal.core.json_body import InvalidJSON, parse_json
 from portal.core.time import utcnow
 from portal.extensions import db
 
@@ -39,9 +40,9 @@ def request_hash() -> str:
         body = request.get_data(cache=True)
     if request.is_json:
         try:
-            body = json.dumps(json.loads(body), sort_keys=True, ensure_ascii=False).encode()
-        except ValueError:
-            pass
+            body = json.dumps(parse_json(body), sort_keys=True, ensure_ascii=False).encode()
+        except (InvalidJSON, RecursionError):
+            pass  # hashed as sent; reading the body then answers 400
     digest = hashlib.sha256(f"{request.method} {request.full_path}\n".encode())
     digest.update(body)
     return digest.hexdigest()

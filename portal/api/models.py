@@ -27,6 +27,14 @@ PROGRAM_SCOPES = {
     "leads:review": _l("Read the lead review queue; qualify, reject, mark won or lost"),
 }
 
+# Presets of the new-key form: the scopes a typical system needs (those of the creator's kind of key are offered).
+PRESETS = {
+    "1c": (_l("1C: post sales"), ("claims:write", "claims:read", "catalogue:read")),
+    "crm": (_l("CRM: leads"), ("leads:write", "leads:read")),
+    "read": (_l("Read only"), ("claims:read", "points:read", "catalogue:read", "leads:read", "queue:read",
+                               "participants:read", "orders:read")),
+}
+
 RUNNING = "running"
 DONE = "done"
 

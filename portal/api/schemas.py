@@ -11,8 +11,11 @@ from portal.leads.services import claim_lead_share
 from portal.shop.models import STATUSES as ORDER_STATUSES
 
 from .claim_leads import lead_external_id
+from .reference import N_
 
 MAX_ID = 2**31 - 1
+MAX_LINES = 50
+MAX_BATCH = 500
 MONEY = validate.Range(min=1, max=10**12)
 
 
@@ -35,6 +38,32 @@ class UtcDateTime(fields.DateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
+class BoundedList(fields.List):
+    """A list whose length is checked before its items: a document of 200,000 lines is refused at once, with the
+    limit, instead of after 200,000 line checks."""
+
+    def __init__(self, inner, *, min_items: int = 1, max_items: int, **kwargs):
+        self.max_items = max_items
+        self.length = validate.Length(min_items, max_items)
+        super().__init__(inner, validate=self.length, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list | tuple):
+            self.length(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Envelope(BoundedList):
+    """The items of a batch: the envelope checks it is a list of at most `max_items`; each item is validated on
+    its own by the endpoint (shapes.create_each), so a bad item fails alone. Documented as a list of `inner`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list | tuple):
+            raise self.make_error("invalid")
+        self.length(value)
+        return list(value)
+
+
 class StrictSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
@@ -50,8 +79,11 @@ class Problem(ma.Schema):
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String()
+    current_status = fields.String(metadata={"description": N_("A conflict with the object's state (409): its "
+                                                               "current status.")})
+    current_status_label = fields.String(metadata={"description": N_("The current status, in words.")})
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                         metadata={"description": "Messages per field, e.g. {\"lines.0.sku\": [\"...\"]}"})
+                         metadata={"description": N_("Messages per field, e.g. {\"lines.0.sku\": [\"...\"]}")})
 
 
 # --- claims in -------------------------------------------------------------------------------------
@@ -61,42 +93,42 @@ class LineIn(StrictSchema):
     sku = Text(required=True, validate=validate.Length(1, 64))
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(1, 100_000))
     unit_price_kopecks = fields.Integer(required=True, strict=True, validate=MONEY,
-                                        metadata={"description": "Price of one unit in kopecks (1 RUB = 100)."})
+                                        metadata={"description": N_("Price of one unit in kopecks (1 RUB = 100).")})
 
 
 class ScanIn(StrictSchema):
     filename = Text(required=True, validate=validate.Length(1, 200))
     content_base64 = Text(required=True, validate=validate.Length(1, 14_000_000),
-                                   metadata={"description": "PDF, JPEG or PNG, up to 10 MB, base64-encoded."})
+                                   metadata={"description": N_("PDF, JPEG or PNG, up to 10 MB, base64-encoded.")})
 
 
 class ClaimIn(StrictSchema):
     external_id = Text(required=True, validate=validate.Length(1, 100),
-                                metadata={"description": "Your document id (e.g. the 1C document GUID): "
-                                                         "one claim per id in your company, resends are safe."})
+                                metadata={"description": N_("Your document id (e.g. the 1C document GUID): "
+                                                         "one claim per id in your company, resends are safe.")})
     seller_email = fields.Email(required=True, validate=validate.Length(max=254),
-                                metadata={"description": "The participant of your company who made the sale."})
+                                metadata={"description": N_("The participant of your company who made the sale.")})
     invoice_number = Text(required=True, validate=validate.Length(1, 64))
     invoice_date = fields.Date(required=True)
     customer_name = Text(required=True, validate=validate.Length(1, 200))
     customer_inn = Text(load_default="", validate=validate.Length(max=12))
-    lines = fields.List(fields.Nested(LineIn), required=True, validate=validate.Length(1, 50))
+    lines = BoundedList(fields.Nested(LineIn), required=True, max_items=MAX_LINES)
     scan = fields.Nested(ScanIn, load_default=None,
-                         metadata={"description": "Optional: the scan now, or later with POST /claims/{id}/scan."})
+                         metadata={"description": N_("Optional: the scan now, or later with POST /claims/{id}/scan.")})
     lead_id = fields.Integer(load_default=None, validate=validate.Range(1, MAX_ID),
-                             metadata={"description": "The lead this sale closes. Without it (and without "
-                                                      "lead_external_id) the claim is linked to the company's "
-                                                      "qualified or won lead with the same customer INN, if any."})
+                             metadata={"description": N_("The lead this sale closes. Without it (and without "
+                                                         "lead_external_id) the claim is linked to the company's "
+                                                         "qualified or won lead with the same customer INN, if any.")})
     lead_external_id = Text(load_default=None, validate=validate.Length(1, 100),
-                            metadata={"description": "The lead this sale closes, by your own id of the lead."})
+                            metadata={"description": N_("The lead this sale closes, by your own id of the lead.")})
 
 
 class BatchIn(StrictSchema):
-    claims = fields.List(fields.Nested(ClaimIn), required=True, validate=validate.Length(1, 500))
+    claims = Envelope(fields.Nested(ClaimIn), required=True, max_items=MAX_BATCH)
 
 
 class ScanUpload(ma.Schema):
-    scan = Upload(required=True, metadata={"description": "PDF, JPEG or PNG, up to 10 MB."})
+    scan = Upload(required=True, metadata={"description": N_("PDF, JPEG or PNG, up to 10 MB.")})
 
 
 class RejectIn(StrictSchema):
@@ -124,7 +156,7 @@ class ClaimOut(ma.Schema):
     external_id = fields.String(allow_none=True)
     status = fields.String(metadata={"enum": list(STATUSES)})
     status_label = fields.String()
-    scan_required = fields.Boolean(metadata={"description": "A draft waits for its scan to go to review."})
+    scan_required = fields.Boolean(metadata={"description": N_("A draft waits for its scan to go to review.")})
     seller_id = fields.Integer(attribute="user_id")
     seller_email = fields.Function(lambda claim: claim.user.email, metadata={"type": "string"})
     company_id = fields.Integer()
@@ -133,7 +165,7 @@ class ClaimOut(ma.Schema):
     customer_name = fields.String()
     customer_inn = fields.String(allow_none=True)
     total_kopecks = fields.Integer()
-    points = fields.Integer(allow_none=True, metadata={"description": "Credited on approval."})
+    points = fields.Integer(allow_none=True, metadata={"description": N_("Credited on approval.")})
     possible_duplicate = fields.Boolean()
     rejection_reason = fields.String(allow_none=True)
     created_at = UtcDateTime()
@@ -141,36 +173,46 @@ class ClaimOut(ma.Schema):
     decided_at = UtcDateTime(allow_none=True)
     lines = fields.List(fields.Nested(LineOut))
     awards = fields.List(fields.Nested(AwardOut))
-    lead_id = fields.Integer(allow_none=True, metadata={"description": "The lead this sale closes."})
+    lead_id = fields.Integer(allow_none=True, metadata={"description": N_("The lead this sale closes.")})
     lead_external_id = fields.Function(lambda claim: lead_external_id(claim.lead_id), allow_none=True,
-                                       metadata={"type": "string", "description": "Your own id of that lead."})
+                                       metadata={"type": "string", "description": N_("Your own id of that lead.")})
     lead_share = fields.Function(lambda claim: claim_lead_share(claim), allow_none=True, metadata={
-        "type": "integer", "description": "The lead's share of the sale in points: credited on approval, expected "
-                                          "while the claim is a draft or under review; null without a lead."})
+        "type": "integer", "description": N_("The lead's share of the sale in points: credited on approval, expected "
+                                             "while the claim is a draft or under review; null without a lead.")})
 
 
 class ClaimPage(ma.Schema):
     items = fields.List(fields.Nested(ClaimOut))
-    next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as `cursor` for the next page."})
+    next_cursor = fields.String(allow_none=True, metadata={"description": N_("Pass as `cursor` for the next page.")})
 
 
 class BatchItemOut(ma.Schema):
+    """One item's result in a batch; the claims' and the leads' add their object."""
+
     index = fields.Integer()
-    external_id = fields.String()
+    external_id = fields.String(allow_none=True)
+    status = fields.Integer(metadata={"description": N_("201 created, 200 already known (its object), 422 "
+                                                        "invalid (see errors), 409 saved at the same time by "
+                                                        "another request (send it again).")})
     result = fields.String(metadata={"enum": ["created", "exists", "error"]})
-    claim_id = fields.Integer(allow_none=True)
-    status = fields.String(allow_none=True)
-    scan_required = fields.Boolean(metadata={"description": "The claim is a draft waiting for its scan "
-                                                            "(POST /claims/{id}/scan, or its seller in the browser)."})
+    id = fields.Integer(allow_none=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), allow_none=True)
+
+
+class ClaimBatchItemOut(BatchItemOut):
+    claim_id = fields.Integer(allow_none=True, metadata={"description": N_("The same as id.")})
+    scan_required = fields.Boolean(metadata={"description": N_("The claim is a draft waiting for its scan (POST "
+                                                               "/claims/{id}/scan, or its seller in the browser).")})
+    claim = fields.Nested(ClaimOut, allow_none=True)
 
 
 class BatchOut(ma.Schema):
     created = fields.Integer()
     existing = fields.Integer()
     failed = fields.Integer()
-    awaiting_scan = fields.Integer(metadata={"description": "How many of the batch's claims wait for their scans."})
-    results = fields.List(fields.Nested(BatchItemOut))
+    awaiting_scan = fields.Integer(metadata={"description": N_("How many of the batch's claims wait for their "
+                                                               "scans.")})
+    results = fields.List(fields.Nested(ClaimBatchItemOut))
 
 
 # --- queries ---------------------------------------------------------------------------------------
@@ -185,17 +227,17 @@ class ClaimQuery(PageQuery):
     status = Text(validate=validate.OneOf(STATUSES))
     external_id = Text(validate=validate.Length(1, 100))
     company_id = fields.Integer(validate=validate.Range(1, MAX_ID),
-                                metadata={"description": "Program keys only; a company key always sees its own."})
+                                metadata={"description": N_("Program keys only; a company key always sees its own.")})
 
 
 class QueueQuery(PageQuery):
     company_id = fields.Integer(validate=validate.Range(1, MAX_ID))
-    flagged = fields.Boolean(metadata={"description": "Only possible duplicates."})
+    flagged = fields.Boolean(metadata={"description": N_("Only possible duplicates.")})
 
 
 class ParticipantQuery(PageQuery):
     company_id = fields.Integer(validate=validate.Range(1, MAX_ID),
-                                metadata={"description": "Program keys only; a company key always sees its own."})
+                                metadata={"description": N_("Program keys only; a company key always sees its own.")})
 
 
 class OrderQuery(PageQuery):

@@ -17,13 +17,15 @@ from portal.extensions import db
 from . import schemas
 from .blueprint import MAX_ID, bp, requires
 from .claim_leads import named_lead
-from .endpoints import IDEMPOTENCY, _company_only, _present
+from .endpoints import _present
+from .reference import N_
+from .shapes import IDEMPOTENCY, company_only
 from .submissions import Sale, find_claim, find_seller, submit_sale
 
 
 class UpdFile(ma.Schema):
-    file = Upload(required=True, metadata={"description": "One UPD (XML, ON_NSCHFDOPPR, format 5.01 or 5.03, "
-                                                          "windows-1251 or UTF-8) or a ZIP of up to 200 of them."})
+    file = Upload(required=True, metadata={"description": N_("One UPD (XML, ON_NSCHFDOPPR, format 5.01 or 5.03, "
+                                                             "windows-1251 or UTF-8) or a ZIP of up to 200 of them.")})
 
 
 class UpdFields(ma.Schema):
@@ -31,14 +33,14 @@ class UpdFields(ma.Schema):
         unknown = ma.EXCLUDE
 
     seller_email = fields.Email(required=True, validate=validate.Length(max=254),
-                                metadata={"description": "The participant of your company who made the sale(s)."})
+                                metadata={"description": N_("The participant of your company who made the sale(s).")})
     external_id = schemas.Text(load_default=None, validate=validate.Length(1, 100), metadata={
-        "description": "Your document id (one XML only). Default: `upd:<seller INN>:<number>:<date>`, so sending "
-                       "the same UPD again returns its claim."})
+        "description": N_("Your document id (one XML only). Default: `upd:<seller INN>:<number>:<date>`, so "
+                          "sending the same UPD again returns its claim.")})
     lead_id = fields.Integer(load_default=None, validate=validate.Range(1, MAX_ID),
-                             metadata={"description": "The lead the sale closes (one XML only)."})
+                             metadata={"description": N_("The lead the sale closes (one XML only).")})
     lead_external_id = schemas.Text(load_default=None, validate=validate.Length(1, 100),
-                                    metadata={"description": "The lead the sale closes, by your own id."})
+                                    metadata={"description": N_("The lead the sale closes, by your own id.")})
 
 
 class UpdItemOut(ma.Schema):
@@ -78,16 +80,19 @@ def _claim_of(company_id: int, entry: Entry, form: dict, single: bool):
 
 @bp.post("/claims/upd")
 @requires("claims:write")
-@bp.doc(**IDEMPOTENCY)
+@bp.doc(summary=N_("Claim sales from UPD e-invoices (one XML or a ZIP)."),
+        description=N_("A single UPD that cannot be claimed is answered 422 with the reason (a line whose article is "
+                       "neither a catalogue SKU nor mapped by your company is named); in a ZIP each UPD gets its own "
+                       "result and the good ones are kept."), **IDEMPOTENCY)
 @bp.arguments(UpdFile, location="files")
 @bp.arguments(UpdFields, location="form")
-@bp.response(201, UpdOut, description="One UPD: its claim was made (it goes to review: the UPD is its scan).")
-@bp.alt_response(200, schema=UpdOut, description="A ZIP (each UPD with its own result), or a UPD already claimed.")
+@bp.response(201, UpdOut, description=N_("One UPD: its claim was made (it goes to review: the UPD is its scan)."))
+@bp.alt_response(200, schema=UpdOut, description=N_("A ZIP (each UPD with its own result), or a UPD already claimed."))
 def create_claims_from_upd(files, form):
     """Claim sales from UPD e-invoices. A single UPD that cannot be claimed is answered 422 with the reason (a line
     whose article is neither a catalogue SKU nor mapped by your company is named); in a ZIP each UPD gets its own
     result and the good ones are kept."""
-    company_id = _company_only()
+    company_id = company_only()
     upload = files["file"]
     content = upload.read(MAX_ZIP_TOTAL_BYTES + 1)
     if len(content) > MAX_ZIP_TOTAL_BYTES:

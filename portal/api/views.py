@@ -21,7 +21,7 @@ from portal.partners.models import APPROVED, PartnerCompany
 
 from . import sales_import, services
 from .forms import ConfirmSalesImportForm, KeyForm, RevokeForm, SalesImportForm
-from .models import COMPANY_SCOPES, PROGRAM_SCOPES, ApiKey
+from .models import COMPANY_SCOPES, PRESETS, PROGRAM_SCOPES, ApiKey
 from .submissions import awaiting_scan
 
 bp = Blueprint("integrations", __name__, template_folder="templates")
@@ -33,28 +33,38 @@ def _scopes() -> dict:
     return PROGRAM_SCOPES if current_user.role in STAFF_ROLES else COMPANY_SCOPES
 
 
+def _presets() -> dict:
+    """The ready-made sets for this person's kind of key, with only the scopes such a key may have."""
+    allowed = _scopes()
+    presets = {name: (label, tuple(s for s in scopes if s in allowed)) for name, (label, scopes) in PRESETS.items()}
+    return {name: preset for name, preset in presets.items() if preset[1]}
+
+
+def _key_form(**kwargs) -> KeyForm:
+    form = KeyForm(**kwargs)
+    form.scopes.choices = [(scope, label) for scope, label in _scopes().items()]
+    form.preset.choices = [("", _("None"))] + [(name, label) for name, (label, _s) in _presets().items()]
+    return form
+
+
 @bp.route("/integrations", methods=["GET", "POST"])
 @roles_required(*ROLES)
 def keys():
-    form = KeyForm()
-    form.scopes.choices = [(scope, label) for scope, label in _scopes().items()]
+    form = _key_form()
     new_token = None
     if form.validate_on_submit():
         try:
-            created = services.create_key(current_user, form.name.data, form.scopes.data or [])
+            created = services.create_key(current_user, form.name.data, form.chosen_scopes(_presets()))
         except DomainError as exc:
             db.session.rollback()
             show_error(form, exc)
         else:
             db.session.commit()
             new_token = created.token  # shown once, in this response only: never flashed into the cookie
-            form = KeyForm(formdata=None, scopes=list(_scopes()))
-            form.scopes.choices = [(scope, label) for scope, label in _scopes().items()]
-    elif not form.is_submitted():
-        form.scopes.data = list(_scopes())
+            form = _key_form(formdata=None)  # the key is shown once; the form starts empty for the next one
     return render_template("api/keys.html", form=form, page=paginate(services.keys_for(current_user)),
                            new_token=new_token, scope_labels={**COMPANY_SCOPES, **PROGRAM_SCOPES},
-                           revoke_form=RevokeForm())
+                           presets=_presets(), revoke_form=RevokeForm())
 
 
 @bp.post("/integrations/keys/<int:key_id>/revoke")

@@ -49,7 +49,7 @@ def test_form_rules_apply_with_the_field_that_is_wrong(client, company_token):
     cases = [
         (sale(days_ago=400), "invoice_date"),
         (sale(days_ago=-3), "invoice_date"),
-        (sale(lines=[{"sku": "NOPE", "quantity": 1, "unit_price_kopecks": 100}]), "lines"),
+        (sale(lines=[{"sku": "NOPE", "quantity": 1, "unit_price_kopecks": 100}]), "lines.0.sku"),
         (sale(seller="stranger@x.test"), "seller_email"),
         (sale(customer_inn="1234567890"), "customer_inn"),
         (sale(lines=[]), "lines"),
@@ -70,11 +70,11 @@ def test_a_batch_keeps_the_good_claims_and_reports_each_bad_one(client, app, com
     items[3]["seller_email"] = "seller@b.test"  # another company's participant
     items.append(sale("D-0", number="repeat"))
     response = client.post("/api/v1/claims/batch", json={"claims": items}, headers=auth(company_token))
-    assert response.status_code == 200, response.get_json()
+    assert response.status_code == 207, response.get_json()
     body = response.get_json()
     assert (body["created"], body["existing"], body["failed"]) == (3, 0, 3)
     results = {r["index"]: r for r in body["results"]}
-    assert results[1]["result"] == "error" and "lines" in results[1]["errors"]
+    assert results[1]["result"] == "error" and "UNKNOWN" in results[1]["errors"]["lines.0.sku"][0]
     assert results[3]["result"] == "error" and "seller_email" in results[3]["errors"]
     assert results[5]["result"] == "error" and "external_id" in results[5]["errors"]
     assert all(results[i]["result"] == "created" and results[i]["claim_id"] for i in (0, 2, 4))

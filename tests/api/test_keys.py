@@ -110,3 +110,46 @@ def test_the_rate_limit_is_per_key(make_app, program, make_key):
     assert client.get("/api/v1/me", headers=auth(second)).status_code == 200
     limited = client.get("/api/v1/me", headers=auth(first))
     assert limited.content_type == "application/problem+json" and limited.headers["Retry-After"]
+
+
+def checked_scopes(html: str) -> set[str]:
+    return set(re.findall(r'<input checked[^>]*name="scopes"[^>]*value="([^"]+)"', html)) | set(
+        re.findall(r'<input[^>]*name="scopes"[^>]*value="([^"]+)"[^>]*checked', html))
+
+
+def test_the_new_key_form_starts_empty_offers_presets_and_is_cleared_after_creating(client, app, login, program):
+    login(make_admin_email(app, program))
+    page = client.get("/integrations").get_data(as_text=True)
+    assert checked_scopes(page) == set() and 'name="scopes"' in page
+    assert "1С: отправка продаж" in page and "CRM: лиды" in page and "Только чтение" in page
+    assert 'data-scopes="claims:write claims:read catalogue:read"' in page
+
+    created = client.post("/integrations", data={"name": "1C Trade", "preset": "1c"})  # without the script
+    html = created.get_data(as_text=True)
+    assert 'id="new-token"' in html
+    with app.app_context():
+        key = db.session.scalar(select(ApiKey))
+        assert key.scope_set == {"claims:write", "claims:read", "catalogue:read"}
+    assert checked_scopes(html) == set() and 'value="1C Trade"' not in html  # the form is empty again
+    assert re.search(r'<input checked[^>]*name="preset"[^>]*value="1c"', html) is None
+
+    reader = client.post("/integrations", data={"name": "BI", "preset": "read", "scopes": ["leads:read"]})
+    assert reader.status_code == 200
+    with app.app_context():
+        key = db.session.scalar(select(ApiKey).where(ApiKey.name == "BI"))
+        assert key.scope_set == {"claims:read", "points:read", "catalogue:read", "leads:read"}
+    nothing = client.post("/integrations", data={"name": "Empty"}).get_data(as_text=True)
+    assert 'id="new-token"' not in nothing
+
+
+def test_the_program_team_gets_the_read_only_preset_of_program_scopes(client, app, login, program, make):
+    from portal.auth.models import User
+
+    with app.app_context():
+        email = db.session.get(User, program.manager_id).email
+    login(email)
+    page = client.get("/integrations").get_data(as_text=True)
+    assert "1С: отправка продаж" not in page and 'data-scopes="queue:read participants:read orders:read"' in page
+    client.post("/integrations", data={"name": "BI", "preset": "read"})
+    with app.app_context():
+        assert db.session.scalar(select(ApiKey)).scope_set == {"queue:read", "participants:read", "orders:read"}

@@ -175,7 +175,8 @@ def test_the_program_team_qualifies_rejects_and_closes(client, app, company_toke
     assert qualified.get_json()["protected_until"]
     assert [e["action"] for e in qualified.get_json()["history"]] == [SUBMITTED, QUALIFIED]
     twice = client.post(f"/api/v1/leads/{first}/qualify", headers=auth(program_token))
-    assert twice.status_code == 422
+    assert twice.status_code == 409 and twice.content_type == "application/problem+json"
+    assert twice.get_json()["current_status"] == QUALIFIED and twice.get_json()["current_status_label"]
 
     no_reason = client.post(f"/api/v1/leads/{second}/reject", json={"reason": " "}, headers=auth(program_token))
     assert no_reason.status_code == 422 and "reason" in no_reason.get_json()["errors"]
@@ -235,7 +236,7 @@ def test_a_won_customer_stays_held_through_the_api(client, app, company_token, c
     assert mine["status"] == REJECTED and mine["conflict"] is True
     assert "защищён другим партнёром до" in mine["notice"] and f"#{held['id']}" not in again.get_data(as_text=True)
     refused = client.post(f"/api/v1/leads/{mine['id']}/qualify", headers=auth(program_token))
-    assert refused.status_code == 422
+    assert refused.status_code == 409 and refused.get_json()["current_status"] == REJECTED
 
 
 def test_parallel_posts_of_one_customer_from_two_companies_leave_one_holder(app, company_token, company_b_token,

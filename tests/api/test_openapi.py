@@ -56,3 +56,48 @@ def fuzz_operation(operation, token: str) -> None:
             case.call_and_validate(headers=auth(token), checks=CHECKS)
 
         fuzz()
+
+
+def texts(node, path=""):
+    """Every summary and description of the document, by where it is."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("summary", "description") and isinstance(value, str):
+                yield f"{path}.{key}", value
+            else:
+                yield from texts(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from texts(item, f"{path}.{index}")
+
+
+def test_the_reference_is_in_russian_and_in_english(client):
+    russian = client.get("/api/v1/openapi.json?lang=ru")
+    english = client.get("/api/v1/openapi.json", headers={"Accept-Language": "en"})
+    assert russian.headers["Content-Language"] == "ru" and english.headers["Content-Language"] == "en"
+    post = russian.get_json()["paths"]["/api/v1/claims"]["post"]
+    assert post["summary"] == "Отправить заявку по одному документу продажи."
+    assert post["description"].startswith("Разрешения: `claims:write`")
+    assert english.get_json()["paths"]["/api/v1/claims"]["post"]["summary"] == "Submit the claim of one sales document."
+    assert "ключ".encode() in russian.get_data()  # UTF-8, not \u escapes
+    english_texts = dict(texts(english.get_json()))
+    untranslated = sorted(where for where, text in texts(russian.get_json())
+                          if text == english_texts[where] and "PaginationMetadata" not in where)  # flask-smorest's
+    assert not untranslated, untranslated
+    assert russian.get_json()["components"]["responses"]["UNPROCESSABLE_ENTITY"]["description"] == "Неверный запрос"
+
+
+def test_the_docs_page_opens_in_the_readers_language(client, login, make):
+    from portal.auth.models import User
+    from portal.extensions import db
+
+    assert "openapi.json?lang=en" in client.get("/api/v1/docs", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    assert "openapi.json?lang=ru" in client.get("/api/v1/docs").get_data(as_text=True)
+    person = make.user()
+    with client.application.app_context():
+        db.session.get(User, person.id).locale = "en"
+        db.session.commit()
+    login(person.email)
+    page = client.get("/api/v1/docs", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "openapi.json?lang=en" in page  # the signed-in person's UI language wins

@@ -28,7 +28,10 @@ def test_queue_approve_and_reject(client, app, company_token, program_token, mai
     assert approved.status_code == 200 and approved.get_json()["status"] == APPROVED
     assert approved.get_json()["points"] == 12 * 100 and approved.get_json()["awards"][0]["points"] == 1200
     again = client.post(f"/api/v1/claims/{first}/approve", headers=auth(program_token))
-    assert again.status_code == 422  # decided once only
+    assert again.status_code == 409  # decided once only; the problem says how it stands
+    assert again.get_json()["current_status"] == APPROVED and f"№{first} — одобрена" in again.get_json()["detail"]
+    documented = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Problem"]["properties"]
+    assert set(again.get_json()) <= set(documented)
 
     no_reason = client.post(f"/api/v1/claims/{second}/reject", json={"reason": "  "}, headers=auth(program_token))
     assert no_reason.status_code == 422 and "reason" in no_reason.get_json()["errors"]

@@ -39,11 +39,17 @@ def test_key_import_and_revocation(app, live_server, page, make, shot, tmp_path)
     open_menu(page, "Настройки")  # the menu groups its settings pages
     page.get_by_role("link", name="Интеграции", exact=True).click()
     page.get_by_label("Имя").fill("1С:Торговля")
+    expect(page.locator("input[name=scopes]:checked")).to_have_count(0)  # nothing is ticked to begin with
+    page.get_by_label("1С: отправка продаж").check()  # the set ticks what 1C needs
+    expect(page.get_by_label("Отправлять заявки о продажах")).to_be_checked()
+    expect(page.locator("input[name=scopes]:checked")).to_have_count(3)
     page.get_by_role("button", name="Создать ключ").click()
     token = page.locator("#new-token").input_value()
     assert token.startswith("plk_")
     shot(page, "key")
     assert call(live_server, "/api/v1/me", token) == 200
+    expect(page.get_by_label("Имя")).to_have_value("")  # the form is empty for the next key
+    expect(page.locator("input[name=scopes]:checked")).to_have_count(0)
     page.goto(f"{live_server}/integrations")
     expect(page.locator("#new-token")).to_have_count(0)  # shown once
 

@@ -9,6 +9,10 @@ ID, Менеджер (the participant's e-mail on the portal), Клиент, И�
 Потребность, Сумма, Канал (the channel's name as on the portal) — or in English: id, participant_email,
 customer_name, customer_inn, region, contact_name, contact_phone, contact_email, need, amount, channel.
 
+The leads go in batches of up to 500 (POST /api/v1/leads/batch); each lead is checked on its own, so a bad row
+is reported with its errors (status 422) and the good ones are registered. A lead whose customer another lead
+already holds is registered as rejected, with the reason in its notice.
+
 Safe to run again: the deal's ID is the lead's external_id, so a resend never registers a second lead.
 The key needs the leads:write permission (and leads:read for --list). Python 3.9+, no packages needed.
 """
@@ -23,6 +27,7 @@ import urllib.error
 import urllib.request
 from decimal import Decimal, InvalidOperation
 
+BATCH = 500
 COLUMNS = {
     "external_id": ("id", "external_id"), "participant_email": ("менеджер", "participant_email"),
     "customer_name": ("клиент", "customer_name"), "customer_inn": ("инн", "customer_inn"),
@@ -33,7 +38,8 @@ COLUMNS = {
 
 
 def read_csv(path: str) -> list[dict]:
-    raw = open(path, "rb").read()
+    with open(path, "rb") as fh:
+        raw = fh.read()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -73,7 +79,7 @@ def main() -> int:
         return 0 if status == 200 else 1
     status, channels, _replayed = call("GET", f"{api}/lead-channels", args.key)
     by_name = {c[field].lower(): c["id"] for c in channels.get("items", []) for field in ("name_ru", "name_en")}
-    failed = 0
+    failed, bodies = 0, []
     for row in read_csv(args.csv):
         try:
             amount = int(Decimal(row.get("amount", "").replace("\xa0", "").replace(" ", "").replace(",", ".")) * 100)
@@ -86,13 +92,21 @@ def main() -> int:
             print(f"{row.get('external_id')}: no channel named {row.get('channel')!r} on the portal")
             continue
         body.update(estimated_kopecks=amount, channel_id=channel_id)
-        status, result, replayed = call("POST", f"{api}/leads", args.key, body)
-        if status in (200, 201):
-            state = "sent before" if status == 200 or replayed else result["notice"]
-            print(f"{row.get('external_id')}: lead #{result['id']}, {result['status_label']} — {state}")
-        else:
-            failed += 1
-            print(f"{row.get('external_id')}: {result.get('detail')} {result.get('errors', '')}")
+        bodies.append(body)
+    for start in range(0, len(bodies), BATCH):
+        status, result, replayed = call("POST", f"{api}/leads/batch", args.key, {"leads": bodies[start:start + BATCH]})
+        if status not in (200, 207):  # the whole batch was refused: nothing of it was kept
+            print(f"{status} {result.get('title')}: {result.get('detail')} {result.get('errors', '')}")
+            return 1
+        for item in result["results"]:
+            if item["status"] in (200, 201):
+                lead = item["lead"]
+                state = "sent before" if item["status"] == 200 or replayed else lead["notice"]
+                print(f"{item['external_id']}: lead #{lead['id']}, {lead['status_label']} — {state}")
+            else:
+                failed += 1
+                again = " (send it again)" if item["status"] == 409 else ""
+                print(f"{item['external_id'] or bodies[start + item['index']]['external_id']}: {item['errors']}{again}")
     return 1 if failed else 0
 
 

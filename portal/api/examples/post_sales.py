@@ -8,6 +8,10 @@ The CSV is what 1C exports: one row per invoice line, `;`-separated, UTF-8 or Wi
 (English headers work too: invoice_number, invoice_date, seller_email, customer_name, customer_inn, sku,
 quantity, unit_price). Lines of one invoice (number + date + seller) become one claim, sent in batches of 500.
 
+Each claim of a batch is checked on its own: the answer is 200 when all of them went through, 207 Multi-Status
+when some did not; then each result has its own status (201 created, 200 sent before, 422 with its errors, 409
+saved at the same moment by another request: send it again) and the good claims are kept.
+
 Safe to run again: each claim's external_id is derived from its invoice, so a resend never makes a second
 claim, and each batch carries an Idempotency-Key derived from its content. Python 3.9+, no packages needed.
 """
@@ -33,7 +37,8 @@ BATCH = 500
 
 
 def read_csv(path: str) -> list[dict]:
-    raw = open(path, "rb").read()
+    with open(path, "rb") as fh:
+        raw = fh.read()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -94,17 +99,19 @@ def main() -> int:
     for start in range(0, len(claims), BATCH):
         status, result, replayed = post(args.url.rstrip("/") + "/api/v1/claims/batch", args.key,
                               {"claims": claims[start:start + BATCH]})
-        if status != 200:
+        if status not in (200, 207):  # the whole batch was refused: nothing of it was kept
             print(f"{status} {result.get('title')}: {result.get('detail')} {result.get('errors', '')}")
             return 1
         note = " (this batch was sent before: the first answer)" if replayed else ""
         print(f"created {result['created']}, already there {result['existing']}, refused {result['failed']}{note}; "
               f"awaiting a scan {result.get('awaiting_scan', 0)} (their sellers attach it in My sales)")
         for item in result["results"]:
-            if item["result"] == "error":
+            if item["status"] >= 400:
                 failed += 1
                 claim = claims[start + item["index"]]
-                print(f"  {claim['invoice_number']} {claim['invoice_date']}: {item['errors']}")
+                again = " (send it again)" if item["status"] == 409 else ""
+                for field, messages in (item["errors"] or {}).items():
+                    print(f"  {claim['invoice_number']} {claim['invoice_date']}: {field}: {'; '.join(messages)}{again}")
     return 1 if failed else 0
 
 
