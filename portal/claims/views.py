@@ -8,11 +8,13 @@ from sqlalchemy import select
 
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES
 from portal.claims import notifications, services
+from portal.claims.exports import queue_params
 from portal.claims.forms import BulkForm, ClaimForm, RejectForm, ReverseForm, ScanForm
 from portal.claims.models import STATUS_LABELS, SUBMITTED, Claim
 from portal.claims.scans import scan_file, store_scan
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
+from portal.core.exports import export_response
 from portal.core.fields import as_id
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
@@ -279,13 +281,17 @@ def _queue_company(value: str | None) -> tuple[PartnerCompany | None, str | None
 
 
 def _queue_query(args, company: PartnerCompany | None = None):
+    return services.review_queue(**_queue_filters(args, company))
+
+
+def _queue_filters(args, company: PartnerCompany | None = None) -> dict:
     def as_date(value):
         try:
             return date.fromisoformat(value) if value else None
         except ValueError:
             return None
 
-    return services.review_queue(
+    return dict(
         status=args.get("status", SUBMITTED),
         # a company the text does not name matches nothing (never silently every company)
         company_id=company.id if company else (-1 if (args.get("company") or "").strip() else None),
@@ -305,6 +311,15 @@ def queue():
     return render_template("claims/queue.html", page=paginate(_queue_query(args, company)),
                            status_labels=STATUS_LABELS, company=company, company_problem=company_problem,
                            bulk_form=BulkForm(), args=args)
+
+
+@bp.get("/console/claims/export.<any(csv, xlsx):fmt>")
+@roles_required(*STAFF_ROLES)
+def queue_export(fmt):
+    args = request.args.to_dict()
+    args.setdefault("status", SUBMITTED)
+    company, _problem = _queue_company(args.get("company"))
+    return export_response("claims-sales", queue_params(_queue_filters(args, company)), fmt)
 
 
 @bp.post("/console/claims/bulk")

@@ -51,6 +51,14 @@ class Column:
     kind: str = TEXT
 
 
+@dataclass(frozen=True)
+class Typed:
+    """One value typed on its own, in a column that mixes kinds (a KPI per row: money in one, counts in the next)."""
+
+    value: object
+    kind: str
+
+
 @dataclass
 class Table:
     """What an export builder returns: rows are produced lazily, `total` says how many to expect."""
@@ -99,6 +107,8 @@ def cell_value(value, kind: str):
 
 def csv_text(value, kind: str, language: str) -> str:
     """A value as CSV text for the reader's Excel: a decimal comma in Russian, dates the way it reads them."""
+    if isinstance(value, Typed):
+        value, kind = value.value, value.kind
     value = cell_value(value, kind)
     if value is None:
         return ""
@@ -166,6 +176,8 @@ def write_xlsx(target, table: Table, tick: Callable[[int], None] | None = None, 
 
 
 def _xlsx_cell(sheet, value, kind: str, language: str):
+    if isinstance(value, Typed):
+        value, kind = value.value, value.kind
     value = cell_value(value, kind)
     if value is None:
         return None

@@ -12,7 +12,7 @@ from flask_login import current_user
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
-from portal.core.exports import xlsx_response
+from portal.core.exports import table_response
 from portal.core.forms import EmptyForm, show_error
 from portal.core.pagination import paginate
 from portal.core.params import clean_text, get_or_404, id_arg, text_arg
@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.groups.services import all_groups
 from portal.partners.models import PartnerCompany, PartnerGroup
 from portal.plans import actuals, imports, services
+from portal.plans.exports import plans_table
 from portal.plans.forms import ConfirmImportForm, CopyForm, DefaultForm, ImportPlansForm, PlanForm
 from portal.plans.models import METRIC_LABELS, METRICS, MONTH, SalesPlan
 from portal.plans.periods import nearby_periods, parse_period, period_of
@@ -113,16 +114,12 @@ def manage():
     )
 
 
-@bp.get("/console/plans/export.xlsx")
+@bp.get("/console/plans/export.<any(csv, xlsx):fmt>")
 @roles_required(*STAFF_ROLES)
-def export():
+def export(fmt):
     period = _period()
     plans = db.session.scalars(_manager_query(period).limit(EXPORT_LIMIT)).all()
-    header = [_("Participant"), _("Email"), _("Company"), _("Metric"), _("Target"), _("Actual"), _("Plan done"),
-              _("Expected by today"), _("Behind pace"), _("Source")]
-    rows = [[*row[:8], _("yes") if row[8] else _("no"), row[9]]
-            for row in services.export_rows(services.with_progress(plans))]
-    return xlsx_response(f"plans-{period.key}", header, rows, period.label)
+    return table_response(plans_table(services.with_progress(plans), period), fmt)
 
 
 @bp.route("/console/plans/set", methods=["GET", "POST"])
