@@ -7,6 +7,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
+from portal.audit import services as audit
 from portal.auth.models import AUDIENCES, User
 from portal.contests import scoring
 from portal.contests.models import (
@@ -121,6 +122,7 @@ def save_contest(data: ContestData, actor: User, contest: Contest | None = None)
     if contest is not None and contest.status not in (DRAFT, SCHEDULED):
         raise DomainError(_l("A contest that has ended can no longer be changed."))
     _check(data)
+    before = audit.snapshot(contest, audit.CONTEST_FIELDS) if contest is not None else None
     if contest is None:
         contest = Contest(created_by_id=actor.id, status=DRAFT)
         db.session.add(contest)
@@ -135,6 +137,8 @@ def save_contest(data: ContestData, actor: User, contest: Contest | None = None)
     db.session.flush()
     if contest.status == SCHEDULED:
         scoring.reset_scores(contest)
+    audit.record(audit.CONTEST_EDITED if before else audit.CONTEST_CREATED, actor=actor, object_type="contest",
+                 object_id=contest.id, changes=audit.diff(before or {}, audit.snapshot(contest, audit.CONTEST_FIELDS)))
     return contest
 
 
