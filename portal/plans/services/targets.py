@@ -66,11 +66,11 @@ def set_plan(user: User, metric: str, period: Period, target: int, actor: User, 
                              kind=str(_period_kind_label(existing.period_kind)).lower()), field="period")
     plan = existing or SalesPlan(user_id=user.id, metric=metric, period_kind=period.kind,
                                  period_start=period.start, period_end=period.end)
-    if existing is None:
-        db.session.add(plan)
     audit.record(audit.PLAN_SET, actor=actor, object_type="user", object_id=user.id, changes={
         "metric": metric, "period": period.key, "source": source,
         "target_kopecks" if metric in MONEY_METRICS else "target": [existing.target if existing else None, target]})
+    if existing is None:
+        db.session.add(plan)
     plan.target = target
     plan.source = source
     plan.starts_on = None
