@@ -12,7 +12,7 @@ from flask_login import current_user
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES, User
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
-from portal.core.exports import table_response
+from portal.core.exports import export_response
 from portal.core.forms import EmptyForm, show_error
 from portal.core.pagination import paginate
 from portal.core.params import clean_text, get_or_404, id_arg, text_arg
@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.groups.services import all_groups
 from portal.partners.models import PartnerCompany, PartnerGroup
 from portal.plans import actuals, imports, services
-from portal.plans.exports import plans_table
+from portal.plans import exports as _exports  # noqa: F401 - registers the plans export
 from portal.plans.forms import ConfirmImportForm, CopyForm, DefaultForm, ImportPlansForm, PlanForm
 from portal.plans.models import METRIC_LABELS, METRICS, MONTH, SalesPlan
 from portal.plans.periods import nearby_periods, parse_period, period_of
@@ -29,7 +29,6 @@ from portal.products.services import read_rows
 
 bp = Blueprint("plans", __name__, template_folder="templates", cli_group="plans")
 TOKEN = re.compile(r"^[0-9a-f]{24}\.(csv|xlsx)$")
-EXPORT_LIMIT = 100_000
 
 
 @bp.app_context_processor
@@ -117,9 +116,9 @@ def manage():
 @bp.get("/console/plans/export.<any(csv, xlsx):fmt>")
 @roles_required(*STAFF_ROLES)
 def export(fmt):
-    period = _period()
-    plans = db.session.scalars(_manager_query(period).limit(EXPORT_LIMIT)).all()
-    return table_response(plans_table(services.with_progress(plans), period), fmt)
+    return export_response("plans", {"period": _period().key, "metric": request.args.get("metric", ""),
+                                     "group_id": id_arg("group"), "company_id": id_arg("company"),
+                                     "behind": request.args.get("behind") == "1", "q": text_arg("q")}, fmt)
 
 
 @bp.route("/console/plans/set", methods=["GET", "POST"])
