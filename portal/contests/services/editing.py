@@ -157,6 +157,8 @@ def _edit_running(contest: Contest, data: ContestData, actor: User) -> Contest:
         _log(contest, actor, "description", contest.description, data.description.strip())
         contest.description = data.description.strip()
     if data.ends_at != contest.ends_at:
+        audit.record(audit.CONTEST_EDITED, actor=actor, object_type="contest", object_id=contest.id,
+                     changes={"ends_at": [contest.ends_at, data.ends_at]})
         _log(contest, actor, "ends_at", contest.ends_at.isoformat(sep=" ", timespec="minutes"),
              data.ends_at.isoformat(sep=" ", timespec="minutes"))
         contest.ends_at = data.ends_at
