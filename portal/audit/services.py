@@ -187,9 +187,12 @@ def entries_query(*, actor: str = "", action: str = "", object_type: str = "", o
         query = query.where(AuditEntry.object_type == object_type)
     if object_id:
         query = query.where(AuditEntry.object_id == object_id)
-    if date_from and date_from > date(1900, 1, 1):  # days at the calendar's ends have no UTC start to compare
+    # Days at the calendar's far ends have no UTC start to compare with: before 1900 or after 9998 nothing happened.
+    if (date_from and date_from >= date(9999, 1, 1)) or (date_to and date_to <= date(1900, 1, 1)):
+        return query.where(false())
+    if date_from and date_from > date(1900, 1, 1):
         query = query.where(AuditEntry.created_at >= local_day_start(date_from))
-    if date_to and date(1900, 1, 1) < date_to < date(9999, 1, 1):
+    if date_to and date_to < date(9999, 1, 1):
         query = query.where(AuditEntry.created_at < local_day_start(date_to + timedelta(days=1)))
     return query
 

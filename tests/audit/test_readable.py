@@ -52,6 +52,7 @@ def test_a_manager_does_not_see_the_administrators_security_events(app, client, 
     login("root@example.test")
     login("m@example.test")
     page = client.get("/console/audit").get_data(as_text=True)
+    assert page.count('data-testid="audit-entry"') == 1
     assert "Учётная запись отключена" in page  # a program action
     for security in ("Изменена роль", "Вход в систему", "Двухфакторный вход включён"):
         assert security not in page
@@ -60,7 +61,8 @@ def test_a_manager_does_not_see_the_administrators_security_events(app, client, 
     text = client.get("/console/audit/export.csv").get_data(as_text=True)
     assert "Учётная запись отключена" in text and "Изменена роль" not in text and "root@example.test" in text
     login("root@example.test")
-    assert "Изменена роль" in client.get("/console/audit").get_data(as_text=True)
+    rows = client.get("/console/audit").get_data(as_text=True).split('data-testid="audit-entry"')[1:]
+    assert any("Изменена роль" in row for row in rows) and any("Вход в систему" in row for row in rows)
 
 
 def test_changes_read_as_before_and_after_with_names_money_and_local_times(app, client, login, make):
@@ -103,3 +105,21 @@ def test_the_log_downloads_in_the_readers_language(app, client, login, make):
     approved = next(row for row in rows if row[5] == "Claim approved")
     assert approved[1] == "Петров Иван" and approved[7] == "Соколова Анна"
     assert approved[8] == "points: 1,500; participant: Соколова Анна"
+
+
+def test_the_date_filters_are_the_programs_days(app, client, login, make):
+    manager_id, _admin, _seller = _people(app, make)
+    with app.app_context():
+        manager = db.session.get(User, manager_id)
+        with frozen_time(datetime(2026, 12, 7, 21, 30)):  # 8 December in Moscow
+            audit.record(audit.CONTEST_PUBLISHED, actor=manager, object_type="contest", object_id=1)
+        db.session.commit()
+    login("m@example.test")
+
+    def found(query):
+        return 'data-testid="audit-entry"' in client.get(f"/console/audit?action=contest.published&{query}") \
+            .get_data(as_text=True)
+
+    assert found("date_from=2026-12-08&date_to=2026-12-08")
+    assert not found("date_from=2026-12-07&date_to=2026-12-07")
+    assert not found("date_to=0001-01-01") and client.get("/console/audit?date_from=9999-12-31").status_code == 200
