@@ -111,7 +111,7 @@ class _Names:
             return escape(text), text
         text = f"{spec.prefix}{name}"
         if kind == "claim":
-            text = _("claim %(id)s (invoice %(number)s)", id=object_id, number=name)
+            text = _("No. %(id)s (invoice %(number)s)", id=object_id, number=name)
         url = _url(spec, object_id)
         return (Markup('<a href="{}">{}</a>').format(url, text) if url else escape(text)), text
 
@@ -272,6 +272,13 @@ def present(entries) -> list[ShownEntry]:
             entry=e, when=local_moment(e.created_at), when_utc=e.created_at.replace(tzinfo=UTC).strftime(
                 "%Y-%m-%d %H:%M:%S UTC"), action=action_label(e.action),
             object_type=object_label(e.object_type) if e.object_type else "", target=target,
-            target_text=target_text or (f"#{e.object_id}" if e.object_id else ""), actor=actor,
+            target_text=target_text or _plain_target(e), actor=actor,
             changes=_changes(names, e.changes)))
     return shown
+
+
+def _plain_target(entry) -> str:
+    """An object with no page of its own: a download by the page it came from, anything else by its number."""
+    if entry.object_type == "export" and (entry.changes or {}).get("path"):
+        return str(entry.changes["path"])
+    return f"#{entry.object_id}" if entry.object_id else ""
