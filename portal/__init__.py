@@ -196,7 +196,7 @@ def select_locale() -> str:
 
 
 def register_navigation() -> None:
-    from portal.auth.models import ADMIN, PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES
+    from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES
     from portal.core.navigation import add_nav_item
 
     add_nav_item("claims.index", _l("My sales"), PARTNER_ROLES, prefix="claims.")
@@ -226,7 +226,7 @@ def register_navigation() -> None:
     add_nav_item("integrations.keys", _l("Integrations"), (PARTNER_ADMIN, *STAFF_ROLES), prefix="integrations.",
                  group="settings")
     add_nav_item("contests.manage", _l("Contests"), STAFF_ROLES, prefix="contests.", group="program")
-    add_nav_item("audit.index", _l("Audit log"), (ADMIN,), prefix="audit.", group="settings")
+    add_nav_item("audit.index", _l("Audit log"), STAFF_ROLES, prefix="audit.", group="settings")
     add_nav_item("kpi.plan_grid", _l("KPI plan and stages"), STAFF_ROLES, prefix="kpi.plan", group="program")
     add_nav_item("kpi.index", _l("KPI: plan and actual"), STAFF_ROLES, prefix="kpi.index", group="reports")
     add_nav_item("kpi.budget_page", _l("Prize fund budget"), STAFF_ROLES, prefix="kpi.budget", group="reports")

@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
+from portal.audit import services as audit
 from portal.auth.models import PARTNER_ADMIN, STAFF_ROLES, User
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.time import utcnow
@@ -55,6 +56,8 @@ def create_key(actor: User, name: str, scopes: list[str]) -> NewKey:
                  scopes=" ".join(chosen), created_by_id=actor.id)
     db.session.add(key)
     db.session.flush()
+    audit.record(audit.API_KEY_CREATED, actor=actor, object_type="api_key", object_id=key.id,
+                 changes={"name": name, "scopes": " ".join(chosen), "company": company_id})
     return NewKey(key, token)
 
 
@@ -80,6 +83,8 @@ def revoke_key(actor: User, key: ApiKey) -> ApiKey:
         key.revoked_at = utcnow()
         key.revoked_by_id = actor.id
         db.session.flush()
+        audit.record(audit.API_KEY_REVOKED, actor=actor, object_type="api_key", object_id=key.id,
+                     changes={"name": key.name, "company": key.company_id})
     return key
 
 

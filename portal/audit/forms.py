@@ -4,7 +4,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-from portal.audit.services import ACTION_LABELS, OBJECT_LABELS
+from portal.audit.services import ACTION_LABELS, OBJECT_LABELS, SECURITY_ACTIONS
 
 
 class AuditFilterForm(FlaskForm):
@@ -17,13 +17,16 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("Action"), validators=[Optional()])
     object_type = SelectField(_l("Object type"), validators=[Optional()])
     object_id = StringField(_l("Object number"), validators=[Optional(), Length(max=64)])
+    object_name = StringField(_l("Object name"), validators=[Optional(), Length(max=200)])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, program_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.program_only = program_only
         self.action.choices = [SelectChoice("", _l("All actions"))] + [
             SelectChoice(code, label) for code, label in ACTION_LABELS.items()
+            if not (program_only and code in SECURITY_ACTIONS)
         ]
         # Objects by their names in the reader's language ("заявка"), filtered by the stored code ("claim").
         self.object_type.choices = [SelectChoice("", _l("Any"))] + sorted(
@@ -43,9 +46,11 @@ class AuditFilterForm(FlaskForm):
 
         return {
             "actor": (value("actor") or "").replace("\x00", ""),
-            "action": value("action") if self.action.data in ACTION_LABELS else "",
+            "action": value("action") if self.action.data in ACTION_LABELS
+            and not (self.program_only and self.action.data in SECURITY_ACTIONS) else "",
             "object_type": value("object_type") if self.object_type.data in OBJECT_LABELS else "",
             "object_id": (value("object_id") or "").replace("\x00", ""),
+            "object_name": (value("object_name") or "").replace("\x00", "").strip(),
             "date_from": value("date_from"),
             "date_to": value("date_to") if valid or not self.date_to.errors else None,
         }

@@ -5,16 +5,17 @@ the action it describes is. Who and from where come from the request when there 
 person, the client address as ProxyFix sees it, the user agent); CLI commands and jobs record no address.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, false, or_, select
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
+from portal.core.time import local_day_start
 from portal.extensions import db
 
 # Action codes: stable strings in the database, translated labels on the page.
@@ -38,6 +39,22 @@ SETTINGS_CHANGED = "program.settings_changed"
 CONTEST_FINALISED = "contest.finalised"
 DATA_EXPORTED = "export.downloaded"
 AUDIT_EXPORTED = "audit.exported"
+CONTEST_CREATED = "contest.created"
+CONTEST_EDITED = "contest.edited"
+CONTEST_PUBLISHED = "contest.published"
+CONTEST_UNPUBLISHED = "contest.unpublished"
+CONTEST_CANCELLED = "contest.cancelled"
+GROUP_SAVED = "group.saved"
+GROUP_MEMBER_ADDED = "group.member_added"
+GROUP_MEMBER_REMOVED = "group.member_removed"
+PLAN_SET = "plan.set"
+PLAN_DELETED = "plan.deleted"
+PLANS_COPIED = "plan.copied"
+PLAN_DEFAULT_SET = "plan.default_set"
+KPI_PLAN_CHANGED = "kpi.plan_changed"
+RULE_SAVED = "rule.saved"
+API_KEY_CREATED = "api_key.created"
+API_KEY_REVOKED = "api_key.revoked"
 
 ACTION_LABELS = {
     SIGN_IN: _l("Signed in"),
@@ -60,12 +77,40 @@ ACTION_LABELS = {
     CONTEST_FINALISED: _l("Contest results finalised"),
     DATA_EXPORTED: _l("Data exported"),
     AUDIT_EXPORTED: _l("Audit log exported"),
+    CONTEST_CREATED: _l("Contest created"),
+    CONTEST_EDITED: _l("Contest edited"),
+    CONTEST_PUBLISHED: _l("Contest published"),
+    CONTEST_UNPUBLISHED: _l("Contest returned to draft"),
+    CONTEST_CANCELLED: _l("Contest cancelled"),
+    GROUP_SAVED: _l("Group saved"),
+    GROUP_MEMBER_ADDED: _l("Company added to a group"),
+    GROUP_MEMBER_REMOVED: _l("Company removed from a group"),
+    PLAN_SET: _l("Sales plan set"),
+    PLAN_DELETED: _l("Sales plan deleted"),
+    PLANS_COPIED: _l("Sales plans copied from the previous period"),
+    PLAN_DEFAULT_SET: _l("Default sales plan set"),
+    KPI_PLAN_CHANGED: _l("KPI plan changed"),
+    RULE_SAVED: _l("Earning rule saved"),
+    API_KEY_CREATED: _l("API key created"),
+    API_KEY_REVOKED: _l("API key revoked"),
 }
+
+# What a contest's creation and edits record, as "field: before → after".
+CONTEST_FIELDS = ("title", "metric", "starts_at", "ends_at", "freeze_at", "audience", "enrolment", "league_mode",
+                  "winners_per_league", "min_value")
+
+# Administrators' security events: program managers read every other entry (the program's actions).
+SECURITY_ACTIONS = frozenset({
+    SIGN_IN, SIGN_IN_FAILED, SIGN_OUT_EVERYWHERE, PASSWORD_CHANGED, MFA_ENABLED, MFA_DISABLED, MFA_RECOVERY_USED,
+    MFA_CODES_RENEWED, ROLE_CHANGED, AUDIT_EXPORTED,
+})
 
 
 OBJECT_LABELS = {
     "audit": _l("audit log"), "claim": _l("claim"), "contest": _l("contest"), "export": _l("export"),
-    "program_settings": _l("program settings"), "user": _l("person"),
+    "program_settings": _l("program settings"), "user": _l("person"), "company": _l("company"),
+    "group": _l("group"), "plan": _l("sales plan"), "kpi_plan": _l("KPI plan"), "rule": _l("earning rule"),
+    "api_key": _l("API key"),
 }
 
 
@@ -124,9 +169,16 @@ def diff(before: dict, after: dict) -> dict:
 
 
 def entries_query(*, actor: str = "", action: str = "", object_type: str = "", object_id: str = "",
-                  date_from: date | None = None, date_to: date | None = None):
-    """Newest first, filtered. `actor` matches an e-mail address or its part."""
+                  date_from: date | None = None, date_to: date | None = None, program_only: bool = False,
+                  objects: dict[str, list[str]] | None = None):
+    """Newest first, filtered. `actor` matches an e-mail address or its part; `program_only` leaves out the
+    administrators' security events (what a program manager reads). Days are the program's calendar days."""
     query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    if program_only:
+        query = query.where(AuditEntry.action.not_in(SECURITY_ACTIONS))
+    if objects is not None:  # the objects a name search found, by kind ({"contest": ["4"]}); none found: nothing
+        query = query.where(or_(false(), *(and_(AuditEntry.object_type == kind, AuditEntry.object_id.in_(ids))
+                                           for kind, ids in objects.items())))
     if actor:
         query = query.where(AuditEntry.actor_email.contains(actor.strip().lower(), autoescape=True))
     if action:
@@ -135,10 +187,13 @@ def entries_query(*, actor: str = "", action: str = "", object_type: str = "", o
         query = query.where(AuditEntry.object_type == object_type)
     if object_id:
         query = query.where(AuditEntry.object_id == object_id)
-    if date_from:
-        query = query.where(AuditEntry.created_at >= datetime.combine(date_from, time.min))
-    if date_to and date_to < date.max:
-        query = query.where(AuditEntry.created_at < datetime.combine(date_to + timedelta(days=1), time.min))
+    # Days at the calendar's far ends have no UTC start to compare with: before 1900 or after 9998 nothing happened.
+    if (date_from and date_from >= date(9999, 1, 1)) or (date_to and date_to <= date(1900, 1, 1)):
+        return query.where(false())
+    if date_from and date_from > date(1900, 1, 1):
+        query = query.where(AuditEntry.created_at >= local_day_start(date_from))
+    if date_to and date_to < date(9999, 1, 1):
+        query = query.where(AuditEntry.created_at < local_day_start(date_to + timedelta(days=1)))
     return query
 
 
@@ -160,6 +215,39 @@ CHANGE_LABELS = {
     "rows": lazy_pgettext("audit change", "rows"),
     "path": lazy_pgettext("audit change", "page"),
     "filters": lazy_pgettext("audit change", "filters"),
+    "name": lazy_pgettext("audit change", "name"),
+    "metric": lazy_pgettext("audit change", "metric"),
+    "period": lazy_pgettext("audit change", "period"),
+    "source": lazy_pgettext("audit change", "source"),
+    "target": lazy_pgettext("audit change", "target"),
+    "target_kopecks": lazy_pgettext("audit change", "target"),
+    "cells": lazy_pgettext("audit change", "cells changed"),
+    "company": lazy_pgettext("audit change", "company"),
+    "companies": lazy_pgettext("audit change", "companies"),
+    "company_ids": lazy_pgettext("audit change", "companies"),
+    "group_ids": lazy_pgettext("audit change", "groups"),
+    "since": lazy_pgettext("audit change", "since"),
+    "scopes": lazy_pgettext("audit change", "permissions"),
+    "starts_at": lazy_pgettext("audit change", "starts"),
+    "ends_at": lazy_pgettext("audit change", "ends"),
+    "freeze_at": lazy_pgettext("audit change", "board freezes"),
+    "enrolment": lazy_pgettext("audit change", "enrolment"),
+    "league_mode": lazy_pgettext("audit change", "leagues"),
+    "winners_per_league": lazy_pgettext("audit change", "winners per league"),
+    "min_value": lazy_pgettext("audit change", "minimum to win"),
+    "kind": lazy_pgettext("audit change", "kind"),
+    "value": lazy_pgettext("audit change", "value"),
+    "product_ids": lazy_pgettext("audit change", "products"),
+    "categories": lazy_pgettext("audit change", "categories"),
+    "valid_from": lazy_pgettext("audit change", "valid from"),
+    "valid_to": lazy_pgettext("audit change", "valid to"),
+    "priority": lazy_pgettext("audit change", "priority"),
+    "stackable": lazy_pgettext("audit change", "adds to other rules"),
+    "cap_per_claim": lazy_pgettext("audit change", "cap per claim"),
+    "cap_per_period": lazy_pgettext("audit change", "cap per period"),
+    "cap_period": lazy_pgettext("audit change", "cap period"),
+    "active": lazy_pgettext("audit change", "active"),
+    "name_en": lazy_pgettext("audit change", "name in English"),
 }
 
 

@@ -1,46 +1,79 @@
-"""The audit log for administrators: filters, pages and downloads (a download is itself recorded)."""
+"""The audit log: administrators read every entry; program managers read the program's actions (not the
+administrators' security events). Filters, pages and downloads (a download is itself recorded)."""
+
+from datetime import date
 
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.audit import presenter
 from portal.audit import services as audit
 from portal.audit.forms import AuditFilterForm
-from portal.auth.models import ADMIN
+from portal.audit.models import AuditEntry
+from portal.auth.models import ADMIN, STAFF_ROLES
 from portal.core.auth import roles_required
-from portal.core.exports import csv_response, xlsx_response
+from portal.core.exports import DATETIME, Column, Table, export_builder, export_response
 from portal.core.pagination import paginate
 from portal.extensions import db
 
 bp = Blueprint("audit", __name__, template_folder="templates")
 
-EXPORT_LIMIT = 100_000
+CHUNK = 1000
+
+
+def _reader_filters() -> tuple[AuditFilterForm, dict]:
+    program_only = current_user.role != ADMIN
+    form = AuditFilterForm(request.args, program_only=program_only)
+    return form, {**form.filters(), "program_only": program_only}
+
+
+def _query(filters: dict):
+    """entries_query for the form's filters: an object name becomes the objects it names."""
+    filters = dict(filters)
+    name = filters.pop("object_name", "")
+    return audit.entries_query(**filters, objects=presenter.objects_named(name) if name else None)
 
 
 @bp.get("/console/audit")
-@roles_required(ADMIN)
+@roles_required(*STAFF_ROLES)
 def index():
-    form = AuditFilterForm(request.args)
-    filters = form.filters()
-    return render_template("audit/index.html", form=form, page=paginate(audit.entries_query(**filters)),
-                           label=audit.action_label, object_label=audit.object_label)
+    form, filters = _reader_filters()
+    page = paginate(_query(filters))
+    return render_template("audit/index.html", form=form, page=page, shown=presenter.present(page.items))
 
 
 @bp.get("/console/audit/export.<any(csv, xlsx):fmt>")
-@roles_required(ADMIN)
+@roles_required(*STAFF_ROLES)
 def export(fmt):
-    filters = AuditFilterForm(request.args).filters()
-    entries = db.session.scalars(audit.entries_query(**filters).limit(EXPORT_LIMIT)).all()
-    audit.record(audit.AUDIT_EXPORTED, object_type="audit", changes={"format": fmt, "rows": len(entries),
-                                                                     **{k: v for k, v in filters.items() if v}})
+    _form, filters = _reader_filters()
+    audit.record(audit.AUDIT_EXPORTED, object_type="audit", changes={"format": fmt, **{
+        k: v for k, v in filters.items() if v and k != "program_only"}})
     db.session.commit()
-    header = [_("When (UTC)"), _("Who"), _("Address"), _("Browser"), _("Action"), _("Object type"),
-              _("Object number"), _("Changes")]
-    rows = ([e.created_at, e.actor_email or "", e.ip_address or "", e.user_agent or "", audit.action_label(e.action),
-             e.object_type or "", e.object_id or "", audit.changes_text(e.changes)] for e in entries)
-    if fmt == "xlsx":
-        return xlsx_response("audit-log", header, rows, _("Audit log"))
-    return csv_response("audit-log", header, rows)
+    return export_response("audit-log", {k: v.isoformat() if hasattr(v, "isoformat") else v
+                                         for k, v in filters.items() if v}, fmt)
+
+
+@export_builder("audit-log")
+def audit_table(params: dict) -> Table:
+    """params: entries_query's filters (dates as ISO text)."""
+    filters = {k: date.fromisoformat(v) if k in ("date_from", "date_to") else v for k, v in params.items()}
+    query = _query(filters)
+    total = db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))
+
+    def rows():
+        offset = 0
+        while chunk := db.session.scalars(query.offset(offset).limit(CHUNK)).all():
+            for s in presenter.present(chunk):
+                e: AuditEntry = s.entry
+                yield (e.created_at, str(s.actor.striptags()) if s.actor else "", e.actor_email or "",
+                       e.ip_address or "", e.user_agent or "", s.action, s.object_type, s.target_text, s.changes_text)
+            offset += len(chunk)
+
+    return Table(filename="audit-log", sheet_title=_("Audit log"), header=[
+        Column(_("When"), DATETIME), Column(_("Who")), Column(_("Email")), Column(_("Address")), Column(_("Browser")),
+        Column(_("Action")), Column(_("Object type")), Column(_("Object")), Column(_("Changes"))],
+        rows=rows(), total=total)
 
 
 @bp.app_template_filter("audit_changes")

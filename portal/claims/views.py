@@ -1,39 +1,36 @@
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES
-from portal.claims import notifications, services
-from portal.claims.forms import BulkForm, ClaimForm, RejectForm, ReverseForm, ScanForm, UpdFileForm
+
+# The review queue's pages (console_views) share the blueprint; importing them here registers their routes.
+from portal.claims import (
+    console_views,  # noqa: E402, F401
+    services,
+)
+from portal.claims.blueprint import bp
+from portal.claims.forms import ClaimForm, RejectForm, ReverseForm, ScanForm, UpdFileForm
 from portal.claims.models import STATUS_LABELS, SUBMITTED, Claim
 from portal.claims.scans import PENDING_SCAN, scan_file, store_scan
-from portal.claims.upd import views as upd_views
 from portal.claims.upd.importing import document_of
 from portal.claims.upd.prefill import lead_share_preview, preselect_lead
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
-from portal.core.fields import as_id
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.core.time import today
 from portal.core.tokens import TokenExpired, TokenInvalid, make_token, read_token
 from portal.core.uploads import send_download, send_image_preview
 from portal.extensions import db
-from portal.groups.services import resolve_company
 from portal.leads.forms import claim_lead_choices
 from portal.leads.services import claim_lead_share
 from portal.partners.history import audience_on
-from portal.partners.models import PartnerCompany
 from portal.products.services import find_by_sku, parse_money
 from portal.rules import engine
 from portal.rules.services import score
-
-bp = Blueprint("claims", __name__, template_folder="templates")
-bp.register_blueprint(upd_views.bp)  # claims.upd.*: fill from a UPD, the company's articles
 
 
 def _claim_or_404(claim_id: int) -> Claim:
@@ -272,117 +269,3 @@ def scan(claim_id):
         except DomainError:
             abort(404)
     return send_download(path, claim.scan_mimetype, claim.scan_filename)
-
-
-# --- program manager -----------------------------------------------------------------------------
-
-
-def _queue_company(value: str | None) -> tuple[PartnerCompany | None, str | None]:
-    """The queue's company filter: the picker sends an INN; a name typed without the script works too.
-    Answers the company, or a message when the text names none."""
-    value = (value or "").strip()
-    if not value:
-        return None, None
-    try:
-        return resolve_company(value), None
-    except DomainError as exc:
-        return None, str(exc.message)
-
-
-def _queue_query(args, company: PartnerCompany | None = None):
-    def as_date(value):
-        try:
-            return date.fromisoformat(value) if value else None
-        except ValueError:
-            return None
-
-    return services.review_queue(
-        status=args.get("status", SUBMITTED),
-        # a company the text does not name matches nothing (never silently every company)
-        company_id=company.id if company else (-1 if (args.get("company") or "").strip() else None),
-        date_from=as_date(args.get("date_from")), date_to=as_date(args.get("date_to")),
-        min_total=parse_money(args.get("min")) if args.get("min") else None,
-        max_total=parse_money(args.get("max")) if args.get("max") else None,
-        flagged=args.get("flagged") == "1", q=args.get("q", ""), sort=args.get("sort", "oldest"),
-    )
-
-
-@bp.get("/console/claims")
-@roles_required(*STAFF_ROLES)
-def queue():
-    args = request.args.to_dict()
-    args.setdefault("status", SUBMITTED)
-    company, company_problem = _queue_company(args.get("company"))
-    return render_template("claims/queue.html", page=paginate(_queue_query(args, company)),
-                           status_labels=STATUS_LABELS, company=company, company_problem=company_problem,
-                           bulk_form=BulkForm(), args=args)
-
-
-@bp.post("/console/claims/bulk")
-@roles_required(*STAFF_ROLES)
-def bulk():
-    form = BulkForm()
-    ids = [i for i in map(as_id, request.form.getlist("claim_ids")) if i]
-    if not form.validate_on_submit() or not ids:
-        flash(_("Tick the claims to decide on."), "warning")
-        return redirect(request.referrer or url_for("claims.queue"))
-    done, refused, waiting = [], [], 0
-    for claim in db.session.scalars(select(Claim).where(Claim.id.in_(ids)).order_by(Claim.id)).all():
-        if form.action.data == "approve" and claim.status == SUBMITTED and services.company_not_admitted(claim):
-            waiting += 1  # its company is not approved (yet): the claim waits, said once for all of them
-            continue
-        try:
-            if form.action.data == "approve":
-                services.approve_claim(claim, current_user)
-            else:
-                reason = form.reason_text()
-                services.reject_claim(claim, current_user, reason)
-            notifications.send_decision(claim)
-            db.session.commit()
-            done.append(claim)
-        except DomainError as exc:
-            db.session.rollback()
-            refused.append(f"#{claim.id}: {exc.message}")
-    if done:
-        flash(ngettext("%(num)s claim decided.", "%(num)s claims decided.", len(done)), "success")
-    if waiting:
-        flash(ngettext("%(num)s claim skipped: its company is not approved yet (awaiting approval or not admitted).",
-                       "%(num)s claims skipped: their companies are not approved yet (awaiting approval or not "
-                       "admitted).", waiting), "warning")
-    for message in refused:
-        flash(message, "danger")
-    return redirect(request.referrer or url_for("claims.queue"))
-
-
-def _decide(claim_id, action):
-    claim = db.get_or_404(Claim, claim_id)
-    try:
-        action(claim)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-    else:
-        notifications.send_decision(claim)
-        db.session.commit()
-        flash(_("Sale #%(id)s: %(status)s.", id=claim.id, status=claim.status_label), "success")
-    return redirect(url_for("claims.detail", claim_id=claim_id))
-
-
-@bp.post("/console/claims/<int:claim_id>/approve")
-@roles_required(*STAFF_ROLES)
-def approve(claim_id):
-    return _decide(claim_id, lambda claim: services.approve_claim(claim, current_user))
-
-
-@bp.post("/console/claims/<int:claim_id>/reject")
-@roles_required(*STAFF_ROLES)
-def reject(claim_id):
-    form = RejectForm()
-    return _decide(claim_id, lambda claim: services.reject_claim(claim, current_user, form.reason_text()))
-
-
-@bp.post("/console/claims/<int:claim_id>/reverse")
-@roles_required(*STAFF_ROLES)
-def reverse(claim_id):
-    form = ReverseForm()
-    return _decide(claim_id, lambda claim: services.reverse_claim(claim, current_user, form.reason.data or ""))

@@ -1,10 +1,9 @@
 """A contest's full board as a table: sent at once when small, written by the worker when large."""
 
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 
 from portal.auth.models import AUDIENCE_SHORT_LABELS
-from portal.core.exports import Table, export_builder
+from portal.core.exports import DATETIME, INT, MONEY, NUMBER, PERCENT, Column, Table, export_builder
 from portal.extensions import db
 
 from . import boards
@@ -25,7 +24,7 @@ def board_table(params: dict) -> Table:
     contest = db.session.get(Contest, int(params["contest_id"]))
     leagues = list(contest.leagues)
     total = sum(boards.count_on_board(contest.id, league.id) for league in leagues)
-    scaled = contest.metric in MONEY_METRICS or contest.metric == PLAN_PERCENT
+    value_kind = MONEY if contest.metric in MONEY_METRICS else PERCENT if contest.metric == PLAN_PERCENT else NUMBER
 
     def rows():
         for league in leagues:
@@ -33,10 +32,10 @@ def board_table(params: dict) -> Table:
             while chunk := boards.top(contest.id, league.id, CHUNK, offset=offset):
                 for row in chunk:
                     yield (label, row.place, row.full_name, row.company_name,
-                           row.value / 100 if scaled else row.value,
-                           to_user_timezone(row.reached_at).replace(tzinfo=None) if row.reached_at else None)
+                           row.value / 100 if value_kind == PERCENT else row.value, row.reached_at)
                 offset += len(chunk)
 
     return Table(filename=f"contest-{contest.id}-board", sheet_title=_("Board"),
-                 header=[_("League"), _("Place"), _("Participant"), _("Company"), _("Value"), _("Reached at")],
+                 header=[Column(_("League")), Column(_("Place"), INT), Column(_("Participant")), Column(_("Company")),
+                         Column(_("Value"), value_kind), Column(_("Reached at"), DATETIME)],
                  rows=rows(), total=total)

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from portal.audit import services as audit
 from portal.auth.models import User
 from portal.core import events
 from portal.core.errors import DomainError
@@ -64,6 +65,7 @@ def save_group(name: str, description: str, actor: User, group: PartnerGroup | N
     group.name = name
     group.description = clean_text(description).strip()[:1000]
     db.session.flush()
+    audit.record(audit.GROUP_SAVED, actor=actor, object_type="group", object_id=group.id, changes={"name": name})
     return group
 
 
@@ -146,6 +148,8 @@ def add_company(group: PartnerGroup, company: PartnerCompany, actor: User,
         membership = GroupMembership(group_id=group.id, company_id=company.id, added_at=start, added_by_id=actor.id)
         db.session.add(membership)
     db.session.flush()
+    audit.record(audit.GROUP_MEMBER_ADDED, actor=actor, object_type="group", object_id=group.id,
+                 changes={"company": company.id, "since": start})
     _rescore(group, [company.id], local_date(start), actor)
     return membership
 
@@ -163,6 +167,8 @@ def add_companies(group: PartnerGroup, companies: list[PartnerCompany], actor: U
         added.append(company.id)
     db.session.flush()
     if added:
+        audit.record(audit.GROUP_MEMBER_ADDED, actor=actor, object_type="group", object_id=group.id,
+                     changes={"companies": added, "since": now})
         _rescore(group, added, local_date(now), actor)
     return len(added)
 
@@ -185,6 +191,8 @@ def remove_company(group: PartnerGroup, company: PartnerCompany, actor: User) ->
     membership.removed_at = max(utcnow(), membership.added_at)
     membership.removed_by_id = actor.id
     db.session.flush()
+    audit.record(audit.GROUP_MEMBER_REMOVED, actor=actor, object_type="group", object_id=group.id,
+                 changes={"company": company.id})
     _rescore(group, [company.id], local_date(membership.removed_at), actor)
     return membership
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal.auth.models import STAFF_ROLES
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
+from portal.core.exports import table_response
 from portal.core.formatting import money_input
 from portal.core.forms import EmptyForm, show_error
 from portal.core.params import get_or_404
@@ -23,6 +24,7 @@ from portal.kpi import (
 )
 from portal.kpi import grid as plan_grids
 from portal.kpi.blueprint import bp, scope_args
+from portal.kpi.exports import budget_table
 from portal.kpi.forms import MonthsForm, RecalculateForm, StageForm, SubscriptionsForm
 from portal.kpi.kpis import KPIS
 from portal.kpi.models import KpiStage
@@ -176,6 +178,12 @@ def stage_delete(stage_id):
 @roles_required(*STAFF_ROLES)
 def budget_page():
     return render_template("kpi/budget.html", budget=budget.budget_view())
+
+
+@bp.get("/kpi/budget/export.<any(csv, xlsx):fmt>")
+@roles_required(*STAFF_ROLES)
+def budget_export(fmt):
+    return table_response(budget_table(budget.budget_view(), f"budget-{today():%Y%m%d}"), fmt)
 
 
 @bp.route("/kpi/reports", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.audit import services as audit
 from portal.auth.models import AUDIENCE_SHORT_LABELS
 from portal.core.errors import DomainError
 from portal.core.fields import normalise_number
@@ -129,6 +130,9 @@ def set_targets(kind: str, key: str, values: dict[tuple[str, int | None], int | 
                                        new_target=value, source=source, changed_at=now, changed_by_id=actor.id))
         changed += 1
     db.session.flush()
+    if changed:
+        audit.record(audit.KPI_PLAN_CHANGED, actor=actor, object_type="kpi_plan", object_id=f"{kind}:{key}",
+                     changes={"cells": changed, "source": source})
     return changed
 
 

@@ -4,12 +4,11 @@ the budget and report subscriptions are in admin_views.py (same blueprint)."""
 import click
 from flask import abort, render_template
 from flask.cli import AppGroup
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.models import PARTNER_ADMIN, STAFF_ROLES
 from portal.core.auth import roles_required
-from portal.core.exports import csv_response, xlsx_response
+from portal.core.exports import table_response
 from portal.core.time import today
 from portal.extensions import db
 from portal.kpi import (
@@ -21,6 +20,7 @@ from portal.kpi import (
     stages,
 )
 from portal.kpi.blueprint import bp, scope_args
+from portal.kpi.exports import scorecard_table
 from portal.kpi.kpis import BY_CODE, PLAN_TABLE
 from portal.kpi.models import COMPANY, GROUP, PROGRAM
 from portal.kpi.table import scorecard
@@ -93,29 +93,6 @@ def my_company():
     return _page(COMPANY, str(current_user.company_id), own=True)
 
 
-def export_rows(card) -> tuple[list[str], list[list]]:
-    """The KPI table in its own layout: a KPI per row, per stage plan, actual and %, then the program total."""
-    header = [_("KPI")]
-    for stage in card.stages:
-        header += [f"{stage.name}: {_('plan')}", f"{stage.name}: {_('actual')}", f"{stage.name}: %"]
-    header += [f"{_('Program total')}: {_('plan')}", f"{_('Program total')}: {_('actual')}",
-               f"{_('Program total')}: %"]
-    rows = []
-    for row in card.rows:
-        line = [str(row.kpi.label)]
-        for cell in [*row.cells, row.total]:
-            divisor = 100 if row.kpi.money else 1
-            if cell.share_target is not None:  # a share's planned percentage, compared with the share
-                line += [cell.share_target / 100, None if cell.share is None else round(cell.share, 1),
-                         None if cell.percent is None else round(cell.percent, 1)]
-                continue
-            line += [None if cell.target is None else cell.target / divisor if divisor > 1 else cell.target,
-                     None if cell.actual is None else cell.actual / divisor if divisor > 1 else cell.actual,
-                     None if cell.percent is None else round(cell.percent, 1)]
-        rows.append(line)
-    return header, rows
-
-
 @bp.get("/kpi/export.<fmt>")
 @roles_required(PARTNER_ADMIN, *STAFF_ROLES)
 def export(fmt):
@@ -128,8 +105,4 @@ def export(fmt):
     else:
         abort(404)
     card = scorecard(stages.all_stages(), kind, key)
-    header, rows = export_rows(card)
-    filename = f"kpi-{kind}{'-' + key if key.isdigit() else ''}"
-    if fmt == "csv":
-        return csv_response(filename, header, rows)
-    return xlsx_response(filename, header, rows, _("KPI"))
+    return table_response(scorecard_table(card, f"kpi-{kind}{'-' + key if key.isdigit() else ''}"), fmt)

@@ -5,7 +5,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from portal.core.exports import Table, export_builder
+from portal.core.exports import DATETIME, INT, Column, Table, export_builder
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.ledger.descriptions import describe
@@ -31,5 +31,6 @@ def statement_table(params: dict) -> Table:
                    e.amount, e.balance_after)
 
     return Table(filename=f"points-{params['user_id']}-{utcnow():%Y%m%d}", sheet_title=_("Points statement"),
-                 header=[_("Date"), _("Description"), _("Operation"), _("Points"), _("Balance")],
+                 header=[Column(_("Date"), DATETIME), Column(_("Description")), Column(_("Operation")),
+                         Column(_("Points"), INT), Column(_("Balance"), INT)],
                  rows=rows(), total=total)

@@ -33,7 +33,7 @@ SETTING_NAMES = ledger.SETTING_NAMES
 # The audit log names a changed setting as the settings page does (the point value is stored in kopecks).
 audit.CHANGE_LABELS.update({name: getattr(SettingsForm, name).args[0] for name in SETTING_NAMES
                             if hasattr(getattr(SettingsForm, name, None), "args")})
-audit.CHANGE_LABELS["point_value_kopecks"] = _l("Value of one point, kopecks")
+audit.CHANGE_LABELS["point_value_kopecks"] = _l("Value of one point")  # shown in roubles
 
 
 def _statement_context(person: User) -> dict:

@@ -1,27 +1,23 @@
 """Background exports: the worker writes a large table to a file (XLSX in openpyxl's write-only mode, or CSV)
 in constant memory, records its progress for the progress page, and keeps the file for a day."""
 
-import csv
 import json
 import logging
 import os
 import secrets
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.core.errors import DomainError
-from portal.core.exports import EXPORT_BUILDERS, Table
+from portal.core.exports import EXPORT_BUILDERS, Table, write_csv, write_xlsx
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.ops.models import EXPORT_DONE, EXPORT_FAILED, EXPORT_QUEUED, EXPORT_RUNNING, ExportJob
@@ -122,56 +118,13 @@ def _report_every(report):
 
 
 def _write_xlsx(path: Path, table: Table, report) -> int:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(table.sheet_title)[:31] or "Sheet1")
-    for index, title in enumerate(table.header):
-        sheet.column_dimensions[_column_letter(index)].width = min(max(len(str(title)) + 2, 12), 60)
-    header = []
-    for title in table.header:
-        cell = WriteOnlyCell(sheet, value=str(title))
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    tick = _report_every(report)
-    n = 0
-    for row in table.rows:
-        sheet.append([_cell(sheet, value) for value in row])
-        n += 1
-        tick(n)
-    workbook.save(path)
-    return n
-
-
-def _cell(sheet, value):
-    if isinstance(value, datetime):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "DD.MM.YYYY HH:MM"
-        return cell
-    if isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "DD.MM.YYYY"
-        return cell
-    return value
-
-
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
+    return write_xlsx(path, table, _report_every(report))
 
 
 def _write_csv(path: Path, table: Table, report) -> int:
-    tick = _report_every(report)
-    n = 0
-    # A semicolon and a BOM, like the immediate CSV exports: what a Russian Excel expects.
+    # The BOM, like the immediate CSV exports: Excel then reads the file as UTF-8.
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh, delimiter=";")
-        writer.writerow([str(h) for h in table.header])
-        for row in table.rows:
-            writer.writerow(["" if value is None else value for value in row])
-            n += 1
-            tick(n)
-    return n
+        return write_csv(fh, table, _report_every(report))
 
 
 def describe_export(job: ExportJob) -> dict:

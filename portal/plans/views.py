@@ -9,7 +9,7 @@ from portal.auth.models import AUDIENCE_LABELS, PARTNER_ADMIN, PARTNER_ROLES, ST
 from portal.core import imports as file_imports
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
-from portal.core.exports import xlsx_response
+from portal.core.exports import export_response
 from portal.core.forms import EmptyForm, show_error
 from portal.core.pagination import paginate
 from portal.core.params import clean_text, get_or_404, id_arg, text_arg
@@ -18,13 +18,13 @@ from portal.extensions import db
 from portal.groups.services import all_groups
 from portal.partners.models import PartnerCompany, PartnerGroup
 from portal.plans import actuals, imports, services
+from portal.plans import exports as _exports  # noqa: F401 - registers the plans export
 from portal.plans.forms import ConfirmImportForm, CopyForm, DefaultForm, ImportPlansForm, PlanForm
 from portal.plans.models import METRIC_LABELS, METRICS, MONTH, SALES_AMOUNT, SalesPlan
 from portal.plans.periods import nearby_periods, parse_period, period_of
 from portal.products.services import read_rows
 
 bp = Blueprint("plans", __name__, template_folder="templates", cli_group="plans")
-EXPORT_LIMIT = 100_000
 
 
 @bp.app_context_processor
@@ -117,16 +117,12 @@ def manage():
     )
 
 
-@bp.get("/console/plans/export.xlsx")
+@bp.get("/console/plans/export.<any(csv, xlsx):fmt>")
 @roles_required(*STAFF_ROLES)
-def export():
-    period = _period()
-    plans = db.session.scalars(_manager_query(period).limit(EXPORT_LIMIT)).all()
-    header = [_("Participant"), _("Email"), _("Company"), _("Metric"), _("Target"), _("Actual"), _("Plan done"),
-              _("Expected by today"), _("Behind pace"), _("Source")]
-    rows = [[*row[:8], _("yes") if row[8] else _("no"), row[9]]
-            for row in services.export_rows(services.with_progress(plans))]
-    return xlsx_response(f"plans-{period.key}", header, rows, period.label)
+def export(fmt):
+    return export_response("plans", {"period": _period().key, "metric": request.args.get("metric", ""),
+                                     "group_id": id_arg("group"), "company_id": id_arg("company"),
+                                     "behind": request.args.get("behind") == "1", "q": text_arg("q")}, fmt)
 
 
 @bp.route("/console/plans/set", methods=["GET", "POST"])

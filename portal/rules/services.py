@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.audit import services as audit
 from portal.core.errors import DomainError
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -60,9 +61,12 @@ def save_rule(data: RuleData, actor_id: int, rule: EarningRule | None = None) ->
     if rule is None:
         rule = EarningRule(created_by_id=actor_id)
         db.session.add(rule)
+    before = audit.snapshot(rule, vars(data)) if rule.id else {}
     for name, value in vars(data).items():
         setattr(rule, name, value.strip() if isinstance(value, str) else value)
     db.session.flush()
+    audit.record(audit.RULE_SAVED, actor_id=actor_id, object_type="rule", object_id=rule.id,
+                 changes=audit.diff(before, audit.snapshot(rule, vars(data))))
     return rule
 
 

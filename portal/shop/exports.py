@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.auth.models import User
-from portal.core.exports import Table, export_builder
+from portal.core.exports import DATETIME, INT, MONEY, Column, Table, export_builder
 from portal.core.phones import format_phone
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -32,11 +32,13 @@ def orders_table(params: dict) -> Table:
         for (order_id, created_at, name, phone, address, email, prize, quantity, points,
              card_kopecks) in db.session.execute(query.execution_options(yield_per=1000)):
             yield (order_id, created_at, name, format_phone(phone), address or "", email or "", prize, quantity,
-                   points, card_kopecks / 100)
+                   points, card_kopecks)
 
     return Table(filename=f"orders-{status or 'all'}-{utcnow():%Y%m%d}", sheet_title=_("Orders"),
-                 header=[_("Order number"), _("Date"), _("Recipient"), _("Phone"), _("Address"), _("Email"),
-                         _("Prize"), _("Quantity"), _("Order paid in points"), _("Order paid by card, RUB")],
+                 header=[Column(_("Order number"), INT), Column(_("Date"), DATETIME), Column(_("Recipient")),
+                         Column(_("Phone")), Column(_("Address")), Column(_("Email")), Column(_("Prize")),
+                         Column(_("Quantity"), INT), Column(_("Order paid in points"), INT),
+                         Column(_("Order paid by card, RUB"), MONEY)],
                  rows=rows(), total=total)
 
 
@@ -46,7 +48,8 @@ def tax_register_table(params: dict) -> Table:
     year = int(params["year"])
     register = services.tax_register(year)
     rows = ((r["user"].full_name, r["user"].email, r["profile"].personal_inn if r["profile"] else "",
-             r["total"] / 100, r["excess"] / 100, r["tax"] / 100) for r in register)
+             r["total"], r["excess"], r["tax"]) for r in register)
     return Table(filename=f"prize-tax-{year}", sheet_title=_("Prize tax %(year)s", year=year),
-                 header=[_("Participant"), _("Email"), _("Personal INN"), _("Prizes in the year, RUB"),
-                         _("Taxable excess, RUB"), _("Tax, RUB")], rows=rows, total=len(register))
+                 header=[Column(_("Participant")), Column(_("Email")), Column(_("Personal INN")),
+                         Column(_("Prizes in the year, RUB"), MONEY), Column(_("Taxable excess, RUB"), MONEY),
+                         Column(_("Tax, RUB"), MONEY)], rows=rows, total=len(register))

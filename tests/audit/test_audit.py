@@ -76,7 +76,8 @@ def test_contest_finalisation_is_recorded(db, make):
         from portal.contests import services as contests
 
         contests.finalise_contest(contest, manager)
-    assert _actions(object_type="contest") == [audit.CONTEST_FINALISED]
+    assert _actions(object_type="contest") == [audit.CONTEST_CREATED, audit.CONTEST_PUBLISHED,
+                                               audit.CONTEST_FINALISED]
 
 
 def test_sign_ins_settings_and_exports_are_recorded_with_address(app, client, make, login):
@@ -101,15 +102,19 @@ def test_sign_ins_settings_and_exports_are_recorded_with_address(app, client, ma
         assert entries[4].object_id == "partners.people_export"
 
 
-def test_the_viewer_is_for_admins_and_filters_pages_and_exports(app, client, make, login):
-    make.user(role=MANAGER, email="manager@example.test")
+def test_the_viewer_filters_pages_and_exports(app, client, make, login):
+    manager = make.user(role=MANAGER, email="manager@example.test", full_name="Петров Иван")
     make.user(role=ADMIN, email="root@example.test")
-    login("manager@example.test")
+    make.user(email="p@example.test")
+    login("p@example.test")
     assert client.get("/console/audit").status_code == 403
+    login("manager@example.test")
     login("root@example.test")
     page = client.get("/console/audit").get_data(as_text=True)
     assert "Вход в систему" in page and "manager@example.test" in page
-    assert "пользователь #" in page and "user #" not in page  # object types in the reader's language
+    # the person signed in is named, with a link to their page; the type in the reader's language
+    assert f'пользователь</span> <a href="/console/people/{manager.id}">Петров Иван</a>' in page
+    assert "user #" not in page
     filtered = client.get("/console/audit?actor=root@&action=auth.sign_in").get_data(as_text=True)
     assert "root@example.test" in filtered and "manager@example.test" not in filtered
     assert '<option value="claim">заявка</option>' in page  # the object filter lists names a reader knows

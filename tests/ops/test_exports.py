@@ -162,3 +162,41 @@ def test_manager_order_and_tax_exports_go_to_the_worker_when_large(app, client, 
     # A year no register can have reads as "not given": this year's register, like the register page.
     assert client.get("/console/prize-tax.xlsx?year=99999999999999999999").status_code in (200, 302)
     assert utcnow()
+
+
+@pytest.mark.parametrize("locale, expected", [
+    ("ru", ["Когда;Сумма;Доля", "08.12.2026 00:30:15;1234,50;9,3"]),
+    ("en", ["Когда,Сумма,Доля", "2026-12-08 00:30:15,1234.50,9.3"]),
+])
+def test_the_worker_writes_typed_columns_in_the_owners_language(app, queue, make, locale, expected):
+    from datetime import datetime
+
+    from portal.core.exports import DATETIME, MONEY, PERCENT, Column
+
+    owner = make.user(email="typed@example.test", locale=locale)
+
+    @export_builder("test-typed")
+    def typed_table(params):
+        return Table("typed", "Typed", [Column("Когда", DATETIME), Column("Сумма", MONEY), Column("Доля", PERCENT)],
+                     [(datetime(2026, 12, 7, 21, 30, 15, 123456), 123450, 9.3)], 1)
+
+    try:
+        with app.test_request_context():
+            from portal.auth.models import User
+
+            for fmt in ("csv", "xlsx"):
+                job = exports.start_export(db.session.get(User, owner.id), "test-typed", {}, fmt)
+                db.session.commit()
+                exports.run_export(job.id)
+                db.session.refresh(job)
+                path = exports.ready_file(job)
+                if fmt == "csv":
+                    assert path.read_text(encoding="utf-8-sig").splitlines() == expected
+                    continue
+                sheet = load_workbook(path).active
+                assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:C2"
+                when, amount, share = sheet[2]
+                assert when.value == datetime(2026, 12, 8, 0, 30, 15) and amount.number_format == "#,##0.00"
+                assert (float(amount.value), float(share.value), share.number_format) == (1234.5, 0.093, "0.0%")
+    finally:
+        EXPORT_BUILDERS.pop("test-typed", None)

@@ -7,6 +7,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
+from portal.audit import services as audit
 from portal.auth.models import AUDIENCES, User
 from portal.contests import scoring
 from portal.contests.models import (
@@ -126,6 +127,7 @@ def save_contest(data: ContestData, actor: User, contest: Contest | None = None)
     if contest is not None and contest.status not in (DRAFT, SCHEDULED):
         raise DomainError(_l("A contest that has ended can no longer be changed."))
     _check(data)
+    before = audit.snapshot(contest, audit.CONTEST_FIELDS) if contest is not None else None
     if contest is None:
         contest = Contest(created_by_id=actor.id, status=DRAFT)
         db.session.add(contest)
@@ -142,6 +144,8 @@ def save_contest(data: ContestData, actor: User, contest: Contest | None = None)
     db.session.flush()
     if contest.status == SCHEDULED:
         scoring.reset_scores(contest)
+    audit.record(audit.CONTEST_EDITED if before else audit.CONTEST_CREATED, actor=actor, object_type="contest",
+                 object_id=contest.id, changes=audit.diff(before or {}, audit.snapshot(contest, audit.CONTEST_FIELDS)))
     return contest
 
 
@@ -172,6 +176,8 @@ def _edit_running(contest: Contest, data: ContestData, actor: User) -> Contest:
         _log(contest, actor, "description_en", contest.description_en or "", english or "")
         contest.description_en = english
     if data.ends_at != contest.ends_at:
+        audit.record(audit.CONTEST_EDITED, actor=actor, object_type="contest", object_id=contest.id,
+                     changes={"ends_at": [contest.ends_at, data.ends_at]})
         _log(contest, actor, "ends_at", contest.ends_at.isoformat(sep=" ", timespec="minutes"),
              data.ends_at.isoformat(sep=" ", timespec="minutes"))
         contest.ends_at = data.ends_at

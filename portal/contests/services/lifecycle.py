@@ -63,6 +63,7 @@ def publish_contest(contest: Contest, actor: User) -> None:
         raise DomainError(_l("The contest period is already over: change the dates first."), field="ends_at")
     if not _move(contest, DRAFT, SCHEDULED):
         raise DomainError(_l("Someone changed the contest meanwhile: open it again."))
+    audit.record(audit.CONTEST_PUBLISHED, actor=actor, object_type="contest", object_id=contest.id)
     scoring.reset_scores(contest)
     advance_contest(contest)
 
@@ -71,6 +72,7 @@ def unpublish_contest(contest: Contest, actor: User) -> None:
     _require_staff(actor)
     if contest.status != SCHEDULED or not _move(contest, SCHEDULED, DRAFT):
         raise DomainError(_l("Only a contest that has not started can go back to draft."))
+    audit.record(audit.CONTEST_UNPUBLISHED, actor=actor, object_type="contest", object_id=contest.id)
     db.session.execute(delete(ContestScore).where(ContestScore.contest_id == contest.id))
 
 
@@ -80,6 +82,7 @@ def cancel_contest(contest: Contest, actor: User) -> None:
     source = contest.status
     if CANCELLED not in TRANSITIONS[source] or not _move(contest, source, CANCELLED):
         raise DomainError(_l("This contest can no longer be cancelled."))
+    audit.record(audit.CONTEST_CANCELLED, actor=actor, object_type="contest", object_id=contest.id)
 
 
 def advance_contest(contest: Contest, now: datetime | None = None) -> list[str]:

@@ -11,6 +11,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.audit import services as audit
 from portal.auth.models import AUDIENCES, PARTNER_ROLES, User
 from portal.core.errors import DomainError
 from portal.core.time import local_date, utcnow
@@ -121,6 +122,8 @@ def set_default(period: Period, metric: str, target: int, actor: User, audience:
     default.created_by_id = actor.id
     default.created_at = utcnow()
     db.session.flush()
+    audit.record(audit.PLAN_DEFAULT_SET, actor=actor, object_type="group" if group_id else None, object_id=group_id,
+                 changes={"metric": metric, "period": period.key, "audience": audience, "target": target})
     return default, materialise_default(default, actor.id)
 
 

@@ -5,6 +5,7 @@ Targets set by hand, imported or copied are taken as given."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.audit import services as audit
 from portal.auth.models import PARTNER_ROLES, User
 from portal.core.errors import DomainError
 from portal.core.time import utcnow
@@ -65,6 +66,9 @@ def set_plan(user: User, metric: str, period: Period, target: int, actor: User, 
                              kind=str(_period_kind_label(existing.period_kind)).lower()), field="period")
     plan = existing or SalesPlan(user_id=user.id, metric=metric, period_kind=period.kind,
                                  period_start=period.start, period_end=period.end)
+    audit.record(audit.PLAN_SET, actor=actor, object_type="user", object_id=user.id, changes={
+        "metric": metric, "period": period.key, "source": source,
+        "target_kopecks" if metric in MONEY_METRICS else "target": [existing.target if existing else None, target]})
     if existing is None:
         db.session.add(plan)
     plan.target = target
@@ -81,6 +85,8 @@ def _period_kind_label(kind: str):
 
 
 def delete_plan(plan: SalesPlan) -> None:
+    audit.record(audit.PLAN_DELETED, object_type="user", object_id=plan.user_id, changes={
+        "metric": plan.metric, "period": str(plan.period_start), "target": plan.target})
     db.session.delete(plan)
     db.session.flush()
 
@@ -111,4 +117,5 @@ def copy_previous_period(period: Period, actor: User, metric: str = "") -> tuple
                                  source="copy", updated_by_id=actor.id, updated_at=now, created_at=now))
         copied += 1
     db.session.flush()
+    audit.record(audit.PLANS_COPIED, actor=actor, changes={"period": period.key, "rows": copied})
     return copied, kept
