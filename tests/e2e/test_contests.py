@@ -57,7 +57,7 @@ def test_contest_from_setup_to_prize(app, live_server, page, new_page, make, sho
     open_menu(page, "Программа")  # the console menu groups its pages
     page.get_by_role("link", name="Конкурсы").first.click()
     page.get_by_test_id("new-contest").click()
-    page.get_by_label("Название").fill("Кубок сплит-систем")
+    page.get_by_label("Название", exact=True).fill("Кубок сплит-систем")
     page.get_by_label("Начало").fill(starts)
     page.get_by_label("Окончание").fill(ends)
     page.get_by_label("Что учитывается").select_option("units")

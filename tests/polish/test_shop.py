@@ -62,7 +62,7 @@ def test_a_copaid_order_shows_points_and_card_apart_everywhere(app, client, logi
     assert f'data-testid="order-card-{order_id}">1\xa0000,00\xa0₽<' in queue
     export = client.get("/console/orders/export.csv?status=paid").get_data(as_text=True)
     header, row = export.splitlines()[:2]
-    assert "Оплачено картой за заказ, руб." in header and row.endswith(";3000;1000.0")
+    assert "Оплачено картой за заказ, ₽" in header and row.endswith(";3000;1000,00"), row
     assert header.lstrip("\ufeff").startswith("Номер заказа;")
 
 
@@ -145,8 +145,8 @@ def test_the_pay_page_labels_the_card_speaks_russian_and_has_ways_out(app, clien
     assert '"locale": "ru"' in page  # Stripe.js speaks the page's language (settings for static/js/pay.js)
     assert "Bad request" not in page
     # Stripe's error codes map to our Russian words, for the page's script.
-    assert json.dumps("Неверный номер карты: проверьте его цифра за цифрой.")[1:-1] in page
-    assert json.dumps("Проверьте номер карты, срок действия и код CVC.")[1:-1] in page
+    assert json.dumps("Неверный номер карты: проверьте его цифра за цифрой.", ensure_ascii=False)[1:-1] in page
+    assert json.dumps("Проверьте номер карты, срок действия и код CVC.", ensure_ascii=False)[1:-1] in page
     # The order page leads back to the payment while it is due.
     order = client.get(f"/shop/orders/{order_id}").get_data(as_text=True)
     assert f'href="/shop/orders/{order_id}/pay"' in order

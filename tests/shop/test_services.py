@@ -280,7 +280,7 @@ def test_the_prize_form_shows_a_prize_as_it_was_typed(buyer):
     prize = f.prize(name="Рюкзак", points=2500, stock=4, value_kopecks=123450, audience=AUDIENCE_SPECIALIST)
     data = services.prize_form_data(prize)
     assert (data["name"], data["category"], data["value"], data["stock"], data["audience"], data["active"]) == (
-        "Рюкзак", "Подарки", "1234,50", 4, AUDIENCE_SPECIALIST, True)
+        "Рюкзак", "Подарки", "1\xa0234,50", 4, AUDIENCE_SPECIALIST, True)
     assert services.prize_form_data(f.prize(name="Кружка"))["value"] == ""
 
 
