@@ -292,7 +292,7 @@ def _queue_query(args, company: PartnerCompany | None = None):
         date_from=as_date(args.get("date_from")), date_to=as_date(args.get("date_to")),
         min_total=parse_money(args.get("min")) if args.get("min") else None,
         max_total=parse_money(args.get("max")) if args.get("max") else None,
-        flagged=args.get("flagged") == "1", q=args.get("q", ""), sort=args.get("sort", "oldest"),
+        flagged=args.get("flagged") == "1", q=args.get("q", ""), sort=args.get("sort", "oldest"), args=args,
     )
 
 
@@ -322,7 +322,7 @@ def bulk():
             continue
         try:
             if form.action.data == "approve":
-                services.approve_claim(claim, current_user)
+                services.approve_claim(claim, current_user, bulk=True)
             else:
                 reason = form.reason_text()
                 services.reject_claim(claim, current_user, reason)
