@@ -112,11 +112,11 @@ def _people(facts: Facts, claim: Claim, earlier, moment) -> None:
                                    .where(PartnerCompany.inn == claim.customer_inn)).first()
         facts.customer_company = (found.id, found.name) if found else None
         window = timedelta(days=14)
-        facts.customer_other_partners = tuple(db.session.execute(
+        facts.customer_other_partners = tuple(tuple(row) for row in db.session.execute(
             select(Claim.id, Claim.company_id).where(
                 Claim.customer_inn == claim.customer_inn,
                 Claim.invoice_date.between(claim.invoice_date - window, claim.invoice_date + window),
-                Claim.company_id != claim.company_id, earlier).order_by(Claim.id).limit(20)).tuples())
+                Claim.company_id != claim.company_id, earlier).order_by(Claim.id).limit(20)).all())
     facts.company_times = tuple(db.session.scalars(
         select(Claim.submitted_at).where(Claim.company_id == claim.company_id, earlier,
                                          Claim.submitted_at >= moment - timedelta(days=90))
