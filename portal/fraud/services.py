@@ -13,6 +13,7 @@ from portal.claims.models import APPROVED, SUBMITTED, Claim
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.time import utcnow
 from portal.extensions import db
+from portal.fraud.explain import explain
 from portal.fraud.facts import gather
 from portal.fraud.fingerprints import band_values, fingerprint
 from portal.fraud.models import VERSION, ClaimRisk, FraudSettings
@@ -170,3 +171,22 @@ def unscored_claims() -> list[int]:
         select(Claim.id).where(Claim.status == SUBMITTED,
                                ~select(ClaimRisk.claim_id).where(ClaimRisk.claim_id == Claim.id).exists())
         .order_by(Claim.id).limit(100)))
+
+
+def risk_summary(claim: Claim, top: int = 3) -> dict | None:
+    """The claim's risk for the program team's readers (the API, the sales export): the score, whether it is held,
+    and its strongest signals in words."""
+    risk = claim.risk
+    if risk is None:
+        return None
+    return {"score": risk.score, "held": risk.held, "fraud": risk.fraud,
+            "signals": [{"code": signal["code"], "weight": signal["weight"], "text": explain(signal),
+                         "claims": signal.get("claims", [])} for signal in risk.top_signals(top)]}
+
+
+def risk_columns(claim: Claim) -> tuple[int | None, str]:
+    """Two columns of the sales export: the score, and its top signals in words (empty when unscored)."""
+    risk = claim.risk
+    if risk is None:
+        return None, ""
+    return risk.score, "; ".join(explain(signal) for signal in risk.top_signals())
