@@ -95,8 +95,11 @@ def _amounts(facts: Facts, claim: Claim, earlier, moment) -> None:
         select(Claim.id, Claim.total_kopecks, Claim.submitted_at).where(Claim.user_id == claim.user_id, earlier)
         .order_by(Claim.id.desc()).limit(500)).all()
     facts.person_claims = len(mine)
+    if claim.user is not None and claim.user.created_at is not None:
+        facts.person_days = (moment - claim.user.created_at).days
     facts.person_max_total = max((row.total_kopecks for row in mine), default=0)
     facts.person_times = tuple(row.submitted_at for row in mine if row.submitted_at >= moment - timedelta(days=90))
+    facts.person_recent = tuple(row.id for row in mine if row.submitted_at >= moment - timedelta(hours=24))
     line = facts.large_sale_kopecks
     facts.person_just_under = tuple(row.id for row in mine if 0.9 * line <= row.total_kopecks < line
                                     and row.submitted_at >= moment - timedelta(days=30))

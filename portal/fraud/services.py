@@ -75,8 +75,30 @@ def score_claim(claim: Claim, settings: FraudSettings | None = None) -> ClaimRis
     risk.version, risk.computed_at = VERSION, utcnow()
     if score >= settings.hold_score:
         risk.held = True
+    for signal in found:
+        if signal.code in PATTERNS and signal.weight >= PATTERN_WEIGHT:
+            _raise_linked(claim, signal, settings)
     db.session.flush()
     return risk
+
+
+# Signals of a pattern several claims make together (a burst, a split sale, a customer many partners claim): once a
+# later claim reveals it strongly, the earlier claims of the pattern still waiting for review carry it too.
+PATTERNS = {"velocity", "just_under_repeated", "customer_many_partners"}
+PATTERN_WEIGHT = 50
+
+
+def _raise_linked(claim: Claim, signal, settings: FraudSettings) -> None:
+    for other in db.session.scalars(select(ClaimRisk).join(Claim, Claim.id == ClaimRisk.claim_id).where(
+            ClaimRisk.claim_id.in_(signal.claims), Claim.status == SUBMITTED)):
+        if any(found["code"] == signal.code and found["weight"] >= signal.weight for found in other.signals):
+            continue
+        kept = [found for found in other.signals if found["code"] != signal.code]
+        joined = sorted([*kept, {**signal.as_json(), "claims": [claim.id]}],
+                        key=lambda found: (-found["weight"], found["code"]))
+        other.signals, other.score = joined, min(100, sum(found["weight"] for found in joined))
+        if other.score >= settings.hold_score:
+            other.held = True
 
 
 def score_submitted(claim: Claim) -> ClaimRisk | None:

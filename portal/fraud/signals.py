@@ -61,6 +61,7 @@ class Facts:
     # amounts
     usual_prices: dict = field(default_factory=dict)  # product id -> the company's recent prices
     person_claims: int = 0  # the person's earlier claims
+    person_days: int = 10_000  # days since the person registered
     person_max_quantity: int = 0
     person_max_total: int = 0
     person_just_under: tuple[int, ...] = ()  # the person's claims of the last 30 days just under the large sale
@@ -68,6 +69,7 @@ class Facts:
     customer_company: tuple[int, str] | None = None  # a participating company whose INN is the customer's
     customer_other_partners: tuple[tuple[int, int], ...] = ()  # (claim, company) of other companies, +-14 days
     person_times: tuple[datetime, ...] = ()  # the person's earlier submissions, last 90 days
+    person_recent: tuple[int, ...] = ()  # the person's claims of the last 24 hours
     company_times: tuple[datetime, ...] = ()  # the company's earlier submissions, last 90 days
     contest_deadline: tuple[str, float] | None = None  # (contest title, hours left) when a deadline is near
     # history
@@ -160,11 +162,16 @@ def round_sum(facts: Facts) -> Signal | None:
 
 
 def catalogue_price(facts: Facts) -> Signal | None:
+    """Outside 0.4-2 times the catalogue price; three times or more (a quarter or less) holds the claim."""
+    found = None
     for line in facts.lines:
-        if line.list_price_kopecks > 0 and not (0.4 <= line.unit_price_kopecks / line.list_price_kopecks <= 2):
-            return Signal("catalogue_price", 30, {"sku": line.sku, "price": line.unit_price_kopecks,
-                                                   "list": line.list_price_kopecks})
-    return None
+        ratio = line.unit_price_kopecks / line.list_price_kopecks if line.list_price_kopecks > 0 else 1
+        if not 0.4 <= ratio <= 2:
+            weight = 50 if ratio >= 3 or ratio <= 0.25 else 30
+            if found is None or weight > found.weight:
+                found = Signal("catalogue_price", weight, {"sku": line.sku, "price": line.unit_price_kopecks,
+                                                            "list": line.list_price_kopecks})
+    return found
 
 
 def usual_price(facts: Facts) -> Signal | None:
@@ -198,11 +205,11 @@ def amount_spike(facts: Facts) -> Signal | None:
 
 
 def just_under(facts: Facts) -> Signal | None:
-    """Just under the large-sale line (within 10%); three such claims in 30 days look like a split sale."""
+    """Just under the large-sale line (within 10%); four such claims of a person in 30 days look like a split sale."""
     line = facts.large_sale_kopecks
     if not (0.9 * line <= facts.total_kopecks < line):
         return None
-    if len(facts.person_just_under) >= 2:
+    if len(facts.person_just_under) >= 3:
         return Signal("just_under_repeated", 50, {"line": line, "count": len(facts.person_just_under) + 1},
                       facts.person_just_under)
     return Signal("just_under", 15, {"line": line})
@@ -230,7 +237,8 @@ def customer_many_partners(facts: Facts) -> Signal | None:
 
 
 def new_participant_large(facts: Facts) -> Signal | None:
-    if facts.person_claims < 3 and facts.total_kopecks >= facts.large_sale_kopecks:
+    """A large sale among the first three claims of someone registered in the last 90 days."""
+    if facts.person_days <= 90 and facts.person_claims < 3 and facts.total_kopecks >= facts.large_sale_kopecks:
         return Signal("new_large", 50, {"total": facts.total_kopecks, "earlier": facts.person_claims})
     return None
 
@@ -246,8 +254,8 @@ def _burst(now: datetime, times: tuple[datetime, ...]) -> tuple[int, float]:
 
 def velocity(facts: Facts) -> Signal | None:
     recent, usual = _burst(facts.submitted_at, facts.person_times)
-    if recent >= 8 and recent >= 6 * usual:
-        return Signal("velocity", 50, {"count": recent, "usual": round(usual, 1)})
+    if recent >= 8 and recent >= 4 * usual:
+        return Signal("velocity", 50, {"count": recent, "usual": round(usual, 1)}, facts.person_recent)
     if recent >= 5 and recent >= 4 * usual:
         return Signal("velocity", 30, {"count": recent, "usual": round(usual, 1)})
     recent, usual = _burst(facts.submitted_at, facts.company_times)
@@ -267,9 +275,9 @@ def contest_deadline(facts: Facts) -> Signal | None:
 
 def fraud_history(facts: Facts) -> Signal | None:
     if facts.person_fraud:
-        return Signal("person_fraud", 50, {"count": len(facts.person_fraud)}, facts.person_fraud)
+        return Signal("person_fraud", 30, {"count": len(facts.person_fraud)}, facts.person_fraud)
     if facts.company_fraud:
-        return Signal("company_fraud", 25, {"count": len(facts.company_fraud)}, facts.company_fraud)
+        return Signal("company_fraud", 15, {"count": len(facts.company_fraud)}, facts.company_fraud)
     return None
 
 

@@ -40,8 +40,8 @@ def test_a_claim_without_lines_is_scored_without_the_amount_signals():
     (s.near_duplicate_scan, {"near_scans": ((7, True),)}, "near_scan_same", 25, (7,)),
     (s.same_invoice, {"same_invoice": (3,)}, "same_invoice", 60, (3,)),
     (s.number_reused, {"number_other_date": ((4, MONDAY - timedelta(days=40)),)}, "number_reused", 50, (4,)),
-    (s.fraud_history, {"person_fraud": (5,)}, "person_fraud", 50, (5,)),
-    (s.fraud_history, {"company_fraud": (6,)}, "company_fraud", 25, (6,)),
+    (s.fraud_history, {"person_fraud": (5,)}, "person_fraud", 30, (5,)),
+    (s.fraud_history, {"company_fraud": (6,)}, "company_fraud", 15, (6,)),
 ])
 def test_document_and_history_signals_point_to_the_other_claims(check, values, code, weight, claims):
     signal = check(facts(**values))
@@ -107,10 +107,11 @@ def test_round_sums(lines, fires):
     assert (s.round_sum(facts(lines=lines)) is not None) == fires
 
 
-@pytest.mark.parametrize(("price", "fires"), [(15_000_000, True), (1_500_000, True), (9_000_000, False),
-                                              (3_000_000, False)])
-def test_unit_price_far_from_the_catalogue(price, fires):
-    assert (s.catalogue_price(facts(lines=(line(price=price),))) is not None) == fires
+@pytest.mark.parametrize(("price", "weight"), [(15_000_000, 50), (12_000_000, 30), (1_500_000, 30),
+                                               (1_000_000, 50), (9_000_000, None), (3_000_000, None)])
+def test_unit_price_far_from_the_catalogue(price, weight):
+    signal = s.catalogue_price(facts(lines=(line(price=price),)))
+    assert (signal.weight if signal else None) == weight
 
 
 def test_unit_price_far_from_the_companys_usual_price():
@@ -131,9 +132,10 @@ def test_quantity_and_total_far_above_the_persons_history():
 def test_sums_just_under_the_large_sale_line_and_a_split_sale():
     under = facts(lines=(line(quantity=1, price=29_000_000, listed=29_000_000),))
     assert s.just_under(under).weight == 15
-    split = facts(lines=under.lines, person_just_under=(11, 12))
+    split = facts(lines=under.lines, person_just_under=(11, 12, 13))
     assert (s.just_under(split).code, s.just_under(split).weight, s.just_under(split).claims) == (
-        "just_under_repeated", 50, (11, 12))
+        "just_under_repeated", 50, (11, 12, 13))
+    assert s.just_under(facts(lines=under.lines, person_just_under=(11, 12))).weight == 15
     assert s.just_under(facts(lines=(line(quantity=1, price=31_000_000, listed=31_000_000),))) is None
 
 
@@ -156,13 +158,16 @@ def test_one_customer_claimed_by_many_partners():
 
 def test_a_new_participants_large_first_claims():
     big = (line(quantity=10, price=5_000_000),)
-    assert s.new_participant_large(facts(lines=big, person_claims=0)).code == "new_large"
-    assert s.new_participant_large(facts(lines=big, person_claims=3)) is None
+    assert s.new_participant_large(facts(lines=big, person_claims=0, person_days=10)).code == "new_large"
+    assert s.new_participant_large(facts(lines=big, person_claims=0, person_days=400)) is None  # known for long
+    assert s.new_participant_large(facts(lines=big, person_claims=3, person_days=10)) is None
 
 
 def test_a_burst_of_claims_against_the_persons_usual_pace():
     usual = tuple(NOW - timedelta(days=d) for d in range(2, 60, 5))  # one a day with claims
+    recent_ids = (1, 2, 3, 4, 5, 6, 7)
     burst = tuple(NOW - timedelta(hours=h) for h in range(1, 9))
+    assert s.velocity(facts(person_times=usual + burst[:7], person_recent=recent_ids)).claims == recent_ids
     assert s.velocity(facts(person_times=usual + burst)).weight == 50
     assert s.velocity(facts(person_times=usual + burst[:4])).weight == 30
     batcher = tuple(NOW - timedelta(days=d, minutes=m) for d in range(7, 60, 7) for m in range(10))
