@@ -239,17 +239,20 @@ def customer_many_partners(facts: Facts) -> Signal | None:
 def new_participant_large(facts: Facts) -> Signal | None:
     """A large sale among the first three claims of someone registered in the last 90 days."""
     if facts.person_days <= 90 and facts.person_claims < 3 and facts.total_kopecks >= facts.large_sale_kopecks:
-        return Signal("new_large", 50, {"total": facts.total_kopecks, "earlier": facts.person_claims})
+        return Signal("new_large", 35, {"total": facts.total_kopecks, "earlier": facts.person_claims})
     return None
 
 
 def _burst(now: datetime, times: tuple[datetime, ...]) -> tuple[int, float]:
-    """Claims in the last 24 hours (this one included), and the usual count per day with claims before that."""
+    """Claims in the last 24 hours (this one included), and the usual count per day with claims before that; no
+    burst without five earlier claims to compare with (a newcomer's first day is not a burst)."""
     since = now - timedelta(hours=24)
     recent = 1 + sum(1 for moment in times if moment >= since)
     days = {moment.date() for moment in times if moment < since}
     before = sum(1 for moment in times if moment < since)
-    return recent, (before / len(days)) if days else 1.0
+    if before < 5:
+        return 0, 1.0
+    return recent, before / len(days)
 
 
 def velocity(facts: Facts) -> Signal | None:

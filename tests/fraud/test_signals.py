@@ -172,6 +172,7 @@ def test_a_burst_of_claims_against_the_persons_usual_pace():
     assert s.velocity(facts(person_times=usual + burst[:4])).weight == 30
     batcher = tuple(NOW - timedelta(days=d, minutes=m) for d in range(7, 60, 7) for m in range(10))
     assert s.velocity(facts(person_times=batcher + burst)) is None  # files ten at a time every week
+    assert s.velocity(facts(person_times=burst + usual[:4])) is None  # too little history to compare with
 
 
 def test_a_claim_sent_in_the_last_hours_before_a_contest_deadline():
