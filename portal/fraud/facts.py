@@ -73,11 +73,13 @@ def _documents(facts: Facts, claim: Claim, risk: ClaimRisk, earlier) -> None:
     facts.number_other_date = tuple((row.id, row.invoice_date) for row in same_number
                                     if row.invoice_date != claim.invoice_date)
     recent = db.session.execute(
-        select(Claim.invoice_number, Claim.invoice_date).where(Claim.company_id == claim.company_id, earlier)
+        select(Claim.invoice_number, Claim.invoice_date, Claim.total_kopecks)
+        .where(Claim.company_id == claim.company_id, earlier)
         .order_by(Claim.submitted_at.desc(), Claim.id.desc()).limit(RECENT)).all()
     facts.company_numbers = tuple((value, row.invoice_date) for row in recent
                                   if (value := invoice_number_value(row.invoice_number)) is not None)
     facts.company_days = tuple(row.invoice_date for row in recent)
+    facts.company_totals = tuple(row.total_kopecks for row in recent)
 
 
 def _amounts(facts: Facts, claim: Claim, earlier, moment) -> None:

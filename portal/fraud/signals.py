@@ -58,6 +58,7 @@ class Facts:
     number_other_date: tuple[tuple[int, date], ...] = ()  # the same number of the same seller with another date
     company_numbers: tuple[tuple[int, date], ...] = ()  # the seller company's recent invoice numbers and dates
     company_days: tuple[date, ...] = ()  # the seller company's recent invoice dates
+    company_totals: tuple[int, ...] = ()  # the seller company's recent claim totals
     # amounts
     usual_prices: dict = field(default_factory=dict)  # product id -> the company's recent prices
     person_claims: int = 0  # the person's earlier claims
@@ -152,22 +153,27 @@ def day_off(facts: Facts) -> Signal | None:
 
 # --- amounts -----------------------------------------------------------------------------------------------------
 
+def is_round(total: int) -> bool:
+    return total >= 5_000_000 and total % 1_000_000 == 0
+
+
 def round_sum(facts: Facts) -> Signal | None:
-    """A total in whole tens of thousands of roubles (50,000 or more) with round unit prices."""
-    if facts.total_kopecks < 5_000_000 or facts.total_kopecks % 1_000_000:
+    """A total in whole tens of thousands of roubles (50,000 or more) with round unit prices, from a company whose
+    ten or more recent claims were rarely round (under one in five)."""
+    if not is_round(facts.total_kopecks) or any(line.unit_price_kopecks % 100_000 for line in facts.lines):
         return None
-    if any(line.unit_price_kopecks % 100_000 for line in facts.lines):
+    if len(facts.company_totals) < 10 or sum(map(is_round, facts.company_totals)) >= len(facts.company_totals) / 5:
         return None
     return Signal("round_sum", 25, {"total": facts.total_kopecks})
 
 
 def catalogue_price(facts: Facts) -> Signal | None:
-    """Outside 0.4-2 times the catalogue price; three times or more (a quarter or less) holds the claim."""
+    """Above twice the catalogue price (three times: more so), or under 0.4 of it (which earns no more points)."""
     found = None
     for line in facts.lines:
         ratio = line.unit_price_kopecks / line.list_price_kopecks if line.list_price_kopecks > 0 else 1
         if not 0.4 <= ratio <= 2:
-            weight = 50 if ratio >= 3 or ratio <= 0.25 else 30
+            weight = 40 if ratio >= 3 else 30 if ratio > 2 else 20
             if found is None or weight > found.weight:
                 found = Signal("catalogue_price", weight, {"sku": line.sku, "price": line.unit_price_kopecks,
                                                             "list": line.list_price_kopecks})

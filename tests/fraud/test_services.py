@@ -162,3 +162,14 @@ def test_a_lower_hold_line_holds_weaker_signals(seller, manager):
     claim = submit(seller, lines=[claims.LineData("SPL-09", 1, 9_500_000)], scan=invoice_image(1))
     risk = db.session.get(ClaimRisk, claim.id)
     assert [s["code"] for s in risk.signals] == ["just_under"] and risk.held
+
+
+def test_claims_submitted_before_the_upgrade_are_scored_by_the_rescore_command(app, seller):
+    claim = submit(seller, customer_inn=seller.company.inn, scan=invoice_image(1))
+    db.session.delete(db.session.get(ClaimRisk, claim.id))
+    db.session.commit()
+    assert services.unscored_claims() == [claim.id]
+    result = app.test_cli_runner().invoke(args=["fraud", "rescore"])
+    assert "1 claim(s) scored" in result.output
+    db.session.expire_all()
+    assert db.session.get(ClaimRisk, claim.id).score == 70 and services.unscored_claims() == []

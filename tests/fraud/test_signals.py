@@ -104,11 +104,18 @@ def test_a_weekend_invoice_of_a_company_that_never_sells_on_weekends():
     ((line(quantity=4, price=2_500_050),), False),  # a round total of unround prices
 ])
 def test_round_sums(lines, fires):
-    assert (s.round_sum(facts(lines=lines)) is not None) == fires
+    usual = tuple(4_990_000 * n for n in range(1, 11))
+    assert (s.round_sum(facts(lines=lines, company_totals=usual)) is not None) == fires
 
 
-@pytest.mark.parametrize(("price", "weight"), [(15_000_000, 50), (12_000_000, 30), (1_500_000, 30),
-                                               (1_000_000, 50), (9_000_000, None), (3_000_000, None)])
+def test_a_round_sum_says_nothing_without_history_or_from_a_company_that_often_sells_round():
+    lines = (line(quantity=1, price=10_000_000),)
+    assert s.round_sum(facts(lines=lines, company_totals=(4_990_000,) * 9)) is None
+    assert s.round_sum(facts(lines=lines, company_totals=(4_990_000,) * 8 + (5_000_000,) * 2)) is None
+
+
+@pytest.mark.parametrize(("price", "weight"), [(15_000_000, 40), (12_000_000, 30), (1_500_000, 20),
+                                               (1_000_000, 20), (9_000_000, None), (3_000_000, None)])
 def test_unit_price_far_from_the_catalogue(price, weight):
     signal = s.catalogue_price(facts(lines=(line(price=price),)))
     assert (signal.weight if signal else None) == weight
