@@ -97,8 +97,8 @@ def _amounts(facts: Facts, claim: Claim, earlier, moment) -> None:
         select(Claim.id, Claim.total_kopecks, Claim.submitted_at).where(Claim.user_id == claim.user_id, earlier)
         .order_by(Claim.id.desc()).limit(500)).all()
     facts.person_claims = len(mine)
-    if claim.user is not None and claim.user.created_at is not None:
-        facts.person_days = (moment - claim.user.created_at).days
+    if claim.user is not None and claim.user.created_at is not None and claim.user.created_at <= moment:
+        facts.person_days = (moment - claim.user.created_at).days  # (a claim dated before the account: old data)
     facts.person_max_total = max((row.total_kopecks for row in mine), default=0)
     facts.person_times = tuple(row.submitted_at for row in mine if row.submitted_at >= moment - timedelta(days=90))
     facts.person_recent = tuple(row.id for row in mine if row.submitted_at >= moment - timedelta(hours=24))
