@@ -168,12 +168,13 @@ def round_sum(facts: Facts) -> Signal | None:
 
 
 def catalogue_price(facts: Facts) -> Signal | None:
-    """Above twice the catalogue price (three times: more so), or under 0.4 of it (which earns no more points)."""
+    """Above twice the catalogue price (three times or more holds the claim), or under 0.4 of it (which earns no
+    more points, so weighs less)."""
     found = None
     for line in facts.lines:
         ratio = line.unit_price_kopecks / line.list_price_kopecks if line.list_price_kopecks > 0 else 1
         if not 0.4 <= ratio <= 2:
-            weight = 40 if ratio >= 3 else 30 if ratio > 2 else 20
+            weight = 50 if ratio >= 3 else 30 if ratio > 2 else 20
             if found is None or weight > found.weight:
                 found = Signal("catalogue_price", weight, {"sku": line.sku, "price": line.unit_price_kopecks,
                                                             "list": line.list_price_kopecks})

@@ -114,7 +114,7 @@ def test_a_round_sum_says_nothing_without_history_or_from_a_company_that_often_s
     assert s.round_sum(facts(lines=lines, company_totals=(4_990_000,) * 8 + (5_000_000,) * 2)) is None
 
 
-@pytest.mark.parametrize(("price", "weight"), [(15_000_000, 40), (12_000_000, 30), (1_500_000, 20),
+@pytest.mark.parametrize(("price", "weight"), [(15_000_000, 50), (12_000_000, 30), (1_500_000, 20),
                                                (1_000_000, 20), (9_000_000, None), (3_000_000, None)])
 def test_unit_price_far_from_the_catalogue(price, weight):
     signal = s.catalogue_price(facts(lines=(line(price=price),)))
