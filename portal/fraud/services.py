@@ -179,6 +179,7 @@ def refine_queue(query, args: dict):
     except ValueError:
         minimum = -1
     if minimum >= 0:
+        minimum = min(minimum, 101)  # scores stop at 100 (and the database's integers far sooner than Python's)
         query = query.where(select(ClaimRisk.claim_id).where(ClaimRisk.claim_id == Claim.id,
                                                              ClaimRisk.score >= minimum).exists())
     if args.get("sort") == "risk":

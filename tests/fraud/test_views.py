@@ -51,6 +51,8 @@ def test_the_queue_shows_the_risk_filters_above_n_and_sorts_riskiest_first(clien
     for bad in ("abc", "-5", "1e99"):
         response = client.get(f"/console/claims?risk_min={bad}")
         assert response.status_code == 200 and len(queue_ids(response.get_data(as_text=True))) == 2
+    huge = client.get("/console/claims?risk_min=" + "9" * 40)
+    assert huge.status_code == 200 and queue_ids(huge.get_data(as_text=True)) == []
 
 
 def test_the_claim_page_explains_each_signal_with_links_and_the_participant_sees_none(client, login, scene):
