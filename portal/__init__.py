@@ -113,6 +113,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(kpi_bp)
     import portal.kpi.events  # noqa: F401 - KPI counters follow registrations, sales, courses, leads, points
+    from portal.fraud import init_fraud
+
+    init_fraud(app)  # risk scores of submitted claims, the two-reviewer hold
     register_navigation()
 
     from portal.core.formatting import register_filters

@@ -12,6 +12,7 @@ from portal.auth.models import User
 from portal.claims import demo as claims_demo
 from portal.contests import demo as contests_demo
 from portal.extensions import db
+from portal.fraud import demo as fraud_demo
 from portal.groups import demo as groups_demo
 from portal.home import demo as home_demo
 from portal.kpi import demo as kpi_demo
@@ -43,6 +44,7 @@ def load_demo(seed: int = 2026) -> bool:
     contests_demo.load(rng)
     home_demo.load(rng)  # English names for what the demo created, once everything exists
     api_demo.load(rng)
+    fraud_demo.load(rng)  # a few flagged sales in the review queue
     kpi_demo.load(rng)  # last: its actuals are rebuilt from everything the demo made
     db.session.commit()
     return True

@@ -39,6 +39,7 @@ FLOORS = {
     "portal.contests": FEATURES,
     "portal.plans": FEATURES,
     "portal.kpi": FEATURES,
+    "portal.fraud": FEATURES,  # reads claims and contests; claims announce through domain events, never import it
     # reading across: dashboards, the partner API, the consistency checks
     "portal.home": READING,
     "portal.api": READING,

@@ -3,10 +3,12 @@
 from datetime import UTC
 
 import marshmallow as ma
+from flask import g
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from portal.claims.models import STATUSES
+from portal.fraud.services import risk_summary
 from portal.leads.services import claim_lead_share
 from portal.shop.models import STATUSES as ORDER_STATUSES
 
@@ -151,6 +153,12 @@ class AwardOut(ma.Schema):
     points = fields.Integer()
 
 
+def _risk_for_program(claim):
+    """The fraud risk for the program team's keys only; a company's own key never sees it."""
+    key = g.get("api_key")
+    return risk_summary(claim) if key is not None and key.company_id is None else None
+
+
 class ClaimOut(ma.Schema):
     id = fields.Integer()
     external_id = fields.String(allow_none=True)
@@ -179,6 +187,10 @@ class ClaimOut(ma.Schema):
     lead_share = fields.Function(lambda claim: claim_lead_share(claim), allow_none=True, metadata={
         "type": "integer", "description": N_("The lead's share of the sale in points: credited on approval, expected "
                                              "while the claim is a draft or under review; null without a lead.")})
+    risk = fields.Function(_risk_for_program, allow_none=True, metadata={
+        "type": "object",
+        "description": N_("Program keys only: the risk score (0-100), whether the claim is held for a second reviewer "
+                          "or decided as fraud, and its strongest signals (code, weight, text, other claims).")})
 
 
 class ClaimPage(ma.Schema):

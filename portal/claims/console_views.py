@@ -40,7 +40,7 @@ def _queue_company(value: str | None) -> tuple[PartnerCompany | None, str | None
 
 
 def _queue_query(args, company: PartnerCompany | None = None):
-    return services.review_queue(**_queue_filters(args, company))
+    return services.review_queue(**_queue_filters(args, company), args=args)
 
 
 def _queue_filters(args, company: PartnerCompany | None = None) -> dict:
@@ -96,7 +96,7 @@ def bulk():
             continue
         try:
             if form.action.data == "approve":
-                services.approve_claim(claim, current_user)
+                services.approve_claim(claim, current_user, bulk=True)
             else:
                 reason = form.reason_text()
                 services.reject_claim(claim, current_user, reason)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.auth.models import MANAGER, PARTICIPANT, User
 from portal.claims import services as claims
-from portal.claims.demo import SCAN
+from portal.claims.demo import unique_scan
 from portal.claims.scans import store_scan
 from portal.core.time import frozen_time, local_date, local_day_start, utcnow
 from portal.extensions import db
@@ -40,7 +40,7 @@ def _sell(rng, person, manager, products, invoice_day: datetime) -> None:
     data = claims.ClaimData(invoice_number=f"УПД-{rng.randint(10000, 99999)}", invoice_date=invoice_day.date(),
                             customer_name="ООО «Заказчик»", customer_inn="", lines=lines)
     with frozen_time(datetime.combine(invoice_day.date(), time(11, 0))):
-        claim = claims.save_draft(person, data, scan=store_scan("счёт.pdf", SCAN))
+        claim = claims.save_draft(person, data, scan=store_scan("счёт.pdf", unique_scan()))
         claims.submit_claim(claim, person)
     with frozen_time(datetime.combine(invoice_day.date(), time(15, 0)) + timedelta(days=1)):
         claims.approve_claim(claim, manager)

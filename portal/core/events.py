@@ -19,6 +19,11 @@ _signals = Namespace()
 
 #: A claim moved to approved and its points were posted. Sender: the Claim. Extra: actor.
 claim_approved = _signals.signal("claim-approved")
+#: A claim was sent for review (its status flushed). Sender: the Claim. Extra: actor. Receivers never refuse it.
+claim_submitted = _signals.signal("claim-submitted")
+#: A reviewer is about to approve a submitted claim. Sender: the Claim. Extra: actor, bulk (one of many ticked in
+#: the queue). A receiver refuses the approval by raising DomainError (the fraud hold: portal/fraud).
+claim_approving = _signals.signal("claim-approving")
 #: An approved claim was reversed and its points clawed back. Sender: the Claim. Extra: actor.
 claim_reversed = _signals.signal("claim-reversed")
 #: A participant passed a course for the first time. Sender: the CourseCompletion.

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.auth.models import MANAGER, PARTICIPANT, User
 from portal.claims import services as claims
-from portal.claims.demo import SCAN
+from portal.claims.demo import SCAN, unique_scan
 from portal.claims.scans import store_scan
 from portal.core.inn import make_inn
 from portal.core.time import frozen_time, today
@@ -117,7 +117,7 @@ def load(rng) -> None:
                                     lead_id=str(lead.id))
             moment = datetime.combine(invoice_date, time(11, 0)) + timedelta(days=1)
             with frozen_time(moment):
-                claim = claims.save_draft(person, sale, scan=store_scan("счёт.pdf", SCAN))
+                claim = claims.save_draft(person, sale, scan=store_scan("счёт.pdf", unique_scan()))
                 claims.submit_claim(claim, person)
             with frozen_time(moment + timedelta(days=1)):
                 claims.approve_claim(claim, manager)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portal.auth.models import PARTNER_ROLES, User
 from portal.claims.models import DRAFT, SUBMITTED, Claim, ClaimEvent, ClaimLine
 from portal.claims.upd.mapping import remember_articles
+from portal.core import events
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.time import today, utcnow
@@ -186,6 +187,7 @@ def submit_claim(claim: Claim, user: User) -> Claim:
         twin.possible_duplicate = True
     db.session.add(ClaimEvent(claim_id=claim.id, status=SUBMITTED, actor_id=user.id))
     db.session.flush()
+    events.claim_submitted.send(claim, actor=user)
     return claim
 
 

@@ -39,9 +39,13 @@ def next_to_review(after: Claim) -> int | None:
                              .order_by(Claim.submitted_at.asc(), Claim.id.asc()).limit(1))
 
 
+#: Filters and orders other features add to the review queue (the risk score): refine(query, args) -> query.
+QUEUE_REFINERS: list = []
+
+
 def review_queue(*, status: str = SUBMITTED, company_id: int | None = None, date_from: date | None = None,
                  date_to: date | None = None, min_total: int | None = None, max_total: int | None = None,
-                 flagged: bool = False, q: str = "", sort: str = "oldest"):
+                 flagged: bool = False, q: str = "", sort: str = "oldest", args: dict | None = None):
     query = select(Claim).where(Claim.status != DRAFT)
     if company_id:
         query = query.where(Claim.company_id == company_id)
@@ -60,7 +64,10 @@ def review_queue(*, status: str = SUBMITTED, company_id: int | None = None, date
         "newest": (Claim.submitted_at.desc(), Claim.id.desc()),
         "amount": (Claim.total_kopecks.desc(), Claim.id.asc()),
     }.get(sort, (Claim.submitted_at.asc(), Claim.id.asc()))
-    return _filter(query.order_by(*order), status=status, q=q)
+    query = query.order_by(*order)
+    for refine in QUEUE_REFINERS:
+        query = refine(query, args or {})
+    return _filter(query, status=status, q=q)
 
 
 def _filter(query, *, status: str, q: str, load_people: bool = True):

@@ -83,12 +83,13 @@ def _check_reviewer(claim: Claim, actor: User) -> None:
         raise NotAllowed(_l("Nobody can review their own claim."))
 
 
-def approve_claim(claim: Claim, actor: User) -> Claim:
+def approve_claim(claim: Claim, actor: User, *, bulk: bool = False) -> Claim:
     """Approve a submitted claim and credit its points through the rules, exactly once. A claim whose company is
     not approved (yet) is refused: earning opens with the company's approval."""
     _check_reviewer(claim, actor)
     if claim.status == SUBMITTED and (problem := company_not_admitted(claim)) is not None:
         raise DomainError(problem)
+    events.claim_approving.send(claim, actor=actor, bulk=bulk)  # e.g. a claim held for a second reviewer
     _move(claim, SUBMITTED, APPROVED, actor)
     ledger.lock_participant(claim.user_id)  # period caps and the first-sale bonus read earlier awards
     awards = expected_awards(claim)

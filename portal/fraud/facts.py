@@ -1,0 +1,146 @@
+"""The facts the signals read about one claim, in a few indexed queries (everything submitted before it)."""
+
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select
+
+from portal.claims.models import DRAFT, Claim, ClaimLine
+from portal.contests.models import CANCELLED, CLAIM_METRICS, Contest
+from portal.contests.models import DRAFT as CONTEST_DRAFT
+from portal.extensions import db
+from portal.fraud.fingerprints import band_values, distance
+from portal.fraud.models import ClaimRisk
+from portal.fraud.signals import Facts, Line, invoice_number_value
+from portal.partners.models import PartnerCompany
+from portal.products.models import Product
+
+RECENT = 30  # how many of the company's latest invoices the sequence and the weekday habits read
+DEADLINE_HOURS = 24
+NEAR_BITS = 6  # pHashes at most this many bits apart are the same picture rescanned, cropped or recompressed
+
+
+def _earlier(claim: Claim, moment):
+    """Other claims sent for review no later than this one (so a replay of history scores as it happened)."""
+    return and_(Claim.id != claim.id, Claim.status != DRAFT, Claim.submitted_at <= moment)
+
+
+def gather(claim: Claim, risk: ClaimRisk, large_sale_kopecks: int) -> Facts:
+    moment = claim.submitted_at
+    earlier = _earlier(claim, moment)
+    lines = tuple(db.session.execute(
+        select(ClaimLine.product_id, Product.sku, ClaimLine.quantity, ClaimLine.unit_price_kopecks,
+               Product.list_price_kopecks).join(Product, Product.id == ClaimLine.product_id)
+        .where(ClaimLine.claim_id == claim.id).order_by(ClaimLine.position)
+    ).all())
+    company = db.session.get(PartnerCompany, claim.company_id)
+    own_inns = {claim.seller_inn}
+    if claim.user is not None and claim.user.company is not None:
+        own_inns.add(claim.user.company.inn)
+    facts = Facts(
+        claim_id=claim.id, user_id=claim.user_id, company_id=claim.company_id, seller_inn=claim.seller_inn,
+        own_inns=frozenset(own_inns | ({company.inn} if company else set())), customer_inn=claim.customer_inn,
+        invoice_number=claim.invoice_number, invoice_date=claim.invoice_date, submitted_at=moment,
+        total_kopecks=claim.total_kopecks, lines=tuple(Line(*row) for row in lines),
+        large_sale_kopecks=large_sale_kopecks,
+    )
+    _documents(facts, claim, risk, earlier)
+    _amounts(facts, claim, earlier, moment)
+    _people(facts, claim, earlier, moment)
+    return facts
+
+
+def _documents(facts: Facts, claim: Claim, risk: ClaimRisk, earlier) -> None:
+    if risk.scan_sha256:
+        facts.same_scan = tuple(db.session.scalars(
+            select(ClaimRisk.claim_id).join(Claim, Claim.id == ClaimRisk.claim_id)
+            .where(ClaimRisk.scan_sha256 == risk.scan_sha256, earlier).order_by(ClaimRisk.claim_id).limit(10)))
+    if risk.scan_phash:
+        bands = band_values(risk.scan_phash)
+        columns = (ClaimRisk.phash_band0, ClaimRisk.phash_band1, ClaimRisk.phash_band2, ClaimRisk.phash_band3)
+        rows = db.session.execute(
+            select(ClaimRisk.claim_id, ClaimRisk.scan_phash, ClaimRisk.scan_sha256, Claim.user_id)
+            .join(Claim, Claim.id == ClaimRisk.claim_id)
+            .where(or_(*(column == band for column, band in zip(columns, bands, strict=False))), earlier)
+            .order_by(ClaimRisk.claim_id).limit(50)).all()
+        facts.near_scans = tuple((row.claim_id, row.user_id == claim.user_id) for row in rows
+                                 if row.scan_sha256 != risk.scan_sha256
+                                 and distance(row.scan_phash, risk.scan_phash) <= NEAR_BITS)
+    same_number = db.session.execute(
+        select(Claim.id, Claim.invoice_date).where(Claim.seller_inn == claim.seller_inn,
+                                                   Claim.invoice_number_key == claim.invoice_number_key, earlier)
+        .order_by(Claim.id).limit(20)).all()
+    facts.same_invoice = tuple(row.id for row in same_number if row.invoice_date == claim.invoice_date)
+    facts.number_other_date = tuple((row.id, row.invoice_date) for row in same_number
+                                    if row.invoice_date != claim.invoice_date)
+    recent = db.session.execute(
+        select(Claim.invoice_number, Claim.invoice_date, Claim.total_kopecks)
+        .where(Claim.company_id == claim.company_id, earlier)
+        .order_by(Claim.submitted_at.desc(), Claim.id.desc()).limit(RECENT)).all()
+    facts.company_numbers = tuple((value, row.invoice_date) for row in recent
+                                  if (value := invoice_number_value(row.invoice_number)) is not None)
+    facts.company_days = tuple(row.invoice_date for row in recent)
+    facts.company_totals = tuple(row.total_kopecks for row in recent)
+
+
+def _amounts(facts: Facts, claim: Claim, earlier, moment) -> None:
+    product_ids = {line.product_id for line in facts.lines}
+    if product_ids:
+        rows = db.session.execute(
+            select(ClaimLine.product_id, ClaimLine.unit_price_kopecks).join(Claim, Claim.id == ClaimLine.claim_id)
+            .where(Claim.company_id == claim.company_id, ClaimLine.product_id.in_(product_ids), earlier)
+            .order_by(Claim.id.desc()).limit(200)).all()
+        prices: dict = {}
+        for row in rows:
+            prices.setdefault(row.product_id, []).append(row.unit_price_kopecks)
+        facts.usual_prices = prices
+    mine = db.session.execute(
+        select(Claim.id, Claim.total_kopecks, Claim.submitted_at).where(Claim.user_id == claim.user_id, earlier)
+        .order_by(Claim.id.desc()).limit(500)).all()
+    facts.person_claims = len(mine)
+    if claim.user is not None and claim.user.created_at is not None and claim.user.created_at <= moment:
+        facts.person_days = (moment - claim.user.created_at).days  # (a claim dated before the account: old data)
+    facts.person_max_total = max((row.total_kopecks for row in mine), default=0)
+    facts.person_times = tuple(row.submitted_at for row in mine if row.submitted_at >= moment - timedelta(days=90))
+    facts.person_recent = tuple(row.id for row in mine if row.submitted_at >= moment - timedelta(hours=24))
+    line = facts.large_sale_kopecks
+    facts.person_just_under = tuple(row.id for row in mine if 0.9 * line <= row.total_kopecks < line
+                                    and row.submitted_at >= moment - timedelta(days=30))
+    if mine:
+        facts.person_max_quantity = db.session.scalar(
+            select(ClaimLine.quantity).where(ClaimLine.claim_id.in_([row.id for row in mine[:100]]))
+            .order_by(ClaimLine.quantity.desc()).limit(1)) or 0
+
+
+def _people(facts: Facts, claim: Claim, earlier, moment) -> None:
+    if claim.customer_inn:
+        found = db.session.execute(select(PartnerCompany.id, PartnerCompany.name)
+                                   .where(PartnerCompany.inn == claim.customer_inn)).first()
+        facts.customer_company = (found.id, found.name) if found else None
+        window = timedelta(days=14)
+        facts.customer_other_partners = tuple(tuple(row) for row in db.session.execute(
+            select(Claim.id, Claim.company_id).where(
+                Claim.customer_inn == claim.customer_inn,
+                Claim.invoice_date.between(claim.invoice_date - window, claim.invoice_date + window),
+                Claim.company_id != claim.company_id, earlier).order_by(Claim.id).limit(20)).all())
+    facts.company_times = tuple(db.session.scalars(
+        select(Claim.submitted_at).where(Claim.company_id == claim.company_id, earlier,
+                                         Claim.submitted_at >= moment - timedelta(days=90))
+        .order_by(Claim.submitted_at.desc()).limit(2000)))
+    deadline = moment + timedelta(hours=DEADLINE_HOURS)
+    contests = db.session.execute(
+        select(Contest.title, Contest.ends_at, Contest.freeze_at).where(
+            Contest.status.not_in((CONTEST_DRAFT, CANCELLED)), Contest.metric.in_(CLAIM_METRICS),
+            Contest.starts_at <= moment, Contest.ends_at > moment)).all()
+    for title, ends_at, freeze_at in contests:
+        for limit in (freeze_at, ends_at):
+            if limit is not None and moment < limit <= deadline:
+                facts.contest_deadline = (title, (limit - moment).total_seconds() / 3600)
+                break
+        if facts.contest_deadline:
+            break
+    fraud = db.session.execute(
+        select(Claim.id, Claim.user_id).join(ClaimRisk, ClaimRisk.claim_id == Claim.id)
+        .where(ClaimRisk.fraud.is_(True), or_(Claim.user_id == claim.user_id, Claim.company_id == claim.company_id),
+               Claim.id != claim.id).order_by(Claim.id).limit(20)).all()
+    facts.person_fraud = tuple(row.id for row in fraud if row.user_id == claim.user_id)
+    facts.company_fraud = tuple(row.id for row in fraud if row.user_id != claim.user_id)
