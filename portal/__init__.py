@@ -64,6 +64,9 @@ def create_app(config: dict | None = None) -> Flask:
     ops.init_app(app)
     delivery.init_app(app)
     worker.init_app(app)
+    from portal.notifications import mailing as notification_mail
+
+    notification_mail.init_app(app)  # send_email asks the recipients' mail settings
     from portal.api.views import bp as integrations_bp
     from portal.auth.views import bp as auth_bp
     from portal.claims.views import bp as claims_bp
@@ -109,6 +112,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(kpi_bp)
     import portal.kpi.events  # noqa: F401 - KPI counters follow registrations, sales, courses, leads, points
+    from portal.notifications.views import bp as notifications_bp
+
+    app.register_blueprint(notifications_bp)
+    import portal.notifications.events  # noqa: F401 - points credited and expired are notified
     register_navigation()
 
     from portal.core.formatting import register_filters

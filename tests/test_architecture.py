@@ -31,6 +31,7 @@ FLOORS = {
     "portal.ledger": DOMAIN,
     "portal.payments": DOMAIN,
     "portal.audit": DOMAIN,
+    "portal.notifications": DOMAIN,
     # features: they react to each other through domain events (portal.core.events)
     "portal.claims": FEATURES,
     "portal.leads": FEATURES,
