@@ -66,4 +66,4 @@ def test_the_page_speaks_russian_and_needs_a_sign_in(app, client, login, make):
     add(app, person.id, "claim_approved", id=5, points=200)
     login(person.email)
     html = client.get("/notifications/").data.decode()
-    assert "Уведомления" in html and "№5" in html or "#5" in html
+    assert "Уведомления" in html and "Ваша продажа №5 одобрена: 200 баллов." in html
