@@ -15,6 +15,7 @@ from portal.core.time import frozen_time, utcnow
 from portal.extensions import db
 from portal.ledger import services as ledger
 from portal.notifications import services
+from portal.notifications.checks import unread_counter_drift
 from portal.notifications.models import Notification, NotificationCounter
 from portal.notifications.reminders import notify_expiring_points
 from portal.ops.models import OutboxMessage
@@ -159,6 +160,8 @@ def test_counter_drift_is_found(db, seller):
     services.notify(seller, "contest_started", {"title": "A"})
     db.session.execute(NotificationCounter.__table__.update().values(unread=5))
     assert services.counter_drift() == [(seller.id, 5, 1)]
+    [finding] = unread_counter_drift()
+    assert str(finding) == f"Участник №{seller.id}: колокольчик показывает 5 непрочитанных уведомлений, а непрочитанных 1."
 
 
 def test_the_bell_reads_the_counter_by_its_primary_key(db, seller, make):
