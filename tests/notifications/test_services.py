@@ -161,7 +161,8 @@ def test_counter_drift_is_found(db, seller):
     db.session.execute(NotificationCounter.__table__.update().values(unread=5))
     assert services.counter_drift() == [(seller.id, 5, 1)]
     [finding] = unread_counter_drift()
-    assert str(finding) == f"Участник №{seller.id}: колокольчик показывает 5 непрочитанных уведомлений, а непрочитанных 1."
+    assert str(finding) == (f"Участник №{seller.id}: колокольчик показывает 5 непрочитанных уведомлений, "
+                            "а непрочитанных 1.")
 
 
 def test_the_bell_reads_the_counter_by_its_primary_key(db, seller, make):
