@@ -2,7 +2,7 @@
 
 import sys
 
-from bench import api, console, contests, exports, http, kpi, ledger, reads, scale, shop
+from bench import api, console, contests, exports, http, kpi, ledger, notifications, reads, scale, shop
 
 BENCHMARKS = {"console": console.run, "ledger": ledger.run, "shop": shop.run, "exports": exports.run,
               "api": api.run, "contests": contests.run,
@@ -15,6 +15,9 @@ def main() -> None:
         return
     if sys.argv[1:2] == ["reads"]:  # python -m bench reads [scale database]
         reads.run(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["notifications"]:  # python -m bench notifications [--people N] [--notifications N]
+        notifications.run(sys.argv[2:])
         return
     if sys.argv[1:2] == ["http"]:  # python -m bench http [--seconds 10]
         http.run(sys.argv[2:])
