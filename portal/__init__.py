@@ -116,6 +116,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(notifications_bp)
     import portal.notifications.events  # noqa: F401 - points credited and expired are notified
+    from portal.news.views import bp as news_bp
+
+    app.register_blueprint(news_bp)
     register_navigation()
 
     from portal.core.formatting import register_filters
@@ -233,6 +236,7 @@ def register_navigation() -> None:
     add_nav_item("kpi.plan_grid", _l("KPI plan and stages"), STAFF_ROLES, prefix="kpi.plan", group="program")
     add_nav_item("kpi.index", _l("KPI: plan and actual"), STAFF_ROLES, prefix="kpi.index", group="reports")
     add_nav_item("kpi.budget_page", _l("Prize fund budget"), STAFF_ROLES, prefix="kpi.budget", group="reports")
+    add_nav_item("news.manage", _l("News"), STAFF_ROLES, prefix="news.", group="program")
 
 
 def template_globals() -> dict:

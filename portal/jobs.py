@@ -14,6 +14,7 @@ from portal.core.time import utcnow
 from portal.kpi.jobs import close_stages, send_reports
 from portal.leads.services import expire_protection, send_protection_reminders
 from portal.ledger.services import expire_due_points
+from portal.news.services import publish_due_news
 from portal.notifications.digest import send_digests
 from portal.notifications.mailing import forget_used_links
 from portal.notifications.reminders import notify_expiring_points
@@ -80,6 +81,10 @@ def _expiring_points(now: datetime) -> str:
     return f"{notify_expiring_points(now)} people told their points expire soon"
 
 
+def _publish_news(now: datetime) -> str:
+    return f"{publish_due_news(now)} people told about scheduled news"
+
+
 def _mail_digests(now: datetime) -> str:
     return f"{send_digests(now)} weekly digests"
 
@@ -98,6 +103,7 @@ JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("kpi-reports", _kpi_reports),
     ("notifications-retention", _notifications_retention),
     ("expiring-points-notice", _expiring_points),
+    ("publish-news", _publish_news),
     ("mail-digests", _mail_digests),
 ]
 

@@ -35,6 +35,7 @@ from portal.leads.models import (  # noqa: F401
     LeadSettings,
 )
 from portal.ledger.models import Account, LedgerEntry, LedgerTransaction, LotAllocation, PointLot  # noqa: F401
+from portal.news.models import NewsItem, NewsRead  # noqa: F401
 from portal.notifications.models import (  # noqa: F401
     MailPreference,
     MarketingConsent,

@@ -40,6 +40,7 @@ FLOORS = {
     "portal.contests": FEATURES,
     "portal.plans": FEATURES,
     "portal.kpi": FEATURES,
+    "portal.news": FEATURES,
     # reading across: dashboards, the partner API, the consistency checks
     "portal.home": READING,
     "portal.api": READING,

@@ -1,5 +1,6 @@
-"""notifications: the bell's notifications with an unread counter per person, mail preferences by category,
-marketing consents with their version, spent unsubscribe links, extra headers on outgoing mail
+"""notifications and news: the bell's notifications with an unread counter per person, mail preferences by category,
+marketing consents with their version, spent unsubscribe links, extra headers on outgoing mail; news items with
+their targeting, schedule and one pinned item (a partial unique index), and who read them
 
 Revision ID: 0035
 Revises: 0025
@@ -92,8 +93,49 @@ def upgrade():
 
     op.add_column('outbox_messages', sa.Column('headers', sa.JSON(), nullable=True))
 
+    op.create_table('news_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('title_en', sa.String(length=200), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('body_en', sa.Text(), nullable=True),
+    sa.Column('target', sa.String(length=12), nullable=False),
+    sa.Column('target_values', sa.JSON(), nullable=False),
+    sa.Column('publish_at', sa.DateTime(), nullable=False),
+    sa.Column('published_at', sa.DateTime(), nullable=True),
+    sa.Column('pinned', sa.Boolean(), nullable=False),
+    sa.Column('must_read', sa.Boolean(), nullable=False),
+    sa.Column('mail_copy', sa.Boolean(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("target IN ('all', 'audiences', 'groups', 'companies', 'regions')",
+                       name=op.f('ck_news_items_target_known')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_news_items_created_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_news_items'))
+    )
+    with op.batch_alter_table('news_items', schema=None) as batch_op:
+        batch_op.create_index('ix_news_items_publish_at', ['publish_at'], unique=False)
+        batch_op.create_index('uq_news_items_one_pinned', ['pinned'], unique=True,
+                              sqlite_where=sa.text('pinned'), postgresql_where=sa.text('pinned'))
+
+    op.create_table('news_reads',
+    sa.Column('news_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['news_id'], ['news_items.id'], name=op.f('fk_news_reads_news_id_news_items'),
+                            ondelete='CASCADE'),
+    _user_fk('news_reads'),
+    sa.PrimaryKeyConstraint('news_id', 'user_id', name=op.f('pk_news_reads'))
+    )
+
 
 def downgrade():
+    op.drop_table('news_reads')
+    with op.batch_alter_table('news_items', schema=None) as batch_op:
+        batch_op.drop_index('uq_news_items_one_pinned', sqlite_where=sa.text('pinned'),
+                            postgresql_where=sa.text('pinned'))
+        batch_op.drop_index('ix_news_items_publish_at')
+    op.drop_table('news_items')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_column('headers')
     with op.batch_alter_table('unsubscribe_uses', schema=None) as batch_op:
