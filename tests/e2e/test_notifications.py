@@ -56,3 +56,32 @@ def test_bell_page_mark_all_read_and_mail_settings(app, live_server, page, make,
     expect(page.get_by_label("Contests: start and results")).not_to_be_checked()
     expect(page.get_by_label("Decisions and points: sales, points, orders")).to_be_checked()
     shot(page, "mail-settings-en")
+
+
+def test_manager_writes_news_and_a_participant_reads_it(live_server, page, new_page, make, shot):
+    make.user(email="seller@example.test", full_name="Соколова Анна")
+    make.user(role="manager", email="manager@example.test", full_name="Белов Кирилл")
+
+    manager = new_page()
+    log_in(manager, live_server, "manager@example.test")
+    manager.goto(f"{live_server}/news/new")
+    manager.get_by_label("Название", exact=True).fill("Акция недели")
+    manager.get_by_label("Текст", exact=True).fill("<p>Двойные баллы</p><script>alert(1)</script>")
+    manager.get_by_role("button", name="Сохранить").click()
+    expect(manager.locator(".invalid-feedback").first).to_contain_text("В тексте есть скрипт")
+    manager.get_by_label("Текст", exact=True).fill("<p>Двойные баллы за <strong>сплит-системы</strong></p>")
+    manager.get_by_label("Название на английском").fill("Deal of the week")
+    manager.get_by_label("Закрепить сверху (вместо закреплённой сейчас)").check()
+    manager.get_by_role("button", name="Сохранить").click()
+    expect(manager.locator(".alert-success")).to_contain_text("Новость сохранена.")
+    shot(manager, "news-saved")
+
+    log_in(page, live_server, "seller@example.test")
+    expect(page.get_by_test_id("bell-count")).to_have_text("1")
+    card = page.get_by_test_id("home-news")
+    expect(card).to_contain_text("Акция недели")
+    card.get_by_role("link", name="Акция недели").click()
+    expect(page.get_by_test_id("news-body")).to_contain_text("Двойные баллы за сплит-системы")
+    page.get_by_test_id("language-switch").click()
+    expect(page.locator("h1")).to_have_text("Deal of the week")
+    shot(page, "news-en")
