@@ -94,16 +94,21 @@ def save_preferences(user: User, choices: dict[str, bool], digest: bool, marketi
 
 
 def wants(user_id: int, category: str) -> bool:
-    """Whether single mails of `category` go to this person (off, no marketing consent, or in the digest: no)."""
+    """Whether single mails of `category` go to this person: not when turned off, not marketing without consent,
+    not news or contests while the person takes the weekly digest (which itself goes when it carries something
+    they want)."""
     preference = preferences_of(user_id)
     if category == DIGEST:
-        return preference.digest and any(getattr(preference, c) for c in DIGEST_CATEGORIES) and (
-            preference.contests or active_consent(user_id) is not None)
-    if not getattr(preference, category):
-        return False
-    if category in MARKETING_CATEGORIES and active_consent(user_id) is None:
+        return preference.digest and any(_category_allowed(preference, user_id, c) for c in DIGEST_CATEGORIES)
+    if not _category_allowed(preference, user_id, category):
         return False
     return not (category in DIGEST_CATEGORIES and preference.digest)
+
+
+def _category_allowed(preference: MailPreference, user_id: int, category: str) -> bool:
+    if not getattr(preference, category):
+        return False
+    return category not in MARKETING_CATEGORIES or active_consent(user_id) is not None
 
 
 def unsubscribe_url(user_id: int, category: str) -> str:
