@@ -163,8 +163,9 @@ def unsubscribe(token: str, signed_in_user_id: int | None = None) -> tuple[User,
     user, category, nonce = read_unsubscribe_token(token, signed_in_user_id)
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     spent = db.session.execute(insert(UnsubscribeUse).values(
-        nonce=nonce, user_id=user.id, category=category, used_at=utcnow()).on_conflict_do_nothing()).rowcount
-    if spent != 1:  # the same link posted twice at once: the other request spent it
+        nonce=nonce, user_id=user.id, category=category, used_at=utcnow()).on_conflict_do_nothing()
+        .returning(UnsubscribeUse.nonce)).scalar()
+    if spent is None:  # the same link posted twice at once: the other request spent it
         raise UnsubscribeRefused(_l("This unsubscribe link has been used already. To change your mail settings "
                                     "again, sign in and open the notifications page."))
     preference = _saved_preferences(user.id)

@@ -109,7 +109,7 @@ def test_one_click_post_unsubscribes_without_a_session_or_a_form_token(db, selle
     path = unsubscribe_path(mailbox, seller.email)
     strict = make_app(WTF_CSRF_ENABLED=True).test_client()
     response = strict.post(path, data={"List-Unsubscribe": "One-Click"})
-    assert response.status_code == 200
+    assert response.status_code == 200, response.text
     db.session.expire_all()
     assert db.session.get(MailPreference, seller.id).decisions is False
     assert db.session.get(MailPreference, seller.id).contests is True
