@@ -5,6 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.auth.models import AUDIENCE_SHORT_LABELS
+from portal.core.fields import db_int
 
 from .models import TARGET_LABELS
 
@@ -21,8 +22,8 @@ class NewsForm(FlaskForm):
     target = SelectField(_l("For whom"), choices=[SelectChoice(k, v) for k, v in TARGET_LABELS.items()])
     audiences = SelectMultipleField(_l("Audiences"), validate_choice=False,
                                     choices=[SelectChoice(k, v) for k, v in AUDIENCE_SHORT_LABELS.items()])
-    groups = SelectMultipleField(_l("Partner groups"), coerce=int, validate_choice=False)
-    companies = SelectMultipleField(_l("Companies"), coerce=int, validate_choice=False)
+    groups = SelectMultipleField(_l("Partner groups"), coerce=db_int, validate_choice=False)
+    companies = SelectMultipleField(_l("Companies"), coerce=db_int, validate_choice=False)
     regions = SelectMultipleField(_l("Regions"), validate_choice=False)
     publish_at = DateTimeLocalField(_l("Publish at (empty: now)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     pinned = BooleanField(_l("Pin on top (replaces the pinned item)"))

@@ -8,10 +8,12 @@ from datetime import datetime
 
 import nh3
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from portal.auth.models import AUDIENCES as AUDIENCE_CODES
 from portal.auth.models import PARTNER_ROLES, User
 from portal.core.errors import DomainError, NotAllowed
+from portal.core.fields import INT_MAX
 from portal.core.mail import send_email
 from portal.core.sql import compare_and_set, insert_ignoring_duplicates
 from portal.core.time import utcnow
@@ -19,7 +21,7 @@ from portal.extensions import db
 from portal.notifications.links import link_to
 from portal.notifications.services import notify
 from portal.partners.history import group_company_ids_on
-from portal.partners.models import PartnerCompany
+from portal.partners.models import PartnerCompany, PartnerGroup
 
 from .models import AUDIENCES, COMPANIES, EVERYONE, GROUPS, REGIONS, TARGETS, NewsItem, NewsRead
 
@@ -52,6 +54,21 @@ def _clean_html(html: str, field_name: str) -> str:
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
 
 
+def _known_values(target: str, values: list) -> bool:
+    """Every value names something that exists (a crafted form cannot target ids that are not there)."""
+    values = list(values or [])
+    if not values:
+        return False
+    if target == AUDIENCES:
+        return all(v in AUDIENCE_CODES for v in values)
+    if target == REGIONS:
+        return all(isinstance(v, str) and 0 < len(v) <= 120 for v in values)
+    if not all(isinstance(v, int) and 0 < v <= INT_MAX for v in values):
+        return False
+    model = PartnerGroup if target == GROUPS else PartnerCompany
+    return db.session.scalar(select(func.count()).select_from(model).where(model.id.in_(values))) == len(set(values))
+
+
 def save_news(item: NewsItem | None, data: NewsData, actor: User, now: datetime | None = None) -> NewsItem:
     """Create or change a news item (staff only). A published item keeps its publication. Flushes; an item due
     now is published at once."""
@@ -64,7 +81,7 @@ def save_news(item: NewsItem | None, data: NewsData, actor: User, now: datetime 
         raise DomainError(_l("Write the text of the news."), field="body")
     if data.target not in TARGETS:
         raise DomainError(_l("Choose who the news is for."), field="target")
-    if data.target != EVERYONE and not data.target_values:
+    if data.target != EVERYONE and not _known_values(data.target, data.target_values):
         raise DomainError(_l("Choose at least one audience, group, company or region."), field="target")
     published = item is not None and item.published_at is not None
     if data.publish_at is not None and data.publish_at < now and not published:

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.core.errors import DomainError
+from portal.core.fields import db_int
 from portal.core.forms import EmptyForm
 from portal.core.pagination import paginate
 from portal.extensions import csrf, db
@@ -48,7 +49,7 @@ def read(notification_id):
         db.session.commit()
         if request.form.get("open") and notification.link and notification.link.startswith("/"):
             return redirect(notification.link)
-    return redirect(url_for("notifications.index", page=request.args.get("page", 1, type=int)))
+    return redirect(url_for("notifications.index", page=request.args.get("page", 1, type=db_int)))
 
 
 @bp.post("/read-all")

@@ -132,3 +132,24 @@ def test_manager_writes_news_and_participants_find_it(app, client, login, make):
     home = client.get("/home").text
     assert 'data-testid="home-news"' in home and "New promotion" in home
     assert "News: Новая акция" in client.get("/notifications/").text
+
+
+@pytest.mark.parametrize(("target", "values"), [
+    ("companies", [999_999]), ("companies", [2**40]), ("groups", [12345]), ("audiences", ["boss"]),
+    ("regions", ["x" * 500]), ("companies", []),
+])
+def test_a_target_that_does_not_exist_is_refused(db, make, manager, target, values):
+    make.company()
+    with pytest.raises(DomainError) as error:
+        services.save_news(None, services.NewsData(title="Т", body="<p>Т</p>", target=target, target_values=values),
+                           manager)
+    assert error.value.field == "target"
+
+
+def test_hostile_form_values_are_answered_on_the_form(client, login, make):
+    make.user(role=MANAGER, email="boss@example.test", locale="en")
+    login("boss@example.test")
+    for values in ({"target": "companies", "companies": "9" * 40}, {"target": "groups", "groups": "1e309"},
+                   {"target": "nobody"}, {"target": "all", "publish_at": "２０２６-13-45"}):
+        response = client.post("/news/new", data={"title": "Т", "body": "<p>Т</p>", **values})
+        assert response.status_code == 200
