@@ -67,3 +67,20 @@ def test_the_page_speaks_russian_and_needs_a_sign_in(app, client, login, make):
     login(person.email)
     html = client.get("/notifications/").data.decode()
     assert "Уведомления" in html and "Ваша продажа №5 одобрена: 200 баллов." in html
+
+
+def test_the_bell_leaves_the_pages_own_variables_alone(app, make):
+    """A page's own `unread` (the quiz's unread lessons) is not replaced by the bell's count."""
+    from flask import render_template_string
+    from flask_login import login_user
+
+    from portal.auth.models import User
+
+    person = make.user()
+    add(app, person.id)
+    with app.test_request_context("/"):
+        login_user(db.session.get(User, person.id))
+        html = render_template_string('{% extends "base.html" %}{% block content %}'
+                                      '<p id="own">{{ unread|join(",") }}</p>{% endblock %}', unread=["a", "b"])
+    assert '<p id="own">a,b</p>' in html
+    assert bell(html.encode()) == "1"
