@@ -2,7 +2,7 @@
 
 import sys
 
-from bench import api, console, contests, exports, fraud, http, kpi, ledger, reads, scale, shop
+from bench import api, console, contests, exports, fraud, http, kpi, ledger, notifications, reads, scale, shop
 
 BENCHMARKS = {"console": console.run, "ledger": ledger.run, "shop": shop.run, "exports": exports.run,
               "api": api.run, "contests": contests.run,
@@ -18,6 +18,8 @@ def main() -> None:
         return
     if sys.argv[1:2] == ["fraud"]:  # python -m bench fraud [--participants 100000 --cost-claims 1000000]
         fraud.run(sys.argv[2:])
+    if sys.argv[1:2] == ["notifications"]:  # python -m bench notifications [--people N] [--notifications N]
+        notifications.run(sys.argv[2:])
         return
     if sys.argv[1:2] == ["http"]:  # python -m bench http [--seconds 10]
         http.run(sys.argv[2:])

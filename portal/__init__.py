@@ -68,6 +68,9 @@ def create_app(config: dict | None = None) -> Flask:
     ops.init_app(app)
     delivery.init_app(app)
     worker.init_app(app)
+    from portal.notifications import mailing as notification_mail
+
+    notification_mail.init_app(app)  # send_email asks the recipients' mail settings
     from portal.api.views import bp as integrations_bp
     from portal.auth.views import bp as auth_bp
     from portal.claims.views import bp as claims_bp
@@ -116,6 +119,13 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.fraud import init_fraud
 
     init_fraud(app)  # risk scores of submitted claims, the two-reviewer hold
+    from portal.notifications.views import bp as notifications_bp
+
+    app.register_blueprint(notifications_bp)
+    import portal.notifications.events  # noqa: F401 - points credited and expired are notified
+    from portal.news.views import bp as news_bp
+
+    app.register_blueprint(news_bp)
     register_navigation()
 
     from portal.core.formatting import register_filters
@@ -233,6 +243,7 @@ def register_navigation() -> None:
     add_nav_item("kpi.plan_grid", _l("KPI plan and stages"), STAFF_ROLES, prefix="kpi.plan", group="program")
     add_nav_item("kpi.index", _l("KPI: plan and actual"), STAFF_ROLES, prefix="kpi.index", group="reports")
     add_nav_item("kpi.budget_page", _l("Prize fund budget"), STAFF_ROLES, prefix="kpi.budget", group="reports")
+    add_nav_item("news.manage", _l("News"), STAFF_ROLES, prefix="news.", group="program")
 
 
 def template_globals() -> dict:

@@ -18,6 +18,8 @@ from portal.home import demo as home_demo
 from portal.kpi import demo as kpi_demo
 from portal.leads import demo as leads_demo
 from portal.ledger import demo as ledger_demo
+from portal.news import demo as news_demo
+from portal.notifications import demo as notifications_demo
 from portal.partners import demo as partners_demo
 from portal.plans import demo as plans_demo
 from portal.shop import demo as shop_demo
@@ -45,6 +47,8 @@ def load_demo(seed: int = 2026) -> bool:
     home_demo.load(rng)  # English names for what the demo created, once everything exists
     api_demo.load(rng)
     fraud_demo.load(rng)  # a few flagged sales in the review queue
+    news_demo.load(rng)
+    notifications_demo.load(rng)
     kpi_demo.load(rng)  # last: its actuals are rebuilt from everything the demo made
     db.session.commit()
     return True

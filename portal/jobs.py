@@ -14,6 +14,11 @@ from portal.core.time import utcnow
 from portal.kpi.jobs import close_stages, send_reports
 from portal.leads.services import expire_protection, send_protection_reminders
 from portal.ledger.services import expire_due_points
+from portal.news.services import publish_due_news
+from portal.notifications.digest import send_digests
+from portal.notifications.mailing import forget_used_links
+from portal.notifications.reminders import notify_expiring_points
+from portal.notifications.services import prune_notifications
 from portal.ops.exports import remove_expired_exports
 from portal.ops.locks import run_locked
 from portal.ops.outbox import deliver_due_mail, prune_sent_mail
@@ -66,6 +71,24 @@ def _kpi_reports(now: datetime) -> str:
     return send_reports(now)
 
 
+def _notifications_retention(now: datetime) -> str:
+    removed = prune_notifications(now)
+    forgotten = forget_used_links(now)
+    return f"{removed} notifications older than 90 days removed, {forgotten} spent unsubscribe links forgotten"
+
+
+def _expiring_points(now: datetime) -> str:
+    return f"{notify_expiring_points(now)} people told their points expire soon"
+
+
+def _publish_news(now: datetime) -> str:
+    return f"{publish_due_news(now)} people told about scheduled news"
+
+
+def _mail_digests(now: datetime) -> str:
+    return f"{send_digests(now)} weekly digests"
+
+
 JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("deliver-mail", _deliver_mail),
     ("remove-expired-exports", _remove_expired_exports),
@@ -78,6 +101,10 @@ JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("contests", _contests_clock),
     ("kpi-close-stages", _kpi_close_stages),
     ("kpi-reports", _kpi_reports),
+    ("notifications-retention", _notifications_retention),
+    ("expiring-points-notice", _expiring_points),
+    ("publish-news", _publish_news),
+    ("mail-digests", _mail_digests),
 ]
 
 

@@ -36,6 +36,14 @@ from portal.leads.models import (  # noqa: F401
     LeadSettings,
 )
 from portal.ledger.models import Account, LedgerEntry, LedgerTransaction, LotAllocation, PointLot  # noqa: F401
+from portal.news.models import NewsItem, NewsRead  # noqa: F401
+from portal.notifications.models import (  # noqa: F401
+    MailPreference,
+    MarketingConsent,
+    Notification,
+    NotificationCounter,
+    UnsubscribeUse,
+)
 from portal.ops.models import ExportJob, JobRun, OutboxMessage, WorkerHeartbeat  # noqa: F401
 from portal.ops.ratelimits import RateLimitCounter  # noqa: F401
 from portal.partners.models import (  # noqa: F401

@@ -31,6 +31,7 @@ FLOORS = {
     "portal.ledger": DOMAIN,
     "portal.payments": DOMAIN,
     "portal.audit": DOMAIN,
+    "portal.notifications": DOMAIN,
     # features: they react to each other through domain events (portal.core.events)
     "portal.claims": FEATURES,
     "portal.leads": FEATURES,
@@ -40,6 +41,7 @@ FLOORS = {
     "portal.plans": FEATURES,
     "portal.kpi": FEATURES,
     "portal.fraud": FEATURES,  # reads claims and contests; claims announce through domain events, never import it
+    "portal.news": FEATURES,
     # reading across: dashboards, the partner API, the consistency checks
     "portal.home": READING,
     "portal.api": READING,

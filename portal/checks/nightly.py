@@ -17,7 +17,7 @@ def mail_managers(drifted: list[Result]) -> int:
                                   .order_by(User.id)).all()
     for manager in managers:
         send_email(manager.email, "checks/email/drift_subject.txt", "checks/email/drift_body.txt",
-                   locale=manager.locale, user=manager, results=drifted, count=len(drifted))
+                   locale=manager.locale, category="reports", user=manager, results=drifted, count=len(drifted))
     return len(managers)
 
 

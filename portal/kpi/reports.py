@@ -180,7 +180,7 @@ def send_report(user: User, kind: str, start: date, end: date, now: datetime) ->
         previous = before.get(line["code"])
         line["change"] = None if previous is None or line["total_actual"] is None else line["total_actual"] - previous
     send_email(user.email, "kpi/email/report_subject.txt", "kpi/email/report_body.txt", locale=user.locale,
-               user=user, kind=kind, start=start, end=end, lines=lines, stage=figures["stage"],
+               category="reports", user=user, kind=kind, start=start, end=end, lines=lines, stage=figures["stage"],
                link=url_for("kpi.index", _external=True), dashboard=url_for("home.dashboard", _external=True),
                settings=url_for("kpi.subscriptions", _external=True))
     return True

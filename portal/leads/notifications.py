@@ -3,6 +3,8 @@ from contextlib import nullcontext
 from flask import current_app, has_request_context, url_for
 
 from portal.core.mail import send_email
+from portal.core.time import local_date
+from portal.notifications.services import notify
 
 from .models import Lead
 
@@ -15,5 +17,9 @@ def send_reminder(lead: Lead) -> None:
     with context:
         send_email(
             lead.user.email, "leads/email/reminder_subject.txt", "leads/email/reminder_body.txt",
-            locale=lead.user.locale, lead=lead, link=url_for("leads.detail", lead_id=lead.id, _external=True),
+            locale=lead.user.locale, category="reminders", lead=lead,
+            link=url_for("leads.detail", lead_id=lead.id, _external=True),
         )
+        notify(lead.user_id, "lead_protection_ending", {
+            "id": lead.id, "customer": lead.customer_name, "date": local_date(lead.protected_until).isoformat(),
+        }, url_for("leads.detail", lead_id=lead.id))

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.time import utcnow
@@ -43,6 +43,8 @@ class OutboxMessage(db.Model):
     body: Mapped[str] = mapped_column(Text)
     # Mail about the account itself (address confirmation, password reset) also goes to unconfirmed addresses.
     account_mail: Mapped[bool] = mapped_column(default=False)
+    # Extra headers (List-Unsubscribe and List-Unsubscribe-Post on mail a person may turn off).
+    headers: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default=MAIL_PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -47,13 +47,15 @@ recipient_refusal = Hook("the mail delivery rule (portal.ops.outbox.recipient_re
 hand_mail_to_worker = Hook("the worker's mail queue (portal.ops.outbox.hand_mail_to_worker)")
 
 
-def queue_mail(to: str, subject: str, body: str, account_mail: bool = False) -> OutboxMessage:
-    """Write a mail into the outbox in the current transaction (flush, no commit)."""
+def queue_mail(to: str, subject: str, body: str, account_mail: bool = False,
+               headers: dict[str, str] | None = None) -> OutboxMessage:
+    """Write a mail into the outbox in the current transaction (flush, no commit); `headers` are extra mail
+    headers (the unsubscribe headers of mail a person may turn off)."""
     domain = current_app.config.get("MAIL_MESSAGE_ID_DOMAIN") or "portal.local"
     message = OutboxMessage(
         message_id=make_msgid(domain=domain), sender=current_app.config["MAIL_DEFAULT_SENDER"],
         to_address=to.strip(), subject=subject[:400], body=body, account_mail=account_mail,
-        next_attempt_at=utcnow(),
+        headers=headers or None, next_attempt_at=utcnow(),
     )
     db.session.add(message)
     db.session.flush()
@@ -182,9 +184,10 @@ def count_undelivered() -> int:
                              .where(OutboxMessage.status == MAIL_FAILED)) or 0
 
 
-def queue_message(to: str, subject: str, body: str, account_mail: bool = False) -> EmailMessage:
+def queue_message(to: str, subject: str, body: str, account_mail: bool = False,
+                  headers: dict[str, str] | None = None) -> EmailMessage:
     """What `portal.core.mail.send_email` calls: queue the mail (flush) and return it as an EmailMessage."""
-    return build_message(queue_mail(to, subject, body, account_mail=account_mail))
+    return build_message(queue_mail(to, subject, body, account_mail=account_mail, headers=headers))
 
 
 def build_message(message: OutboxMessage) -> EmailMessage:
@@ -194,6 +197,8 @@ def build_message(message: OutboxMessage) -> EmailMessage:
     email["Subject"] = message.subject
     email["Message-ID"] = message.message_id
     email["Date"] = format_datetime(message.created_at.replace(tzinfo=UTC))
+    for name, value in (message.headers or {}).items():
+        email[name] = value
     email.set_content(message.body)
     return email
 

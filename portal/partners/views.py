@@ -225,7 +225,8 @@ def approve_company(company_id):
         for person in company.staff:
             send_email(
                 person.email, "partners/email/company_approved_subject.txt",
-                "partners/email/company_approved_body.txt", locale=person.locale, user=person, company=company,
+                "partners/email/company_approved_body.txt", locale=person.locale, category="decisions", user=person,
+                company=company,
                 link=url_for("home.dashboard", _external=True),
             )
         db.session.commit()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.audit import services as audit
 from portal.auth.models import STAFF_ROLES, User
-from portal.contests import boards, scoring
+from portal.contests import boards, notifications, scoring
 from portal.contests.models import (
     CANCELLED,
     DRAFT,
@@ -105,6 +105,7 @@ def advance_contest(contest: Contest, now: datetime | None = None) -> list[str]:
             continue  # someone else moved it: look again at the state they left
         if target == FROZEN:
             scoring.take_freeze_snapshot(contest)
+            notifications.notify_frozen(contest)
         moves.append(target)
 
 
@@ -120,6 +121,7 @@ def freeze_contest(contest: Contest, actor: User, now: datetime | None = None) -
     if not _move(contest, RUNNING, FROZEN, freeze_at=now, frozen_at=now):
         raise DomainError(_l("Someone changed the contest meanwhile: open it again."))
     scoring.take_freeze_snapshot(contest)
+    notifications.notify_frozen(contest)
     _log(contest, actor, "freeze_at", _moment_text(previous), _moment_text(now))
     audit.record(CONTEST_FROZEN, actor=actor, object_type="contest", object_id=contest.id,
                  changes={"title": contest.title, "freeze_at": [previous, now]})
