@@ -23,40 +23,19 @@ from portal.core.errors import DomainError
 from portal.core.inn import is_valid_inn, normalize_inn
 from portal.core.time import utcnow
 from portal.extensions import db
+from portal.leads.services import resolve_claim_lead
 from portal.partners.models import PartnerCompany
 from portal.products.models import Product
 from portal.products.services import parse_money
 
+from .claim_leads import named_lead
 from .models import ClaimReference
+from .sales_columns import _ALIASES, COLUMN_LABELS, HEADERS, REQUIRED, TEMPLATE_HEADERS  # noqa: F401 - re-exported
 from .submissions import Sale
 
 MAX_ROWS = 200_000
 MAX_LINES_PER_CLAIM = 500
 
-# Column names as 1C and people write them, in Russian and English, lower case, ё as е.
-HEADERS = {
-    "invoice_number": ("номер", "номер документа", "номер счета", "номер счета-фактуры", "номер накладной",
-                       "документ", "invoice", "invoice number", "invoice_number", "document number", "number"),
-    "invoice_date": ("дата", "дата документа", "дата счета", "date", "invoice date", "invoice_date"),
-    "seller_email": ("продавец", "менеджер", "ответственный", "e-mail продавца", "email продавца", "seller",
-                     "seller email", "seller_email", "manager", "email", "e-mail"),
-    "customer_name": ("контрагент", "покупатель", "клиент", "customer", "customer name", "customer_name", "buyer"),
-    "customer_inn": ("инн", "инн контрагента", "инн покупателя", "customer inn", "customer_inn", "buyer inn"),
-    "sku": ("артикул", "код", "код товара", "sku", "article", "item code"),
-    "quantity": ("количество", "кол-во", "кол.", "quantity", "qty"),
-    "unit_price": ("цена", "цена за единицу", "price", "unit price", "unit_price"),
-}
-REQUIRED = ("invoice_number", "invoice_date", "seller_email", "customer_name", "sku", "quantity", "unit_price")
-COLUMN_LABELS = {
-    "invoice_number": _l("invoice number"), "invoice_date": _l("date"), "seller_email": _l("seller (e-mail)"),
-    "customer_name": _l("customer"), "customer_inn": _l("customer INN"), "sku": _l("SKU"),
-    "quantity": _l("quantity"), "unit_price": _l("price"),
-}
-# The template to download: the 1C export's own headers, or the column names in English.
-TEMPLATE_HEADERS = {"ru": ["Номер", "Дата", "Продавец", "Контрагент", "ИНН", "Артикул", "Количество", "Цена"],
-                    "en": ["invoice_number", "invoice_date", "seller_email", "customer_name", "customer_inn", "sku",
-                           "quantity", "unit_price"]}
-_ALIASES = {alias: name for name, aliases in HEADERS.items() for alias in aliases}
 
 
 @dataclass
@@ -70,6 +49,7 @@ class Row:
     sku: str = ""
     quantity: int | None = None
     unit_price_kopecks: int | None = None
+    lead: str = ""  # as written: the portal's lead number or the partner's own id of the lead
     errors: list[str] = field(default_factory=list)
     group: "Group | None" = None
 
@@ -86,6 +66,7 @@ class Group:
     rows: list[Row]
     exists: bool = False
     errors: list[str] = field(default_factory=list)
+    lead_id: int | None = None  # the lead the invoice names, checked; None: linked by the customer's INN
 
     @property
     def valid(self) -> bool:
@@ -97,6 +78,7 @@ class Group:
             invoice_number=first.invoice_number, invoice_date=first.invoice_date, customer_name=first.customer_name,
             customer_inn=first.customer_inn,
             lines=[claims.LineData(row.sku, row.quantity, row.unit_price_kopecks) for row in self.rows],
+            lead_id=self.lead_id,
         )
         return Sale(external_id=self.external_id, seller_email=first.seller_email, claim=data)
 
@@ -226,6 +208,7 @@ def check_file(filename: str, content: bytes, company_id: int) -> Report:
         row.sku = _text(values, index, "sku", 64)
         row.quantity = parse_quantity(_value(values, index, "quantity"))
         row.unit_price_kopecks = _money(_value(values, index, "unit_price"))
+        row.lead = _text(values, index, "lead", 100) if "lead" in index else ""
         _check_row(row, products, sellers, date_errors)
         rows.append(row)
         if row.invoice_number and row.invoice_date and row.seller_email:
@@ -288,12 +271,41 @@ def _check_groups(groups: list[Group], company_id: int) -> None:
         if len(group.rows) > MAX_LINES_PER_CLAIM:
             group.errors.append(str(_l("more than %(n)s lines in one invoice", n=MAX_LINES_PER_CLAIM)))
         _check_customer(group)
+        if not group.exists:
+            _check_lead(group, company_id)
         first = group.rows[0]
         for claim in [] if group.exists else registered.get(
                 (claims.invoice_key(first.invoice_number), first.invoice_date), []):
             group.errors.append(str(_l(
                 "the invoice is already registered: sale №%(id)s of %(seller)s (%(status)s)", id=claim.id,
                 seller=claim.user.email, status=claim.status_label)))
+
+
+def _check_lead(group: Group, company_id: int) -> None:
+    """The lead an invoice names (one per invoice), checked as the claim form checks it: a lead of the seller's
+    company on the invoice date, whose window includes the invoice date."""
+    named = {row.lead for row in group.rows if row.lead}
+    first = group.rows[0]
+    if not named:
+        if first.customer_inn:  # as the form does: linked to the company's matching lead, if one holds the INN
+            seller = db.session.scalar(select(User).where(User.email == first.seller_email,
+                                                          User.company_id == company_id))
+            if seller is not None:
+                group.lead_id = resolve_claim_lead(seller, None, first.customer_inn, first.invoice_date)
+        return
+    if len(named) > 1:
+        group.errors.append(str(_l("the rows of one invoice name different leads: %(leads)s",
+                                   leads=", ".join(sorted(named)))))
+        return
+    text = named.pop()
+    seller = db.session.scalar(select(User).where(User.email == first.seller_email, User.company_id == company_id))
+    if seller is None:
+        return  # the row already says the seller is unknown
+    try:
+        lead_id = int(text) if text.isdigit() and len(text) < 10 else named_lead(company_id, {"lead_external_id": text})
+        group.lead_id = resolve_claim_lead(seller, lead_id, first.customer_inn, first.invoice_date)
+    except DomainError as exc:
+        group.errors.append(str(exc.message))
 
 
 def _check_customer(group: Group) -> None:
@@ -362,6 +374,7 @@ def write_drafts(company_id: int, groups: list[Group]) -> int:
                 "invoice_date": first.invoice_date, "customer_name": first.customer_name,
                 "customer_inn": first.customer_inn or None, "status": DRAFT, "possible_duplicate": False,
                 "total_kopecks": sum(r.quantity * r.unit_price_kopecks for r in group.rows), "created_at": now,
+                "lead_id": group.lead_id,
             })
         ids = db.session.execute(insert(Claim).returning(Claim.id, sort_by_parameter_order=True), rows).scalars().all()
         lines, references = [], []

@@ -84,3 +84,28 @@ def test_approval_credits_the_share_the_claim_object_showed(client, app, company
     approved = client.post(f"/api/v1/claims/{claim['id']}/approve", headers=auth(program_token))
     assert approved.status_code == 200, approved.get_json()
     assert approved.get_json()["lead_share"] == claim["lead_share"] > 0
+
+
+def test_the_sales_import_names_the_lead_by_number_or_the_partners_own_id(client, app, login, program, lead_of):
+    from tests.api.test_import import DAY, admin_email, claims, confirmation, upload
+
+    first = lead_of(program.seller_id, external_id="CRM-1")
+    header = "Номер;Дата;Продавец;Контрагент;ИНН;Артикул;Количество;Цена;Лид"
+    rows = [f"СЧ-1;{DAY};{program.seller_email};ООО «Альфа»;{CUSTOMER};SPL-09;2;49 000,00;CRM-1",
+            f"СЧ-2;{DAY};{program.seller_email};ООО «Альфа»;{CUSTOMER};SPL-09;1;49 000,00;{first}"]
+    login(admin_email(app, program))
+    page = upload(client, ("\n".join([header, *rows]) + "\n").encode("utf-8")).get_data(as_text=True)
+    assert "confirm-import" in page, page
+    client.post("/integrations/import/confirm", data=confirmation(page))
+    assert [claim.lead_id for claim in claims(app)] == [first, first]
+
+
+def test_the_sales_import_names_an_unknown_lead_in_its_report(client, app, login, program):
+    from tests.api.test_import import DAY, admin_email, claims, upload
+
+    header = "Номер;Дата;Продавец;Контрагент;ИНН;Артикул;Количество;Цена;Лид"
+    row = f"СЧ-1;{DAY};{program.seller_email};ООО «Альфа»;{CUSTOMER};SPL-09;2;49 000,00;CRM-404"
+    login(admin_email(app, program))
+    page = upload(client, (header + "\n" + row + "\n").encode("utf-8")).get_data(as_text=True)
+    assert "У вашей компании нет лида с таким идентификатором." in page
+    assert "confirm-import" not in page and claims(app) == []
