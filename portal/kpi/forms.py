@@ -43,7 +43,7 @@ class RecalculateForm(FlaskForm):
 class ImportPlanForm(FlaskForm):
     file = FileField(_l("XLSX or CSV file"), validators=[FileRequired(_l("Choose a file."))],
                      description=_l("The plan table's layout: a KPI column, a whole-period column and a column per "
-                                    "stage (its name, e.g. «Апрель 2026», 2026-04, or a month: «Apr», «июнь»). "
+                                    "stage (its name, e.g. «April 2026», 2026-04, or a month: «Apr», «June»). "
                                     "Shares' whole-period targets in percent (60%), their months in people. An "
                                     "optional first column «Company» (INN or name) makes the row a company's "
                                     "plan. CSV with ; or , (UTF-8 or Windows-1251), or XLSX."))
