@@ -169,7 +169,7 @@ def contest_on_group(app, make):
         manager = db.session.get(User, boss.id)
         group = h.group("Дилеры Москвы")
         contest = h.contest(manager, title="Кубок декабря", league_mode=BY_GROUP, group_ids=[group.id])
-        h.sale(db.session.get(User, seller.id), manager, price=199_000_000, days_ago=6)
+        h.sale(db.session.get(User, seller.id), manager, quantity=40, price=4_975_000, days_ago=6)  # 1 990 000 RUB
         db.session.commit()
         return {"group": group.id, "contest": contest.id, "company": company}
 
