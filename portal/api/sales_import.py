@@ -266,13 +266,14 @@ def _check_groups(groups: list[Group], company_id: int) -> None:
         known.update(db.session.scalars(select(ClaimReference.external_id).where(
             ClaimReference.company_id == company_id, ClaimReference.external_id.in_(ids[start:start + 500]))))
     registered = _registered_claims(groups, company_id, known)
+    sellers = {user.email: user for user in db.session.scalars(select(User).where(User.company_id == company_id))}
     for group in groups:
         group.exists = group.external_id in known
         if len(group.rows) > MAX_LINES_PER_CLAIM:
             group.errors.append(str(_l("more than %(n)s lines in one invoice", n=MAX_LINES_PER_CLAIM)))
         _check_customer(group)
         if not group.exists:
-            _check_lead(group, company_id)
+            _check_lead(group, company_id, sellers.get(group.rows[0].seller_email))
         first = group.rows[0]
         for claim in [] if group.exists else registered.get(
                 (claims.invoice_key(first.invoice_number), first.invoice_date), []):
@@ -281,26 +282,24 @@ def _check_groups(groups: list[Group], company_id: int) -> None:
                 seller=claim.user.email, status=claim.status_label)))
 
 
-def _check_lead(group: Group, company_id: int) -> None:
+def _check_lead(group: Group, company_id: int, seller: User | None) -> None:
     """The lead an invoice names (one per invoice), checked as the claim form checks it: a lead of the seller's
-    company on the invoice date, whose window includes the invoice date."""
+    company on the invoice date, whose window includes the invoice date. Naming none, the invoice is linked as the
+    form links it: to the company's lead holding the customer's INN, if any. `seller`: None when unknown (the
+    row already says so)."""
     named = {row.lead for row in group.rows if row.lead}
     first = group.rows[0]
+    if seller is None:
+        return
     if not named:
-        if first.customer_inn:  # as the form does: linked to the company's matching lead, if one holds the INN
-            seller = db.session.scalar(select(User).where(User.email == first.seller_email,
-                                                          User.company_id == company_id))
-            if seller is not None:
-                group.lead_id = resolve_claim_lead(seller, None, first.customer_inn, first.invoice_date)
+        if first.customer_inn:
+            group.lead_id = resolve_claim_lead(seller, None, first.customer_inn, first.invoice_date)
         return
     if len(named) > 1:
         group.errors.append(str(_l("the rows of one invoice name different leads: %(leads)s",
                                    leads=", ".join(sorted(named)))))
         return
     text = named.pop()
-    seller = db.session.scalar(select(User).where(User.email == first.seller_email, User.company_id == company_id))
-    if seller is None:
-        return  # the row already says the seller is unknown
     try:
         lead_id = int(text) if text.isdigit() and len(text) < 10 else named_lead(company_id, {"lead_external_id": text})
         group.lead_id = resolve_claim_lead(seller, lead_id, first.customer_inn, first.invoice_date)
