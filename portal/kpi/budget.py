@@ -80,12 +80,6 @@ def ledger_totals() -> tuple[int, int, int]:
     return issued, balances.get(REDEMPTION, 0), balances.get(EXPIRY, 0)
 
 
-def outstanding_points() -> int:
-    """Points earned and not yet spent or expired."""
-    issued, redeemed, expired = ledger_totals()
-    return issued - redeemed - expired
-
-
 def budget_view(day: date | None = None) -> Budget:
     day = day or today()
     value = get_settings().point_value_kopecks
@@ -110,7 +104,8 @@ def budget_view(day: date | None = None) -> Budget:
             result.redeemed_total += row.redeemed
             result.expired_total += row.expired
         result.rows.append(row)
-    result.outstanding = outstanding_points()
+    issued_all, redeemed_all, expired_all = ledger_totals()  # the program's whole life, read once
+    result.outstanding = issued_all - redeemed_all - expired_all
     result.liability = result.outstanding * value
     remaining_days = sum(s.ends_on.toordinal() - max(day.toordinal() + 1, s.starts_on.toordinal()) + 1
                          for s in all_stages if s.ends_on > day)
@@ -135,7 +130,6 @@ def budget_view(day: date | None = None) -> Budget:
         "rate_from": rate_from, "rate_to": day if rate_from else None, "rate_days": rate_days,
     }
     result.fund = cumulative_budget
-    issued_all, redeemed_all, expired_all = ledger_totals()
     result.total = BudgetRow(None, cumulative_budget, issued_all, redeemed_all, expired_all,
                              issued_value=issued_all * value, redeemed_value=redeemed_all * value)
     outside = BudgetRow(None, 0, issued_all - sum(r.issued for r in result.rows),
