@@ -3,7 +3,7 @@
 import logging
 import sqlite3
 
-from flask import Flask, current_app, render_template, request, session, url_for
+from flask import Flask, current_app, g, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -89,6 +89,9 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.training.views import bp as training_bp
 
     app.register_blueprint(home_bp)
+    from portal.home.cache import watch_what_the_cards_show
+
+    watch_what_the_cards_show()
     app.register_blueprint(auth_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(ledger_bp)
@@ -181,15 +184,48 @@ def _check_mail_committed(error=None) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    from portal.auth.models import User
-
     raw_id, _sep, token = user_id.partition(":")
     if not raw_id.isdigit():
         return None
-    user = db.session.get(User, int(raw_id))
+    user = _load_signed_in(int(raw_id))
     # A deactivated account, or a cookie issued before a password change, no longer signs anyone in.
     if user is None or not user.active or user.session_token != token:
         return None
+    return user
+
+
+_SIGNED_IN = []  # the statement, built once: building it costs more than running it
+
+
+def _signed_in_statement():
+    if not _SIGNED_IN:
+        from sqlalchemy import bindparam, select
+        from sqlalchemy.orm import aliased, joinedload
+
+        from portal.auth.models import User
+        from portal.core.freshness import PROGRAM, PersonVersion
+        from portal.notifications.models import NotificationCounter
+
+        program = aliased(PersonVersion)
+        _SIGNED_IN.append(
+            select(User,
+                   select(NotificationCounter.unread).where(NotificationCounter.user_id == User.id)
+                   .scalar_subquery(),
+                   select(PersonVersion.version).where(PersonVersion.user_id == User.id).scalar_subquery(),
+                   select(program.version).where(program.user_id == PROGRAM).scalar_subquery())
+            .options(joinedload(User.company)).where(User.id == bindparam("user_id")))
+    return _SIGNED_IN[0]
+
+
+def _load_signed_in(user_id: int):
+    """The person, their company, their unread notifications and the freshness versions of their cached pages,
+    in one statement: every signed-in page needs them."""
+    row = db.session.execute(_signed_in_statement(), {"user_id": user_id}).first()
+    if row is None:
+        return None
+    user, unread, version, program_version = row
+    g.unread_notifications = unread or 0
+    g.freshness = (version or 0, program_version or 0)
     return user
 
 
@@ -250,13 +286,14 @@ def template_globals() -> dict:
     from flask_babel import get_locale
 
     from portal.core.forms import EmptyForm
-    from portal.core.navigation import nav_items
+    from portal.core.navigation import main_menu, nav_items
 
     return {
         "program_name": Config.PROGRAM_NAME,
         "current_locale": str(get_locale()),
         "language_form": EmptyForm(),
         "nav_items": nav_items,
+        "main_menu": main_menu,
     }
 
 

@@ -13,6 +13,7 @@ from portal.contests.models import (  # noqa: F401
     ContestScore,
     ContestWinner,
 )
+from portal.core.freshness import PersonVersion  # noqa: F401
 from portal.fraud.models import ClaimRisk, FraudSettings  # noqa: F401
 from portal.kpi.models import (  # noqa: F401
     KpiCounter,

@@ -162,6 +162,9 @@ def make_app(database_url, mailbox, redis_url):
 
 
 def _reset_database(app):
+    from portal.home.cache import forget_everything
+
+    forget_everything()  # versions begin again in the empty database: cached cards must not outlive it
     with app.app_context():
         _db.session.remove()
         if ON_POSTGRES:

@@ -3,6 +3,8 @@ from datetime import date, timedelta
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES
 
@@ -13,12 +15,13 @@ from portal.claims import (
 )
 from portal.claims.blueprint import bp
 from portal.claims.forms import ClaimForm, RejectForm, ReverseForm, ScanForm, UpdFileForm
-from portal.claims.models import STATUS_LABELS, SUBMITTED, Claim
+from portal.claims.models import STATUS_LABELS, SUBMITTED, Claim, ClaimAward, ClaimLine
 from portal.claims.scans import PENDING_SCAN, scan_file, store_scan
 from portal.claims.upd.importing import document_of
 from portal.claims.upd.prefill import lead_share_preview, preselect_lead
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
+from portal.core.fields import INT_MAX
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
 from portal.core.time import today
@@ -34,7 +37,14 @@ from portal.rules.services import score
 
 
 def _claim_or_404(claim_id: int) -> Claim:
-    claim = db.get_or_404(Claim, claim_id)
+    """The claim with what its page shows (seller, company, lines and products, events, awards and rules) in four
+    reads, not one per line or award."""
+    claim = db.session.scalar(select(Claim).where(Claim.id == claim_id).options(
+        joinedload(Claim.user), joinedload(Claim.company), selectinload(Claim.lines).joinedload(ClaimLine.product),
+        selectinload(Claim.events), selectinload(Claim.awards).joinedload(ClaimAward.rule))) \
+        if 0 < claim_id <= INT_MAX else None
+    if claim is None:
+        abort(404)
     if not services.can_view(current_user, claim):
         abort(404)  # another company's claim does not exist for this user
     return claim

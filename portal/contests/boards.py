@@ -130,10 +130,15 @@ def _neighbour_ids(model, contest_id: int, league_id: int, score, around: int) -
     return above, below
 
 
-def position(contest_id: int, league_id: int, user_id: int, frozen: bool = False, around: int = 2) -> Position:
-    """My place with `around` neighbours on each side: index counts and index seeks, whatever my place."""
+def position(contest_id: int, league_id: int, user_id: int, frozen: bool = False, around: int = 2,
+             scores: list | None = None) -> Position:
+    """My place with `around` neighbours on each side: index counts and index seeks, whatever my place. `scores`:
+    my rows of this contest (`my_rows`) when the caller has them already."""
     model = _model(frozen)
-    score = score_of(contest_id, league_id, user_id, frozen)
+    if scores is None:
+        score = score_of(contest_id, league_id, user_id, frozen)
+    else:
+        score = next((row for row in scores if row.league_id == league_id), None)
     place = place_of(contest_id, league_id, score, frozen)
     if place is None:
         return Position(None, score, [], None, [])
@@ -145,6 +150,14 @@ def position(contest_id: int, league_id: int, user_id: int, frozen: bool = False
         row.place = place - len(above_ids) + offset
     me = rows[len(above_ids)]
     return Position(place, score, rows[:len(above_ids)], me, rows[len(above_ids) + 1:])
+
+
+def counts_on_boards(contest_id: int, frozen: bool = False) -> dict[int, int]:
+    """{league id: everyone on its board} for every league of the contest, in one read of the bucket counts."""
+    return dict(db.session.execute(
+        select(ContestBoardBucket.league_id, func.coalesce(func.sum(ContestBoardBucket.n), 0)).where(
+            ContestBoardBucket.contest_id == contest_id, ContestBoardBucket.frozen == frozen)
+        .group_by(ContestBoardBucket.league_id)).all())
 
 
 def count_on_board(contest_id: int, league_id: int, frozen: bool = False) -> int:

@@ -6,18 +6,20 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from portal.auth.models import STAFF_ROLES, User
+from portal.auth.models import PARTNER_ROLES, STAFF_ROLES, User
 from portal.claims.models import APPROVED, REVERSED, SUBMITTED, Claim, ClaimEvent, ClaimLine
 from portal.claims.models import DRAFT as CLAIM_DRAFT
 from portal.claims.models import REJECTED as CLAIM_REJECTED
+from portal.core.time import utcnow
 from portal.extensions import db
 from portal.products.models import Product
 from portal.training.models import CourseCompletion
 
 from . import boards, scoring
 from .models import (
+    BY_GROUP,
     CANCELLED,
     CLAIM_METRICS,
     COURSES_PASSED,
@@ -26,11 +28,13 @@ from .models import (
     FINISHED,
     FROZEN,
     LIVE_STATES,
+    OPT_IN,
     RUNNING,
     SCHEDULED,
     STATUS_LABELS,
     Contest,
     ContestChange,
+    ContestEntry,
     ContestFrozenScore,
     ContestLeague,
     ContestScore,
@@ -47,8 +51,10 @@ def _claims_in_scope(contest: Contest, where) -> list[tuple[Claim, int, int]]:
     first, last = scoring.period_dates(contest)
     claims = db.session.scalars(
         select(Claim).where(Claim.invoice_date >= first, Claim.invoice_date <= last, *where)
-        .options(selectinload(Claim.lines).selectinload(ClaimLine.product), selectinload(Claim.user))
-        .order_by(Claim.id).limit(1000))
+        .options(selectinload(Claim.lines).joinedload(ClaimLine.product), joinedload(Claim.user))
+        .order_by(Claim.id).limit(1000)).all()
+    if contest.group_ids or contest.league_mode == BY_GROUP:
+        scope.preload_groups({claim.company_id for claim in claims})
     found = []
     for claim in claims:
         amount = scoring.claim_amount(scope, claim)
@@ -182,7 +188,7 @@ def why_value(contest: Contest, user_id: int, league_id: int) -> list[Counted]:
         first, last = scoring.period_dates(contest)
         for claim in db.session.scalars(
             select(Claim).where(Claim.user_id == user_id, Claim.invoice_date >= first, Claim.invoice_date <= last)
-            .options(selectinload(Claim.lines).selectinload(ClaimLine.product), selectinload(Claim.user))
+            .options(selectinload(Claim.lines).joinedload(ClaimLine.product), joinedload(Claim.user))
             .order_by(Claim.invoice_date, Claim.id).limit(1000)
         ):
             amount = scoring.claim_amount(scope, claim)
@@ -216,10 +222,32 @@ def reason_label(item: Counted) -> str:
 
 
 def visible_contests(user: User) -> list[Contest]:
-    """Contests a participant sees: upcoming, running and ended ones they fit or entered (no drafts)."""
-    contests = db.session.scalars(select(Contest).where(Contest.status.in_(
-        (SCHEDULED, RUNNING, FROZEN, FINISHED, FINALISED))).order_by(Contest.starts_at.desc()))
-    return [c for c in contests if may_take_part(c, user) or boards.my_rows(c.id, user.id)]
+    """Contests a participant sees: upcoming, running and ended ones they fit or entered (no drafts).
+
+    A fixed number of reads whatever the number of contests: the contests with their leagues, the person's
+    boards and entries, and their company's groups once (shared by every contest's check)."""
+    contests = list(db.session.scalars(select(Contest).options(selectinload(Contest.leagues)).where(
+        Contest.status.in_((SCHEDULED, RUNNING, FROZEN, FINISHED, FINALISED))).order_by(Contest.starts_at.desc())))
+    if not contests:
+        return []
+    ids = [contest.id for contest in contests]
+    on_boards = set(db.session.scalars(select(ContestScore.contest_id).where(
+        ContestScore.user_id == user.id, ContestScore.contest_id.in_(ids)).distinct()))
+    on_boards |= set(db.session.scalars(select(ContestFrozenScore.contest_id).where(
+        ContestFrozenScore.user_id == user.id, ContestFrozenScore.contest_id.in_(ids)).distinct()))
+    entered = set(db.session.scalars(select(ContestEntry.contest_id).where(
+        ContestEntry.user_id == user.id, ContestEntry.contest_id.in_(ids))))
+    seen_groups, seen_audiences, now = {}, {}, utcnow()
+
+    def fits(contest: Contest) -> bool:
+        if user.role not in PARTNER_ROLES or user.company_id is None:
+            return False
+        scope = scoring.scope_of(contest, entrants=({user.id} if contest.id in entered else set())
+                                 if contest.enrolment == OPT_IN else None)
+        scope.groups_seen, scope.audiences_seen = seen_groups, seen_audiences
+        return scoring.league_for(scope, user, user.company_id, now) is not None
+
+    return [contest for contest in contests if contest.id in on_boards or fits(contest)]
 
 
 def can_view(user: User, contest: Contest) -> bool:
@@ -227,7 +255,7 @@ def can_view(user: User, contest: Contest) -> bool:
         return True
     if contest.status in (DRAFT, CANCELLED):
         return False
-    return may_take_part(contest, user) or bool(boards.my_rows(contest.id, user.id))
+    return bool(boards.my_rows(contest.id, user.id)) or may_take_part(contest, user)
 
 
 def shows_frozen_board(contest: Contest) -> bool:
@@ -239,18 +267,36 @@ def my_places(contest: Contest, user: User) -> list[tuple[ContestLeague, int | N
     """(league, place, value) of the participant in each league they have a score in: the final place once the
     results are fixed, the place and value as of the freeze while participants see the frozen board, the live
     ones otherwise."""
-    leagues = {league.id: league for league in contest.leagues}
-    places = {}
-    if contest.status == FINALISED:
-        places = {w.league_id: w.place for w in db.session.scalars(select(ContestWinner).where(
-            ContestWinner.contest_id == contest.id, ContestWinner.user_id == user.id))}
-    frozen = shows_frozen_board(contest)
-    result = []
-    for score in boards.my_rows(contest.id, user.id, frozen=frozen):
-        if score.league_id not in leagues:
-            continue
-        place = places.get(score.league_id) or boards.place_of(contest.id, score.league_id, score, frozen=frozen)
-        result.append((leagues[score.league_id], place, score.value))
+    return my_places_in([contest], user)[contest.id]
+
+
+def my_places_in(contests: list[Contest], user: User) -> dict[int, list[tuple[ContestLeague, int | None, int]]]:
+    """`my_places` of several contests: the person's scores and final places read once for all of them, then one
+    indexed count per board the person is on."""
+    ids = [contest.id for contest in contests]
+    finals = {}
+    if any(contest.status == FINALISED for contest in contests):
+        finals = {(w.contest_id, w.league_id): w.place for w in db.session.scalars(select(ContestWinner).where(
+            ContestWinner.contest_id.in_(ids), ContestWinner.user_id == user.id))}
+    frozen_ids = {contest.id for contest in contests if shows_frozen_board(contest)}
+    rows: dict[int, list] = {contest_id: [] for contest_id in ids}
+    for model, wanted in ((ContestScore, [i for i in ids if i not in frozen_ids]),
+                          (ContestFrozenScore, sorted(frozen_ids))):
+        if wanted:
+            for score in db.session.scalars(select(model).where(model.contest_id.in_(wanted),
+                                                                model.user_id == user.id)
+                                            .order_by(model.league_id).execution_options(populate_existing=True)):
+                rows[score.contest_id].append(score)
+    result = {}
+    for contest in contests:
+        leagues = {league.id: league for league in contest.leagues}
+        frozen = contest.id in frozen_ids
+        result[contest.id] = [
+            (leagues[score.league_id],
+             finals.get((contest.id, score.league_id)) or boards.place_of(contest.id, score.league_id, score,
+                                                                          frozen=frozen),
+             score.value)
+            for score in rows[contest.id] if score.league_id in leagues]
     return result
 
 

@@ -7,8 +7,11 @@ a lazy translated label of its own; groups appear where their first entry was ad
 
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
 
 GROUP_LABELS = {
     "partners": _l("Partners"),
@@ -69,3 +72,20 @@ def nav_items(user) -> list[dict]:
         groups[key]["children"].append(link)
         groups[key]["prefixes"].append(item.prefix)
     return menu
+
+
+_drawn: dict[tuple, Markup] = {}
+_MOST_DRAWN = 5000  # roles x languages x pages is far fewer; a bound all the same
+
+
+def main_menu() -> Markup:
+    """The menu's HTML for this role, language and page, drawn once per process and reused: it depends on nothing
+    else (the entries are chosen by role; the current page marks one active)."""
+    role = current_user.role if current_user.is_authenticated else None
+    key = (role, str(get_locale()), request.endpoint, request.script_root)
+    html = _drawn.get(key)
+    if html is None:
+        html = Markup(render_template("_menu.html", menu=nav_items(current_user) if role else []))
+        if len(_drawn) < _MOST_DRAWN:
+            _drawn[key] = html
+    return html

@@ -4,6 +4,7 @@ from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from portal.core import freshness
 from portal.extensions import db
 
 
@@ -31,6 +32,8 @@ def compare_and_set(obj, field: str, expected, **values) -> bool:
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.refresh(obj)
+    if moved:
+        freshness.touch_row(db.session(), obj)
     return moved == 1
 
 
@@ -39,6 +42,7 @@ def insert_ignoring_duplicates(model, rows: list[dict], unique_columns: list[str
     request a moment ago) is left as it is instead of failing the whole transaction."""
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     db.session.execute(insert(model).values(rows).on_conflict_do_nothing(index_elements=unique_columns))
+    freshness.touch_rows(db.session(), model, rows)
 
 
 def insert_or_add(model, row: dict, unique_columns: list[str], column: str) -> int:
@@ -51,4 +55,5 @@ def insert_or_add(model, row: dict, unique_columns: list[str], column: str) -> i
         index_elements=unique_columns,
         set_={column: getattr(model, column) + getattr(statement.excluded, column)},
     ).returning(getattr(model, column))
+    freshness.touch_rows(db.session(), model, [row])
     return db.session.execute(statement).scalar_one()

@@ -19,6 +19,7 @@ from portal.auth.models import LOCALES, PARTNER_ROLES
 from portal.claims.services import count_awaiting_review
 from portal.core.forms import EmptyForm
 from portal.extensions import db
+from portal.home.cache import SHARED, cached_cards
 from portal.home.participant import participant_home
 from portal.kpi.dashboard import dashboard_data
 from portal.partners.services import count_pending_companies
@@ -41,8 +42,20 @@ def index():
 @login_required
 def dashboard():
     if current_user.role in PARTNER_ROLES:
-        release_abandoned_checkouts()  # held points of an abandoned card payment come back before we show them
-        return render_template("home/participant.html", home=participant_home(current_user))
+        released = release_abandoned_checkouts()  # held points of an abandoned card payment come back first
+        user = current_user._get_current_object()
+
+        def render_own_cards():
+            return render_template("home/_own_cards.html", home=participant_home(user))
+
+        def render_shared_cards():
+            return render_template("home/_shared_cards.html")
+
+        if released:
+            own, shared = render_own_cards(), render_shared_cards()
+        else:
+            own, shared = cached_cards(user.id, render_own_cards), cached_cards(user.id, render_shared_cards, SHARED)
+        return render_template("home/participant.html", own_cards=own, shared_cards=shared)
     counts = kpi = None
     if current_user.is_staff:
         counts = {"claims": count_awaiting_review(), "companies": count_pending_companies(),

@@ -75,3 +75,22 @@ def group_company_ids_on(group_id: int, when: date | datetime | None = None) -> 
     """The companies in a group on the day (or at the moment); now when `when` is None."""
     return list(db.session.scalars(
         _on(select(GroupMembership.company_id).where(GroupMembership.group_id == group_id), when).distinct()))
+
+
+def group_spans_of(company_ids) -> dict[int, list[tuple[int, datetime, datetime | None]]]:
+    """Every group membership span (group, added, removed) of these companies, read in one statement, so that
+    `group_ids_within` can answer many days without a read each."""
+    spans: dict[int, list] = {company_id: [] for company_id in company_ids}
+    if spans:
+        for company_id, group_id, added, removed in db.session.execute(
+                select(GroupMembership.company_id, GroupMembership.group_id, GroupMembership.added_at,
+                       GroupMembership.removed_at).where(GroupMembership.company_id.in_(sorted(spans)))):
+            spans[company_id].append((group_id, added, removed))
+    return spans
+
+
+def group_ids_within(spans: list[tuple[int, datetime, datetime | None]], when: date | datetime) -> frozenset[int]:
+    """`group_ids_on` answered from a company's spans (`group_spans_of`): the same rule, no read."""
+    moment = moment_of(when)
+    return frozenset(group_id for group_id, added, removed in spans
+                     if added <= moment and (removed is None or removed > moment))

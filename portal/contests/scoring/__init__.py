@@ -33,6 +33,7 @@ from portal.contests.scoring.rules import (
     period_dates,
     placement,
     prepare,
+    scope_of,
     scored_contests,
 )
 
@@ -40,5 +41,6 @@ __all__ = [
     "AUDIENCE", "COMPANY", "GROUP", "LATE", "NOT_ENTERED", "NOT_PARTICIPANT", "SCORED_STATES", "Computed", "Scope",
     "bump_score", "claim_amount", "claim_day", "claim_in_period", "compute_scores", "count_scores", "event_day",
     "lead_model", "league_for", "line_matches", "moment_in_period", "percent_of", "period_dates", "placement",
-    "prepare", "recompute_all", "recompute_contest", "reset_scores", "scored_contests", "take_freeze_snapshot",
+    "prepare", "scope_of", "recompute_all", "recompute_contest", "reset_scores", "scored_contests",
+    "take_freeze_snapshot",
 ]

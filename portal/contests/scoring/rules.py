@@ -64,10 +64,19 @@ class Scope:
     groups_seen: dict = field(default_factory=dict)
     audiences_seen: dict = field(default_factory=dict)
 
+    group_spans: dict = field(default_factory=dict)
+
+    def preload_groups(self, company_ids) -> None:
+        """Read these companies' group memberships once, for checks on many days (a list of claims)."""
+        missing = set(company_ids) - set(self.group_spans) - {None}
+        self.group_spans.update(history.group_spans_of(missing))
+
     def groups_on(self, company_id: int, when: date | datetime) -> frozenset[int]:
         key = (company_id, when)
         if key not in self.groups_seen:
-            self.groups_seen[key] = history.group_ids_on(company_id, when)
+            spans = self.group_spans.get(company_id)
+            self.groups_seen[key] = history.group_ids_on(company_id, when) if spans is None \
+                else history.group_ids_within(spans, when)
         return self.groups_seen[key]
 
     def audience_on(self, user_id: int, when: date | datetime) -> str | None:
@@ -78,17 +87,21 @@ class Scope:
 
 
 def prepare(contest: Contest) -> Scope:
+    entrants = None
+    if contest.enrolment == OPT_IN:
+        entrants = set(db.session.scalars(select(ContestEntry.user_id).where(ContestEntry.contest_id == contest.id)))
+    return scope_of(contest, entrants)
+
+
+def scope_of(contest: Contest, entrants: set[int] | None) -> Scope:
+    """The contest's rules with the entrants already known (None: everyone who fits takes part)."""
     leagues = list(contest.leagues)
-    scope = Scope(
+    return Scope(
         contest=contest, league_ids=[league.id for league in leagues],
         league_groups=[(league.id, league.group_id) for league in leagues],
         league_audiences={league.audience: league.id for league in leagues if league.audience},
-        products=set(contest.product_ids or []), categories=set(contest.categories or []),
+        products=set(contest.product_ids or []), categories=set(contest.categories or []), entrants=entrants,
     )
-    if contest.enrolment == OPT_IN:
-        scope.entrants = set(db.session.scalars(select(ContestEntry.user_id).where(
-            ContestEntry.contest_id == contest.id)))
-    return scope
 
 
 # Why a result does not count in a contest (the "why this value" page names them in the reader's language).

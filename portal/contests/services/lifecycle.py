@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.audit import services as audit
 from portal.auth.models import STAFF_ROLES, User
@@ -205,5 +205,5 @@ def finalise_contest(contest: Contest, actor: User) -> list[ContestWinner]:
 
 def winners_of(contest: Contest) -> list[ContestWinner]:
     return list(db.session.scalars(select(ContestWinner).where(ContestWinner.contest_id == contest.id)
-                                   .options(selectinload(ContestWinner.user), selectinload(ContestWinner.company))
+                                   .options(joinedload(ContestWinner.user), joinedload(ContestWinner.company))
                                    .order_by(ContestWinner.league_id, ContestWinner.place)))

@@ -76,12 +76,14 @@ def league_boards(contest: Contest, frozen: bool, user_id: int | None = None, co
     """Each league's top and, for a participant, their position. Counting a whole board is a scan of its
     index (tens of ms at 100,000 people), so only managers' pages count."""
     result = []
+    mine = boards.my_rows(contest.id, user_id, frozen=frozen) if user_id is not None else []
+    counts = boards.counts_on_boards(contest.id, frozen=frozen) if counted else {}
     for league in contest.leagues:
         entry = {"league": league, "top": boards.top(contest.id, league.id, TOP_N, frozen=frozen),
-                 "count": boards.count_on_board(contest.id, league.id, frozen=frozen) if counted else None,
+                 "count": counts.get(league.id, 0) if counted else None,
                  "position": None}
         if user_id is not None:
-            position = boards.position(contest.id, league.id, user_id, frozen=frozen)
+            position = boards.position(contest.id, league.id, user_id, frozen=frozen, scores=mine)
             if position.place is not None:
                 entry["position"] = position
         result.append(entry)

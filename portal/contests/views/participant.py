@@ -24,10 +24,13 @@ from portal.extensions import db
 @roles_required(*PARTNER_ROLES)
 def index():
     sections = {"running": [], "upcoming": [], "finished": []}
-    for contest in lookups.visible_contests(current_user):
+    contests = lookups.visible_contests(current_user)
+    for contest in contests:
         if services.advance_contest(contest):
             db.session.commit()
-        places = lookups.my_places(contest, current_user)
+    places_of = lookups.my_places_in(contests, current_user)
+    for contest in contests:
+        places = places_of[contest.id]
         if contest.status in LIVE_STATES:
             sections["running"].append((contest, places))
         elif contest.status == SCHEDULED:
