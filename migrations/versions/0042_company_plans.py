@@ -86,14 +86,10 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('products') as batch:
-        batch.drop_column('name_en')
-    with op.batch_alter_table('quiz_choices') as batch:
-        batch.drop_column('text_en')
-    with op.batch_alter_table('quiz_questions') as batch:
-        batch.drop_column('text_en')
-    with op.batch_alter_table('course_items') as batch:
-        batch.drop_column('body_en')
-        batch.drop_column('title_en')
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch rebuild of products would trip the foreign keys
+    # of the claim lines that name them.
+    for table, column in (('products', 'name_en'), ('quiz_choices', 'text_en'), ('quiz_questions', 'text_en'),
+                          ('course_items', 'body_en'), ('course_items', 'title_en')):
+        op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
     op.drop_table('company_plan_actuals')
     op.drop_table('company_plans')
