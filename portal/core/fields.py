@@ -115,7 +115,7 @@ class BoundedIntegerConverter(IntegerConverter):
 DATE_FORMATS = {"ru": ("%d.%m.%Y", _l("DD.MM.YYYY")), "en": ("%Y-%m-%d", _l("YYYY-MM-DD"))}
 _DAY_FIRST = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-YEARS = range(1900, 2201)  # wider than any birthday, invoice or stage; a typo like 20266 is refused
+YEARS = range(1000, 10000)  # four digits: a typo like 20266 is refused, a date far off is the form's to judge
 
 
 def _date_format() -> tuple[str, object]:
