@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from portal.audit.services import ACTION_LABELS, OBJECT_LABELS, SECURITY_ACTIONS
+from portal.core.fields import LocalDateField
 
 
 class AuditFilterForm(FlaskForm):
@@ -18,8 +19,8 @@ class AuditFilterForm(FlaskForm):
     object_type = SelectField(_l("Object type"), validators=[Optional()])
     object_id = StringField(_l("Object number"), validators=[Optional(), Length(max=64)])
     object_name = StringField(_l("Object name"), validators=[Optional(), Length(max=200)])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = LocalDateField(_l("From"), validators=[Optional()])
+    date_to = LocalDateField(_l("To"), validators=[Optional()])
 
     def __init__(self, *args, program_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import PasswordInput
@@ -9,6 +9,7 @@ from portal.auth.models import AUDIENCE_LABELS, AUDIENCES
 from portal.auth.passwords import check_password_strength
 from portal.auth.services import Registration
 from portal.core.errors import DomainError
+from portal.core.fields import LocalDateField
 from portal.core.inn import is_valid_inn
 from portal.core.phones import normalize_phone
 
@@ -38,7 +39,7 @@ class RegistrationForm(PhoneMixin, FlaskForm):
     phone = StringField(
         _l("Mobile phone"), validators=[DataRequired(REQUIRED)], render_kw={"placeholder": "+7 (999) 999-99-99"}
     )
-    birthday = DateField(_l("Date of birth"), validators=[Optional()])
+    birthday = LocalDateField(_l("Date of birth"), validators=[Optional()])
     audience = RadioField(_l("Who you are in your company"), validators=[DataRequired(REQUIRED)])
     job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=120)])
     inn = StringField(
@@ -126,7 +127,7 @@ class ResetPasswordForm(FlaskForm):
 class ProfileForm(PhoneMixin, FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     phone = StringField(_l("Mobile phone"), render_kw={"placeholder": "+7 (999) 999-99-99"})
-    birthday = DateField(_l("Date of birth"), validators=[Optional()])
+    birthday = LocalDateField(_l("Date of birth"), validators=[Optional()])
     job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=120)])
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 

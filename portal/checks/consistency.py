@@ -18,8 +18,9 @@ from portal.kpi.models import COUNTER_METRICS, KpiCounter, KpiPersonScope, KpiSt
 from portal.kpi.stages import closed_stage_drift as closed_stage_drifts
 from portal.leads.holders import lead_holder_problems
 from portal.ledger.reports import check_ledger
+from portal.partners.models import PartnerCompany
 from portal.payments.models import Payment
-from portal.plans.actuals import recompute_actuals
+from portal.plans.actuals import recompute_actuals, recompute_company_actuals
 from portal.plans.models import METRIC_LABELS
 from portal.shop.checks import order_problems
 from portal.shop.models import Order
@@ -115,6 +116,25 @@ def plan_actual_drift() -> list:
         findings.append(_l("Sales plan of %(person)s for %(month)s: the results kept differ from the approved sales "
                            "(kept → approved: %(details)s).",
                            person=names.get(user_id, user_id), month=format_date(month, "LLLL y"), details=details))
+    return findings
+
+
+def company_plan_actual_drift() -> list:
+    """The companies' monthly actuals (for company plans) against the approved claims recorded for each company."""
+    with rolled_back():
+        drifts = recompute_company_actuals(fix=False)
+    by_company_month = defaultdict(list)
+    for drift in drifts:
+        by_company_month[(drift.user_id, drift.month)].append(drift)
+    names = dict(db.session.execute(select(PartnerCompany.id, PartnerCompany.name).where(
+        PartnerCompany.id.in_({company_id for company_id, _month in by_company_month}))).all()) if drifts else {}
+    findings = []
+    for (company_id, month), items in sorted(by_company_month.items()):
+        details = "; ".join(f"{METRIC_LABELS.get(d.metric, d.metric)}: {d.stored} → {d.actual}" for d in items)
+        findings.append(_l("Sales of company %(company)s for %(month)s (company plans): the results kept differ from "
+                           "the approved sales (kept → approved: %(details)s).",
+                           company=names.get(company_id, company_id), month=format_date(month, "LLLL y"),
+                           details=details))
     return findings
 
 

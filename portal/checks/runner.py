@@ -27,6 +27,7 @@ def _registry() -> list[Check]:
         Check(_l("KPI counters"), consistency.kpi_drift),
         Check(_l("Closed KPI stages"), consistency.closed_stage_drift),
         Check(_l("Sales plan actuals"), consistency.plan_actual_drift),
+        Check(_l("Company plan actuals"), consistency.company_plan_actual_drift),
         Check(_l("Customers held by leads"), consistency.lead_holder_drift),
         Check(_l("Orders and card payments"), consistency.order_payment_drift),
         Check(_l("Unread notification counters"), unread_counter_drift),

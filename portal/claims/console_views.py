@@ -1,6 +1,5 @@
 """The program team's review queue: filters, export, bulk and single decisions."""
 
-from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,7 +16,7 @@ from portal.claims.models import STATUS_LABELS, SUBMITTED, Claim
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import export_response
-from portal.core.fields import as_id
+from portal.core.fields import as_id, parse_day
 from portal.core.pagination import paginate
 from portal.extensions import db
 from portal.groups.services import resolve_company
@@ -44,17 +43,11 @@ def _queue_query(args, company: PartnerCompany | None = None):
 
 
 def _queue_filters(args, company: PartnerCompany | None = None) -> dict:
-    def as_date(value):
-        try:
-            return date.fromisoformat(value) if value else None
-        except ValueError:
-            return None
-
     return dict(
         status=args.get("status", SUBMITTED),
         # a company the text does not name matches nothing (never silently every company)
         company_id=company.id if company else (-1 if (args.get("company") or "").strip() else None),
-        date_from=as_date(args.get("date_from")), date_to=as_date(args.get("date_to")),
+        date_from=parse_day(args.get("date_from")), date_to=parse_day(args.get("date_to")),
         min_total=parse_money(args.get("min")) if args.get("min") else None,
         max_total=parse_money(args.get("max")) if args.get("max") else None,
         flagged=args.get("flagged") == "1", q=args.get("q", ""), sort=args.get("sort", "oldest"),

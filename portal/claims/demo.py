@@ -11,6 +11,7 @@ from portal.claims import services
 from portal.claims.scans import store_scan
 from portal.core.time import frozen_time, today
 from portal.extensions import db
+from portal.products.demo import NAMES_EN
 from portal.products.models import Product
 from portal.rules.models import EarningRule
 
@@ -77,12 +78,12 @@ def load(rng) -> None:
     products = []
     for sku, name, category, price, cost in CATALOGUE:
         product = Product(sku=sku, name=name, category=category, list_price_kopecks=price * 100,
-                          cost_kopecks=cost * 100, active=True)
+                          cost_kopecks=cost * 100, active=True, name_en=NAMES_EN.get(sku))
         db.session.add(product)
         products.append(product)
     db.session.add(Product(sku="AC-S07-OLD", name="Сплит-система Nord 07 (снята с производства)",
                            category="Сплит-системы", list_price_kopecks=2_990_000, cost_kopecks=2_300_000,
-                           active=False))
+                           active=False, name_en=NAMES_EN["AC-S07-OLD"]))
     for values in RULES:
         db.session.add(EarningRule(created_by_id=manager.id if manager else None, **values))
     db.session.flush()

@@ -3,7 +3,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     FormField,
     HiddenField,
@@ -15,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.claims.models import REJECTION_REASONS
-from portal.core.fields import IntegerField
+from portal.core.fields import IntegerField, LocalDateField
 from portal.core.inn import is_valid_inn
 from portal.products.forms import MoneyField
 
@@ -37,7 +36,7 @@ class LineForm(FlaskForm):
 
 class ClaimForm(FlaskForm):
     invoice_number = StringField(_l("Invoice number"), validators=[DataRequired(REQUIRED), Length(max=64)])
-    invoice_date = DateField(_l("Invoice date"), validators=[DataRequired(_l("Enter the invoice date."))])
+    invoice_date = LocalDateField(_l("Invoice date"), validators=[DataRequired(_l("Enter the invoice date."))])
     customer_name = StringField(_l("Customer"), validators=[DataRequired(REQUIRED), Length(max=200)])
     customer_inn = StringField(_l("Customer INN"), validators=[Optional()], description=_l("If you know it."))
     lines = FieldList(FormField(LineForm), min_entries=3, max_entries=50)

@@ -99,7 +99,7 @@ def _form_for(claim: Claim) -> ClaimForm:
     form = ClaimForm(data={
         "invoice_number": claim.invoice_number, "invoice_date": claim.invoice_date,
         "customer_name": claim.customer_name, "customer_inn": claim.customer_inn or "",
-        "lines": [{"product": f"{line.product.sku} — {line.product.name}", "quantity": line.quantity,
+        "lines": [{"product": f"{line.product.sku} — {line.product.display_name}", "quantity": line.quantity,
                    "price": f"{line.unit_price_kopecks / 100:.2f}".replace(".", ",")} for line in claim.lines],
     })
     while len(form.lines.entries) < 3:

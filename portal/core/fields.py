@@ -5,11 +5,14 @@ a server error: these turn it into a translated message at the field, or into "n
 """
 
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask import has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
-from wtforms import fields
+from wtforms import fields, widgets
 
 # Every integer column is at most a 32-bit INTEGER on one of our engines, except money in BIGINT.
 INT_MAX = 2_147_483_647
@@ -102,3 +105,78 @@ class BoundedIntegerConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", INT_MAX)
         super().__init__(map, *args, **kwargs)
+
+
+# --- dates as the page's language writes them ------------------------------------------------------------------
+# A browser's <input type="date"> shows the browser's own locale (Chromium ignores the page's `lang`), so an English
+# page in a Russian browser asks for dd.mm.yyyy and vice versa. Date fields are text inputs in the page's language
+# instead: Russian pages write 31.12.2026, English pages 2026-12-31 (ISO, unambiguous where 12/31 and 31/12 are
+# both read); either form is accepted on every page.
+DATE_FORMATS = {"ru": ("%d.%m.%Y", _l("DD.MM.YYYY")), "en": ("%Y-%m-%d", _l("YYYY-MM-DD"))}
+_DAY_FIRST = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+YEARS = range(1000, 10000)  # four digits: a typo like 20266 is refused, a date far off is the form's to judge
+
+
+def _date_format() -> tuple[str, object]:
+    language = str(get_locale() or "ru").split("_")[0] if has_request_context() else "ru"
+    return DATE_FORMATS.get(language, DATE_FORMATS["ru"])
+
+
+def date_pattern() -> str:
+    """How the page's language writes a date, for placeholders and messages: ДД.ММ.ГГГГ or YYYY-MM-DD."""
+    return str(_date_format()[1])
+
+
+def date_text(day: date | None) -> str:
+    """A date as the page's language writes it in a date field."""
+    return day.strftime(_date_format()[0]) if day else ""
+
+
+def parse_day(text) -> date | None:
+    """A date typed as 2026-12-31 or 31.12.2026 (also 31/12/2026, one-digit day and month), or None."""
+    text = str(text or "").strip()[:20]
+    if match := _ISO.fullmatch(text):
+        year, month, day = (int(part) for part in match.groups())
+    elif match := _DAY_FIRST.fullmatch(text):
+        day, month, year = (int(part) for part in match.groups())
+    else:
+        return None
+    try:
+        return date(year, month, day) if year in YEARS else None
+    except ValueError:  # 31.02.2026
+        return None
+
+
+class LocalDateField(fields.DateField):
+    """A date field written the page's language's way (see DATE_FORMATS), accepting ISO dates too; a bad date gets
+    a translated message at the field. Renders a text input with the pattern as its placeholder."""
+
+    widget = widgets.TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.pop("format", None)
+        super().__init__(label, validators, **kwargs)
+
+    def __call__(self, **kwargs):
+        kwargs.setdefault("placeholder", date_pattern())
+        kwargs.setdefault("inputmode", "numeric")
+        kwargs.setdefault("autocomplete", "off")
+        kwargs.setdefault("maxlength", 10)
+        kwargs.setdefault("lang", str(get_locale() or "ru") if has_request_context() else "ru")
+        kwargs.pop("type", None)
+        return super().__call__(**kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return date_text(self.data)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        self.data = parse_day(valuelist[0])
+        if self.data is None:
+            raise ValueError(_l("Enter the date as %(pattern)s, for example %(example)s.", pattern=date_pattern(),
+                                example=date_text(date(2026, 12, 31))))

@@ -8,6 +8,7 @@ from babel.numbers import parse_pattern
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 from flask_babel.speaklater import LazyString
 
+from portal.core.fields import date_pattern
 from portal.core.phones import format_phone
 
 NBSP = "\xa0"
@@ -66,3 +67,4 @@ def register_filters(app) -> None:
         datetime=lambda d, fmt="medium": format_datetime(d, fmt) if d else "",
         phone=format_phone,
     )
+    app.jinja_env.globals.update(date_pattern=date_pattern)

@@ -1,8 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from portal.core.fields import LocalDateField
 
 REQUIRED = _l("This field is required.")
 
@@ -17,7 +19,7 @@ class GroupForm(FlaskForm):
 class AddCompanyForm(FlaskForm):
     company = StringField(_l("Company"), validators=[DataRequired(_l("Choose a company.")), Length(max=200)],
                           description=_l("Search by name or INN; without the search, type the INN."))
-    since = DateField(_l("Member since"), validators=[Optional()],
+    since = LocalDateField(_l("Member since"), validators=[Optional()],
                       description=_l("Empty for today. An earlier day (at most a year back) if the company already "
                                      "belonged to the group then: its sales invoiced from that day count for the "
                                      "group. For a company already in the group, moves its start back."))

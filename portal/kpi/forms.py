@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.core.fields import IntegerField
+from portal.core.fields import IntegerField, LocalDateField
 from portal.products.forms import MoneyField
 
 REQUIRED = _l("This field is required.")
@@ -23,8 +23,8 @@ class BudgetField(MoneyField):
 
 class StageForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=60)])
-    starts_on = DateField(_l("First day"), validators=[DataRequired(_l("Enter a date."))])
-    ends_on = DateField(_l("Last day"), validators=[DataRequired(_l("Enter a date."))])
+    starts_on = LocalDateField(_l("First day"), validators=[DataRequired(_l("Enter a date."))])
+    ends_on = LocalDateField(_l("Last day"), validators=[DataRequired(_l("Enter a date."))])
     budget = BudgetField(_l("Prize fund, RUB"), validators=[Optional()])
 
 

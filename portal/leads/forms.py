@@ -3,7 +3,6 @@ from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     IntegerField,
     MultipleFileField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from portal.core.fields import LocalDateField
 from portal.core.inn import is_valid_inn
 from portal.products.forms import MoneyField
 
@@ -37,7 +37,7 @@ class LeadForm(FlaskForm):
                          description=_l("Products or categories, quantities."))
     category = SelectField(_l("Main product category"), choices=[], validate_choice=False)
     estimated_amount = MoneyField(_l("Estimated amount, RUB"), validators=[DataRequired(REQUIRED)])
-    expected_close_date = DateField(_l("Expected close date"), validators=[Optional()])
+    expected_close_date = LocalDateField(_l("Expected close date"), validators=[Optional()])
     channel_id = SelectField(_l("Where the lead came from"), choices=[], validate_choice=False)
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=4000)])
     attachments = MultipleFileField(_l("Attachments"),

@@ -10,6 +10,7 @@ from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES
 from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import csv_response, xlsx_response
+from portal.core.fields import parse_day
 from portal.core.formatting import number
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
@@ -53,10 +54,7 @@ def _as_id(value) -> int | None:
 
 
 def _as_date(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value and len(value) <= 10 else None
-    except ValueError:
-        return None
+    return parse_day(value)  # 2026-06-01 or 01.06.2026, as the page's date fields take it
 
 
 # --- participant ---------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.core.fields import IntegerField, finite_decimal
+from portal.core.fields import IntegerField, LocalDateField, finite_decimal
 from portal.ledger.models import TRANSACTION_KIND_LABELS
 
 REQUIRED = _l("This field is required.")
@@ -16,8 +16,8 @@ class StatementFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = LocalDateField(_l("From"), validators=[Optional()])
+    date_to = LocalDateField(_l("To"), validators=[Optional()])
     kind = SelectField(_l("Operation"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):

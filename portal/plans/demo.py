@@ -1,4 +1,5 @@
-"""Demo personal sales plans for the current month (and the last one), with actuals from the demo's sales."""
+"""Demo personal sales plans for the current month (and the last one), with actuals from the demo's sales, and the
+demo partner admin's company's own plan."""
 
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ def _round_to(value: int, step: int) -> int:
 
 def load(rng) -> None:
     actuals.recompute_actuals(fix=True)  # the demo's claims were approved through the usual events already
+    actuals.recompute_company_actuals(fix=True)
     manager = db.session.scalar(select(User).where(User.email == "manager@demo.test"))
     current = period_of(MONTH, today())
     previous = current.previous()
@@ -52,4 +54,10 @@ def load(rng) -> None:
         default, _result = services.set_default(current, UNITS, 6, manager, audience="specialist",
                                                 group_id=regions.id)
         default.created_at = now - timedelta(days=1)
+    # The demo partner admin's company has a plan of its own: its sales this month, whoever sells.
+    head = db.session.scalar(select(User).where(User.email == "head@demo.test"))
+    if head is not None and head.company is not None and head.company.is_approved:
+        sold = actuals.company_actuals_for([head.company_id], current).get(head.company_id, {}).get(SALES_AMOUNT, 0)
+        services.set_company_plan(head.company, SALES_AMOUNT, current, _round_to(max(sold * 3 // 2, 100_000_000),
+                                                                                  10_000_000), manager)
     db.session.flush()

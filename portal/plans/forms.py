@@ -52,10 +52,22 @@ class ImportPlansForm(PeriodMixin, FlaskForm):
     metric = SelectField(_l("Metric when the file has no metric column"), choices=metric_choices(_l("From the file")))
     file = FileField(_l("CSV or XLSX file"), validators=[FileRequired(_l("Choose a file."))],
                      description=_l("Columns: email, metric, target (Russian headers work too: почта, метрика, "
-                                    "план). Metric: sales_amount, units, margin or approved_claims."))
+                                    "план). Metric: sales_amount, units, margin or approved_claims. A row with a "
+                                    "company's INN (column inn, ИНН) and no email sets the company's plan as a "
+                                    "whole."))
 
 
 class ConfirmImportForm(FlaskForm):
     token = HiddenField()
     period = HiddenField()
     metric = HiddenField()
+
+
+class CompanyPlanForm(PeriodMixin, FlaskForm):
+    inn = StringField(_l("Company INN"), validators=[DataRequired(REQUIRED), Length(max=20)],
+                      description=_l("The partner company's INN: 10 or 12 digits."))
+    period = SelectField(_l("Period"), validate_choice=False)
+    metric = SelectField(_l("Metric"), choices=metric_choices())
+    target = StringField(_l("Target"), validators=[DataRequired(REQUIRED), Length(max=30)],
+                         description=_l("Roubles for sales amount and margin (1 500 000 or 1500000,50); "
+                                        "a whole number for units and approved sales."))

@@ -123,3 +123,56 @@ class PlanDefault(db.Model):
     @property
     def metric_label(self) -> str:
         return str(METRIC_LABELS[self.metric])
+
+
+class CompanyPlan(db.Model):
+    """A partner company's target as a whole for one period: its approved sales, by the company each sale belonged
+    to on its invoice date, whoever sold. `target` is in kopecks for money metrics, else a count."""
+
+    __tablename__ = "company_plans"
+    __table_args__ = (
+        UniqueConstraint("company_id", "metric", "period_start", name="one_per_company_metric_period"),
+        CheckConstraint(f"metric IN {METRICS}", name="metric_known"),
+        CheckConstraint(f"period_kind IN {PERIOD_KINDS}", name="period_kind_known"),
+        CheckConstraint("target > 0", name="target_positive"),
+        CheckConstraint("period_end >= period_start", name="period_ordered"),
+        Index("ix_company_plans_period_metric", "period_start", "metric"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("partner_companies.id"), index=True)
+    metric: Mapped[str] = mapped_column(String(20))
+    period_kind: Mapped[str] = mapped_column(String(10), default=MONTH)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    target: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(10), default="manual")  # "manual" or "import"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    company = relationship("PartnerCompany")
+
+    # A company's plan is never pro-rated: pace runs from the period's first day (Progress reads this).
+    starts_on = None
+
+    @property
+    def metric_label(self) -> str:
+        return str(METRIC_LABELS[self.metric])
+
+
+class CompanyPlanActual(db.Model):
+    """What a partner company sold in one calendar month: the approved claims recorded for it (the company the
+    seller belonged to on the invoice date), by invoice date. Kept by the same claim events as PlanActual;
+    `recompute_company_actuals()` rebuilds it from the claims."""
+
+    __tablename__ = "company_plan_actuals"
+    __table_args__ = (UniqueConstraint("company_id", "month", name="one_per_company_month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("partner_companies.id"), index=True)
+    month: Mapped[date] = mapped_column(Date, index=True)  # the month's first day
+    sales_amount: Mapped[int] = mapped_column(BigInteger, default=0)  # kopecks
+    units: Mapped[int] = mapped_column(BigInteger, default=0)
+    margin: Mapped[int] = mapped_column(BigInteger, default=0)  # kopecks, each line's margin never below zero
+    approved_claims: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,7 +1,7 @@
 """Sales plan pages: the participant's plan, the partner admin's team, and the managers' console."""
 
 import click
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,13 +18,15 @@ from portal.extensions import db
 from portal.groups.services import all_groups
 from portal.partners.models import PartnerCompany, PartnerGroup
 from portal.plans import actuals, imports, services
+from portal.plans import company_views as _company_views  # noqa: F401 - company plans' pages, on this blueprint
 from portal.plans import exports as _exports  # noqa: F401 - registers the plans export
+from portal.plans.blueprint import bp
+from portal.plans.blueprint import periods_with as _periods_with
+from portal.plans.blueprint import requested_period as _period
 from portal.plans.forms import ConfirmImportForm, CopyForm, DefaultForm, ImportPlansForm, PlanForm
-from portal.plans.models import METRIC_LABELS, METRICS, MONTH, SALES_AMOUNT, SalesPlan
+from portal.plans.models import METRIC_LABELS, METRICS, SALES_AMOUNT, SalesPlan
 from portal.plans.periods import nearby_periods, parse_period, period_of
 from portal.products.services import read_rows
-
-bp = Blueprint("plans", __name__, template_folder="templates", cli_group="plans")
 
 
 @bp.app_context_processor
@@ -53,15 +55,6 @@ def recompute_command(check):
         raise SystemExit(1)
 
 
-def _period():
-    return parse_period(request.args.get("period")) or period_of(MONTH, today())
-
-
-def _periods_with(period):
-    periods = nearby_periods(today())
-    return periods if period in periods else [period, *periods]
-
-
 # --- participants and partner admins ----------------------------------------------------------------
 
 
@@ -69,7 +62,8 @@ def _periods_with(period):
 @roles_required(*PARTNER_ROLES)
 def mine():
     return render_template("plans/mine.html", current=services.current_plans(current_user),
-                           past=services.past_plans(current_user), today=today())
+                           past=services.past_plans(current_user), today=today(),
+                           company_current=services.current_company_plans(current_user.company_id))
 
 
 @bp.get("/team/plans")
@@ -84,7 +78,8 @@ def team():
     page = paginate(query)
     return render_template("plans/team.html", page=page, progress=services.with_progress(page.items),
                            period=period, periods=_periods_with(period), metric_labels=METRIC_LABELS,
-                           audience_labels=AUDIENCE_LABELS)
+                           audience_labels=AUDIENCE_LABELS,
+                           own_plans=services.company_plans_in(period, company_id=current_user.company_id))
 
 
 # --- managers ---------------------------------------------------------------------------------------
@@ -114,6 +109,7 @@ def manage():
         periods=_periods_with(period), metric_labels=METRIC_LABELS, groups=all_groups(), company=company,
         copy_form=copy_form, action_form=EmptyForm(), defaults=services.defaults_for(period),
         audience_labels=AUDIENCE_LABELS, companies=companies, ranking_metric=ranking_metric,
+        company_plans=services.company_plans_in(period, company_id=company.id) if company else [],
     )
 
 
@@ -285,3 +281,4 @@ def import_template(fmt):
     period = _period()
     header, rows = imports.plans_table(period)
     return file_imports.table_response(fmt, f"plans-{period.key}", header, rows, _("Sales plans"))
+

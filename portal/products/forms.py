@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, StringField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.products.services import parse_money
 
@@ -23,6 +23,8 @@ class MoneyField(StringField):
 class ProductForm(FlaskForm):
     sku = StringField(_l("SKU"), validators=[DataRequired(REQUIRED), Length(max=64)])
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=200)],
+                          description=_l("Optional: English readers see the Russian name when empty."))
     category = StringField(_l("Category"), validators=[DataRequired(REQUIRED), Length(max=100)])
     list_price = MoneyField(_l("List price, RUB"), validators=[DataRequired(REQUIRED)])
     cost = MoneyField(_l("Cost, RUB"), validators=[DataRequired(REQUIRED)],
@@ -32,8 +34,8 @@ class ProductForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV or XLSX file"), validators=[FileRequired(_l("Choose a file."))],
-                     description=_l("Columns: sku, name, category, list_price, cost, active "
-                                    "(Russian headers work too)."))
+                     description=_l("Columns: sku, name, category, list_price, cost, active, and optionally "
+                                    "name_en, the English name (Russian headers work too)."))
 
 
 class ConfirmImportForm(FlaskForm):

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.core.localized import in_locale
 from portal.core.time import utcnow
 from portal.extensions import db
 
@@ -19,12 +20,18 @@ class Product(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
+    name_en: Mapped[str | None] = mapped_column(String(200))  # optional English name
     category: Mapped[str] = mapped_column(String(100), index=True)
     list_price_kopecks: Mapped[int]
     cost_kopecks: Mapped[int]
     active: Mapped[bool] = mapped_column(default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def display_name(self) -> str:
+        """The English name for English readers when there is one, else the Russian name."""
+        return in_locale(self.name, self.name_en)
 
     @property
     def margin_kopecks(self) -> int:

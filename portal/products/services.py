@@ -47,6 +47,7 @@ class ProductData:
     list_price_kopecks: int
     cost_kopecks: int
     active: bool = True
+    name_en: str | None = None  # the English name; None: not given (an import without the column keeps it)
 
 
 def _check(data: ProductData, product: Product | None = None) -> None:
@@ -76,6 +77,8 @@ def save_product(data: ProductData, product: Product | None = None) -> Product:
     product.list_price_kopecks = data.list_price_kopecks
     product.cost_kopecks = data.cost_kopecks
     product.active = data.active
+    if data.name_en is not None:
+        product.name_en = " ".join(data.name_en.split()) or None
     db.session.flush()
     return product
 
@@ -88,7 +91,8 @@ def search_products(q: str = "", category: str = "", active: str = ""):
     query = select(Product).order_by(Product.category, Product.name)
     q = (q or "").strip()
     if q:
-        query = query.where(or_(lower_text(Product.name).like(f"%{q.lower()}%"), Product.sku.ilike(f"%{q}%")))
+        query = query.where(or_(lower_text(Product.name).like(f"%{q.lower()}%"), Product.sku.ilike(f"%{q}%"),
+                                lower_text(Product.name_en).like(f"%{q.lower()}%")))
     if category:
         query = query.where(Product.category == category)
     if active == "yes":
@@ -104,9 +108,11 @@ def categories() -> list[str]:
 
 # --- import --------------------------------------------------------------------------------------
 
-COLUMNS = ("sku", "name", "category", "list_price", "cost", "active")
+COLUMNS = ("sku", "name", "category", "list_price", "cost", "active", "name_en")  # name_en is optional
 HEADER_ALIASES = {
     "sku": "sku", "артикул": "sku", "name": "name", "название": "name", "наименование": "name",
+    "name_en": "name_en", "name in english": "name_en", "english name": "name_en",
+    "название на английском": "name_en", "название (англ.)": "name_en",
     "category": "category", "категория": "category", "list_price": "list_price", "price": "list_price",
     "цена": "list_price", "cost": "cost", "себестоимость": "cost", "active": "active", "активен": "active",
 }
@@ -122,9 +128,10 @@ class ImportRow:
 
 
 def _differs(product: Product, data: ProductData) -> bool:
-    return (product.name, product.category, product.list_price_kopecks, product.cost_kopecks, product.active) != (
-        " ".join(data.name.split()), " ".join(data.category.split()), data.list_price_kopecks, data.cost_kopecks,
-        data.active)
+    english = product.name_en if data.name_en is None else (" ".join(data.name_en.split()) or None)
+    return (product.name, product.category, product.list_price_kopecks, product.cost_kopecks, product.active,
+            product.name_en) != (" ".join(data.name.split()), " ".join(data.category.split()),
+                                 data.list_price_kopecks, data.cost_kopecks, data.active, english)
 
 
 def read_rows(filename: str, content: bytes) -> list[list]:
@@ -174,7 +181,8 @@ def check_import(rows: list[list]) -> list[ImportRow]:
         seen.add(sku)
         if not row.errors:
             row.data = ProductData(sku, name, category, price, cost,
-                                   active not in {"0", "no", "false", "нет", "n"})
+                                   active not in {"0", "no", "false", "нет", "n"},
+                                   _cell(values.get("name_en"))[:200] if "name_en" in header else None)
             existing = find_by_sku(sku)
             row.exists = existing is not None
             row.changed = existing is not None and _differs(existing, row.data)
@@ -200,6 +208,6 @@ def apply_import(rows: list[ImportRow]) -> tuple[int, int]:
 def catalogue_table() -> tuple[list[str], list[list]]:
     """The catalogue in the import's layout: the template to fill in, and an export that re-imports unchanged."""
     rows = [[p.sku, p.name, p.category, Decimal(p.list_price_kopecks) / 100, Decimal(p.cost_kopecks) / 100,
-             1 if p.active else 0]
+             1 if p.active else 0, p.name_en or ""]
             for p in db.session.scalars(select(Product).order_by(Product.category, Product.sku))]
     return list(COLUMNS), rows

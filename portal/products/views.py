@@ -19,7 +19,7 @@ bp = Blueprint("products", __name__, template_folder="templates")
 
 def _data(form: ProductForm) -> services.ProductData:
     return services.ProductData(form.sku.data, form.name.data, form.category.data, form.list_price.kopecks,
-                                form.cost.kopecks, form.active.data)
+                                form.cost.kopecks, form.active.data, form.name_en.data or "")
 
 
 @bp.get("/console/products")
@@ -127,6 +127,6 @@ def search():
     """Products as you type, for the claim form: active ones only."""
     query = services.search_products(request.args.get("q", ""), active="yes").limit(15)
     return jsonify([
-        {"sku": p.sku, "name": p.name, "category": p.category, "price": p.list_price_kopecks}
+        {"sku": p.sku, "name": p.display_name, "category": p.category, "price": p.list_price_kopecks}
         for p in db.session.scalars(query)
     ])

@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, FieldList, FormField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, FieldList, FormField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.auth.models import AUDIENCE_SHORT_LABELS
-from portal.core.fields import DecimalField, IntegerField
+from portal.core.fields import DecimalField, IntegerField, LocalDateField
 from portal.core.pickers import PickerField
 from portal.rules.models import CAP_PERIOD_LABELS, KIND_LABELS
 from portal.rules.pickers import describe_companies, describe_products, resolve_companies, resolve_products
@@ -41,8 +41,8 @@ class RuleForm(FlaskForm):
                                     description=_l("None chosen: any group. Otherwise the claim's company must be "
                                                    "in one of them on the invoice date."))
     audience = SelectField(_l("Audience"))
-    valid_from = DateField(_l("Valid from"), validators=[Optional()])
-    valid_to = DateField(_l("Valid to"), validators=[Optional()], description=_l("By the invoice date."))
+    valid_from = LocalDateField(_l("Valid from"), validators=[Optional()])
+    valid_to = LocalDateField(_l("Valid to"), validators=[Optional()], description=_l("By the invoice date."))
     priority = IntegerField(
         _l("Priority"), default=100, validators=[DataRequired(REQUIRED), NumberRange(0, 1000)],
         description=_l("Higher first. Of exclusive rules matching a line, only the highest counts."),
@@ -74,7 +74,7 @@ class PreviewForm(FlaskForm):
         csrf = False
 
     audience = SelectField(_l("Audience"))
-    invoice_date = DateField(_l("Invoice date"), validators=[Optional()])
+    invoice_date = LocalDateField(_l("Invoice date"), validators=[Optional()])
     lines = FieldList(FormField(SampleLineForm), min_entries=3, max_entries=10)
 
     def __init__(self, *args, **kwargs):

@@ -69,6 +69,47 @@ COURSES = [
 ]
 
 
+# English versions of the lessons' titles and texts, the quiz's title, questions and answers, by the Russian text.
+ENGLISH = {
+    "Как работает сплит-система": "How a split system works",
+    "Подбор мощности": "Choosing the capacity",
+    "Прокладка трасс": "Laying the lines",
+    "Вакуумирование и пуск": "Evacuation and start-up",
+    "Почему инвертор": "Why an inverter",
+    "Итоговый тест": "Final test",
+    "Где находится компрессор сплит-системы?": "Where is a split system's compressor?",
+    "В наружном блоке": "In the outdoor unit", "Во внутреннем блоке": "In the indoor unit", "В пульте": "In the remote",
+    "Какая модель подойдёт для комнаты 30 м²?": "Which model suits a 30 m² room?",
+    "Что влияет на подбор мощности?": "What affects the choice of capacity?",
+    "Площадь помещения": "The room's area", "Окна на южную сторону": "Windows facing south",
+    "Цвет стен": "The colour of the walls",
+    "Максимальная длина трассы на один внутренний блок?": "The longest line for one indoor unit?",
+    "Сколько минимум вакуумировать систему?": "How long at least to evacuate the system?",
+    "5 минут": "5 minutes", "20 минут": "20 minutes", "2 часа": "2 hours", "10 м": "10 m", "20 м": "20 m",
+    "50 м": "50 m",
+    "Сколько электроэнергии экономит инвертор?": "How much electricity does an inverter save?",
+    "До 5%": "Up to 5%", "До 30%": "Up to 30%", "До 80%": "Up to 80%",
+    "Какие аргументы верны для инвертора?": "Which arguments hold for an inverter?",
+    "Экономия электроэнергии": "Lower electricity use", "Тихая работа": "Quiet operation",
+    "Дешевле on/off моделей": "Cheaper than on/off models",
+}
+BODIES_EN = {
+    "Как работает сплит-система": "<h3>The cooling cycle</h3><p>The compressor compresses the refrigerant, the "
+    "condenser gives the heat off outdoors, the evaporator takes it from the room.</p><ul><li>Outdoor unit: "
+    "compressor and condenser</li><li>Indoor unit: evaporator and fan</li></ul>",
+    "Подбор мощности": "<p>A rule of thumb: <strong>1 kW of cooling per 10 m²</strong> with ceilings up to 3 m. "
+    "Allow for south-facing windows, appliances and people.</p><table><tr><th>Model</th><th>Area</th></tr>"
+    "<tr><td>Nord 07</td><td>up to 20 m²</td></tr><tr><td>Nord 09</td><td>up to 25 m²</td></tr>"
+    "<tr><td>Nord 12</td><td>up to 35 m²</td></tr></table>",
+    "Прокладка трасс": "<p>The longest line per unit is 20 m, 50 m in all. The height difference is at most "
+    "10 m.</p>",
+    "Вакуумирование и пуск": "<ol><li>Check the joints for leaks with nitrogen.</li><li>Evacuate for at least 20 "
+    "minutes.</li><li>Open the valves and check the pressure.</li></ol>",
+    "Почему инвертор": "<p>An inverter system saves <strong>up to 30%</strong> of electricity and runs quieter "
+    "thanks to smooth regulation.</p>",
+}
+
+
 def load(rng) -> None:
     courses = []
     for spec in COURSES:
@@ -79,14 +120,15 @@ def load(rng) -> None:
         position = 0
         for title, body in spec["lessons"]:
             position += 1
-            db.session.add(CourseItem(course_id=course.id, position=position, kind=LESSON, title=title, body=body))
+            db.session.add(CourseItem(course_id=course.id, position=position, kind=LESSON, title=title, body=body,
+                                      title_en=ENGLISH.get(title), body_en=BODIES_EN.get(title)))
         quiz = CourseItem(course_id=course.id, position=position + 1, kind=QUIZ, title="Итоговый тест",
-                          pass_mark=70, max_attempts=3)
+                          title_en=ENGLISH["Итоговый тест"], pass_mark=70, max_attempts=3)
         db.session.add(quiz)
         db.session.flush()
         for n, (text, multiple, choices) in enumerate(spec["quiz"], start=1):
-            question = Question(item_id=quiz.id, position=n, text=text, multiple=multiple)
-            question.choices = [Choice(text=t, correct=ok) for t, ok in choices]
+            question = Question(item_id=quiz.id, position=n, text=text, multiple=multiple, text_en=ENGLISH.get(text))
+            question.choices = [Choice(text=t, correct=ok, text_en=ENGLISH.get(t)) for t, ok in choices]
             db.session.add(question)
         db.session.flush()
         db.session.refresh(course)

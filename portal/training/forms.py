@@ -41,6 +41,10 @@ class ItemForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
     body = TextAreaField(_l("Text of the lesson"), validators=[Optional()],
                          description=_l("HTML: paragraphs, headings, lists, links, images. Scripts are removed."))
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)],
+                           description=_l("Optional: English readers see the Russian title when empty."))
+    body_en = TextAreaField(_l("Text of the lesson in English"), validators=[Optional()],
+                            description=_l("Optional: English readers see the Russian text when empty."))
     attachment = FileField(_l("Attachment (PDF or image)"))
     pass_mark = IntegerField(_l("Pass mark, %"), default=70, validators=[Optional(), NumberRange(min=1, max=100)])
     max_attempts = IntegerField(_l("Attempts allowed"), validators=[Optional(), NumberRange(min=1, max=100)],
@@ -49,11 +53,16 @@ class ItemForm(FlaskForm):
 
 class QuestionForm(FlaskForm):
     text = StringField(_l("Question"), validators=[DataRequired(REQUIRED), Length(max=500)])
+    text_en = StringField(_l("Question in English"), validators=[Optional(), Length(max=500)])
     multiple = BooleanField(_l("Several right answers"))
     choice_1 = StringField(_l("Answer 1"), validators=[Length(max=300)])
     choice_2 = StringField(_l("Answer 2"), validators=[Length(max=300)])
     choice_3 = StringField(_l("Answer 3"), validators=[Length(max=300)])
     choice_4 = StringField(_l("Answer 4"), validators=[Length(max=300)])
+    choice_en_1 = StringField(_l("Answer 1 in English"), validators=[Optional(), Length(max=300)])
+    choice_en_2 = StringField(_l("Answer 2 in English"), validators=[Optional(), Length(max=300)])
+    choice_en_3 = StringField(_l("Answer 3 in English"), validators=[Optional(), Length(max=300)])
+    choice_en_4 = StringField(_l("Answer 4 in English"), validators=[Optional(), Length(max=300)])
     correct_1 = BooleanField(_l("right"))
     correct_2 = BooleanField(_l("right"))
     correct_3 = BooleanField(_l("right"))
@@ -61,6 +70,10 @@ class QuestionForm(FlaskForm):
 
     def choices(self):
         return [(getattr(self, f"choice_{n}").data or "", getattr(self, f"correct_{n}").data) for n in range(1, 5)]
+
+    def choices_en(self):
+        """The answers' English texts, in the same places as choices()."""
+        return [getattr(self, f"choice_en_{n}").data or "" for n in range(1, 5)]
 
 
 class GrantAttemptsForm(FlaskForm):

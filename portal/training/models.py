@@ -72,6 +72,8 @@ class CourseItem(db.Model):
     kind: Mapped[str] = mapped_column(String(10))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")  # sanitised HTML, for lessons
+    title_en: Mapped[str | None] = mapped_column(String(200))  # optional English versions
+    body_en: Mapped[str | None] = mapped_column(Text)  # sanitised HTML
     attachment_path: Mapped[str | None] = mapped_column(String(255))
     attachment_name: Mapped[str | None] = mapped_column(String(255))
     attachment_mimetype: Mapped[str | None] = mapped_column(String(64))
@@ -86,6 +88,14 @@ class CourseItem(db.Model):
     def is_quiz(self) -> bool:
         return self.kind == QUIZ
 
+    @property
+    def display_title(self) -> str:
+        return in_locale(self.title, self.title_en)
+
+    @property
+    def display_body(self) -> str:
+        return in_locale(self.body, self.body_en)
+
 
 class Question(db.Model):
     __tablename__ = "quiz_questions"
@@ -94,10 +104,15 @@ class Question(db.Model):
     item_id: Mapped[int] = mapped_column(ForeignKey("course_items.id"), index=True)
     position: Mapped[int]
     text: Mapped[str] = mapped_column(String(500))
+    text_en: Mapped[str | None] = mapped_column(String(500))  # optional English version
     multiple: Mapped[bool] = mapped_column(default=False)  # several right answers: tick them all
 
     item = relationship(CourseItem, back_populates="questions")
     choices = relationship("Choice", back_populates="question", order_by="Choice.id", cascade="all, delete-orphan")
+
+    @property
+    def display_text(self) -> str:
+        return in_locale(self.text, self.text_en)
 
 
 class Choice(db.Model):
@@ -106,9 +121,14 @@ class Choice(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("quiz_questions.id"), index=True)
     text: Mapped[str] = mapped_column(String(300))
+    text_en: Mapped[str | None] = mapped_column(String(300))  # optional English version
     correct: Mapped[bool] = mapped_column(default=False)
 
     question = relationship(Question, back_populates="choices")
+
+    @property
+    def display_text(self) -> str:
+        return in_locale(self.text, self.text_en)
 
 
 class LessonView(db.Model):

@@ -218,7 +218,8 @@ def edit_item(item_id):
             if form.attachment.data and getattr(form.attachment.data, "filename", ""):
                 attachment = store_attachment(form.attachment.data.filename, form.attachment.data.read())
             services.save_item(item, title=form.title.data, body=form.body.data, pass_mark=form.pass_mark.data,
-                               max_attempts=form.max_attempts.data, attachment=attachment)
+                               max_attempts=form.max_attempts.data, attachment=attachment,
+                               title_en=form.title_en.data, body_en=form.body_en.data)
         except DomainError as exc:
             db.session.rollback()
             show_error(form, exc)
@@ -238,7 +239,8 @@ def add_question(item_id):
         abort(404)
     if form.validate_on_submit():
         try:
-            services.add_question(item, form.text.data, form.choices(), form.multiple.data)
+            services.add_question(item, form.text.data, form.choices(), form.multiple.data, form.text_en.data,
+                                  form.choices_en())
         except DomainError as exc:
             db.session.rollback()
             flash(str(exc.message), "danger")

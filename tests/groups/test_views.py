@@ -205,7 +205,7 @@ def test_a_company_dated_back_into_the_group_brings_its_sale_to_the_league(app, 
 @pytest.mark.parametrize(("since", "message"), [
     ("2999-01-01", "не может начинаться в будущем"),
     ("2001-01-01", "не больше чем на год"),
-    ("31.02.2025", "Неверное значение даты"),
+    ("31.02.2025", "Введите дату в виде ДД.ММ.ГГГГ"),
 ])
 def test_bad_member_since_gets_a_translated_message(client, manager, contest_on_group, since, message):
     response = client.post(f"/console/groups/{contest_on_group['group']}/members",

@@ -1,7 +1,16 @@
-"""Personal sales plans, one module per job: targets (set by hand or copied), defaults (one target for many,
-pro-rated for newcomers) and progress against approved sales. Actuals are kept in plans/actuals.py; imports
-from spreadsheets live in plans/imports.py. Callers import the functions from here."""
+"""Sales plans, one module per job: targets (set by hand or copied), defaults (one target for many, pro-rated for
+newcomers), progress against approved sales, and a company's plan as a whole (company). Actuals are kept in
+plans/actuals.py; imports from spreadsheets live in plans/imports.py. Callers import the functions from here."""
 
+from portal.plans.services.company import (
+    company_for_plan,
+    company_plans_in,
+    company_progress,
+    current_company_plans,
+    delete_company_plan,
+    find_company_plan,
+    set_company_plan,
+)
 from portal.plans.services.defaults import (
     DefaultResult,
     apply_defaults_to,
@@ -32,7 +41,9 @@ from portal.plans.services.targets import (
 )
 
 __all__ = [
-    "MAX_TARGET", "CompanyProgress", "DefaultResult", "Progress", "apply_defaults_to", "company_ranking",
+    "MAX_TARGET", "CompanyProgress", "DefaultResult", "Progress", "apply_defaults_to", "company_for_plan",
+    "company_plans_in", "company_progress", "company_ranking", "current_company_plans", "delete_company_plan",
+    "find_company_plan", "set_company_plan",
     "copy_previous_period", "current_plans", "defaults_for", "delete_plan", "export_rows", "find_plan",
     "materialise_default", "pace_fraction", "parse_target", "past_plans", "plan_targets", "prorated", "search_plans",
     "set_default", "set_plan", "with_progress",

@@ -13,10 +13,11 @@ from portal.core.sql import lower_text
 from portal.core.time import today as today_
 from portal.extensions import db
 from portal.partners.models import GroupMembership, PartnerCompany
-from portal.plans.actuals import actuals_for
+from portal.plans.actuals import actuals_for, company_actuals_for
 from portal.plans.models import (
     METRICS,
     MONEY_METRICS,
+    CompanyPlan,
     PlanActual,
     SalesPlan,
 )
@@ -187,10 +188,17 @@ class CompanyProgress:
     people: int
     target: int
     actual: int
+    # The company's own plan for the metric, when it has one, and the company's sales against it.
+    company_target: int | None = None
+    company_actual: int = 0
 
     @property
     def percent(self) -> int:
         return self.actual * 100 // self.target if self.target else 0
+
+    @property
+    def company_percent(self) -> int | None:
+        return self.company_actual * 100 // self.company_target if self.company_target else None
 
 
 def company_ranking(period: Period, metric: str, *, group_id: int | None = None, audience: str = "",
@@ -206,14 +214,27 @@ def company_ranking(period: Period, metric: str, *, group_id: int | None = None,
              .where(SalesPlan.period_kind == period.kind, SalesPlan.period_start == period.start,
                     SalesPlan.metric == metric)
              .group_by(PartnerCompany.id, PartnerCompany.name))
+    in_group = select(GroupMembership.company_id).where(GroupMembership.group_id == group_id,
+                                                        GroupMembership.removed_at.is_(None))
     if audience in AUDIENCES:
         query = query.where(User.audience == audience)
     if group_id:
-        query = query.where(User.company_id.in_(select(GroupMembership.company_id).where(
-            GroupMembership.group_id == group_id, GroupMembership.removed_at.is_(None))))
-    rows = [CompanyProgress(*row[:3], int(row[3] or 0), int(row[4] or 0)) for row in db.session.execute(query)]
-    rows.sort(key=lambda r: (-r.percent, -r.actual, r.name))
-    return rows[:limit]
+        query = query.where(User.company_id.in_(in_group))
+    rows = {row[0]: CompanyProgress(*row[:3], int(row[3] or 0), int(row[4] or 0)) for row in db.session.execute(query)}
+    # The companies' own plans, beside the sum of their people's (a company with only its own plan is listed too).
+    plans = (select(CompanyPlan.company_id, PartnerCompany.name, CompanyPlan.target)
+             .join(PartnerCompany, PartnerCompany.id == CompanyPlan.company_id)
+             .where(CompanyPlan.period_kind == period.kind, CompanyPlan.period_start == period.start,
+                    CompanyPlan.metric == metric))
+    if group_id:
+        plans = plans.where(CompanyPlan.company_id.in_(in_group))
+    own = {company_id: (name, target) for company_id, name, target in db.session.execute(plans)}
+    sold = company_actuals_for(sorted(own), period)
+    for company_id, (name, target) in own.items():
+        row = rows.setdefault(company_id, CompanyProgress(company_id, name, 0, 0, 0))
+        row.company_target, row.company_actual = target, sold.get(company_id, {}).get(metric, 0)
+    ranked = sorted(rows.values(), key=lambda r: (-r.percent, -r.actual, -(r.company_percent or 0), r.name))
+    return ranked[:limit]
 
 
 def export_rows(progress: list[Progress]) -> list[list]:

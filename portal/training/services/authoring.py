@@ -59,12 +59,17 @@ def add_item(course: Course, kind: str, title: str) -> CourseItem:
 
 
 def save_item(item: CourseItem, *, title: str, body: str = "", pass_mark: int | None = None,
-              max_attempts: int | None = None, attachment: tuple[str, str, str] | None = None) -> None:
+              max_attempts: int | None = None, attachment: tuple[str, str, str] | None = None,
+              title_en: str | None = None, body_en: str | None = None) -> None:
+    """Save a lesson or a quiz; the English title and text are optional (English readers see the Russian ones
+    when they are empty)."""
     if not (title or "").strip():
         raise DomainError(_l("Give it a title."), field="title")
     item.title = title.strip()
+    item.title_en = (title_en or "").strip() or None
     if item.kind == LESSON:
         item.body = sanitize(body)
+        item.body_en = sanitize(body_en) if (body_en or "").strip() else None
         if attachment is not None:
             item.attachment_path, item.attachment_name, item.attachment_mimetype = attachment
     else:
@@ -84,20 +89,24 @@ def move_item(item: CourseItem, direction: int) -> None:
         db.session.flush()
 
 
-def add_question(item: CourseItem, text: str, choices: list[tuple[str, bool]], multiple: bool) -> Question:
-    choices = [(t.strip(), ok) for t, ok in choices if t and t.strip()]
+def add_question(item: CourseItem, text: str, choices: list[tuple[str, bool]], multiple: bool,
+                 text_en: str | None = None, choices_en: list[str] | None = None) -> Question:
+    """A quiz question with its answers; `choices_en` are the answers' optional English texts, place by place."""
+    english = list(choices_en or []) + [""] * len(choices)
+    choices = [(t.strip(), ok, (english[n] or "").strip() or None)
+               for n, (t, ok) in enumerate(choices) if t and t.strip()]
     if not (text or "").strip():
         raise DomainError(_l("Write the question."), field="text")
     if len(choices) < 2:
         raise DomainError(_l("Give at least two answers."), field="choices")
-    right = sum(1 for _, ok in choices if ok)
+    right = sum(1 for _, ok, _en in choices if ok)
     if right == 0:
         raise DomainError(_l("Tick the right answer."), field="choices")
     if right > 1 and not multiple:
         raise DomainError(_l("Several right answers: make it a multiple-choice question."), field="choices")
-    question = Question(item_id=item.id, text=text.strip(), multiple=multiple,
-                        position=max((q.position for q in item.questions), default=0) + 1)
-    question.choices = [Choice(text=t, correct=ok) for t, ok in choices]
+    question = Question(item_id=item.id, text=text.strip(), text_en=(text_en or "").strip() or None,
+                        multiple=multiple, position=max((q.position for q in item.questions), default=0) + 1)
+    question.choices = [Choice(text=t, correct=ok, text_en=en) for t, ok, en in choices]
     db.session.add(question)
     db.session.flush()
     return question
