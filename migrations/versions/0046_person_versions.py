@@ -2,7 +2,7 @@
 news); cached pages of a person are keyed by it
 
 Revision ID: 0046
-Revises: 0035
+Revises: 0042
 Create Date: 2026-12-07 20:20:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0046'
-down_revision = '0035'
+down_revision = '0042'
 branch_labels = None
 depends_on = None
 

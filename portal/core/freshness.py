@@ -79,6 +79,8 @@ def _watch_statements(state) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _write(session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the versions are written by the real commit, last
     session.flush()  # the commit's own flush may touch more people: collect them first
     pending = session.info.pop(_PENDING, None)
     if not pending:
