@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from .models import PERIOD_LABELS, PERIODS
@@ -16,4 +17,4 @@ class ReferralSettingsForm(FlaskForm):
         Optional(), NumberRange(1, 10_000, _l("Enter the limit as a whole number from 1 to 10,000, or leave it "
                                               "empty for no limit."))],
         description=_l("Empty: no limit. A first sale past the limit is recorded as not paid."))
-    cap_period = SelectField(_l("Per"), choices=[(p, PERIOD_LABELS[p]) for p in PERIODS])
+    cap_period = SelectField(_l("Per"), choices=[SelectChoice(p, PERIOD_LABELS[p]) for p in PERIODS])

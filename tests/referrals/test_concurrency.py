@@ -4,7 +4,6 @@ the referrer's cap holds, on SQLite and PostgreSQL alike."""
 import threading
 
 import pytest
-
 from sqlalchemy import func, select
 
 from portal.auth.models import MANAGER, User

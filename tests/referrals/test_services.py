@@ -227,4 +227,5 @@ def test_the_settings_are_saved_and_audited(db, manager):
     services.save_referral_settings(manager, active=True, points=900, cap_per_period=None, cap_period="year")
     settings = services.get_referral_settings()
     assert (settings.active, settings.points, settings.cap_per_period, settings.cap_period) == (True, 900, None, "year")
-    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.object_type == "referral_settings")) == 1
+    entries = select(func.count(AuditEntry.id)).where(AuditEntry.object_type == "referral_settings")
+    assert db.session.scalar(entries) == 1
