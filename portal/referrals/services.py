@@ -9,7 +9,8 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.audit import services as audit
 from portal.auth.models import PARTNER_ROLES, User
@@ -114,15 +115,14 @@ def link_of(user: User) -> ReferralCode:
     if not can_refer(user):
         raise DomainError(_l("Only active participants of the program invite colleagues."))
     found = open_link(user)
-    if found is not None:
-        return found
-    try:
-        with db.session.begin_nested():  # two tabs opening the page at once: the second finds the first's link
-            code = ReferralCode(user_id=user.id, code=secrets.token_urlsafe(9))
-            db.session.add(code)
-    except IntegrityError:
-        return open_link(user)
-    return code
+    while found is None:
+        # Two tabs opening the page at once: the second insert is skipped and both read the first's link (no
+        # savepoint: releasing one would hand mail queued earlier in the request to the worker before the commit).
+        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        db.session.execute(insert(ReferralCode).values(user_id=user.id, code=secrets.token_urlsafe(9),
+                                                       created_at=utcnow()).on_conflict_do_nothing())
+        found = open_link(user)
+    return found
 
 
 def renew_link(user: User) -> ReferralCode:
@@ -189,12 +189,10 @@ def record_referral(code: str | None, invitee: User) -> Referral:
         raise ReferralRefused(HAS_REFERRER)
     if invitee.id in _chain_above(referrer.id):
         raise ReferralRefused(LOOP)
+    # The invitee has just been created in this transaction: nobody else can record a referral for them meanwhile.
     referral = Referral(referrer_id=referrer.id, invitee_id=invitee.id, code_id=link.id, created_at=utcnow())
-    try:
-        with db.session.begin_nested():
-            db.session.add(referral)
-    except IntegrityError:
-        raise ReferralRefused(HAS_REFERRER) from None
+    db.session.add(referral)
+    db.session.flush()
     return referral
 
 
