@@ -129,6 +129,10 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.news.views import bp as news_bp
 
     app.register_blueprint(news_bp)
+    from portal.referrals.views import bp as referrals_bp
+
+    app.register_blueprint(referrals_bp)
+    import portal.referrals.events  # noqa: F401 - the referral bonus on the invitee's first approved sale
     register_navigation()
 
     from portal.core.formatting import register_filters
@@ -280,6 +284,7 @@ def register_navigation() -> None:
     add_nav_item("kpi.index", _l("KPI: plan and actual"), STAFF_ROLES, prefix="kpi.index", group="reports")
     add_nav_item("kpi.budget_page", _l("Prize fund budget"), STAFF_ROLES, prefix="kpi.budget", group="reports")
     add_nav_item("news.manage", _l("News"), STAFF_ROLES, prefix="news.", group="program")
+    add_nav_item("referrals.console", _l("Referrals"), STAFF_ROLES, prefix="referrals.console", group="partners")
 
 
 def template_globals() -> dict:

@@ -22,6 +22,7 @@ from portal.news import demo as news_demo
 from portal.notifications import demo as notifications_demo
 from portal.partners import demo as partners_demo
 from portal.plans import demo as plans_demo
+from portal.referrals import demo as referrals_demo
 from portal.shop import demo as shop_demo
 from portal.training import demo as training_demo
 
@@ -37,6 +38,7 @@ def load_demo(seed: int = 2026) -> bool:
     partners_demo.load(rng)
     db.session.flush()
     ledger_demo.load(rng)
+    referrals_demo.load(rng)  # before the sales are decided: an invitee's first approved sale pays its bonus
     claims_demo.load(rng)
     training_demo.load(rng)
     shop_demo.load(rng)

@@ -32,6 +32,7 @@ FLOORS = {
     "portal.payments": DOMAIN,
     "portal.audit": DOMAIN,
     "portal.notifications": DOMAIN,
+    "portal.referrals": DOMAIN,  # auth's registration records referrals; it reacts to sales through domain events
     # features: they react to each other through domain events (portal.core.events)
     "portal.claims": FEATURES,
     "portal.leads": FEATURES,

@@ -10,6 +10,7 @@ from portal.auth.models import PARTNER_ROLES, User
 from portal.core.inn import is_valid_inn
 from portal.partners import services as partners
 from portal.partners.models import Invitation
+from portal.referrals import services as referrals
 
 # What a person does first after joining.
 FIRST_SALE = "first_sale"  # their company takes part: log a sale
@@ -59,6 +60,12 @@ def submit_registration(registration: services.Registration, invitation: Invitat
     if user.email_confirmed_at is None:
         notifications.send_confirmation(user)
     return user
+
+
+def referral_note(code: str | None, user: User | None = None):
+    """A `?ref=` link (portal/referrals): given the new account, records its referral; returns what the page says
+    when the link is not used (None when all is well)."""
+    return referrals.record_from_registration(code, user)
 
 
 @dataclass(frozen=True)

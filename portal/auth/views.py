@@ -90,6 +90,8 @@ def register():
     form = RegistrationForm()
     if invitation is not None:
         form.fix_company(invitation, prefill_email=request.method == "GET")
+    if request.method == "GET" and (problem := registration.referral_note(request.args.get("ref"))):
+        flash(str(problem), "warning")
     if form.validate_on_submit():
         try:
             user = registration.submit_registration(
@@ -98,11 +100,16 @@ def register():
             db.session.rollback()
             show_error(form, exc)
         else:
+            referral_note = registration.referral_note(request.args.get("ref"), user)
             db.session.commit()
             if user is None or user.email_confirmed_at is None:  # the same page whether or not the address is taken
+                if referral_note:
+                    flash(str(referral_note), "warning")
                 return render_template("auth/check_email.html", email=services.normalize_email(form.email.data))
             response = complete_login(user, next_url=url_for("home.dashboard"), fresh=False)
             flash(_("Welcome to the program!"), "success")  # after the sign-in, which starts a fresh session
+            if referral_note:
+                flash(str(referral_note), "warning")
             return response
     form.keep_typed_passwords()
     response = make_response(render_template("auth/register.html", form=form, invitation=invitation))

@@ -18,6 +18,8 @@ from portal.contests.models import ContestWinner
 from portal.extensions import db
 from portal.leads.models import Lead, LeadAward
 from portal.ledger.models import ADJUST, DEBT, EARN, WALLET, Account, LedgerEntry, LedgerTransaction
+from portal.referrals.models import PAID as REFERRAL_PAID
+from portal.referrals.models import Referral
 from portal.training.models import CourseCompletion
 
 
@@ -62,6 +64,12 @@ def _birthday(tx, credit):
                                    person.birthday.is_not(None)).exists()
 
 
+def _referral_bonus(tx, credit):
+    return select(Referral.id).where(Referral.id == tx.source_id, Referral.transaction_id == tx.id,
+                                     Referral.referrer_id == credit.c.user_id,
+                                     Referral.status == REFERRAL_PAID).exists()
+
+
 def _reasoned_adjustment(tx, credit):
     return and_(tx.kind == ADJUST, tx.actor_id.is_not(None), func.length(func.trim(func.coalesce(tx.memo, ""))) > 0)
 
@@ -80,6 +88,8 @@ SOURCES: dict[str, Source] = {
         "the person has not passed course #%(source)s", source=source)),
     "contest": Source(_contest_place, lambda source: _l(
         "the person holds no prize place in contest #%(source)s paid by it", source=source)),
+    "referral": Source(_referral_bonus, lambda source: _l(
+        "referral #%(source)s is not a paid referral of this person", source=source)),
     "birthday": Source(_birthday, lambda source: _l("the person has no birthday on record")),
     "adjustment": Source(_reasoned_adjustment, lambda source: _l("the adjustment has no manager or no reason")),
 }

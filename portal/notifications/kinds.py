@@ -25,12 +25,15 @@ CONTEST_FINALISED = "contest_finalised"
 LEAD_PROTECTION_ENDING = "lead_protection_ending"
 ORDER_UPDATED = "order_updated"
 NEWS_PUBLISHED = "news_published"
+REFERRAL_PAID = "referral_paid"
+REFERRAL_NOT_PAID = "referral_not_paid"
 
 CATEGORY_OF = {
     CLAIM_APPROVED: DECISIONS, CLAIM_REJECTED: DECISIONS, CLAIM_REVERSED: DECISIONS,
     POINTS_CREDITED: DECISIONS, POINTS_EXPIRED: DECISIONS, POINTS_EXPIRING: REMINDERS,
     CONTEST_STARTED: CONTESTS, CONTEST_FROZEN: CONTESTS, CONTEST_FINALISED: CONTESTS,
     LEAD_PROTECTION_ENDING: REMINDERS, ORDER_UPDATED: DECISIONS, NEWS_PUBLISHED: NEWS,
+    REFERRAL_PAID: DECISIONS, REFERRAL_NOT_PAID: DECISIONS,
 }
 KINDS = tuple(CATEGORY_OF)
 
@@ -43,6 +46,12 @@ ORDER_STATES = {
     "shipped": lazy_pgettext("order status", "Shipped"),
     "delivered": lazy_pgettext("order status", "Delivered"),
     "cancelled": lazy_pgettext("order status", "Cancelled"),
+}
+
+# Why a referral bonus was not paid (the same words as the referrals console).
+REFERRAL_REASONS = {
+    "cap_reached": _l("the limit of referral bonuses for the period was reached"),
+    "bonus_off": _l("the referral bonus was switched off"),
 }
 
 
@@ -81,6 +90,11 @@ _TEXTS = {
     ORDER_UPDATED: lambda p: _("Order #%(id)s: %(status)s", id=p.get("id"),
                                status=str(ORDER_STATES.get(p.get("status"), p.get("status", "")))),
     NEWS_PUBLISHED: lambda p: _("News: %(title)s", title=p.get("title", "")),
+    REFERRAL_PAID: lambda p: _("%(name)s, whom you invited, made a first approved sale: your referral bonus is "
+                               "%(points)s points.", name=p.get("name", ""), points=number(p.get("points") or 0)),
+    REFERRAL_NOT_PAID: lambda p: _("%(name)s, whom you invited, made a first approved sale, but no referral bonus "
+                                   "was paid: %(reason)s.", name=p.get("name", ""),
+                                   reason=str(REFERRAL_REASONS.get(p.get("reason"), p.get("reason", "")))),
 }
 
 # Marked for extraction: the contest texts are picked above by condition.
