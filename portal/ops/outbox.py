@@ -65,6 +65,8 @@ def queue_mail(to: str, subject: str, body: str, account_mail: bool = False,
 
 @event.listens_for(Session, "after_commit")
 def _hand_committed_mail_to_the_worker(session):
+    if session.in_nested_transaction():
+        return  # a savepoint released (SQLAlchemy calls that a commit too): the mail waits for the real one
     ids = session.info.pop(QUEUED_KEY, None)
     if ids:
         hand_mail_to_worker(ids)

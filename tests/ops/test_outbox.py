@@ -98,6 +98,16 @@ def test_a_rolled_back_decision_leaves_no_mail(db, make, mailbox):
     assert mailbox.messages == []
 
 
+def test_mail_waits_for_the_real_commit_not_a_savepoint(db, mailbox):
+    _mail("someone@example.test", account_mail=True)
+    with db.session.begin_nested():  # a savepoint released (an API batch item) is not the commit
+        db.session.flush()
+    assert mailbox.messages == []
+    db.session.rollback()
+    assert mailbox.messages == []
+    assert outbox.deliver_due_mail() == 0
+
+
 @pytest.mark.parametrize(("who", "account_mail", "expected"), [
     ("nobody", False, MAIL_SENT),  # an invitation: no account behind the address
     ("confirmed", False, MAIL_SENT),
