@@ -22,7 +22,7 @@ def invitees() -> int:
     return db.session.scalar(select(func.count()).select_from(RecruitmentInvitee))
 
 
-def test_every_bad_row_is_reported_in_words_and_the_preview_writes_nothing(db, make):
+def test_every_bad_row_is_reported_in_words_and_the_preview_writes_nothing(english, db, make):
     make.user(email="taken@example.test")
     in_program = make.company().inn
     db.session.add(RecruitmentOptOut(email="gone@example.test"))
@@ -55,7 +55,7 @@ def test_every_bad_row_is_reported_in_words_and_the_preview_writes_nothing(db, m
     assert invitees() == 0 and db.session.scalar(select(func.count()).select_from(RecruitmentCampaign)) == 0
 
 
-def test_a_file_with_an_error_creates_nothing_and_a_right_one_everything(db, manager):
+def test_a_file_with_an_error_creates_nothing_and_a_right_one_everything(english, db, manager):
     good = [h.row() for _ in range(3)]
     with pytest.raises(DomainError, match="1 rows have errors"):
         h.campaign(manager, *good, h.row(email="bad"))
@@ -64,25 +64,25 @@ def test_a_file_with_an_error_creates_nothing_and_a_right_one_everything(db, man
     assert campaign.name == "Весна" and invitees() == 4
 
 
-def test_a_file_with_only_rows_left_out_creates_nothing(db, make, manager):
+def test_a_file_with_only_rows_left_out_creates_nothing(english, db, make, manager):
     with pytest.raises(DomainError, match="no company left to invite"):
         h.campaign(manager, h.row(make.company().inn))
 
 
-def test_a_file_without_the_columns_says_which_are_missing(db):
+def test_a_file_without_the_columns_says_which_are_missing(english, db):
     preview = importer.check_invitee_rows([["Название", "Телефон"], ["ООО", "1"]])
     assert not preview.ok
     assert [str(e) for e in preview.header_errors][0].startswith("No column INN")
 
 
-def test_another_campaign_still_inviting_the_company_leaves_it_out(db, manager):
+def test_another_campaign_still_inviting_the_company_leaves_it_out(english, db, manager):
     inn = h.inn()
     h.campaign(manager, h.row(inn), name="Первая")
     preview = h.preview(h.row(inn), h.row())
     assert str(preview.rows[0].skipped) == "campaign «Первая» invites this company already"
 
 
-def test_fifty_thousand_rows_read_and_write_in_seconds(db, manager):
+def test_fifty_thousand_rows_read_and_write_in_seconds(english, db, manager):
     rows = [h.row() for _ in range(50_000)]
     rows[100] = h.row(email="broken@")
     rows[200] = rows[199]
