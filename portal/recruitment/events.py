@@ -28,8 +28,8 @@ def _registered(user, **extra):
         matched, RecruitmentInvitee.company_id.is_(None), RecruitmentInvitee.registered_at.is_(None)))
     for invitee in invitees:
         invitee.stopped = invitee.stopped or REGISTERED
-        if invitee.invited_at is None:  # it joined before the campaign wrote to it: not the campaign's recruit
-            continue
+        if invitee.inn != company.inn or invitee.invited_at is None:
+            continue  # the contact joined another company, or the company joined before the campaign wrote to it
         invitee.company_id = company.id
         invitee.registered_at = now
         invitee.opened_at = invitee.opened_at or now  # registered without the link: it knew the way

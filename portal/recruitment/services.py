@@ -68,6 +68,16 @@ def campaign_counts(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
     return {row[0]: {"companies": row[1], **dict(zip(STEPS, row[2:], strict=True))} for row in rows}
 
 
+def running_totals() -> dict[str, int] | None:
+    """The running campaigns' companies and how many reached each step (the managers' home page card), None when
+    no campaign runs."""
+    columns = [func.count(RecruitmentInvitee.id)] + [func.count(getattr(RecruitmentInvitee, f"{s}_at")) for s in STEPS]
+    row = db.session.execute(select(*columns).join(RecruitmentCampaign, RecruitmentCampaign.id ==
+                                                   RecruitmentInvitee.campaign_id)
+                             .where(RecruitmentCampaign.status == ACTIVE)).one()
+    return {"companies": row[0], **dict(zip(STEPS, row[1:], strict=True))} if row[0] else None
+
+
 def all_campaigns() -> list[RecruitmentCampaign]:
     return list(db.session.scalars(select(RecruitmentCampaign).order_by(RecruitmentCampaign.id.desc())))
 

@@ -24,6 +24,12 @@ bp = Blueprint("recruitment", __name__, template_folder="templates")
 PREVIEW_ROWS = 500  # rows shown in a preview: the problems first
 
 
+@bp.app_context_processor
+def _home_card():
+    """The managers' home page shows the running campaigns' funnel (read only when the card is shown)."""
+    return {"recruitment_totals": services.running_totals}
+
+
 @bp.get("/console/recruitment")
 @roles_required(*STAFF_ROLES)
 def index():

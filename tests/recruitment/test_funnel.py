@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.partners.models import PENDING, PartnerCompany
 from portal.recruitment import services
 from portal.recruitment.checks import funnel_drift
-from portal.recruitment.models import STEPS, RecruitmentInvitee
+from portal.recruitment.models import STEPS, RecruitmentCampaign, RecruitmentInvitee
 from portal.recruitment.sending import send_recruitment_mail
 from portal.training import services as training
 from tests.auth.test_views import FORM
@@ -132,3 +132,19 @@ def test_the_campaign_pages_in_both_languages(app, make, client, login, locale, 
 
 def test_every_step_has_a_label(db):
     assert set(services.STEP_LABELS) == set(STEPS)
+
+
+def test_the_managers_home_page_shows_the_running_campaigns(app, make, client, login):
+    with app.app_context():
+        manager = make.user(role=MANAGER, email="boss@example.test")
+        campaign = h.campaign(manager, h.row(), h.row())
+        db.session.commit()
+        campaign_id = campaign.id
+        send_recruitment_mail(utcnow())  # outside a request: the links point at PORTAL_URL
+    login("boss@example.test")
+    page = client.get("/home").get_data(as_text=True)
+    assert 'data-testid="recruitment-invited">2 / 2<' in page
+    with app.app_context():
+        services.set_paused(db.session.get(RecruitmentCampaign, campaign_id), True)
+        db.session.commit()
+    assert 'data-testid="recruitment-card"' not in client.get("/home").get_data(as_text=True)

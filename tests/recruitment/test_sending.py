@@ -123,3 +123,19 @@ def test_a_paused_campaign_sends_nothing_until_resumed(db, manager, rate):
     services.set_paused(campaign, False)
     db.session.commit()
     assert run(START + timedelta(minutes=5)) == 1
+
+
+def test_a_contact_who_joins_another_company_gets_no_more_mail_and_the_funnel_stays_empty(english, db, make,
+                                                                                          manager, rate):
+    campaign = h.campaign(manager, h.row(email="olga@example.test"))
+    db.session.commit()
+    run(START)
+    other = make.company()
+    with frozen_time(START + timedelta(days=1)):
+        registration.submit_registration(Registration(
+            full_name="Ольга Смирнова", email="olga@example.test", phone="+79161234567", birthday=None,
+            audience="manager", job_title="", password="okna2026x", inn=other.inn, company_name=other.name,
+            company_region="Москва", accepted_rules=True, accepted_personal_data=True))
+        db.session.commit()
+    assert run(START + timedelta(days=3, minutes=1)) == 0
+    assert {s.step: s.count for s in services.funnel(campaign.id)[1]}["registered"] == 0
