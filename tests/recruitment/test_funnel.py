@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from portal.auth import services as accounts
 from portal.auth.models import MANAGER, User
 from portal.checks.runner import checks, run_checks
 from portal.core.time import utcnow
@@ -148,3 +149,11 @@ def test_the_managers_home_page_shows_the_running_campaigns(app, make, client, l
         services.set_paused(db.session.get(RecruitmentCampaign, campaign_id), True)
         db.session.commit()
     assert 'data-testid="recruitment-card"' not in client.get("/home").get_data(as_text=True)
+
+
+def test_a_password_reset_link_confirms_the_address_for_the_funnel_too(db, manager, mailbox, client):
+    campaign, _group = invited_company(db, manager, mailbox, client, h.inn())
+    anna = db.session.scalar(select(User).where(User.email == "anna@example.test"))
+    accounts.reset_password(accounts.password_reset_token(anna), "neva2026xyz")
+    db.session.commit()
+    assert counts(campaign.id)["confirmed"] == 1 and funnel_drift() == []
