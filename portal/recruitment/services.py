@@ -19,7 +19,7 @@ from .models import ACTIVE, PAUSED, STEPS, RecruitmentCampaign, RecruitmentInvit
 STEP_LABELS = {
     "invited": _l("Invited"),
     "opened": _l("Opened the link"),
-    "registered": _l("Registered"),
+    "registered": _l("Registered on the portal"),
     "confirmed": _l("E-mail confirmed"),
     "approved": _l("Company approved"),
     "first_sale": _l("First sale approved"),
