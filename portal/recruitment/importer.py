@@ -17,8 +17,7 @@ from portal.core.inn import is_valid_inn, normalize_inn
 from portal.extensions import db
 from portal.partners.models import PartnerCompany, PartnerGroup
 
-from .links import opted_out
-from .models import RecruitmentCampaign, RecruitmentInvitee
+from .models import RecruitmentCampaign, RecruitmentInvitee, RecruitmentOptOut
 
 # Column -> the headings people write for it (compared in lower case, without spaces, dots and dashes).
 COLUMNS = {
@@ -34,7 +33,6 @@ REQUIRED = ("inn", "company_name", "contact_name", "email")
 TEMPLATE_HEADER = ["INN", "Company", "Region", "Contact", "Email", "Group", "Language"]
 _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-_CHUNK = 900  # values in one IN (...): under SQLite's limit
 
 
 @dataclass
@@ -104,14 +102,6 @@ def _columns(header: list) -> tuple[dict[str, int], list]:
 
 def read_invitee_file(filename: str, content: bytes) -> list[list]:
     return frame.read_table(filename, content)
-
-
-def _in_chunks(column, values) -> set:
-    values = list(values)
-    found = set()
-    for start in range(0, len(values), _CHUNK):
-        found.update(db.session.scalars(select(column).where(column.in_(values[start:start + _CHUNK]))))
-    return found
 
 
 def _check_email(text: str) -> str | None:
@@ -189,10 +179,14 @@ def check_invitee_rows(table: list[list]) -> InviteePreview:
     rows = [_read_row(number, cells, found, groups) for number, cells in enumerate(table[1:], start=2)
             if any(_text(value) for value in cells)]
     good = [row for row in rows if not row.errors]
-    in_program = _in_chunks(PartnerCompany.inn, {row.inn for row in good})
-    with_account = _in_chunks(User.email, {row.email for row in good})
-    unsubscribed = opted_out({row.email for row in good})
-    invited_elsewhere = _invited_elsewhere({row.inn for row in good})
+    # Read whole, once: a few queries, where 50,000 values in IN lists would cost seconds to send.
+    in_program = set(db.session.scalars(select(PartnerCompany.inn)))
+    with_account = set(db.session.scalars(select(User.email)))
+    unsubscribed = set(db.session.scalars(select(RecruitmentOptOut.email)))
+    invited_elsewhere = dict(db.session.execute(
+        select(RecruitmentInvitee.inn, func.min(RecruitmentCampaign.name))
+        .join(RecruitmentCampaign, RecruitmentCampaign.id == RecruitmentInvitee.campaign_id)
+        .where(RecruitmentInvitee.stopped.is_(None)).group_by(RecruitmentInvitee.inn)).all())
     first_of: dict[str, int] = {}
     for row in good:
         if row.inn in first_of:
@@ -208,19 +202,6 @@ def check_invitee_rows(table: list[list]) -> InviteePreview:
         elif row.inn in invited_elsewhere:
             row.skipped = _l("campaign «%(name)s» invites this company already", name=invited_elsewhere[row.inn])
     return InviteePreview(rows)
-
-
-def _invited_elsewhere(inns: set[str]) -> dict[str, str]:
-    """Companies another campaign invites still (not registered, not unsubscribed): INN -> that campaign's name."""
-    inns_list = list(inns)
-    found: dict[str, str] = {}
-    for start in range(0, len(inns_list), _CHUNK):
-        found.update(db.session.execute(
-            select(RecruitmentInvitee.inn, func.min(RecruitmentCampaign.name))
-            .join(RecruitmentCampaign, RecruitmentCampaign.id == RecruitmentInvitee.campaign_id)
-            .where(RecruitmentInvitee.inn.in_(inns_list[start:start + _CHUNK]), RecruitmentInvitee.stopped.is_(None))
-            .group_by(RecruitmentInvitee.inn)).all())
-    return found
 
 
 def check_name(name: str) -> str:
