@@ -133,6 +133,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(referrals_bp)
     import portal.referrals.events  # noqa: F401 - the referral bonus on the invitee's first approved sale
+    from portal.recruitment import links as recruitment_links
+    from portal.recruitment.views import bp as recruitment_bp
+
+    app.register_blueprint(recruitment_bp)
+    recruitment_links.init_app(app)  # the registration page follows a campaign's invitation link
+    import portal.recruitment.events  # noqa: F401 - the funnel follows registrations, approvals, sales and courses
     register_navigation()
 
     from portal.core.formatting import register_filters
@@ -285,6 +291,7 @@ def register_navigation() -> None:
     add_nav_item("kpi.budget_page", _l("Prize fund budget"), STAFF_ROLES, prefix="kpi.budget", group="reports")
     add_nav_item("news.manage", _l("News"), STAFF_ROLES, prefix="news.", group="program")
     add_nav_item("referrals.console", _l("Referrals"), STAFF_ROLES, prefix="referrals.console", group="partners")
+    add_nav_item("recruitment.index", _l("Recruitment"), STAFF_ROLES, prefix="recruitment.", group="partners")
 
 
 def template_globals() -> dict:

@@ -74,6 +74,11 @@ class Config:
     # Exports longer than this many rows are written by the worker, with a progress page.
     EXPORT_BACKGROUND_ROWS = int(os.environ.get("EXPORT_BACKGROUND_ROWS", "5000"))
     EXPORT_KEEP_FOR = timedelta(days=1)
+    # Recruitment campaigns: invitations and reminders together, at most this many mails an hour (mail providers
+    # block a sender that suddenly writes thousands of strangers), and reminders so many days after the invitation.
+    RECRUITMENT_MAILS_PER_HOUR = int(os.environ.get("RECRUITMENT_MAILS_PER_HOUR", "200"))
+    RECRUITMENT_REMINDER_DAYS = tuple(int(d) for d in os.environ.get("RECRUITMENT_REMINDER_DAYS", "3,7").split(",")
+                                      if d.strip())[:2]
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     # Every gunicorn process and machine must see the same counters: Redis when configured, else the portal's own

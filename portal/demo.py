@@ -22,6 +22,7 @@ from portal.news import demo as news_demo
 from portal.notifications import demo as notifications_demo
 from portal.partners import demo as partners_demo
 from portal.plans import demo as plans_demo
+from portal.recruitment import demo as recruitment_demo
 from portal.referrals import demo as referrals_demo
 from portal.shop import demo as shop_demo
 from portal.training import demo as training_demo
@@ -51,6 +52,7 @@ def load_demo(seed: int = 2026) -> bool:
     fraud_demo.load(rng)  # a few flagged sales in the review queue
     news_demo.load(rng)
     notifications_demo.load(rng)
+    recruitment_demo.load(rng)  # a running campaign, its funnel read from the demo's companies
     kpi_demo.load(rng)  # last: its actuals are rebuilt from everything the demo made
     db.session.commit()
     return True

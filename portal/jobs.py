@@ -22,6 +22,7 @@ from portal.notifications.services import prune_notifications
 from portal.ops.exports import remove_expired_exports
 from portal.ops.locks import run_locked
 from portal.ops.outbox import deliver_due_mail, prune_sent_mail
+from portal.recruitment.sending import send_recruitment_mail
 from portal.shop.services import expire_unpaid_orders
 
 
@@ -89,6 +90,10 @@ def _mail_digests(now: datetime) -> str:
     return f"{send_digests(now)} weekly digests"
 
 
+def _recruitment_mail(now: datetime) -> str:
+    return f"{send_recruitment_mail(now)} recruitment invitations and reminders"
+
+
 JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("deliver-mail", _deliver_mail),
     ("remove-expired-exports", _remove_expired_exports),
@@ -105,6 +110,7 @@ JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("expiring-points-notice", _expiring_points),
     ("publish-news", _publish_news),
     ("mail-digests", _mail_digests),
+    ("recruitment-mail", _recruitment_mail),
 ]
 
 

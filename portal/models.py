@@ -58,6 +58,7 @@ from portal.payments.models import Payment, WebhookEvent  # noqa: F401
 from portal.plans.models import PlanActual, PlanDefault, SalesPlan  # noqa: F401
 from portal.products.models import Product  # noqa: F401
 from portal.program.models import ProgramSettings  # noqa: F401
+from portal.recruitment.models import RecruitmentCampaign, RecruitmentInvitee, RecruitmentOptOut  # noqa: F401
 from portal.referrals.models import Referral, ReferralCode, ReferralSettings  # noqa: F401
 from portal.rules.models import EarningRule  # noqa: F401
 from portal.shop.models import (  # noqa: F401

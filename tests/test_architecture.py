@@ -43,6 +43,7 @@ FLOORS = {
     "portal.kpi": FEATURES,
     "portal.fraud": FEATURES,  # reads claims and contests; claims announce through domain events, never import it
     "portal.news": FEATURES,
+    "portal.recruitment": FEATURES,  # follows registrations, sales and courses through domain events
     # reading across: dashboards, the partner API, the consistency checks
     "portal.home": READING,
     "portal.api": READING,

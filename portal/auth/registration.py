@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.auth import notifications, services
 from portal.auth.models import PARTNER_ROLES, User
+from portal.core.hooks import Hook
 from portal.core.inn import is_valid_inn
 from portal.partners import services as partners
 from portal.partners.models import Invitation
@@ -39,6 +40,16 @@ def look_up_company(inn: str) -> CompanyLookup:
         return CompanyLookup(True, True, str(_l("The company is in the program: %(name)s.", name=company.name)))
     return CompanyLookup(True, False, str(_l(
         "Enter the company's name and region: a company takes part once the program team approves it.")))
+
+
+#: recruitment_link(token) -> {form field: value} of a recruitment campaign's invitation link, its opening recorded
+#: (flushed), or None when the token is no such link. portal/recruitment provides it.
+recruitment_link = Hook("a recruitment campaign's invitation link (portal.auth.registration.recruitment_link)")
+
+
+def follow_recruitment_link(token: str | None) -> dict | None:
+    """What a recruitment campaign's invitation link fills the form with, or None for any other link."""
+    return recruitment_link(token) if token and recruitment_link.connected else None
 
 
 def load_invitation(token: str | None) -> Invitation | None:

@@ -166,6 +166,7 @@ def confirm_email(token: str) -> Confirmation:
     first_time = user.email_confirmed_at is None
     if first_time:
         user.email_confirmed_at = utcnow()
+        events.email_confirmed.send(user)
     return Confirmation(user, first_time)
 
 
@@ -214,6 +215,7 @@ def reset_password(token: str, new_password: str) -> User:
     # Receiving the link proves the address.
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
+        events.email_confirmed.send(user)
     return user
 
 

@@ -82,12 +82,16 @@ def logout():
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("home.dashboard"))
+    recruited = registration.follow_recruitment_link(request.args.get("invite"))  # a campaign's link: "opened"
     try:
-        invitation = registration.load_invitation(request.args.get("invite"))
+        invitation = None if recruited else registration.load_invitation(request.args.get("invite"))
     except DomainError as exc:
         flash(str(exc.message), "warning")
         return redirect(url_for("auth.register"))
     form = RegistrationForm()
+    if recruited and request.method == "GET":
+        form.process(data=recruited)
+        db.session.commit()  # the campaign's funnel counts the opened link
     if invitation is not None:
         form.fix_company(invitation, prefill_email=request.method == "GET")
     if request.method == "GET" and (problem := registration.referral_note(request.args.get("ref"))):

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from portal.checks import consistency, sources
 from portal.checks.base import Check, Result, rolled_back
 from portal.notifications.checks import unread_counter_drift
+from portal.recruitment.checks import funnel_drift
 from portal.referrals.checks import referral_bonus_drift
 
 log = logging.getLogger("portal.checks")
@@ -33,6 +34,7 @@ def _registry() -> list[Check]:
         Check(_l("Orders and card payments"), consistency.order_payment_drift),
         Check(_l("Unread notification counters"), unread_counter_drift),
         Check(_l("Referral bonuses"), referral_bonus_drift),
+        Check(_l("Recruitment funnels"), funnel_drift),
         # Slots for the checks features bring, one line each (import the function at the top of this module):
         # Check(_l("Orders and card payments"), <shop/payments' check>),  replacing order_payment_drift above
     ]

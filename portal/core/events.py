@@ -30,6 +30,10 @@ claim_reversed = _signals.signal("claim-reversed")
 course_passed = _signals.signal("course-passed")
 #: A new participant account was created (self-registration or invitation). Sender: the User.
 participant_registered = _signals.signal("participant-registered")
+#: A person confirmed their e-mail address (the first use of the confirmation link). Sender: the User.
+email_confirmed = _signals.signal("email-confirmed")
+#: The program team approved a company that applied (pending or rejected before). Sender: the PartnerCompany.
+company_approved = _signals.signal("company-approved")
 #: A participant moved from one company to another. Sender: the User. Extra: old_company_id, new_company_id.
 participant_moved = _signals.signal("participant-moved")
 #: A person's audience changed (partner admin or program team), from the day `effective` (today, the program's

@@ -36,16 +36,17 @@ mail_choice = Hook("the recipients' mail settings (portal.core.mail.mail_choice)
 
 
 def send_email(to: str, subject_template: str, body_template: str, locale: str | None = None,
-               account_mail: bool = False, category: str | None = None, **context) -> EmailMessage | None:
+               account_mail: bool = False, category: str | None = None, unsubscribe_url: str | None = None,
+               **context) -> EmailMessage | None:
     """Render a message in the recipient's language and queue it in the outbox (flush, no commit).
 
     Templates are rendered under `force_locale`, so a manager acting in English sends a Russian
     participant a Russian mail. `account_mail=True` marks mail about the account itself (address
     confirmation, password reset): the only mail that goes to an address not confirmed yet, and never
     subject to the mail settings. Other mail names its `category`; it is not written (None is returned)
-    when the recipient turned that category off.
+    when the recipient turned that category off. Mail to someone with no account yet (a recruitment
+    campaign's invitation) gives its own one-click `unsubscribe_url` instead of a category.
     """
-    unsubscribe_url = None
     if category is not None and not account_mail and mail_choice.connected:
         choice = mail_choice(to, category)
         if not choice.send:

@@ -98,6 +98,7 @@ def approve_company(company: PartnerCompany, actor: User) -> None:
     company.reviewed_at = utcnow()
     company.reviewed_by_id = actor.id
     company.rejection_reason = None
+    events.company_approved.send(company)
 
 
 def reject_company(company: PartnerCompany, actor: User, reason: str) -> None:
