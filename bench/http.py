@@ -89,7 +89,9 @@ def resolve(port: int, path: str, cookie: str) -> str:
 def drive_wrk(url: str, cookie: str, seconds: int, connections: int,
               script: list[str] | None = None) -> tuple[float, float, float]:
     """wrk's req/s, p50 and p99 (ms). `script`: a Lua script and its arguments, for the POSTs."""
-    args = ["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{seconds}s", "--latency", url]
+    # wrk gives up on a request after 2 s by default and leaves it out of the latencies: 10 s keeps the slow ones in.
+    args = ["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
+            "--latency", url]
     if cookie:
         args[1:1] = ["-H", f"Cookie: {cookie}"]
     if script:
@@ -101,6 +103,9 @@ def drive_wrk(url: str, cookie: str, seconds: int, connections: int,
         value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
+    errors = re.search(r"Socket errors: .*timeout (\d+)", out)
+    if errors and int(errors.group(1)):
+        print(f"    ({errors.group(1)} requests timed out at {url})")
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non2xx:
         print(f"    ({non2xx.group(1)} responses were not 2xx/3xx at {url})")

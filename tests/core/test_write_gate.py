@@ -30,31 +30,36 @@ def database(tmp_path):
 
 @pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write lock")
 def test_a_waiting_writer_goes_in_as_soon_as_the_holder_commits(app, db):
-    """SQLite's busy handler alone would look again up to 100 ms later (after 228 ms of waiting, at 328 ms)."""
-    holding, times = threading.Event(), {}
+    """With SQLite's busy handler alone the waiter looks again in growing steps and went in 16 to 56 ms after the
+    holder's commit (measured on the development machine); at the gate it goes in within a millisecond."""
     touch = text("UPDATE program_settings SET id = id WHERE id = -1")  # takes the write lock, changes nothing
 
-    def holder():
-        with app.app_context(), db.engine.connect() as connection:
-            connection.execute(touch)
-            holding.set()
-            time.sleep(0.25)
-            times["commit"] = time.perf_counter()
-            connection.commit()
+    def late_by() -> float:
+        holding, times = threading.Event(), {}
 
-    def waiter():
-        holding.wait(10)
-        with app.app_context(), db.engine.begin() as connection:
-            connection.execute(touch)
-        times["done"] = time.perf_counter()
+        def holder():
+            with app.app_context(), db.engine.connect() as connection:
+                connection.execute(touch)
+                holding.set()
+                time.sleep(0.335)
+                times["commit"] = time.perf_counter()
+                connection.commit()
 
-    threads = [threading.Thread(target=holder), threading.Thread(target=waiter)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert times["done"] >= times["commit"]  # the waiter did wait for the holder
-    assert times["done"] - times["commit"] < 0.04
+        def waiter():
+            holding.wait(10)
+            with app.app_context(), db.engine.begin() as connection:
+                connection.execute(touch)
+            times["done"] = time.perf_counter()
+
+        threads = [threading.Thread(target=holder), threading.Thread(target=waiter)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert times["done"] >= times["commit"]  # the waiter did wait for the holder
+        return times["done"] - times["commit"]
+
+    assert sorted(late_by() for _ in range(3))[1] < 0.008  # the median of three: a loaded machine may delay one
 
 
 def test_another_process_waits_at_the_gate_not_at_sqlites_busy_timeout(database):
