@@ -23,9 +23,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     refuse_development_secrets_in_production(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # Wait for a writer instead of failing at once when two requests write together.
+        from portal.core.write_gate import GatedConnection
+
+        # Wait for a writer instead of failing at once when two requests write together; writers take turns at
+        # a gate that lets the next one in at the holder's commit (portal/core/write_gate.py).
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "connect_args": {"timeout": 30}, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+            "connect_args": {"timeout": 30, "factory": GatedConnection}, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]
         }
     logging.basicConfig(level=logging.INFO)
 

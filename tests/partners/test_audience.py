@@ -9,11 +9,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.models import AuditEntry
-from portal.auth.models import ADMIN, MANAGER, PARTNER_ADMIN
+from portal.auth.models import ADMIN, MANAGER, PARTNER_ADMIN, User
 from portal.core import events
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.time import frozen_time, local_day_start, today, utcnow
-from portal.partners import audiences
+from portal.partners import audiences, history
 from portal.partners.history import audience_on
 from portal.partners.models import AudienceSpan
 
@@ -179,3 +179,24 @@ def test_the_migration_backfills_one_open_span_per_partner_person(db, make):
     spans = db.session.scalars(select(AudienceSpan)).all()
     assert [(s.user_id, s.audience, s.started_at, s.ended_at) for s in spans] == [
         (seller.id, "specialist", seller.created_at, None)]
+
+
+def test_audiences_of_many_people_agree_with_audience_on_for_each(db, make):
+    """The set-based reading (the contest start mail's) gives each person's audience_on, on every kind of day."""
+    manager = make.user(role=MANAGER)
+    with frozen_time(morning(30)):
+        changed = make.user(audience="manager")
+    with frozen_time(morning(10)):
+        audiences.change_audience(changed, "specialist", manager)
+    with frozen_time(morning(3)):
+        twice = make.user(audience="manager")
+        audiences.change_audience(twice, "specialist", manager)
+    with frozen_time(morning(3) + timedelta(hours=2)):
+        audiences.change_audience(twice, "manager", manager)
+    without_spans = make.user(audience="specialist")
+    people = [changed.id, twice.id, without_spans.id, manager.id]
+    for when in (today() - timedelta(days=40), today() - timedelta(days=10), today() - timedelta(days=9),
+                 today() - timedelta(days=3), today(), morning(10) + timedelta(hours=1), utcnow()):
+        assert history.audiences_on(people, when) == {person: audience_on(person, when) for person in people}, when
+    assert history.audiences_on(select(User.id).where(User.id.in_(people)), today()) == \
+        {person: audience_on(person, today()) for person in people}

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portal.auth.models import PARTNER_ROLES, User
 from portal.contests import scoring
 from portal.contests.models import (
+    BY_GROUP,
     FINISHED,
     FROZEN,
     LIVE_STATES,
@@ -21,6 +22,7 @@ from portal.contests.models import (
 from portal.core.errors import DomainError
 from portal.core.time import utcnow
 from portal.extensions import db
+from portal.partners import history
 
 
 def contests_using_group(group_id: int, states=(*LIVE_STATES, FINISHED)) -> list[Contest]:
@@ -70,10 +72,21 @@ def join_contest(contest: Contest, user: User) -> None:
 
 
 def eligible_people(contest: Contest) -> list[User]:
-    """Who fits the contest now: the people its start mail goes to."""
+    """Who fits the contest now: the people its start mail goes to. The same rule as `may_take_part`, asked for
+    everyone at once: the audiences and groups of all candidates are read in one statement each, not per person."""
     query = select(User).where(User.role.in_(PARTNER_ROLES), User.active.is_(True), User.company_id.is_not(None))
     if contest.audience:
         query = query.where(User.audience == contest.audience)
     if contest.company_ids:
         query = query.where(User.company_id.in_(contest.company_ids))
-    return [user for user in db.session.scalars(query.order_by(User.id)) if may_take_part(contest, user)]
+    people = list(db.session.scalars(query.order_by(User.id)))
+    scope, now = scoring.prepare(contest), utcnow()
+    scope.entrants = None
+    if contest.audience or scope.league_audiences:
+        audiences = history.audiences_on(query.with_only_columns(User.id), now)
+        scope.audiences_seen.update(((user_id, now), audience) for user_id, audience in audiences.items())
+    if contest.group_ids or contest.league_mode == BY_GROUP:
+        groups = history.group_ids_of_companies_on(query.with_only_columns(User.company_id).distinct(), now)
+        scope.groups_seen.update(((person.company_id, now), groups.get(person.company_id, frozenset()))
+                                 for person in people)
+    return [person for person in people if scoring.league_for(scope, person, person.company_id, now) is not None]

@@ -137,38 +137,28 @@ def check_out(user: User, *, request_token: str, delivery: Delivery, pay_rest_by
 def place_order(user: User, *, request_token: str, delivery: Delivery, pay_rest_by_card: bool = False) -> Order:
     """Turn the cart into an order: points are debited and stock reserved in one transaction, or nothing is.
 
-    The participant's accounts are locked first, so a double click waits for the first order and gets it
-    back (the form's one-time token); stock is taken by a conditional update, so it never goes negative
-    when many people buy the last items at once."""
+    The participant's accounts are locked before anything is written, so a double click waits for the first order
+    and gets it back (the form's one-time token); stock is taken by a conditional update, so it never goes negative
+    when many people buy the last items at once. The cart, the delivery and the tax rule are checked before that
+    lock (on SQLite it is the database's one write lock, which every other writer waits for): under the lock the
+    order is read again only where another request could have changed it (the token, the cart, the balance)."""
     if user.role not in PARTNER_ROLES:
         raise NotAllowed(_l("Only participants order prizes."))
     if not request_token:
         raise DomainError(_l("The form has expired. Open the page again and resend it."))
-    ledger.lock_participant(user.id)
-    existing = db.session.scalar(select(Order).where(Order.request_token == request_token))
+    existing = _order_of_token(user, request_token)
     if existing is not None:
-        if existing.user_id != user.id:
-            raise NotAllowed(_l("The form has expired. Open the page again and resend it."))
         return existing
-    plan = summary(user)
-    if not plan.items:
-        raise CartEmpty(_l("Your cart is empty."))
-    for item in plan.items:
-        if not available_to(user, item.prize):
-            raise DomainError(_l("%(prize)s is no longer available: remove it from the cart.", prize=item.prize.name))
-    address = " ".join((delivery.address or "").split())
-    email = (delivery.email or "").strip().lower()
-    phone = normalize_phone(delivery.phone) if delivery.phone else None
-    if not plan.electronic_only:
-        if len(address) < 10:
-            raise DomainError(_l("Enter the delivery address: city, street, house, flat."), field="address")
-        if phone is None:
-            raise DomainError(_l("Enter a Russian phone number: +7 (999) 999-99-99."), field="phone")
-    if any(i.prize.electronic for i in plan.items) and "@" not in email:
-        raise DomainError(_l("Enter the email for electronic certificates."), field="email")
-    if plan.needs_tax_details:
-        raise DomainError(_l("This order takes your prizes this year above %(threshold)s RUB: fill in the tax "
-                             "details first.", threshold=plan.threshold_kopecks // 100), field="tax")
+    plan, details = _checked_plan(user, delivery)
+    ledger.lock_participant(user.id)
+    existing = _order_of_token(user, request_token)
+    if existing is not None:
+        return existing
+    if _cart_changed(user, plan):  # another tab ordered or changed the cart meanwhile: check it all again
+        plan, details = _checked_plan(user, delivery)
+    else:
+        plan.balance = ledger.balance_of(user.id)
+    address, phone, email = details
     copay = plan.shortfall > 0 and pay_rest_by_card
     if plan.shortfall > 0 and not (copay and plan.copay_possible):
         raise ledger.InsufficientPoints(available=plan.balance, needed=plan.points)
@@ -197,6 +187,49 @@ def place_order(user: User, *, request_token: str, delivery: Delivery, pay_rest_
     db.session.add(OrderEvent(order_id=order.id, status=order.status, actor_id=user.id))
     db.session.flush()
     return order
+
+
+def _order_of_token(user: User, request_token: str) -> Order | None:
+    """The order this form already placed (a double click, a resend), or None."""
+    existing = db.session.scalar(select(Order).where(Order.request_token == request_token))
+    if existing is not None and existing.user_id != user.id:
+        raise NotAllowed(_l("The form has expired. Open the page again and resend it."))
+    return existing
+
+
+def _checked_plan(user: User, delivery: Delivery) -> tuple[Summary, tuple[str, str | None, str]]:
+    """The cart's summary, refused if something in it cannot be ordered; the delivery's address, phone and email."""
+    plan = summary(user)
+    if not plan.items:
+        raise CartEmpty(_l("Your cart is empty."))
+    for item in plan.items:
+        if not available_to(user, item.prize):
+            raise DomainError(_l("%(prize)s is no longer available: remove it from the cart.", prize=item.prize.name))
+    address = " ".join((delivery.address or "").split())
+    email = (delivery.email or "").strip().lower()
+    phone = normalize_phone(delivery.phone) if delivery.phone else None
+    if not plan.electronic_only:
+        if len(address) < 10:
+            raise DomainError(_l("Enter the delivery address: city, street, house, flat."), field="address")
+        if phone is None:
+            raise DomainError(_l("Enter a Russian phone number: +7 (999) 999-99-99."), field="phone")
+    if any(i.prize.electronic for i in plan.items) and "@" not in email:
+        raise DomainError(_l("Enter the email for electronic certificates."), field="email")
+    if plan.needs_tax_details:
+        raise DomainError(_l("This order takes your prizes this year above %(threshold)s RUB: fill in the tax "
+                             "details first.", threshold=plan.threshold_kopecks // 100), field="tax")
+    return plan, (address, phone, email)
+
+
+def _cart_changed(user: User, plan: Summary) -> bool:
+    """Whether the cart differs from the one `plan` was made of; if so its lines are read afresh next time."""
+    now = list(db.session.execute(select(CartItem.id, CartItem.prize_id, CartItem.quantity)
+                                  .where(CartItem.user_id == user.id).order_by(CartItem.id)))
+    if [tuple(row) for row in now] == [(i.id, i.prize_id, i.quantity) for i in plan.items]:
+        return False
+    for item in plan.items:
+        db.session.expire(item)
+    return True
 
 
 def _take_stock(prize: Prize, quantity: int, order: Order) -> None:
