@@ -25,6 +25,7 @@ EXPLANATIONS = {
     "just_under": _l("The total is just under the large-sale line of %(line)s."),
     "just_under_repeated": _l("%(count)s claims of this person in 30 days just under the large-sale line of "
                               "%(line)s: a sale split to stay under it?"),
+    "just_under_cap": _l("%(points)s points by the rule «%(rule)s»: just under its cap of %(cap)s points per claim."),
     "own_company": _l("The customer's INN %(inn)s is the seller's own company."),
     "participant_company": _l("The customer's INN %(inn)s is a participating company (%(company)s)."),
     "customer_many_partners": _l("The customer (INN %(inn)s) is claimed by %(count)s companies within two weeks."),

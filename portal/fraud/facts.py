@@ -5,6 +5,7 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select
 
 from portal.claims.models import DRAFT, Claim, ClaimLine
+from portal.claims.services.review import expected_awards
 from portal.contests.models import CANCELLED, CLAIM_METRICS, Contest
 from portal.contests.models import DRAFT as CONTEST_DRAFT
 from portal.extensions import db
@@ -13,6 +14,7 @@ from portal.fraud.models import ClaimRisk
 from portal.fraud.signals import Facts, Line, invoice_number_value
 from portal.partners.models import PartnerCompany
 from portal.products.models import Product
+from portal.rules.models import EarningRule
 
 RECENT = 30  # how many of the company's latest invoices the sequence and the weekday habits read
 DEADLINE_HOURS = 24
@@ -46,7 +48,21 @@ def gather(claim: Claim, risk: ClaimRisk, large_sale_kopecks: int) -> Facts:
     _documents(facts, claim, risk, earlier)
     _amounts(facts, claim, earlier, moment)
     _people(facts, claim, earlier, moment)
+    _rule_caps(facts, claim)
     return facts
+
+
+def _rule_caps(facts: Facts, claim: Claim) -> None:
+    """The points each capped rule would give the claim before its cap (the rules' own calculation); nothing is read
+    when no active rule has a cap per claim."""
+    capped = list(db.session.scalars(select(EarningRule).where(EarningRule.active.is_(True),
+                                                              EarningRule.cap_per_claim.is_not(None))))
+    if not capped or not facts.lines:
+        return
+    caps = {rule.id: rule.cap_per_claim for rule in capped}
+    awards = expected_awards(claim) if claim.lines else []
+    facts.rule_caps = tuple((award.rule_name, award.uncapped, caps[award.rule_id]) for award in awards
+                            if award.rule_id in caps)
 
 
 def _documents(facts: Facts, claim: Claim, risk: ClaimRisk, earlier) -> None:

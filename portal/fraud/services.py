@@ -211,9 +211,18 @@ def risk_summary(claim: Claim, top: int = 3) -> dict | None:
                          "claims": signal.get("claims", [])} for signal in risk.top_signals(top)]}
 
 
-def risk_columns(claim: Claim) -> tuple[int | None, str]:
-    """Two columns of the sales export: the score, and its top signals in words (empty when unscored)."""
-    risk = claim.risk
-    if risk is None:
-        return None, ""
-    return risk.score, "; ".join(explain(signal) for signal in risk.top_signals())
+def risk_header() -> list:
+    """The sales export's two risk columns, titled in the reader's language."""
+    from flask_babel import gettext as _
+
+    from portal.core.exports import INT, Column
+
+    return [Column(_("Risk"), INT), Column(_("Risk signals"))]
+
+
+def risk_cells(claim_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """The score and the top signals in words (the reader's language) of each scored claim among `claim_ids`."""
+    rows = db.session.execute(select(ClaimRisk.claim_id, ClaimRisk.score, ClaimRisk.signals)
+                              .where(ClaimRisk.claim_id.in_(claim_ids))).all()
+    return {claim_id: (score, "; ".join(explain(signal) for signal in list(signals or [])[:3]))
+            for claim_id, score, signals in rows}

@@ -66,6 +66,8 @@ class Facts:
     person_max_quantity: int = 0
     person_max_total: int = 0
     person_just_under: tuple[int, ...] = ()  # the person's claims of the last 30 days just under the large sale
+    # (rule name, the points the claim earns by it, the rule's cap per claim) for each capped rule it earns by
+    rule_caps: tuple[tuple[str, int, int], ...] = ()
     # people and customers
     customer_company: tuple[int, str] | None = None  # a participating company whose INN is the customer's
     customer_other_partners: tuple[tuple[int, int], ...] = ()  # (claim, company) of other companies, +-14 days
@@ -222,6 +224,15 @@ def just_under(facts: Facts) -> Signal | None:
     return Signal("just_under", 15, {"line": line})
 
 
+def just_under_cap(facts: Facts) -> Signal | None:
+    """The points a rule gives the claim land just under the rule's cap per claim (90% of it or more, not capped):
+    a sale shaped to take the most a rule gives. Weak alone (an honest sale can land there)."""
+    for rule, points, cap in facts.rule_caps:
+        if cap > 0 and 0.9 * cap <= points < cap:
+            return Signal("just_under_cap", 10, {"rule": rule, "points": points, "cap": cap})
+    return None
+
+
 # --- people and customers ----------------------------------------------------------------------------------------
 
 def customer_is_participant(facts: Facts) -> Signal | None:
@@ -292,8 +303,9 @@ def fraud_history(facts: Facts) -> Signal | None:
 
 
 SIGNALS = (same_scan, near_duplicate_scan, same_invoice, number_reused, out_of_sequence, day_off, round_sum,
-           catalogue_price, usual_price, quantity_spike, amount_spike, just_under, customer_is_participant,
-           customer_many_partners, new_participant_large, velocity, contest_deadline, fraud_history)
+           catalogue_price, usual_price, quantity_spike, amount_spike, just_under, just_under_cap,
+           customer_is_participant, customer_many_partners, new_participant_large, velocity, contest_deadline,
+           fraud_history)
 
 
 def evaluate(facts: Facts) -> tuple[int, list[Signal]]:
