@@ -19,6 +19,7 @@ from portal.rules.models import EarningRule
 RECENT = 30  # how many of the company's latest invoices the sequence and the weekday habits read
 DEADLINE_HOURS = 24
 NEAR_BITS = 6  # pHashes at most this many bits apart are the same picture rescanned, cropped or recompressed
+NEAR_TEXT_BITS = 6  # text simhashes at most this many bits apart: the same text with a few words changed
 
 
 def _earlier(claim: Claim, moment):
@@ -81,6 +82,8 @@ def _documents(facts: Facts, claim: Claim, risk: ClaimRisk, earlier) -> None:
         facts.near_scans = tuple((row.claim_id, row.user_id == claim.user_id) for row in rows
                                  if row.scan_sha256 != risk.scan_sha256
                                  and distance(row.scan_phash, risk.scan_phash) <= NEAR_BITS)
+    if risk.text_simhash:
+        facts.near_texts = _near_texts(claim, risk, earlier)
     same_number = db.session.execute(
         select(Claim.id, Claim.invoice_date).where(Claim.seller_inn == claim.seller_inn,
                                                    Claim.invoice_number_key == claim.invoice_number_key, earlier)
@@ -96,6 +99,23 @@ def _documents(facts: Facts, claim: Claim, risk: ClaimRisk, earlier) -> None:
                                   if (value := invoice_number_value(row.invoice_number)) is not None)
     facts.company_days = tuple(row.invoice_date for row in recent)
     facts.company_totals = tuple(row.total_kopecks for row in recent)
+
+
+def _near_texts(claim: Claim, risk: ClaimRisk, earlier) -> tuple:
+    """Earlier PDF scans whose text is nearly this one's (another file): (claim, same company, same invoice date).
+    Read by the four bands' indexes: a near text shares at least one band when at most three bits differ (the same
+    text exported again, a word or two changed); of texts four to six bits apart most share one, not all."""
+    bands = band_values(risk.text_simhash)
+    columns = (ClaimRisk.text_band0, ClaimRisk.text_band1, ClaimRisk.text_band2, ClaimRisk.text_band3)
+    rows = db.session.execute(
+        select(ClaimRisk.claim_id, ClaimRisk.text_simhash, ClaimRisk.scan_sha256, Claim.company_id,
+               Claim.invoice_date)
+        .join(Claim, Claim.id == ClaimRisk.claim_id)
+        .where(or_(*(column == band for column, band in zip(columns, bands, strict=True))), earlier)
+        .order_by(ClaimRisk.claim_id).limit(50)).all()
+    return tuple((row.claim_id, row.company_id == claim.company_id, row.invoice_date == claim.invoice_date)
+                 for row in rows if row.scan_sha256 != risk.scan_sha256
+                 and distance(row.text_simhash, risk.text_simhash) <= NEAR_TEXT_BITS)
 
 
 def _amounts(facts: Facts, claim: Claim, earlier, moment) -> None:

@@ -40,6 +40,12 @@ class ClaimRisk(db.Model):
     phash_band1: Mapped[str | None] = mapped_column(String(4), index=True)
     phash_band2: Mapped[str | None] = mapped_column(String(4), index=True)
     phash_band3: Mapped[str | None] = mapped_column(String(4), index=True)
+    # For a PDF, a 64-bit similarity hash of its text (simhash over word pairs) in four 16-bit bands, the same way.
+    text_simhash: Mapped[str | None] = mapped_column(String(16))
+    text_band0: Mapped[str | None] = mapped_column(String(4), index=True)
+    text_band1: Mapped[str | None] = mapped_column(String(4), index=True)
+    text_band2: Mapped[str | None] = mapped_column(String(4), index=True)
+    text_band3: Mapped[str | None] = mapped_column(String(4), index=True)
     # Held for two reviewers; held_by is the first reviewer (who then cannot approve it).
     held: Mapped[bool] = mapped_column(default=False)
     held_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

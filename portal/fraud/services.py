@@ -68,8 +68,9 @@ def score_claim(claim: Claim, settings: FraudSettings | None = None) -> ClaimRis
     settings = settings or get_fraud_settings()
     risk = _risk_row(claim)
     if risk.scan_sha256 is None and claim.scan_path:
-        risk.scan_sha256, risk.scan_phash = fingerprint(claim.scan_path, claim.scan_mimetype)
+        risk.scan_sha256, risk.scan_phash, risk.text_simhash = fingerprint(claim.scan_path, claim.scan_mimetype)
         risk.phash_band0, risk.phash_band1, risk.phash_band2, risk.phash_band3 = band_values(risk.scan_phash)
+        risk.text_band0, risk.text_band1, risk.text_band2, risk.text_band3 = band_values(risk.text_simhash)
     score, found = evaluate(gather(claim, risk, settings.large_sale_kopecks))
     risk.score, risk.signals = score, [signal.as_json() for signal in found]
     risk.version, risk.computed_at = VERSION, utcnow()
