@@ -13,6 +13,7 @@ from portal.program.services import get_settings
 from tests.claims import factories as f
 from tests.fraud.helpers import invoice_image, invoice_pdf, invoice_text, submit
 
+
 def days_ago(days: int):
     return today() - timedelta(days=days)
 
@@ -31,8 +32,9 @@ def seller(make, db):
 
 
 def send(user, number, *, text=None, invoice_date=None, pdf: bytes | None = None):
-    return submit(user, number=number, invoice_date=invoice_date or days_ago(30), customer_inn="7728168971", filename="invoice.pdf",
-                  scan=pdf if pdf is not None else invoice_pdf(text or invoice_text(number=number)))
+    scan = pdf if pdf is not None else invoice_pdf(text or invoice_text(number=number))
+    return submit(user, number=number, invoice_date=invoice_date or days_ago(30), customer_inn="7728168971",
+                  filename="invoice.pdf", scan=scan)
 
 
 def risk(claim) -> ClaimRisk:
