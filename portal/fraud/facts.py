@@ -3,7 +3,9 @@
 from datetime import timedelta
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased
 
+from portal.auth.models import User
 from portal.claims.models import DRAFT, Claim, ClaimLine
 from portal.claims.services.review import expected_awards
 from portal.contests.models import CANCELLED, CLAIM_METRICS, Contest
@@ -17,8 +19,10 @@ from portal.products.models import Product
 from portal.rules.models import EarningRule
 
 RECENT = 30  # how many of the company's latest invoices the sequence and the weekday habits read
+COMPANY_TIMES = 2000  # at most this many of the company's claims of the last 90 days make its usual pace
 DEADLINE_HOURS = 24
 NEAR_BITS = 6  # pHashes at most this many bits apart are the same picture rescanned, cropped or recompressed
+FRAUD_DECISIONS = 100_000  # more claims decided as fraud than this and the oldest stop counting as history
 NEAR_TEXT_BITS = 6  # text simhashes at most this many bits apart: the same text with a few words changed
 
 
@@ -35,19 +39,23 @@ def gather(claim: Claim, risk: ClaimRisk, large_sale_kopecks: int) -> Facts:
                Product.list_price_kopecks).join(Product, Product.id == ClaimLine.product_id)
         .where(ClaimLine.claim_id == claim.id).order_by(ClaimLine.position)
     ).all())
-    company = db.session.get(PartnerCompany, claim.company_id)
-    own_inns = {claim.seller_inn}
-    if claim.user is not None and claim.user.company is not None:
-        own_inns.add(claim.user.company.inn)
+    # The seller company's INN and the person's own company's (one read; the signals compare the customer with both).
+    users_company = aliased(PartnerCompany)
+    person = db.session.execute(
+        select(User.created_at, users_company.inn, PartnerCompany.inn.label("company_inn")).select_from(User)
+        .outerjoin(users_company, users_company.id == User.company_id)
+        .outerjoin(PartnerCompany, PartnerCompany.id == claim.company_id)
+        .where(User.id == claim.user_id)).first()
+    own_inns = {claim.seller_inn, *((person.inn, person.company_inn) if person else ())} - {None}
     facts = Facts(
         claim_id=claim.id, user_id=claim.user_id, company_id=claim.company_id, seller_inn=claim.seller_inn,
-        own_inns=frozenset(own_inns | ({company.inn} if company else set())), customer_inn=claim.customer_inn,
+        own_inns=frozenset(own_inns), customer_inn=claim.customer_inn,
         invoice_number=claim.invoice_number, invoice_date=claim.invoice_date, submitted_at=moment,
         total_kopecks=claim.total_kopecks, lines=tuple(Line(*row) for row in lines),
         large_sale_kopecks=large_sale_kopecks,
     )
-    _documents(facts, claim, risk, earlier)
-    _amounts(facts, claim, earlier, moment)
+    _documents(facts, claim, risk, earlier, moment)
+    _amounts(facts, claim, earlier, moment, person.created_at if person else None)
     _people(facts, claim, earlier, moment)
     _rule_caps(facts, claim)
     return facts
@@ -66,24 +74,9 @@ def _rule_caps(facts: Facts, claim: Claim) -> None:
                             if award.rule_id in caps)
 
 
-def _documents(facts: Facts, claim: Claim, risk: ClaimRisk, earlier) -> None:
+def _documents(facts: Facts, claim: Claim, risk: ClaimRisk, earlier, moment) -> None:
     if risk.scan_sha256:
-        facts.same_scan = tuple(db.session.scalars(
-            select(ClaimRisk.claim_id).join(Claim, Claim.id == ClaimRisk.claim_id)
-            .where(ClaimRisk.scan_sha256 == risk.scan_sha256, earlier).order_by(ClaimRisk.claim_id).limit(10)))
-    if risk.scan_phash:
-        bands = band_values(risk.scan_phash)
-        columns = (ClaimRisk.phash_band0, ClaimRisk.phash_band1, ClaimRisk.phash_band2, ClaimRisk.phash_band3)
-        rows = db.session.execute(
-            select(ClaimRisk.claim_id, ClaimRisk.scan_phash, ClaimRisk.scan_sha256, Claim.user_id)
-            .join(Claim, Claim.id == ClaimRisk.claim_id)
-            .where(or_(*(column == band for column, band in zip(columns, bands, strict=False))), earlier)
-            .order_by(ClaimRisk.claim_id).limit(50)).all()
-        facts.near_scans = tuple((row.claim_id, row.user_id == claim.user_id) for row in rows
-                                 if row.scan_sha256 != risk.scan_sha256
-                                 and distance(row.scan_phash, risk.scan_phash) <= NEAR_BITS)
-    if risk.text_simhash:
-        facts.near_texts = _near_texts(claim, risk, earlier)
+        _same_and_near_scans(facts, claim, risk, earlier)
     same_number = db.session.execute(
         select(Claim.id, Claim.invoice_date).where(Claim.seller_inn == claim.seller_inn,
                                                    Claim.invoice_number_key == claim.invoice_number_key, earlier)
@@ -91,40 +84,61 @@ def _documents(facts: Facts, claim: Claim, risk: ClaimRisk, earlier) -> None:
     facts.same_invoice = tuple(row.id for row in same_number if row.invoice_date == claim.invoice_date)
     facts.number_other_date = tuple((row.id, row.invoice_date) for row in same_number
                                     if row.invoice_date != claim.invoice_date)
-    recent = db.session.execute(
-        select(Claim.invoice_number, Claim.invoice_date, Claim.total_kopecks)
-        .where(Claim.company_id == claim.company_id, earlier)
-        .order_by(Claim.submitted_at.desc(), Claim.id.desc()).limit(RECENT)).all()
+    # One read of the company's claims of the last 90 days, newest first, serves its numbering, weekday habits and
+    # totals (the latest 30) and its pace (all of them); a quieter company's latest 30 are read on their own.
+    company = db.session.execute(
+        select(Claim.invoice_number, Claim.invoice_date, Claim.total_kopecks, Claim.submitted_at)
+        .where(Claim.company_id == claim.company_id, earlier, Claim.submitted_at >= moment - timedelta(days=90))
+        .order_by(Claim.submitted_at.desc(), Claim.id.desc()).limit(COMPANY_TIMES)).all()
+    facts.company_times = tuple(row.submitted_at for row in company)
+    recent = company[:RECENT]
+    if len(recent) < RECENT:
+        recent = db.session.execute(
+            select(Claim.invoice_number, Claim.invoice_date, Claim.total_kopecks)
+            .where(Claim.company_id == claim.company_id, earlier)
+            .order_by(Claim.submitted_at.desc(), Claim.id.desc()).limit(RECENT)).all()
     facts.company_numbers = tuple((value, row.invoice_date) for row in recent
                                   if (value := invoice_number_value(row.invoice_number)) is not None)
     facts.company_days = tuple(row.invoice_date for row in recent)
     facts.company_totals = tuple(row.total_kopecks for row in recent)
 
 
-def _near_texts(claim: Claim, risk: ClaimRisk, earlier) -> tuple:
-    """Earlier PDF scans whose text is nearly this one's (another file): (claim, same company, same invoice date).
-    Read by the four bands' indexes: a near text shares at least one band when at most three bits differ (the same
-    text exported again, a word or two changed); of texts four to six bits apart most share one, not all."""
-    bands = band_values(risk.text_simhash)
-    columns = (ClaimRisk.text_band0, ClaimRisk.text_band1, ClaimRisk.text_band2, ClaimRisk.text_band3)
+def _same_and_near_scans(facts: Facts, claim: Claim, risk: ClaimRisk, earlier) -> None:
+    """Earlier claims with the very same file, a near-identical image (pHash) or a nearly identical PDF text
+    (simhash), in one read by the fingerprints' indexes. A near hash shares at least one of its four 16-bit bands
+    with this one when at most three bits differ (a rescan, the same text exported again, a word changed); of hashes
+    four to six bits apart most share one, not all."""
+    found = [ClaimRisk.scan_sha256 == risk.scan_sha256]
+    for value, columns in ((risk.scan_phash, (ClaimRisk.phash_band0, ClaimRisk.phash_band1, ClaimRisk.phash_band2,
+                                              ClaimRisk.phash_band3)),
+                           (risk.text_simhash, (ClaimRisk.text_band0, ClaimRisk.text_band1, ClaimRisk.text_band2,
+                                                ClaimRisk.text_band3))):
+        if value:
+            found += [column == band for column, band in zip(columns, band_values(value), strict=True)]
     rows = db.session.execute(
-        select(ClaimRisk.claim_id, ClaimRisk.text_simhash, ClaimRisk.scan_sha256, Claim.company_id,
-               Claim.invoice_date)
-        .join(Claim, Claim.id == ClaimRisk.claim_id)
-        .where(or_(*(column == band for column, band in zip(columns, bands, strict=True))), earlier)
-        .order_by(ClaimRisk.claim_id).limit(50)).all()
-    return tuple((row.claim_id, row.company_id == claim.company_id, row.invoice_date == claim.invoice_date)
-                 for row in rows if row.scan_sha256 != risk.scan_sha256
-                 and distance(row.text_simhash, risk.text_simhash) <= NEAR_TEXT_BITS)
+        select(ClaimRisk.claim_id, ClaimRisk.scan_sha256, ClaimRisk.scan_phash, ClaimRisk.text_simhash,
+               Claim.user_id, Claim.company_id, Claim.invoice_date)
+        .join(Claim, Claim.id == ClaimRisk.claim_id).where(or_(*found), earlier)
+        .order_by(ClaimRisk.claim_id).limit(100)).all()
+    facts.same_scan = tuple(row.claim_id for row in rows if row.scan_sha256 == risk.scan_sha256)[:10]
+    others = [row for row in rows if row.scan_sha256 != risk.scan_sha256]
+    if risk.scan_phash:
+        facts.near_scans = tuple((row.claim_id, row.user_id == claim.user_id) for row in others if row.scan_phash
+                                 and distance(row.scan_phash, risk.scan_phash) <= NEAR_BITS)
+    if risk.text_simhash:
+        facts.near_texts = tuple((row.claim_id, row.company_id == claim.company_id,
+                                  row.invoice_date == claim.invoice_date) for row in others
+                                 if row.text_simhash and distance(row.text_simhash, risk.text_simhash)
+                                 <= NEAR_TEXT_BITS)
 
 
-def _amounts(facts: Facts, claim: Claim, earlier, moment) -> None:
+def _amounts(facts: Facts, claim: Claim, earlier, moment, registered) -> None:
     product_ids = {line.product_id for line in facts.lines}
     if product_ids:
         rows = db.session.execute(
             select(ClaimLine.product_id, ClaimLine.unit_price_kopecks).join(Claim, Claim.id == ClaimLine.claim_id)
             .where(Claim.company_id == claim.company_id, ClaimLine.product_id.in_(product_ids), earlier)
-            .order_by(Claim.id.desc()).limit(200)).all()
+            .order_by(Claim.submitted_at.desc(), Claim.id.desc()).limit(200)).all()
         prices: dict = {}
         for row in rows:
             prices.setdefault(row.product_id, []).append(row.unit_price_kopecks)
@@ -133,8 +147,8 @@ def _amounts(facts: Facts, claim: Claim, earlier, moment) -> None:
         select(Claim.id, Claim.total_kopecks, Claim.submitted_at).where(Claim.user_id == claim.user_id, earlier)
         .order_by(Claim.id.desc()).limit(500)).all()
     facts.person_claims = len(mine)
-    if claim.user is not None and claim.user.created_at is not None and claim.user.created_at <= moment:
-        facts.person_days = (moment - claim.user.created_at).days  # (a claim dated before the account: old data)
+    if registered is not None and registered <= moment:
+        facts.person_days = (moment - registered).days  # (a claim dated before the account: old data)
     facts.person_max_total = max((row.total_kopecks for row in mine), default=0)
     facts.person_times = tuple(row.submitted_at for row in mine if row.submitted_at >= moment - timedelta(days=90))
     facts.person_recent = tuple(row.id for row in mine if row.submitted_at >= moment - timedelta(hours=24))
@@ -158,10 +172,6 @@ def _people(facts: Facts, claim: Claim, earlier, moment) -> None:
                 Claim.customer_inn == claim.customer_inn,
                 Claim.invoice_date.between(claim.invoice_date - window, claim.invoice_date + window),
                 Claim.company_id != claim.company_id, earlier).order_by(Claim.id).limit(20)).all())
-    facts.company_times = tuple(db.session.scalars(
-        select(Claim.submitted_at).where(Claim.company_id == claim.company_id, earlier,
-                                         Claim.submitted_at >= moment - timedelta(days=90))
-        .order_by(Claim.submitted_at.desc()).limit(2000)))
     deadline = moment + timedelta(hours=DEADLINE_HOURS)
     contests = db.session.execute(
         select(Contest.title, Contest.ends_at, Contest.freeze_at).where(
@@ -174,9 +184,13 @@ def _people(facts: Facts, claim: Claim, earlier, moment) -> None:
                 break
         if facts.contest_deadline:
             break
+    # Claims decided as fraud are few: they are read from their own (partial) index and matched to the person and
+    # company, rather than the company's every claim being looked up (the LIMIT keeps the databases from turning
+    # the join around).
+    decided = select(ClaimRisk.claim_id).where(ClaimRisk.fraud).limit(FRAUD_DECISIONS).subquery()
     fraud = db.session.execute(
-        select(Claim.id, Claim.user_id).join(ClaimRisk, ClaimRisk.claim_id == Claim.id)
-        .where(ClaimRisk.fraud.is_(True), or_(Claim.user_id == claim.user_id, Claim.company_id == claim.company_id),
-               Claim.id != claim.id).order_by(Claim.id).limit(20)).all()
+        select(Claim.id, Claim.user_id).join(decided, decided.c.claim_id == Claim.id)
+        .where(or_(Claim.user_id == claim.user_id, Claim.company_id == claim.company_id), Claim.id != claim.id)
+        .order_by(Claim.id).limit(20)).all()
     facts.person_fraud = tuple(row.id for row in fraud if row.user_id == claim.user_id)
     facts.company_fraud = tuple(row.id for row in fraud if row.user_id != claim.user_id)
