@@ -115,21 +115,28 @@ def _same_and_near_scans(facts: Facts, claim: Claim, risk: ClaimRisk, earlier) -
                                                 ClaimRisk.text_band3))):
         if value:
             found += [column == band for column, band in zip(columns, band_values(value), strict=True)]
-    rows = db.session.execute(
-        select(ClaimRisk.claim_id, ClaimRisk.scan_sha256, ClaimRisk.scan_phash, ClaimRisk.text_simhash,
-               Claim.user_id, Claim.company_id, Claim.invoice_date)
-        .join(Claim, Claim.id == ClaimRisk.claim_id).where(or_(*found), earlier)
-        .order_by(ClaimRisk.claim_id).limit(100)).all()
+    # Most rows sharing a band by chance are far from this hash: they are dropped before their claims are read.
+    rows = [row for row in db.session.execute(
+        select(ClaimRisk.claim_id, ClaimRisk.scan_sha256, ClaimRisk.scan_phash, ClaimRisk.text_simhash)
+        .where(or_(*found), ClaimRisk.claim_id != claim.id).limit(500)).all()
+        if row.scan_sha256 == risk.scan_sha256
+        or (risk.scan_phash and row.scan_phash and distance(row.scan_phash, risk.scan_phash) <= NEAR_BITS)
+        or (risk.text_simhash and row.text_simhash and distance(row.text_simhash, risk.text_simhash) <= NEAR_TEXT_BITS)]
+    if not rows:
+        return
+    claims = {row.id: row for row in db.session.execute(
+        select(Claim.id, Claim.user_id, Claim.company_id, Claim.invoice_date)
+        .where(Claim.id.in_([row.claim_id for row in rows]), earlier))}
+    rows = sorted((row for row in rows if row.claim_id in claims), key=lambda row: row.claim_id)
     facts.same_scan = tuple(row.claim_id for row in rows if row.scan_sha256 == risk.scan_sha256)[:10]
-    others = [row for row in rows if row.scan_sha256 != risk.scan_sha256]
-    if risk.scan_phash:
-        facts.near_scans = tuple((row.claim_id, row.user_id == claim.user_id) for row in others if row.scan_phash
-                                 and distance(row.scan_phash, risk.scan_phash) <= NEAR_BITS)
-    if risk.text_simhash:
-        facts.near_texts = tuple((row.claim_id, row.company_id == claim.company_id,
-                                  row.invoice_date == claim.invoice_date) for row in others
-                                 if row.text_simhash and distance(row.text_simhash, risk.text_simhash)
-                                 <= NEAR_TEXT_BITS)
+    others = [(row, claims[row.claim_id]) for row in rows if row.scan_sha256 != risk.scan_sha256]
+    facts.near_scans = tuple((row.claim_id, other.user_id == claim.user_id) for row, other in others
+                             if risk.scan_phash and row.scan_phash
+                             and distance(row.scan_phash, risk.scan_phash) <= NEAR_BITS)
+    facts.near_texts = tuple((row.claim_id, other.company_id == claim.company_id,
+                              other.invoice_date == claim.invoice_date) for row, other in others
+                             if risk.text_simhash and row.text_simhash
+                             and distance(row.text_simhash, risk.text_simhash) <= NEAR_TEXT_BITS)
 
 
 def _amounts(facts: Facts, claim: Claim, earlier, moment, registered) -> None:
