@@ -18,6 +18,7 @@ def main() -> None:
         return
     if sys.argv[1:2] == ["fraud"]:  # python -m bench fraud [--participants 100000 --cost-claims 1000000]
         fraud.run(sys.argv[2:])
+        return
     if sys.argv[1:2] == ["notifications"]:  # python -m bench notifications [--people N] [--notifications N]
         notifications.run(sys.argv[2:])
         return

@@ -8,10 +8,14 @@ decided "fraud" at once (so a repeat offender's next claim carries that history)
 default thresholds, recall per kind, and the share of honest claims held.
 
 With `--cost-claims N` it also builds a program of that many claims in bulk and times scoring (the cost per claim,
-which is what submission pays): `--participants 100000 --cost-claims 1000000` for the issue's scale.
+which is what submission pays): `--participants 100000 --cost-claims 1000000` for the issue's scale. The build
+takes minutes; to time again without building, keep the database and skip the planted program:
+`DATABASE_URL=sqlite:////tmp/fraud.sqlite3 python -m bench fraud --cost-only --participants 100000
+--cost-claims 1000000` reuses the claims already there (`--profile` adds cProfile's view of the scoring).
 """
 
 import argparse
+import os
 import random
 import statistics
 import time
@@ -416,11 +420,68 @@ def report(measured: Measured) -> None:
         min(90, score // 10 * 10) for score in measured.scores.values()).items()))
 
 
-def cost(participants: int, claims: int, samples: int = 300) -> None:
-    """Time scoring at scale: a bulk-built program of `claims` claims, then `samples` claims scored again."""
+def cost(participants: int, claims: int, samples: int = 300, profile: bool = False) -> None:
+    """Time scoring at scale: a bulk-built program of `claims` claims, then `samples` claims scored again. A database
+    that already holds the program (DATABASE_URL to a kept file) is reused rather than built again."""
+    from sqlalchemy import func
+
     from portal.claims.models import Claim
-    from portal.core.time import utcnow
     from portal.extensions import db
+    from portal.fraud import services
+
+    held = db.session.scalar(select(func.count(Claim.id)))
+    if held:
+        print(f"  reusing the {held} claims already in the database")
+        labels = dict.fromkeys(db.session.scalars(select(Claim.id)))
+    else:
+        labels = build_cost_program(participants, claims)
+    rng = random.Random(7)
+    ids = rng.sample(sorted(labels)[len(labels) // 2:], min(samples, len(labels) // 2))
+    settings = services.get_fraud_settings()
+    timings, cpu, statements = [], [], []
+    counter = _statement_counter(db.engine)
+    profiler = None
+    if profile:
+        import cProfile
+        profiler = cProfile.Profile()
+    for claim_id in ids:
+        claim = db.session.get(Claim, claim_id)
+        counter[0] = 0
+        begun, begun_cpu = time.perf_counter(), time.process_time()
+        if profiler:
+            profiler.enable()
+        services.score_claim(claim, settings)
+        if profiler:
+            profiler.disable()
+        timings.append((time.perf_counter() - begun) * 1000)
+        cpu.append((time.process_time() - begun_cpu) * 1000)  # this process's own time: the machine is shared
+        statements.append(counter[0])
+        db.session.rollback()
+    timings.sort()
+    cpu.sort()
+    print(f"  score one claim: median {statistics.median(timings):.1f} ms, "
+          f"p95 {timings[int(len(timings) * 0.95) - 1]:.1f} ms over {len(timings)} claims "
+          f"(CPU of this process: median {statistics.median(cpu):.1f} ms, p95 {cpu[int(len(cpu) * 0.95) - 1]:.1f} ms), "
+          f"{statistics.median(statements):.0f} statements each; load average {os.getloadavg()[0]:.1f}")
+    if profiler:
+        import pstats
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+
+
+def _statement_counter(engine) -> list[int]:
+    from sqlalchemy import event
+
+    counter = [0]
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(*args, **kwargs):
+        counter[0] += 1
+
+    return counter
+
+
+def build_cost_program(participants: int, claims: int) -> dict:
+    from portal.core.time import utcnow
     from portal.fraud import services
 
     days = 365
@@ -436,18 +497,7 @@ def cost(participants: int, claims: int, samples: int = 300) -> None:
     program.honest_sales()
     labels = load(program)
     print(f"  built {len(labels)} claims of {participants} participants in {time.perf_counter() - started:.0f} s")
-    ids = rng.sample(sorted(labels)[len(labels) // 2:], min(samples, len(labels) // 2))
-    settings = services.get_fraud_settings()
-    timings = []
-    for claim_id in ids:
-        claim = db.session.get(Claim, claim_id)
-        begun = time.perf_counter()
-        services.score_claim(claim, settings)
-        timings.append((time.perf_counter() - begun) * 1000)
-        db.session.rollback()
-    timings.sort()
-    print(f"  score one claim: median {statistics.median(timings):.1f} ms, "
-          f"p95 {timings[int(len(timings) * 0.95) - 1]:.1f} ms over {len(timings)} claims")
+    return labels
 
 
 def run(argv: list[str] | None = None) -> None:
@@ -457,15 +507,18 @@ def run(argv: list[str] | None = None) -> None:
     parser.add_argument("--participants", type=int, default=0, help="with --cost-claims: participants at scale")
     parser.add_argument("--cost-claims", type=int, default=0, help="also time scoring among this many claims")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--cost-only", action="store_true", help="skip the planted program (a kept database)")
+    parser.add_argument("--profile", action="store_true", help="with --cost-claims: cProfile the scoring")
     args = parser.parse_args(argv or [])
-    print("fraud signals: planted fraud")
-    with bench_app() as app, app.app_context():
-        started = time.perf_counter()
-        labels = planted_program(args.seed)
-        measured = score_all(labels)
-        report(measured)
-        print(f"  scored in {time.perf_counter() - started:.1f} s")
+    if not args.cost_only:
+        print("fraud signals: planted fraud")
+        with bench_app() as app, app.app_context():
+            started = time.perf_counter()
+            labels = planted_program(args.seed)
+            measured = score_all(labels)
+            report(measured)
+            print(f"  scored in {time.perf_counter() - started:.1f} s")
     if args.cost_claims:
         print(f"fraud signals: cost per claim among {args.cost_claims} claims")
         with bench_app() as app, app.app_context():
-            cost(args.participants or max(1000, args.cost_claims // 10), args.cost_claims)
+            cost(args.participants or max(1000, args.cost_claims // 10), args.cost_claims, profile=args.profile)

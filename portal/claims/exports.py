@@ -1,8 +1,12 @@
 """Sales from the review queue as a table, with the queue's filters: a row per claim line (product, quantity,
 price, amount) with its claim's status, points, participant, company, reviewer and dates. Immediate when small,
-written by the worker when large."""
+written by the worker when large. Higher features add columns of their own through `SALES_COLUMNS` (the risk
+score), connected when the app starts: claims never import them."""
 
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -22,6 +26,30 @@ ORDER = {
     "newest": (Claim.submitted_at.desc(), Claim.id.desc()),
     "amount": (Claim.total_kopecks.desc(), Claim.id.asc()),
 }
+
+
+@dataclass(frozen=True)
+class ExtraColumns:
+    """Columns a higher feature adds to the sales export: `header()` gives them in the reader's language,
+    `values(claim_ids)` a tuple per claim (one call per batch of rows; a claim it does not know gets empty cells)."""
+
+    header: Callable[[], list[Column]]
+    values: Callable[[list[int]], dict[int, tuple]]
+
+
+#: Filled at start by the features above claims (portal/fraud adds "Risk" and "Risk signals").
+SALES_COLUMNS: list[ExtraColumns] = []
+
+
+def _with_extra_columns(rows: Iterable[tuple], extras: list[ExtraColumns], widths: list[int]) -> Iterator[tuple]:
+    """Each row (claim id first) followed by the extra columns' values, read once per 1,000 rows."""
+    rows = iter(rows)
+    while batch := list(islice(rows, 1000)):
+        claim_ids = sorted({row[0] for row in batch})
+        found = [extra.values(claim_ids) for extra in extras]
+        for row in batch:
+            yield row + tuple(value for values, width in zip(found, widths, strict=True)
+                              for value in values.get(row[0], ("",) * width))
 
 
 def queue_params(filters: dict) -> dict:
@@ -58,6 +86,8 @@ def sales_table(params: dict) -> Table:
                    str(STATUS_LABELS[status]), sku, product, quantity, price, quantity * price, claim_total, points,
                    yes if duplicate else no, submitted_at, decided_at, reviewed_by, reason)
 
+    extras = list(SALES_COLUMNS)
+    extra_header = [extra.header() for extra in extras]
     return Table(filename=f"sales-{utcnow():%Y%m%d}", sheet_title=_("Sales"), header=[
         Column(_("Claim number"), INT), Column(_("Invoice number")), Column(_("Invoice date"), DATE),
         Column(_("Customer")), Column(_("Customer INN")), Column(_("Participant")), Column(_("Email")),
@@ -65,4 +95,6 @@ def sales_table(params: dict) -> Table:
         Column(_("Quantity"), INT), Column(_("Price, RUB"), MONEY), Column(_("Line amount, RUB"), MONEY),
         Column(_("Claim amount, RUB"), MONEY), Column(_("Claim points"), INT), Column(_("Possible duplicate")),
         Column(_("Submitted at"), DATETIME), Column(_("Decided"), DATETIME), Column(_("Reviewer")),
-        Column(_("Rejection reason"))], rows=rows(), total=total)
+        Column(_("Rejection reason")), *(column for header in extra_header for column in header)],
+        rows=_with_extra_columns(rows(), extras, [len(header) for header in extra_header]) if extras else rows(),
+        total=total)

@@ -10,6 +10,7 @@ def init_fraud(app) -> None:
 
     import portal.fraud.events  # noqa: F401 - scores submitted claims, checks approvals
     from portal.auth.models import STAFF_ROLES
+    from portal.claims.exports import SALES_COLUMNS, ExtraColumns
     from portal.claims.services.lists import QUEUE_REFINERS
     from portal.core.navigation import add_nav_item
     from portal.fraud import services
@@ -20,6 +21,8 @@ def init_fraud(app) -> None:
     app.register_blueprint(bp)
     if services.refine_queue not in QUEUE_REFINERS:
         QUEUE_REFINERS.append(services.refine_queue)
+    if not any(extra.values is services.risk_cells for extra in SALES_COLUMNS):
+        SALES_COLUMNS.append(ExtraColumns(header=services.risk_header, values=services.risk_cells))
     app.jinja_env.globals.update(risk_explain=explain, risk_settings=services.get_fraud_settings,
                                  fraud_decision_form=FraudDecisionForm)
     add_nav_item("fraud.settings", _l("Fraud checks"), STAFF_ROLES, prefix="fraud.", group="settings")

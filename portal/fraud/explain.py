@@ -11,6 +11,9 @@ EXPLANATIONS = {
     "same_scan": _l("The very same scan file is attached to %(count)s other claim(s)."),
     "near_scan_other": _l("A near-identical scan image is attached to %(count)s claim(s) of another seller."),
     "near_scan_same": _l("A near-identical scan image is attached to %(count)s other claim(s) of the same seller."),
+    "near_text_other": _l("The scan's text is nearly the same as that of %(count)s claim(s) of another company."),
+    "near_text_same": _l("The scan's text is nearly the same as that of %(count)s claim(s) of the same company "
+                         "with the same invoice date: the same invoice renumbered?"),
     "same_invoice": _l("The same invoice (seller, number and date) is claimed %(count)s more time(s)."),
     "number_reused": _l("Invoice number %(number)s of this seller was claimed before with another date (%(date)s)."),
     "number_ahead": _l("Invoice number %(number)s is far ahead of the company's recent numbers (last %(last)s)."),
@@ -25,6 +28,7 @@ EXPLANATIONS = {
     "just_under": _l("The total is just under the large-sale line of %(line)s."),
     "just_under_repeated": _l("%(count)s claims of this person in 30 days just under the large-sale line of "
                               "%(line)s: a sale split to stay under it?"),
+    "just_under_cap": _l("%(points)s points by the rule «%(rule)s»: just under its cap of %(cap)s points per claim."),
     "own_company": _l("The customer's INN %(inn)s is the seller's own company."),
     "participant_company": _l("The customer's INN %(inn)s is a participating company (%(company)s)."),
     "customer_many_partners": _l("The customer (INN %(inn)s) is claimed by %(count)s companies within two weeks."),

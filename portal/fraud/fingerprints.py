@@ -1,7 +1,9 @@
-"""A scan's fingerprints: the file's SHA-256 and, for an image, its perceptual hash (imagehash's pHash)."""
+"""A scan's fingerprints: the file's SHA-256, for an image its perceptual hash (imagehash's pHash), for a PDF a
+similarity hash of its text (a 64-bit simhash over word pairs, written here: no kept library does just that)."""
 
 import hashlib
 import logging
+import re
 
 from portal.claims.scans import scan_file
 
@@ -30,15 +32,59 @@ def image_phash(path) -> str | None:
         return None  # not an image we can read: the file's hash still counts
 
 
-def fingerprint(stored: str | None, mimetype: str | None) -> tuple[str | None, str | None]:
-    """(SHA-256, pHash) of a stored scan; (None, None) without a scan or when its file is missing."""
+MIN_WORDS = 12  # fewer words than this is no text to compare (a PDF of a scanned picture has none)
+MAX_PAGES = 5  # an invoice's text is on its first pages; a long appendix is not read
+
+
+def normalised_words(text: str) -> list[str]:
+    """The text's words in lower case, punctuation and spacing dropped, digits kept (numbers, dates and sums are
+    part of what makes two invoices the same)."""
+    return re.findall(r"\w+", (text or "").lower())
+
+
+def simhash(words: list[str]) -> str | None:
+    """A 64-bit similarity hash (hex) of the text's word pairs: two texts differing in a few words differ in a few
+    bits. None for a text too short to compare."""
+    if len(words) < MIN_WORDS:
+        return None
+    weights = [0] * 64
+    for pair in {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}:
+        value = int.from_bytes(hashlib.blake2b(pair.encode(), digest_size=8).digest(), "big")
+        for bit in range(64):
+            weights[bit] += 1 if value >> bit & 1 else -1
+    return f"{sum(1 << bit for bit in range(64) if weights[bit] > 0):016x}"
+
+
+def pdf_text(path) -> str | None:
+    """The text of a PDF's first pages; None when it cannot be read (a broken file, a password)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(path)
+        return "\n".join(page.extract_text() or "" for page in reader.pages[:MAX_PAGES])
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
+        log.info("the text of PDF scan %s could not be read: scored without its text", path.name)
+        return None
+
+
+def text_simhash(path) -> str | None:
+    text = pdf_text(path)
+    return simhash(normalised_words(text)) if text else None
+
+
+def fingerprint(stored: str | None, mimetype: str | None) -> tuple[str | None, str | None, str | None]:
+    """(SHA-256, pHash, text simhash) of a stored scan: the pHash of an image, the simhash of a PDF's text; all None
+    without a scan or when its file is missing."""
     if not stored:
-        return None, None
+        return None, None, None
     path = scan_file(stored)
     try:
         content = path.read_bytes()
     except OSError:
         log.warning("scan %s of a claim is missing: scored without its fingerprints", stored)
-        return None, None
-    phash = image_phash(path) if (mimetype or "").startswith("image/") else None
-    return hashlib.sha256(content).hexdigest(), phash
+        return None, None, None
+    kind = mimetype or ""
+    phash = image_phash(path) if kind.startswith("image/") else None
+    text = text_simhash(path) if kind == "application/pdf" or content[:5] == b"%PDF-" else None
+    return hashlib.sha256(content).hexdigest(), phash, text

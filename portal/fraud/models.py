@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from portal.claims.models import Claim
@@ -14,6 +14,8 @@ VERSION = 1
 
 # Who else claimed a customer's INN lately (one of the signals) reads claims by customer INN.
 Index("ix_claims_customer_inn_invoice_date", Claim.customer_inn, Claim.invoice_date)
+# The company's latest claims (its invoice numbering, weekday habits, totals, pace and prices) are read newest first.
+Index("ix_claims_company_id_submitted_at_id", Claim.company_id, Claim.submitted_at, Claim.id)
 
 
 class ClaimRisk(db.Model):
@@ -24,6 +26,9 @@ class ClaimRisk(db.Model):
         CheckConstraint("score >= 0 AND score <= 100", name="score_in_range"),
         CheckConstraint("held_by_id IS NULL OR held", name="holder_only_when_held"),
         Index("ix_claim_risks_score_claim_id", "score", "claim_id"),  # the queue: sort and "risk above N"
+        # The few claims decided as fraud (the history signal reads them for every claim scored).
+        Index("ix_claim_risks_fraud_claim_id", "claim_id", sqlite_where=text("fraud = 1"),
+              postgresql_where=text("fraud")),
     )
 
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
@@ -40,6 +45,12 @@ class ClaimRisk(db.Model):
     phash_band1: Mapped[str | None] = mapped_column(String(4), index=True)
     phash_band2: Mapped[str | None] = mapped_column(String(4), index=True)
     phash_band3: Mapped[str | None] = mapped_column(String(4), index=True)
+    # For a PDF, a 64-bit similarity hash of its text (simhash over word pairs) in four 16-bit bands, the same way.
+    text_simhash: Mapped[str | None] = mapped_column(String(16))
+    text_band0: Mapped[str | None] = mapped_column(String(4), index=True)
+    text_band1: Mapped[str | None] = mapped_column(String(4), index=True)
+    text_band2: Mapped[str | None] = mapped_column(String(4), index=True)
+    text_band3: Mapped[str | None] = mapped_column(String(4), index=True)
     # Held for two reviewers; held_by is the first reviewer (who then cannot approve it).
     held: Mapped[bool] = mapped_column(default=False)
     held_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

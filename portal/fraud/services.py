@@ -68,8 +68,9 @@ def score_claim(claim: Claim, settings: FraudSettings | None = None) -> ClaimRis
     settings = settings or get_fraud_settings()
     risk = _risk_row(claim)
     if risk.scan_sha256 is None and claim.scan_path:
-        risk.scan_sha256, risk.scan_phash = fingerprint(claim.scan_path, claim.scan_mimetype)
+        risk.scan_sha256, risk.scan_phash, risk.text_simhash = fingerprint(claim.scan_path, claim.scan_mimetype)
         risk.phash_band0, risk.phash_band1, risk.phash_band2, risk.phash_band3 = band_values(risk.scan_phash)
+        risk.text_band0, risk.text_band1, risk.text_band2, risk.text_band3 = band_values(risk.text_simhash)
     score, found = evaluate(gather(claim, risk, settings.large_sale_kopecks))
     risk.score, risk.signals = score, [signal.as_json() for signal in found]
     risk.version, risk.computed_at = VERSION, utcnow()
@@ -211,9 +212,18 @@ def risk_summary(claim: Claim, top: int = 3) -> dict | None:
                          "claims": signal.get("claims", [])} for signal in risk.top_signals(top)]}
 
 
-def risk_columns(claim: Claim) -> tuple[int | None, str]:
-    """Two columns of the sales export: the score, and its top signals in words (empty when unscored)."""
-    risk = claim.risk
-    if risk is None:
-        return None, ""
-    return risk.score, "; ".join(explain(signal) for signal in risk.top_signals())
+def risk_header() -> list:
+    """The sales export's two risk columns, titled in the reader's language."""
+    from flask_babel import gettext as _
+
+    from portal.core.exports import INT, Column
+
+    return [Column(_("Risk"), INT), Column(_("Risk signals"))]
+
+
+def risk_cells(claim_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """The score and the top signals in words (the reader's language) of each scored claim among `claim_ids`."""
+    rows = db.session.execute(select(ClaimRisk.claim_id, ClaimRisk.score, ClaimRisk.signals)
+                              .where(ClaimRisk.claim_id.in_(claim_ids))).all()
+    return {claim_id: (score, "; ".join(explain(signal) for signal in list(signals or [])[:3]))
+            for claim_id, score, signals in rows}

@@ -54,6 +54,8 @@ class Facts:
     # documents
     same_scan: tuple[int, ...] = ()  # other claims with the very same file
     near_scans: tuple[tuple[int, bool], ...] = ()  # (claim, by the same seller) with a near-identical image
+    # (claim, of the same company, with the same invoice date) whose PDF's text is nearly this one's
+    near_texts: tuple[tuple[int, bool, bool], ...] = ()
     same_invoice: tuple[int, ...] = ()  # other claims of the same seller INN, number and date
     number_other_date: tuple[tuple[int, date], ...] = ()  # the same number of the same seller with another date
     company_numbers: tuple[tuple[int, date], ...] = ()  # the seller company's recent invoice numbers and dates
@@ -66,6 +68,8 @@ class Facts:
     person_max_quantity: int = 0
     person_max_total: int = 0
     person_just_under: tuple[int, ...] = ()  # the person's claims of the last 30 days just under the large sale
+    # (rule name, the points the claim earns by it, the rule's cap per claim) for each capped rule it earns by
+    rule_caps: tuple[tuple[str, int, int], ...] = ()
     # people and customers
     customer_company: tuple[int, str] | None = None  # a participating company whose INN is the customer's
     customer_other_partners: tuple[tuple[int, int], ...] = ()  # (claim, company) of other companies, +-14 days
@@ -93,6 +97,19 @@ def near_duplicate_scan(facts: Facts) -> Signal | None:
     mine = tuple(claim for claim, _ in facts.near_scans)
     if mine:
         return Signal("near_scan_same", 25, {"count": len(mine)}, mine)
+    return None
+
+
+def near_duplicate_text(facts: Facts) -> Signal | None:
+    """The PDF's text is nearly that of another claim's PDF. Of another company: someone else's invoice reused (an
+    honest repeat order is invoiced by the same company). Of the same company only with the same invoice date (the
+    same invoice renumbered): a regular customer's repeat order has the same text but another number and date."""
+    others = tuple(claim for claim, same_company, _ in facts.near_texts if not same_company)
+    if others:
+        return Signal("near_text_other", 50, {"count": len(others)}, others)
+    renumbered = tuple(claim for claim, same_company, same_day in facts.near_texts if same_company and same_day)
+    if renumbered:
+        return Signal("near_text_same", 25, {"count": len(renumbered)}, renumbered)
     return None
 
 
@@ -222,6 +239,15 @@ def just_under(facts: Facts) -> Signal | None:
     return Signal("just_under", 15, {"line": line})
 
 
+def just_under_cap(facts: Facts) -> Signal | None:
+    """The points a rule gives the claim land just under the rule's cap per claim (90% of it or more, not capped):
+    a sale shaped to take the most a rule gives. Weak alone (an honest sale can land there)."""
+    for rule, points, cap in facts.rule_caps:
+        if cap > 0 and 0.9 * cap <= points < cap:
+            return Signal("just_under_cap", 10, {"rule": rule, "points": points, "cap": cap})
+    return None
+
+
 # --- people and customers ----------------------------------------------------------------------------------------
 
 def customer_is_participant(facts: Facts) -> Signal | None:
@@ -291,9 +317,10 @@ def fraud_history(facts: Facts) -> Signal | None:
     return None
 
 
-SIGNALS = (same_scan, near_duplicate_scan, same_invoice, number_reused, out_of_sequence, day_off, round_sum,
-           catalogue_price, usual_price, quantity_spike, amount_spike, just_under, customer_is_participant,
-           customer_many_partners, new_participant_large, velocity, contest_deadline, fraud_history)
+SIGNALS = (same_scan, near_duplicate_scan, near_duplicate_text, same_invoice, number_reused, out_of_sequence,
+           day_off, round_sum, catalogue_price, usual_price, quantity_spike, amount_spike, just_under, just_under_cap,
+           customer_is_participant, customer_many_partners, new_participant_large, velocity, contest_deadline,
+           fraud_history)
 
 
 def evaluate(facts: Facts) -> tuple[int, list[Signal]]:

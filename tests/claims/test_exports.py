@@ -68,7 +68,7 @@ def test_the_sales_export_follows_the_queues_filters(app, client, login, queue_o
 def test_the_sales_xlsx_has_formats_a_frozen_header_and_filters(app, client, login, queue_of_three):
     login("m@example.test")
     sheet = load_workbook(io.BytesIO(client.get("/console/claims/export.xlsx?status=approved").data)).active
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:V3"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:X3"  # with the risk columns
     header = [c.value for c in sheet[1]]
     price = sheet.cell(row=2, column=header.index("Цена, ₽") + 1)
     decided = sheet.cell(row=2, column=header.index("Решение принято") + 1)

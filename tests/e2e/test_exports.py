@@ -74,6 +74,7 @@ def test_a_manager_downloads_sales_and_the_budget_in_their_language(app, live_se
     sheet = load_workbook(path).active
     header = [c.value for c in sheet[1]]
     assert header[:2] == (["Номер заявки", "Номер счёта"] if ru else ["Claim number", "Invoice number"])
+    assert header[-2:] == (["Риск", "Сигналы риска"] if ru else ["Risk", "Risk signals"])  # the fraud checks' columns
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
     amount = sheet.cell(row=2, column=header.index("Сумма строки, ₽" if ru else "Line amount, RUB") + 1)
     assert float(amount.value) == 98001.0 and amount.number_format == "#,##0.00"

@@ -184,3 +184,30 @@ def test_claims_submitted_before_the_upgrade_are_scored_by_the_rescore_command(a
     assert "1 claim(s) scored" in result.output
     db.session.expire_all()
     assert db.session.get(ClaimRisk, claim.id).score == 70 and services.unscored_claims() == []
+
+
+@pytest.mark.parametrize(("quantity", "fires"), [
+    (19, True),  # 1,900 points of a 2,000 cap: the most the rule gives, short by a hair
+    (20, False),  # at the cap: an honest large sale is simply capped
+    (25, False),  # above it, capped
+    (10, False),  # half the cap
+])
+def test_points_just_under_a_rules_cap_per_claim_is_a_weak_signal(make, db, quantity, fires):
+    f.product()
+    f.per_unit_rule(100, name="Сплит за штуку", cap_per_claim=2_000)
+    get_settings().first_sale_bonus = 0
+    seller = make.user(email="capped@example.test")
+    claim = submit(seller, lines=[claims.LineData("SPL-09", quantity, 4_900_000)], scan=invoice_image(3))
+    risk = db.session.get(ClaimRisk, claim.id)
+    found = [signal for signal in risk.signals if signal["code"] == "just_under_cap"]
+    if fires:
+        assert found == [{"code": "just_under_cap", "weight": 10, "claims": [],
+                          "params": {"rule": "Сплит за штуку", "points": 1_900, "cap": 2_000}}]
+        assert not risk.held
+    else:
+        assert found == []
+
+
+def test_without_a_capped_rule_no_sale_is_just_under_a_cap(seller):
+    claim = submit(seller, lines=[claims.LineData("SPL-09", 19, 4_900_000)], scan=invoice_image(3))
+    assert "just_under_cap" not in codes(claim)

@@ -191,3 +191,16 @@ def test_the_score_is_the_sum_of_the_weights_capped_at_100_strongest_first():
     score, found = s.evaluate(facts(same_scan=(1,), customer_inn="7707083893", person_fraud=(2,)))
     assert score == 100
     assert [signal.code for signal in found] == ["own_company", "same_scan", "person_fraud"]
+
+
+@pytest.mark.parametrize(("caps", "fires"), [
+    ((("Сплит", 1_900, 2_000),), True),
+    ((("Сплит", 1_799, 2_000),), False),
+    ((("Сплит", 2_000, 2_000),), False),
+    ((), False),
+])
+def test_just_under_a_rules_cap(caps, fires):
+    signal = s.just_under_cap(facts(rule_caps=caps))
+    assert (signal is not None) == fires
+    if fires:
+        assert (signal.code, signal.weight, signal.params["cap"]) == ("just_under_cap", 10, 2_000)
