@@ -266,7 +266,58 @@ def create(url: str, size: dict, log=print):
                 connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         flask_migrate.upgrade()
     build(app, size, log=log)
+    add_kpi_plan(app, log=log)
     return app
+
+
+def add_kpi_plan(app, groups: int = 20, log=print) -> dict:
+    """The KPI plan of the scale program: a stage per calendar month from the first registrations to this month
+    (the ended ones closed, as the nightly job leaves them), companies in groups, a program plan, and the counters
+    rebuilt from the source rows as `portal kpi recompute` does. The dashboard and /kpi then read a real year."""
+    import calendar
+
+    from sqlalchemy import func, insert, select
+
+    from portal.auth.models import MANAGER, User
+    from portal.extensions import db
+    from portal.kpi import aggregates, plan, stages
+    from portal.kpi.models import PROGRAM, KpiStage
+    from portal.partners.models import GroupMembership, PartnerCompany, PartnerGroup
+
+    started = time.perf_counter()
+    with app.app_context():
+        first = db.session.scalar(select(func.min(User.created_at)).where(User.role != MANAGER))
+        if first is None or db.session.scalar(select(func.count(KpiStage.id))):
+            return {}
+        day, last = first.date().replace(day=1), utcnow().date()
+        while day <= last:
+            end = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+            db.session.add(KpiStage(name=stages.month_name(day), starts_on=day, ends_on=end, budget_kopecks=10**9))
+            day = end + timedelta(days=1)
+        manager = db.session.scalar(select(User).where(User.role == MANAGER))
+        companies = list(db.session.scalars(select(PartnerCompany.id).order_by(PartnerCompany.id)))
+        since = first - timedelta(days=30)
+        for g in range(groups):
+            group = PartnerGroup(name=f"Группа {g + 1}", created_by_id=manager.id, created_at=since)
+            db.session.add(group)
+            db.session.flush()
+            members = companies[g::groups * 2]  # half the companies, each in one group
+            db.session.execute(insert(GroupMembership), [
+                {"group_id": group.id, "company_id": company, "added_at": since} for company in members])
+        db.session.flush()
+        differing = aggregates.recompute()
+        all_stages = stages.all_stages()
+        values = {(code, stage.id): target for stage in all_stages
+                  for code, target in (("registered", 2_000), ("active", 1_500), ("trained", 500),
+                                       ("sales_amount", 15_000_000_000))}
+        values[("active", None)], values[("trained", None)] = 6_000, 3_000
+        plan.set_targets(PROGRAM, "", values, manager)
+        db.session.commit()
+        closed = stages.close_due_stages()
+        db.session.remove()
+    log(f"  KPI plan: {len(all_stages)} monthly stages ({closed} closed), {groups} groups, {differing:,} counter rows "
+        f"rebuilt: {time.perf_counter() - started:.1f} s")
+    return {"stages": len(all_stages), "counters": differing}
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -16,13 +16,12 @@ from sqlalchemy import text
 
 from portal.auth import services as accounts
 from portal.auth.models import LOCALES, PARTNER_ROLES
-from portal.claims.services import count_awaiting_review
 from portal.core.forms import EmptyForm
 from portal.extensions import db
 from portal.home.participant import participant_home
+from portal.home.staff import staff_counts
 from portal.kpi.dashboard import dashboard_data
-from portal.partners.services import count_pending_companies
-from portal.shop.services import count_to_fulfil, release_abandoned_checkouts
+from portal.shop.services import release_abandoned_checkouts
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
@@ -45,8 +44,7 @@ def dashboard():
         return render_template("home/participant.html", home=participant_home(current_user))
     counts = kpi = None
     if current_user.is_staff:
-        counts = {"claims": count_awaiting_review(), "companies": count_pending_companies(),
-                  "orders": count_to_fulfil()}
+        counts = staff_counts()
         kpi = dashboard_data()
     return render_template("home/dashboard.html", counts=counts, kpi=kpi)
 

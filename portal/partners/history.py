@@ -9,7 +9,7 @@ a moment is read as it is.
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from portal.auth.models import User
 from portal.core.time import local_day_start
@@ -75,3 +75,34 @@ def group_company_ids_on(group_id: int, when: date | datetime | None = None) -> 
     """The companies in a group on the day (or at the moment); now when `when` is None."""
     return list(db.session.scalars(
         _on(select(GroupMembership.company_id).where(GroupMembership.group_id == group_id), when).distinct()))
+
+
+def companies_on(user_ids, when: date | datetime) -> dict[int, int]:
+    """company_on for many people at once, in one statement: {person: company} of those who worked for a company
+    on the day (or at the moment). `user_ids` is a list or a select of ids."""
+    moment = moment_of(when)
+    rows = db.session.execute(
+        select(CompanyMembership.user_id, CompanyMembership.company_id)
+        .where(CompanyMembership.user_id.in_(user_ids), CompanyMembership.started_at <= moment,
+               or_(CompanyMembership.ended_at.is_(None), CompanyMembership.ended_at > moment))
+        .order_by(CompanyMembership.user_id, CompanyMembership.started_at, CompanyMembership.id))
+    # Ordered oldest first, so each person's latest membership wins, as in company_on.
+    return {user_id: company_id for user_id, company_id in rows}
+
+
+def audiences_on(user_ids, when: date | datetime) -> dict[int, str | None]:
+    """audience_on for many people at once, in two statements: {person: audience}; a person with spans but none
+    on the day is left out (audience_on says None). `user_ids` is a list or a select of ids."""
+    moment = moment_of(when)
+    first = (select(AudienceSpan.user_id, func.min(AudienceSpan.started_at).label("first"))
+             .where(AudienceSpan.user_id.in_(user_ids)).group_by(AudienceSpan.user_id).subquery())
+    at = case((first.c.first > moment, first.c.first), else_=moment)  # before the first span: the first one
+    spans = db.session.execute(
+        select(AudienceSpan.user_id, AudienceSpan.audience).join(first, first.c.user_id == AudienceSpan.user_id)
+        .where(AudienceSpan.started_at <= at, or_(AudienceSpan.ended_at.is_(None), AudienceSpan.ended_at > at))
+        .order_by(AudienceSpan.user_id, AudienceSpan.started_at, AudienceSpan.id))
+    result: dict[int, str | None] = {user_id: audience for user_id, audience in spans}  # the latest span wins
+    without_spans = select(User.id, User.audience).where(
+        User.id.in_(user_ids), ~select(AudienceSpan.id).where(AudienceSpan.user_id == User.id).exists())
+    result.update({user_id: audience for user_id, audience in db.session.execute(without_spans)})
+    return result
