@@ -86,6 +86,9 @@ class Program:
             ("people search, no match", 30, lambda: self.get(m, "/console/people?q=щщщщзз")),
             ("review queue", 30, lambda: self.get(m, "/console/claims")),
             ("points totals", 30, lambda: self.get(m, "/console/points")),
+            ("KPI: the manager's dashboard /home", 20, lambda: self.get(m, "/home")),
+            ("KPI: plan and actual /kpi", 30, lambda: self.get(m, "/kpi")),
+            ("KPI: prize fund budget /kpi/budget", 30, lambda: self.get(m, "/kpi/budget")),
             ("run-jobs, nothing due", 200, self.run_jobs),
         ]
 

@@ -266,6 +266,9 @@ def create(url: str, size: dict, log=print):
                 connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         flask_migrate.upgrade()
     build(app, size, log=log)
+    from bench.scale_kpi import add_kpi_plan
+
+    add_kpi_plan(app, log=log)
     return app
 
 

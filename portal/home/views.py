@@ -16,14 +16,13 @@ from sqlalchemy import text
 
 from portal.auth import services as accounts
 from portal.auth.models import LOCALES, PARTNER_ROLES
-from portal.claims.services import count_awaiting_review
 from portal.core.forms import EmptyForm
 from portal.extensions import db
 from portal.home.cache import SHARED, cached_cards
 from portal.home.participant import participant_home
+from portal.home.staff import staff_counts
 from portal.kpi.dashboard import dashboard_data
-from portal.partners.services import count_pending_companies
-from portal.shop.services import count_to_fulfil, release_abandoned_checkouts
+from portal.shop.services import release_abandoned_checkouts
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
@@ -58,8 +57,7 @@ def dashboard():
         return render_template("home/participant.html", own_cards=own, shared_cards=shared)
     counts = kpi = None
     if current_user.is_staff:
-        counts = {"claims": count_awaiting_review(), "companies": count_pending_companies(),
-                  "orders": count_to_fulfil()}
+        counts = staff_counts()
         kpi = dashboard_data()
     return render_template("home/dashboard.html", counts=counts, kpi=kpi)
 

@@ -96,7 +96,7 @@ def stage_list():
     return render_template("kpi/stages.html", stages=all_stages, months_form=months_form,
                            stage_form=stage_form, action_form=EmptyForm(), recalc_form=RecalculateForm(),
                            log=stages.stage_log(), drift=drift, describe_changes=stages.describe_changes,
-                           seen={s.id: stages.last_log_id(s) for s in all_stages if s.closed_at})
+                           seen=stages.last_log_ids([s.id for s in all_stages if s.closed_at]))
 
 
 @bp.route("/kpi/stages/<int:stage_id>", methods=["GET", "POST"])

@@ -3,11 +3,12 @@ companies. Everything comes from the maintained counters (a few rows per stage).
 
 from portal.core.time import today
 from portal.kpi import charts, lookups, stages
-from portal.kpi.kpis import PLAN_TABLE
+from portal.kpi.kpis import KPIS, PLAN_TABLE
 from portal.kpi.models import PROGRAM
 from portal.kpi.table import scorecard
 
 DASHBOARD_KPIS = (*PLAN_TABLE, "sales_amount", "claims_approved", "points_issued", "courses_passed")
+SHOWN = [kpi for kpi in KPIS if kpi.code in DASHBOARD_KPIS or kpi.code == "registered_total"]
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -19,7 +20,7 @@ def dashboard_data() -> dict | None:
     if not all_stages:
         return {"stages": []}
     day = today()
-    card = scorecard(all_stages, PROGRAM, "", day)
+    card = scorecard(all_stages, PROGRAM, "", day, kpis=SHOWN)  # only the rows the dashboard shows or reads
     index = card.running_index
     current = [(row, row.cells[index]) for row in card.rows if row.kpi.code in DASHBOARD_KPIS] \
         if index is not None else []

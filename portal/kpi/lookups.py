@@ -1,50 +1,72 @@
 """What the drill-down pages list: groups and companies with their actuals, and the people a manager acts on."""
 
-from collections import defaultdict
-
-from sqlalchemy import exists, select
+from sqlalchemy import Integer, String, cast, exists, func, select, union_all
 
 from portal.auth.models import PARTNER_ROLES, User
 from portal.claims.models import APPROVED, Claim
 from portal.extensions import db
-from portal.groups.services import all_groups
-from portal.kpi.models import COMPANY, GROUP, KpiCounter, KpiStage, KpiStageResult
-from portal.kpi.table import breakdown, group_company_keys
+from portal.kpi.models import COMPANY, COUNTER_METRICS, GROUP, KpiCounter, KpiStage, KpiStageResult
+from portal.kpi.table import group_company_keys
 from portal.partners.models import GroupMembership, PartnerCompany, PartnerGroup
 from portal.training.models import CourseCompletion
 
 LIST_LIMIT = 200
 
 
-def company_totals(stage_ids: list[int], group_id: int | None = None) -> dict[str, dict[str, int]]:
-    """Each company's counters summed over the stages (of one group, or all): one grouped read."""
-    return breakdown(stage_ids, COMPANY, group_company_keys(group_id) if group_id is not None else None)
+# What the drill-down lists show of each company or group (summing only these keeps a large program's list cheap).
+LISTED = ("registered", "sales_amount", "claims_approved", "first_selling", "first_trained")
 
 
-def companies_with_actuals(stage_ids: list[int], group_id: int | None = None, limit: int = 20,
-                           totals: dict | None = None) -> list[dict]:
-    """Companies by approved sales over the stages, best first: name, counters, and the people who sold and who
-    were trained there over the stages, each counted once (`selling_people`, `people_trained`)."""
-    totals = company_totals(stage_ids, group_id) if totals is None else totals
-    ranked = sorted(totals.items(), key=lambda item: (-item[1]["sales_amount"], -item[1]["registered"], item[0]))
-    ranked = ranked[:limit]
-    ids = [int(k) for k, _v in ranked if k.isdigit()]
-    names = dict(db.session.execute(select(PartnerCompany.id, PartnerCompany.name)
-                                    .where(PartnerCompany.id.in_(ids))).all())
-    return [{"id": int(k), "name": names.get(int(k), "?"), **v, "selling_people": v["first_selling"],
-             "people_trained": v["first_trained"]} for k, v in ranked if k.isdigit()]
+def summed(stage_ids: list[int], kind: str, keys: list[str] | None = None, metrics=COUNTER_METRICS):
+    """Each scope of a kind with its counters summed over the stages (stored results of the closed ones, live
+    counters of the others), as a subquery (`key` and a column per metric) for the database to rank and limit:
+    one statement, whatever the number of stages and scopes."""
+    parts = []
+    for model, closed in ((KpiStageResult, True), (KpiCounter, False)):
+        stages = select(KpiStage.id).where(KpiStage.id.in_(stage_ids),
+                                           KpiStage.closed_at.is_not(None) if closed else KpiStage.closed_at.is_(None))
+        part = select(model.scope_key.label("key"), *(getattr(model, m).label(m) for m in metrics)).where(
+            model.stage_id.in_(stages), model.scope_kind == kind)
+        parts.append(part if keys is None else part.where(model.scope_key.in_(keys)))
+    rows = union_all(*parts).subquery()
+    return select(rows.c.key, *(func.coalesce(func.sum(rows.c[m]), 0).label(m) for m in metrics)) \
+        .group_by(rows.c.key).subquery()
+
+
+def companies_with_actuals(stage_ids: list[int], group_id: int | None = None, limit: int = 20) -> list[dict]:
+    """Companies by approved sales over the stages, best first: name, the LISTED counters, and the people who
+    sold and who were trained there over the stages, each counted once (`selling_people`, `people_trained`).
+    Summed, ranked and named in the database: one statement however many companies there are."""
+    totals = summed(stage_ids, COMPANY, group_company_keys(group_id) if group_id is not None else None, LISTED)
+    order = (totals.c.sales_amount.desc(), totals.c.registered.desc(), totals.c.key)
+    best = select(totals).order_by(*order).limit(limit).subquery()  # ranked first, then named: a join per row
+    ranked = db.session.execute(
+        select(PartnerCompany.id, PartnerCompany.name, *(best.c[m] for m in LISTED))
+        .join(PartnerCompany, PartnerCompany.id == cast(best.c.key, Integer))
+        .order_by(best.c.sales_amount.desc(), best.c.registered.desc(), best.c.key))
+    result = []
+    for company_id, name, *sums in ranked:
+        values = {m: int(v or 0) for m, v in zip(LISTED, sums, strict=True)}
+        result.append({"id": company_id, "name": name, **values, "selling_people": values["first_selling"],
+                       "people_trained": values["first_trained"]})
+    return result
 
 
 def groups_with_actuals(stage_ids: list[int]) -> list[dict]:
-    """Groups with their own counters over the stages (what happened while each company belonged to the group),
-    and how many companies each holds today."""
-    totals = breakdown(stage_ids, GROUP)
-    members: dict[int, int] = defaultdict(int)
-    for group_id, _company_id in db.session.execute(select(GroupMembership.group_id, GroupMembership.company_id)
-                                                    .where(GroupMembership.removed_at.is_(None)).distinct()):
-        members[group_id] += 1
-    result = [{"id": group.id, "name": group.name, "companies": members.get(group.id, 0),
-               **totals.get(str(group.id), {})} for group in all_groups()]
+    """Groups with their own LISTED counters over the stages (what happened while each company belonged to the group),
+    and how many companies each holds today: one statement."""
+    totals = summed(stage_ids, GROUP, metrics=LISTED)
+    members = (select(func.count(func.distinct(GroupMembership.company_id)))
+               .where(GroupMembership.group_id == PartnerGroup.id, GroupMembership.removed_at.is_(None))
+               .scalar_subquery())
+    rows = db.session.execute(
+        select(PartnerGroup.id, PartnerGroup.name, members, *(totals.c[m] for m in LISTED))
+        .outerjoin(totals, totals.c.key == cast(PartnerGroup.id, String))
+        .order_by(PartnerGroup.name, PartnerGroup.id))
+    result = []
+    for group_id, name, companies, *sums in rows:
+        values = {m: int(v) for m, v in zip(LISTED, sums, strict=True) if v is not None}
+        result.append({"id": group_id, "name": name, "companies": int(companies or 0), **values})
     return sorted(result, key=lambda g: -g.get("sales_amount", 0))
 
 
@@ -67,8 +89,6 @@ def not_trained(company_id: int) -> list:
 
 def _sales_by_scope(stage_ids: list[int], kind: str = COMPANY):
     """(scope key, sales) rows of the stages: stored results for closed stages, live counters otherwise."""
-    from sqlalchemy import union_all
-
     closed = select(KpiStage.id).where(KpiStage.id.in_(stage_ids), KpiStage.closed_at.is_not(None))
     live = select(KpiStage.id).where(KpiStage.id.in_(stage_ids), KpiStage.closed_at.is_(None))
     parts = [select(model.scope_key.label("key"), model.sales_amount.label("sales"))
@@ -78,25 +98,21 @@ def _sales_by_scope(stage_ids: list[int], kind: str = COMPANY):
 
 
 def top_companies(stage_ids: list[int], limit: int = 5) -> list[dict]:
-    """The companies with the most sales over the stages, summed in the database (the dashboard's list)."""
-    from sqlalchemy import func
-
+    """The companies with the most sales over the stages, summed, ranked and named in the database (the
+    dashboard's list)."""
     rows = _sales_by_scope(stage_ids)
-    total = func.sum(rows.c.sales)
-    ranked = db.session.execute(select(rows.c.key, total).group_by(rows.c.key).order_by(total.desc(), rows.c.key)
-                                .limit(limit)).all()
-    ids = [int(k) for k, _v in ranked if k.isdigit()]
-    names = dict(db.session.execute(select(PartnerCompany.id, PartnerCompany.name)
-                                    .where(PartnerCompany.id.in_(ids))).all())
-    return [{"id": int(k), "name": names.get(int(k), "?"), "sales_amount": int(v or 0)} for k, v in ranked
-            if k.isdigit()]
+    total = func.sum(rows.c.sales).label("total")
+    best = select(rows.c.key, total).group_by(rows.c.key).order_by(total.desc(), rows.c.key).limit(limit).subquery()
+    ranked = db.session.execute(
+        select(PartnerCompany.id, PartnerCompany.name, best.c.total)
+        .join(PartnerCompany, PartnerCompany.id == cast(best.c.key, Integer))
+        .order_by(best.c.total.desc(), best.c.key)).all()
+    return [{"id": company_id, "name": name, "sales_amount": int(v or 0)} for company_id, name, v in ranked]
 
 
 def top_groups(stage_ids: list[int], limit: int = 5) -> list[dict]:
     """Groups by their own sales over the stages (sales dated while the company belonged to the group), summed
     in the database."""
-    from sqlalchemy import String, cast, func
-
     rows = _sales_by_scope(stage_ids, GROUP)
     total = func.coalesce(func.sum(rows.c.sales), 0)
     ranked = db.session.execute(

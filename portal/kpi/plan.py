@@ -143,8 +143,9 @@ def revisions(kind: str | None = None, key: str | None = None, limit: int = 200)
     return list(db.session.scalars(query.limit(limit)))
 
 
-def stages_without_plan(stages, kind: str = PROGRAM, key: str = "") -> list:
-    planned = {stage_id for (_code, stage_id) in targets_for(kind, key)}
+def stages_without_plan(stages, kind: str = PROGRAM, key: str = "", targets: dict | None = None) -> list:
+    """The stages without any target in the scope's plan (`targets` when the caller has read them already)."""
+    planned = {stage_id for (_code, stage_id) in (targets_for(kind, key) if targets is None else targets)}
     return [stage for stage in stages if stage.id not in planned]
 
 

@@ -147,6 +147,13 @@ def last_log_id(stage: KpiStage) -> int:
     return int(db.session.scalar(select(func.max(KpiStageLog.id)).where(KpiStageLog.stage_id == stage.id)) or 0)
 
 
+def last_log_ids(stage_ids: list[int]) -> dict[int, int]:
+    """last_log_id of many stages in one statement (the stages list)."""
+    rows = db.session.execute(select(KpiStageLog.stage_id, func.max(KpiStageLog.id))
+                              .where(KpiStageLog.stage_id.in_(stage_ids)).group_by(KpiStageLog.stage_id))
+    return {stage_id: 0 for stage_id in stage_ids} | {stage_id: int(last) for stage_id, last in rows}
+
+
 def _lock_stage(stage: KpiStage) -> None:
     """Take the stage's row for this transaction: PostgreSQL locks the row, SQLite takes its write lock, so a
     second recalculation waits for the first to commit and then reads what it wrote."""
@@ -154,12 +161,15 @@ def _lock_stage(stage: KpiStage) -> None:
                        .execution_options(synchronize_session=False))
 
 
-def _levels(live: bool) -> dict[int, int]:
+def _levels(live: bool, stages: list[KpiStage] | None = None, figures: dict | None = None,
+            before: int | None = None) -> dict[int, int]:
     """Everyone registered by each stage's end (the shares' denominator), from the stored results of closed
-    stages as the pages show them, or from the live counters only."""
-    stages = all_stages()
-    figures = _program_rows(KpiCounter, [s.id for s in stages]) if live else counters(stages, PROGRAM, "")
-    level = registered_before(stages[0].starts_on if stages else None, PROGRAM, "")
+    stages as the pages show them, or from the live counters only. The stages, their program figures and the
+    people registered before them are read unless given."""
+    stages = all_stages() if stages is None else stages
+    if figures is None:
+        figures = _program_rows(KpiCounter, [s.id for s in stages]) if live else counters(stages, PROGRAM, "")
+    level = registered_before(stages[0].starts_on if stages else None, PROGRAM, "") if before is None else before
     levels = {}
     for s in stages:
         f = figures.get(s.id) or dict.fromkeys(COUNTER_METRICS, 0)
@@ -333,12 +343,19 @@ def closed_stage_drift(stage: KpiStage | None = None) -> list[Drift]:
     """Every closed stage (or the one given) whose stored results differ from its live counters: per KPI, the
     stored and the live figure (shares with their denominators). Empty when every closed stage is up to date.
     Reads a few program-level rows per stage; `portal check` calls it."""
-    closed = [s for s in all_stages() if s.closed_at is not None and (stage is None or s.id == stage.id)]
-    ids = [s.id for s in closed]
+    every = all_stages()
+    closed = [s for s in every if s.closed_at is not None and (stage is None or s.id == stage.id)]
+    if not closed:
+        return []
+    # Read once for every stage: the levels run through all of them.
+    ids = [s.id for s in every]
     stored, live = _program_rows(KpiStageResult, ids), _program_rows(KpiCounter, ids)
     zero = dict.fromkeys(COUNTER_METRICS, 0)
+    shown = {s.id: (stored if s.closed_at is not None else live).get(s.id, zero) for s in every}
+    before = registered_before(every[0].starts_on, PROGRAM, "")
+    stored_levels = _levels(live=False, stages=every, figures=shown, before=before)
+    live_levels = _levels(live=True, stages=every, figures=live, before=before)
     drift = []
-    stored_levels, live_levels = (_levels(live=False), _levels(live=True)) if closed else ({}, {})
     for s in closed:
         kept, now = stored.get(s.id, zero), live.get(s.id, zero)
         levels = (stored_levels[s.id], live_levels[s.id])

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union_all
 
 from portal.auth.models import PARTNER_ROLES, User
 from portal.core.formatting import number, rub
@@ -117,6 +117,7 @@ class Scorecard:
     rows: list[Row]
     running_index: int | None
     values: dict = field(default_factory=dict)  # stage id -> counter values (plus the levels)
+    targets: dict = field(default_factory=dict)  # (KPI code, stage id or None for the total) -> the scope's target
 
 
 def _sum_rows(rows) -> dict[str, int]:
@@ -142,14 +143,21 @@ def counters(stages: list[KpiStage], kind: str, key: str) -> dict[int, dict[str,
 
 def _counter_rows(stages: list[KpiStage], kind: str, keys: list[str]):
     """(stage id, scope key, counter values) of the scopes' rows in the stages."""
+    parts = [select(model.stage_id, model.scope_key, *(getattr(model, m) for m in COUNTER_METRICS))
+             .where(model.stage_id.in_(ids), model.scope_kind == kind, model.scope_key.in_(keys))
+             for model, ids in _by_model(stages) if keys]
+    if not parts:
+        return
+    for stage_id, scope_key, *values in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
+        yield stage_id, scope_key, {m: int(v or 0) for m, v in zip(COUNTER_METRICS, values, strict=True)}
+
+
+def _by_model(stages: list[KpiStage]) -> list[tuple[type, list[int]]]:
+    """Where each stage's figures are read: closed stages from their stored results, the others from the live
+    counters (only the models that have stages; the reads of both are sent as one statement)."""
     closed = [s.id for s in stages if s.closed_at is not None]
     live = [s.id for s in stages if s.closed_at is None]
-    for model, ids in ((KpiStageResult, closed), (KpiCounter, live)):
-        if not ids or not keys:
-            continue
-        for row in db.session.scalars(select(model).where(model.stage_id.in_(ids), model.scope_kind == kind,
-                                                          model.scope_key.in_(keys))):
-            yield row.stage_id, row.scope_key, {m: int(getattr(row, m) or 0) for m in COUNTER_METRICS}
+    return [(model, ids) for model, ids in ((KpiStageResult, closed), (KpiCounter, live)) if ids]
 
 
 def _group_companies(stages: list[KpiStage], group_id: int) -> dict[int, list[int]]:
@@ -161,23 +169,27 @@ def active_companies(stages: list[KpiStage], kind: str, key: str) -> dict[int, i
     """Companies with a selling participant per stage (program, group or company scope); a group counts the
     companies it held at the stage's end."""
     result = {s.id: 0 for s in stages}
+    if kind not in (PROGRAM, GROUP, COMPANY):
+        return {}
     members = _group_companies(stages, int(key)) if kind == GROUP else {}
-    for model, ids in ((KpiStageResult, [s.id for s in stages if s.closed_at]),
-                       (KpiCounter, [s.id for s in stages if not s.closed_at])):
-        if not ids:
+    parts = []
+    for model, ids in _by_model(stages):
+        selling = [model.stage_id.in_(ids), model.scope_kind == COMPANY, model.active_people > 0]
+        if kind == PROGRAM:  # the program needs how many, not which: counted in the database
+            parts.append(select(model.stage_id, func.count()).where(*selling).group_by(model.stage_id))
             continue
-        query = select(model.stage_id, model.scope_key).where(model.stage_id.in_(ids), model.scope_kind == COMPANY,
-                                                              model.active_people > 0)
         if kind == COMPANY:
-            query = query.where(model.scope_key == key)
-        elif kind == GROUP:
-            keys = sorted({str(c) for stage_id in ids for c in members[stage_id]})
-            query = query.where(model.scope_key.in_(keys))
-        elif kind != PROGRAM:
-            return {}
-        for stage_id, scope_key in db.session.execute(query):
-            if kind != GROUP or int(scope_key) in members[stage_id]:
-                result[stage_id] += 1
+            selling.append(model.scope_key == key)
+        else:
+            selling.append(model.scope_key.in_(sorted({str(c) for stage_id in ids for c in members[stage_id]})))
+        parts.append(select(model.stage_id, model.scope_key).where(*selling))
+    if not parts:
+        return result
+    for stage_id, scope_key in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
+        if kind == PROGRAM:
+            result[stage_id] += int(scope_key)
+        elif kind != GROUP or int(scope_key) in members[stage_id]:
+            result[stage_id] += 1
     return result
 
 
@@ -200,8 +212,7 @@ def _registered_before_by(first_day: date | None, kind: str, keys: list[str]) ->
         return {"": int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)}
     result: dict[str, int] = defaultdict(int)
     if kind == AUDIENCE:
-        for user_id, _company_id in db.session.execute(query):
-            audience = history.audience_on(user_id, eve)
+        for audience in history.audiences_on(query.with_only_columns(User.id), eve).values():
             if audience in keys:
                 result[audience] += 1
         return result
@@ -214,8 +225,10 @@ def _registered_before_by(first_day: date | None, kind: str, keys: list[str]) ->
     ever = select(CompanyMembership.user_id).where(CompanyMembership.company_id.in_(list(companies) or [0]))
     has_history = select(CompanyMembership.user_id).where(CompanyMembership.user_id == User.id).exists()
     candidates = query.where(or_(User.id.in_(ever), User.company_id.in_(list(companies) or [0])))
-    for user_id, company_id, with_history in db.session.execute(candidates.add_columns(has_history)):
-        where = history.company_on(user_id, eve) if with_history else company_id
+    rows = db.session.execute(candidates.add_columns(has_history)).all()
+    on_eve = history.companies_on([user_id for user_id, _company_id, with_history in rows if with_history], eve)
+    for user_id, company_id, with_history in rows:
+        where = on_eve.get(user_id) if with_history else company_id
         if where in companies:
             result[companies[where]] += 1
     return result
@@ -291,7 +304,7 @@ def scorecard(stages: list[KpiStage], kind: str = PROGRAM, key: str = "", day: d
             row.total_share_target = explicit
         row.total = _total(kpi, stages, row.cells, values, day, explicit, running_index is not None, counted)
         rows.append(row)
-    return Scorecard(kind, key, stages, rows, running_index, values)
+    return Scorecard(kind, key, stages, rows, running_index, values, targets)
 
 
 def _shown(kpi: Kpi, value: int) -> str:
@@ -362,25 +375,3 @@ def _total(kpi: Kpi, stages: list[KpiStage], cells: list[Cell], values: dict, da
                          stages=", ".join(stage.name for stage, _cell in planned),
                          actual=_shown(kpi, total.compared))
     return total
-
-
-def stage_columns(card: Scorecard) -> list[KpiStage]:
-    return card.stages
-
-
-def breakdown(stage_ids: list[int], kind: str, keys: list[str] | None = None) -> dict[str, dict[str, int]]:
-    """Counters of many scopes of one kind summed over stages (for drill-down lists and top companies)."""
-    result: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTER_METRICS, 0))
-    stages = list(db.session.scalars(select(KpiStage).where(KpiStage.id.in_(stage_ids))))
-    for model, ids in ((KpiStageResult, [s.id for s in stages if s.closed_at]),
-                       (KpiCounter, [s.id for s in stages if not s.closed_at])):
-        if not ids:
-            continue
-        columns = [func.sum(getattr(model, m)) for m in COUNTER_METRICS]
-        query = select(model.scope_key, *columns).where(model.stage_id.in_(ids), model.scope_kind == kind)
-        if keys is not None:
-            query = query.where(model.scope_key.in_(keys))
-        for scope_key, *sums in db.session.execute(query.group_by(model.scope_key)):
-            for metric, value in zip(COUNTER_METRICS, sums, strict=True):
-                result[scope_key][metric] += int(value or 0)
-    return result

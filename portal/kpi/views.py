@@ -48,12 +48,11 @@ def _page(kind: str, key: str, template: str = "kpi/table.html", **extra):
     card = scorecard(all_stages, kind, key)
     started = [s.id for s in all_stages if s.starts_on <= today()]
     context = {"card": card, "scope_kind": kind, "scope_key": key, "scope_name": plan.scope_name(kind, key),
-               "charts_data": charts.plan_vs_actual(card), "unplanned": plan.stages_without_plan(all_stages, kind, key),
-               "today": today(), **extra}
+               "charts_data": charts.plan_vs_actual(card),
+               "unplanned": plan.stages_without_plan(all_stages, targets=card.targets), "today": today(), **extra}
     if kind == PROGRAM and current_user.is_staff:
-        totals = lookups.company_totals(started)
         context["groups"] = lookups.groups_with_actuals(started)
-        context["companies"] = lookups.companies_with_actuals(started, totals=totals)
+        context["companies"] = lookups.companies_with_actuals(started)
     elif kind == GROUP:
         context["companies"] = lookups.companies_with_actuals(started, group_id=int(key), limit=500)
     elif kind == COMPANY:

@@ -9,7 +9,7 @@ a moment is read as it is.
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from portal.auth.models import User
 from portal.core.time import local_day_start
@@ -96,27 +96,6 @@ def group_ids_within(spans: list[tuple[int, datetime, datetime | None]], when: d
                      if added <= moment and (removed is None or removed > moment))
 
 
-def audiences_on(user_ids, when: date | datetime) -> dict[int, str | None]:
-    """`audience_on` for many people in two statements: {person: audience on the day}. `user_ids` is a list or a
-    select of ids (a subquery keeps a job over 100,000 people from sending their ids)."""
-    moment = moment_of(when)
-    spans: dict[int, list] = {}
-    for row in db.session.execute(
-            select(AudienceSpan.user_id, AudienceSpan.audience, AudienceSpan.started_at, AudienceSpan.ended_at,
-                   AudienceSpan.id).where(AudienceSpan.user_id.in_(user_ids))):
-        spans.setdefault(row.user_id, []).append(row)
-    found = {}
-    for user_id, audience in db.session.execute(select(User.id, User.audience).where(User.id.in_(user_ids))):
-        own = spans.get(user_id)
-        if not own:
-            found[user_id] = audience
-            continue
-        at = max(moment, min(span.started_at for span in own))  # before the first span: the first one counts
-        open_then = [span for span in own if span.started_at <= at and (span.ended_at is None or span.ended_at > at)]
-        found[user_id] = max(open_then, key=lambda span: (span.started_at, span.id)).audience if open_then else None
-    return found
-
-
 def group_ids_of_companies_on(company_ids, when: date | datetime | None = None) -> dict[int, frozenset[int]]:
     """`group_ids_on` for many companies in one statement: {company: its groups on the day}; a company in no group
     is left out. `company_ids` is a list or a select of ids."""
@@ -126,3 +105,34 @@ def group_ids_of_companies_on(company_ids, when: date | datetime | None = None) 
             .where(GroupMembership.company_id.in_(company_ids)), when)):
         groups.setdefault(company_id, set()).add(group_id)
     return {company_id: frozenset(ids) for company_id, ids in groups.items()}
+
+
+def companies_on(user_ids, when: date | datetime) -> dict[int, int]:
+    """company_on for many people at once, in one statement: {person: company} of those who worked for a company
+    on the day (or at the moment). `user_ids` is a list or a select of ids."""
+    moment = moment_of(when)
+    rows = db.session.execute(
+        select(CompanyMembership.user_id, CompanyMembership.company_id)
+        .where(CompanyMembership.user_id.in_(user_ids), CompanyMembership.started_at <= moment,
+               or_(CompanyMembership.ended_at.is_(None), CompanyMembership.ended_at > moment))
+        .order_by(CompanyMembership.user_id, CompanyMembership.started_at, CompanyMembership.id))
+    # Ordered oldest first, so each person's latest membership wins, as in company_on.
+    return {user_id: company_id for user_id, company_id in rows}
+
+
+def audiences_on(user_ids, when: date | datetime) -> dict[int, str | None]:
+    """audience_on for many people at once, in two statements: {person: audience}; a person with spans but none
+    on the day is left out (audience_on says None). `user_ids` is a list or a select of ids."""
+    moment = moment_of(when)
+    first = (select(AudienceSpan.user_id, func.min(AudienceSpan.started_at).label("first"))
+             .where(AudienceSpan.user_id.in_(user_ids)).group_by(AudienceSpan.user_id).subquery())
+    at = case((first.c.first > moment, first.c.first), else_=moment)  # before the first span: the first one
+    spans = db.session.execute(
+        select(AudienceSpan.user_id, AudienceSpan.audience).join(first, first.c.user_id == AudienceSpan.user_id)
+        .where(AudienceSpan.started_at <= at, or_(AudienceSpan.ended_at.is_(None), AudienceSpan.ended_at > at))
+        .order_by(AudienceSpan.user_id, AudienceSpan.started_at, AudienceSpan.id))
+    result: dict[int, str | None] = {user_id: audience for user_id, audience in spans}  # the latest span wins
+    without_spans = select(User.id, User.audience).where(
+        User.id.in_(user_ids), ~select(AudienceSpan.id).where(AudienceSpan.user_id == User.id).exists())
+    result.update({user_id: audience for user_id, audience in db.session.execute(without_spans)})
+    return result

@@ -333,8 +333,13 @@ def regions() -> list[str]:
     return list(db.session.scalars(select(PartnerCompany.region).distinct().order_by(PartnerCompany.region)))
 
 
+def pending_companies_count():
+    """How many companies await approval, as a select (the manager's dashboard reads its counts at once)."""
+    return select(func.count(PartnerCompany.id)).where(PartnerCompany.status == PENDING)
+
+
 def count_pending_companies() -> int:
-    return db.session.scalar(select(func.count(PartnerCompany.id)).where(PartnerCompany.status == PENDING)) or 0
+    return db.session.scalar(pending_companies_count()) or 0
 
 
 def group_company_ids(group_id: int, at=None) -> list[int]:

@@ -34,3 +34,22 @@ def test_the_page_of_the_most_active_participant_opens(app):
     client.post("/login", data={"email": MOST_ACTIVE_EMAIL, "password": "bench12345"})
     for path in ("/home", "/points", "/claims"):
         assert client.get(path).status_code == 200, path
+
+
+def test_the_kpi_plan_of_a_small_program_fills_the_managers_pages(app):
+    from bench.scale import MANAGER_EMAIL
+    from bench.scale_kpi import add_kpi_plan
+    from portal.extensions import db
+    from portal.kpi.models import PROGRAM, KpiCounter
+
+    build(app, sizes(200), log=lambda *args: None)
+    added = add_kpi_plan(app, groups=2, log=lambda *args: None)
+    assert added["stages"] >= 12
+    with app.app_context():
+        sales = db.session.scalar(select(func.sum(KpiCounter.sales_amount)).where(KpiCounter.scope_kind == PROGRAM))
+        db.session.remove()
+    client = app.test_client()
+    client.post("/login", data={"email": MANAGER_EMAIL, "password": "bench12345"})
+    for path in ("/home", "/kpi", "/kpi/budget"):
+        assert client.get(path).status_code == 200, path
+    assert sales > 0  # the approved claims, counted in the stages of their invoice dates

@@ -19,7 +19,15 @@ from .drafting import (
     submit_claim,
     twins,
 )
-from .lists import can_view, company_claims, count_awaiting_review, my_claims, next_to_review, review_queue
+from .lists import (
+    awaiting_review_count,
+    can_view,
+    company_claims,
+    count_awaiting_review,
+    my_claims,
+    next_to_review,
+    review_queue,
+)
 from .review import (
     approve_claim,
     awarded_by_rules,
@@ -37,6 +45,7 @@ __all__ = [
     "SavedClaim",
     "approve_claim",
     "attach_scan",
+    "awaiting_review_count",
     "birthday_bonuses",
     "can_view",
     "check_invoice_date",
