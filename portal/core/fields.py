@@ -79,6 +79,12 @@ def finite_decimal(value) -> Decimal:
 class IntegerField(fields.IntegerField):
     """WTForms' IntegerField that also refuses numbers no database column holds."""
 
+    def post_validate(self, form, validation_stopped):
+        """A date that was typed but cannot be read keeps its own message: a "required" check running after it
+        (which sees no date) would otherwise replace it with "enter the date", as if nothing had been typed."""
+        if self.process_errors and self.raw_data and str(self.raw_data[0]).strip():
+            self.errors = list(self.process_errors)
+
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         if self.data is not None and not -INT_MAX <= self.data <= INT_MAX:
@@ -88,6 +94,12 @@ class IntegerField(fields.IntegerField):
 
 class DecimalField(fields.DecimalField):
     """WTForms' DecimalField that refuses NaN, infinities and absurd magnitudes with a clear message."""
+
+    def post_validate(self, form, validation_stopped):
+        """A date that was typed but cannot be read keeps its own message: a "required" check running after it
+        (which sees no date) would otherwise replace it with "enter the date", as if nothing had been typed."""
+        if self.process_errors and self.raw_data and str(self.raw_data[0]).strip():
+            self.errors = list(self.process_errors)
 
     def process_formdata(self, valuelist):
         if valuelist and valuelist[0] != "":
@@ -113,7 +125,9 @@ class BoundedIntegerConverter(IntegerConverter):
 # instead: Russian pages write 31.12.2026, English pages 2026-12-31 (ISO, unambiguous where 12/31 and 31/12 are
 # both read); either form is accepted on every page.
 DATE_FORMATS = {"ru": ("%d.%m.%Y", _l("DD.MM.YYYY")), "en": ("%Y-%m-%d", _l("YYYY-MM-DD"))}
-_DAY_FIRST = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
+# Day first only with dots: 12/5/2026 is 5 December to an American and 12 May to most of Europe, so slashes are
+# refused (with the pattern in the message) rather than read one way silently.
+_DAY_FIRST = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 YEARS = range(1000, 10000)  # four digits: a typo like 20266 is refused, a date far off is the form's to judge
 
@@ -134,7 +148,7 @@ def date_text(day: date | None) -> str:
 
 
 def parse_day(text) -> date | None:
-    """A date typed as 2026-12-31 or 31.12.2026 (also 31/12/2026, one-digit day and month), or None."""
+    """A date typed as 2026-12-31 or 31.12.2026 (one-digit day and month too), or None."""
     text = str(text or "").strip()[:20]
     if match := _ISO.fullmatch(text):
         year, month, day = (int(part) for part in match.groups())
@@ -171,6 +185,12 @@ class LocalDateField(fields.DateField):
         if self.raw_data:
             return " ".join(self.raw_data)
         return date_text(self.data)
+
+    def post_validate(self, form, validation_stopped):
+        """A date that was typed but cannot be read keeps its own message: a "required" check running after it
+        (which sees no date) would otherwise replace it with "enter the date", as if nothing had been typed."""
+        if self.process_errors and self.raw_data and str(self.raw_data[0]).strip():
+            self.errors = list(self.process_errors)
 
     def process_formdata(self, valuelist):
         if not valuelist or not str(valuelist[0]).strip():

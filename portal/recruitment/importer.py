@@ -31,6 +31,7 @@ COLUMNS = {
 }
 REQUIRED = ("inn", "company_name", "contact_name", "email")
 TEMPLATE_HEADER = ["INN", "Company", "Region", "Contact", "Email", "Group", "Language"]
+TEMPLATE_HEADER_RU = ["ИНН", "Компания", "Регион", "Контакт", "Почта", "Группа", "Язык"]
 _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 

@@ -101,12 +101,14 @@ class FunnelStep:
 
 
 def funnel(campaign_id: int, group_id: int | None = None, region: str = "") -> tuple[int, list[FunnelStep]]:
-    """(companies, steps) of a campaign, of one group or region when given."""
+    """(companies, steps) of a campaign, of one group or region when given. A company counts at a step when it
+    reached that step and every step before it (a course passed before any approved sale counts under "first
+    course" once a sale is approved too), so no step holds more than the one before it."""
     stamps = db.session.execute(_filtered(campaign_id, group_id, region).with_only_columns(
         *(getattr(RecruitmentInvitee, f"{s}_at") for s in STEPS))).all()
     steps, previous = [], None
     for index, step in enumerate(STEPS):
-        count = sum(1 for row in stamps if row[index] is not None)
+        count = sum(1 for row in stamps if all(stamp is not None for stamp in row[:index + 1]))
         conversion = median_time = None
         if previous is not None:
             conversion = round(100.0 * count / previous, 1) if previous else None

@@ -2,6 +2,7 @@
 and the one-click unsubscribe of recruitment mail, which needs no account."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -87,8 +88,9 @@ def confirm():
 def template(fmt):
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    example = ["7707083893", "ООО «Пример»", "Москва", "Иван Петров", "ivan@example.ru", "", "ru"]
-    return imports.table_response(fmt, "recruitment", importer.TEMPLATE_HEADER, [example], _("Companies"))
+    # Headings only: an example row would be a real company someone could invite by uploading the template as it is.
+    header = importer.TEMPLATE_HEADER_RU if str(get_locale()) == "ru" else importer.TEMPLATE_HEADER
+    return imports.table_response(fmt, "recruitment", header, [], _("Companies"))
 
 
 def _filters():

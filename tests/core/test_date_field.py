@@ -6,14 +6,14 @@ from datetime import date
 import pytest
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms.validators import Optional
+from wtforms.validators import DataRequired, Optional
 
 from portal.core.fields import LocalDateField, parse_day
 
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("2026-12-31", date(2026, 12, 31)), ("31.12.2026", date(2026, 12, 31)), (" 1.2.2026 ", date(2026, 2, 1)),
-    ("31/12/2026", date(2026, 12, 31)), ("2026-2-1", date(2026, 2, 1)),
+    ("31/12/2026", None), ("12/5/2026", None), ("2026-2-1", date(2026, 2, 1)),
     ("31.02.2026", None), ("2026-13-01", None), ("12/31/2026", None), ("завтра", None), ("20266-01-01", None),
     ("01.01.0001", None), ("", None), (None, None), ("9" * 40, None),
 ])
@@ -54,3 +54,20 @@ def test_a_statement_filter_with_a_russian_date_and_a_bad_one(client, login, mak
     assert client.get("/points?date_from=01.06.2026&date_to=2026-06-30").status_code == 200
     page = client.get("/points?date_from=30.02.2026")
     assert page.status_code == 200 and "Введите дату в виде ДД.ММ.ГГГГ" in page.get_data(as_text=True)
+
+
+class _RequiredForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    day = LocalDateField("Day", validators=[DataRequired(message="Enter the invoice date.")])
+
+
+def test_a_required_date_typed_wrong_says_how_to_write_it_not_that_it_is_missing(app):
+    with app.test_request_context("/", headers={"Cookie": "locale=en"}):
+        for typed in ("31.02.2026", "12/5/2026"):
+            form = _RequiredForm(formdata=MultiDict({"day": typed}))
+            assert not form.validate()
+            assert [str(e) for e in form.day.errors] == ["Enter the date as YYYY-MM-DD, for example 2026-12-31."]
+        empty = _RequiredForm(formdata=MultiDict({"day": ""}))
+        assert not empty.validate() and empty.day.errors == ["Enter the invoice date."]

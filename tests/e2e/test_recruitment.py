@@ -9,10 +9,10 @@ from tests.e2e.test_accounts import log_in
 
 WORDS = {
     "ru": {"menu": "Привлечение партнёров", "new": "Новая кампания", "errors": "Ничего не будет импортировано",
-           "bad": "адрес broken@ неверен", "changes": "Будут приглашены компаний: 2, пропущены: 1.",
+           "bad": "адрес broken@ неверен", "changes": "Пригласим: 2; не пригласим: 1.",
            "left_out": "тот же ИНН, что в строке 2", "created": "Кампания создана", "invited": "Приглашены"},
     "en": {"menu": "Recruitment", "new": "New campaign", "errors": "Nothing will be imported",
-           "bad": "the e-mail broken@ is not valid", "changes": "Will invite 2 companies, leave out 1.",
+           "bad": "the e-mail broken@ is not valid", "changes": "To invite: 2; left out: 1.",
            "left_out": "the same INN as row 2", "created": "The campaign is created", "invited": "Invited"},
 }
 

@@ -157,3 +157,24 @@ def test_a_password_reset_link_confirms_the_address_for_the_funnel_too(db, manag
     accounts.reset_password(accounts.password_reset_token(anna), "neva2026xyz")
     db.session.commit()
     assert counts(campaign.id)["confirmed"] == 1 and funnel_drift() == []
+
+
+def test_a_step_never_counts_more_companies_than_the_one_before(db, manager):
+    """A company that passed a course before any sale of theirs was approved counts under "first course" only once
+    a sale is approved too: the funnel's conversions stay at most 100%."""
+    campaign = RecruitmentCampaign(name="Пробная", created_by_id=manager.id)
+    db.session.add(campaign)
+    db.session.flush()
+    now = utcnow()
+    reached = {step: now for step in STEPS}
+    db.session.add_all([
+        RecruitmentInvitee(campaign_id=campaign.id, row_number=2, inn="7707083893", company_name="Все шаги",
+                           contact_name="А", email="a@example.test", **{f"{s}_at": t for s, t in reached.items()}),
+        RecruitmentInvitee(campaign_id=campaign.id, row_number=3, inn="7736207543", company_name="Курс без продажи",
+                           contact_name="Б", email="b@example.test",
+                           **{f"{s}_at": t for s, t in reached.items() if s != "first_sale"}),
+    ])
+    db.session.flush()
+    steps = counts(campaign.id)
+    assert steps["approved"] == 2 and steps["first_sale"] == 1 and steps["first_course"] == 1
+    assert all(s.conversion is None or s.conversion <= 100 for s in services.funnel(campaign.id)[1])

@@ -103,3 +103,14 @@ def test_fifty_thousand_rows_read_and_write_in_seconds(english, db, manager):
     assert invitees() == 49_998
     print(f"50,000 rows: checked in {checked:.1f} s, checked again and written in {written:.1f} s")
     assert checked < 10 and written < 20
+
+
+def test_the_template_has_the_readers_headings_and_no_company_to_invite_by_mistake(client, login, make):
+    make.user(role=MANAGER, email="boss@example.test")
+    login("boss@example.test")
+    russian = client.get("/console/recruitment/template.csv").get_data(as_text=True).lstrip("\ufeff")
+    assert russian.strip().splitlines() == ["ИНН;Компания;Регион;Контакт;Почта;Группа;Язык"]
+    client.post("/language/en")
+    english = client.get("/console/recruitment/template.csv").get_data(as_text=True).lstrip("\ufeff")
+    assert english.strip().splitlines()[0].split(",")[0] == "INN" and len(english.strip().splitlines()) == 1
+    assert client.get("/console/recruitment/template.xlsx").status_code == 200
