@@ -1,5 +1,6 @@
 """The partner loyalty portal."""
 
+import functools
 import logging
 import sqlite3
 
@@ -207,27 +208,23 @@ def load_user(user_id: str):
     return user
 
 
-_SIGNED_IN = []  # the statement, built once: building it costs more than running it
-
-
+@functools.cache
 def _signed_in_statement():
-    if not _SIGNED_IN:
-        from sqlalchemy import bindparam, select
-        from sqlalchemy.orm import aliased, joinedload
+    """Built once: building the statement costs more than running it."""
+    from sqlalchemy import bindparam, select
+    from sqlalchemy.orm import aliased, joinedload
 
-        from portal.auth.models import User
-        from portal.core.freshness import PROGRAM, PersonVersion
-        from portal.notifications.models import NotificationCounter
+    from portal.auth.models import User
+    from portal.core.freshness import PROGRAM, PersonVersion
+    from portal.notifications.models import NotificationCounter
 
-        program = aliased(PersonVersion)
-        _SIGNED_IN.append(
-            select(User,
+    program = aliased(PersonVersion)
+    return (select(User,
                    select(NotificationCounter.unread).where(NotificationCounter.user_id == User.id)
                    .scalar_subquery(),
                    select(PersonVersion.version).where(PersonVersion.user_id == User.id).scalar_subquery(),
                    select(program.version).where(program.user_id == PROGRAM).scalar_subquery())
             .options(joinedload(User.company)).where(User.id == bindparam("user_id")))
-    return _SIGNED_IN[0]
 
 
 def _load_signed_in(user_id: int):

@@ -23,7 +23,7 @@ def board_table(params: dict) -> Table:
     """params: contest_id. Every league's board in ranking order, read in chunks of the board index."""
     contest = db.session.get(Contest, int(params["contest_id"]))
     leagues = list(contest.leagues)
-    total = sum(boards.count_on_board(contest.id, league.id) for league in leagues)
+    total = sum(boards.counts_on_boards(contest.id).values())
     value_kind = MONEY if contest.metric in MONEY_METRICS else PERCENT if contest.metric == PLAN_PERCENT else NUMBER
 
     def rows():

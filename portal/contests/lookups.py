@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.models import PARTNER_ROLES, STAFF_ROLES, User
@@ -231,10 +231,9 @@ def visible_contests(user: User) -> list[Contest]:
     if not contests:
         return []
     ids = [contest.id for contest in contests]
-    on_boards = set(db.session.scalars(select(ContestScore.contest_id).where(
-        ContestScore.user_id == user.id, ContestScore.contest_id.in_(ids)).distinct()))
-    on_boards |= set(db.session.scalars(select(ContestFrozenScore.contest_id).where(
-        ContestFrozenScore.user_id == user.id, ContestFrozenScore.contest_id.in_(ids)).distinct()))
+    on_boards = set(db.session.scalars(union(*(
+        select(model.contest_id).where(model.user_id == user.id, model.contest_id.in_(ids))
+        for model in (ContestScore, ContestFrozenScore)))))
     entered = set(db.session.scalars(select(ContestEntry.contest_id).where(
         ContestEntry.user_id == user.id, ContestEntry.contest_id.in_(ids))))
     seen_groups, seen_audiences, now = {}, {}, utcnow()
@@ -309,13 +308,13 @@ def best_current_place(user: User) -> tuple[Contest, int] | None:
     """The participant's best place over the running contests, for the home page card: as of the freeze in a
     frozen one."""
     best = None
-    contests = db.session.scalars(select(Contest).where(Contest.status.in_(LIVE_STATES)).where(
+    contests = list(db.session.scalars(select(Contest).options(selectinload(Contest.leagues)).where(
+        Contest.status.in_(LIVE_STATES)).where(
         Contest.id.in_(select(ContestScore.contest_id).where(ContestScore.user_id == user.id))
-        | Contest.id.in_(select(ContestFrozenScore.contest_id).where(ContestFrozenScore.user_id == user.id))))
+        | Contest.id.in_(select(ContestFrozenScore.contest_id).where(ContestFrozenScore.user_id == user.id)))))
+    places = my_places_in(contests, user)
     for contest in contests:
-        frozen = shows_frozen_board(contest)
-        for score in boards.my_rows(contest.id, user.id, frozen=frozen):
-            place = boards.place_of(contest.id, score.league_id, score, frozen=frozen)
+        for _league, place, _value in places[contest.id]:
             if place is not None and (best is None or place < best[1]):
                 best = (contest, place)
     return best
