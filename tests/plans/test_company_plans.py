@@ -119,6 +119,32 @@ def test_manager_sets_a_company_plan_by_form_and_bad_input_is_explained(client, 
                                                                            "manual")
 
 
+
+TOO_LARGE = "9" * 25
+
+
+@pytest.mark.parametrize(("metric", "largest"), [(UNITS, "10\xa0000\xa0000\xa0000\xa0000"),
+                                                  (SALES_AMOUNT, "100\xa0000\xa0000\xa0000 руб.")])
+def test_a_company_target_too_large_says_so_with_the_largest_allowed(client, manager, make, app, metric, largest):
+    company = make.company(name="ООО «Ромашка»")
+    page = client.post("/console/plans/company/set", data={
+        "inn": company.inn, "period": period_of(MONTH, today()).key, "metric": metric, "target": TOO_LARGE})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Слишком большой план: не больше " + largest in text
+    assert "положительный" not in text
+    with app.app_context():
+        assert _db.session.scalar(select(CompanyPlan)) is None
+
+
+def test_an_imported_target_too_large_says_so_with_the_largest_allowed(db, make, boss):
+    make.company(name="ООО «Ромашка»", inn="7707083893")
+    make.user(email="seller@example.test")
+    body = f"inn;email;metric;target\n7707083893;;units;{TOO_LARGE}\n;seller@example.test;sales_amount;{TOO_LARGE}\n"
+    rows = imports.check_plan_import(read_rows("plans.csv", body.encode()), JUNE)
+    assert [row.errors for row in rows] == [["слишком большой план: не больше 10\xa0000\xa0000\xa0000\xa0000"],
+                                            ["слишком большой план: не больше 100\xa0000\xa0000\xa0000 руб"]]
+
 def test_import_reads_a_company_row_by_inn_and_the_template_re_imports_unchanged(client, manager, make, app):
     company = make.company(name="ООО «Ромашка»")
     make.user(email="seller@example.test")

@@ -122,6 +122,21 @@ def test_bad_plan_input_is_refused_with_a_message(client, manager, make, data):
         assert db.session.scalar(select(SalesPlan)) is None
 
 
+
+@pytest.mark.parametrize(("locale", "metric", "message"), [
+    ("ru", UNITS, "Слишком большой план: не больше 10\xa0000\xa0000\xa0000\xa0000."),
+    ("ru", SALES_AMOUNT, "Слишком большой план: не больше 100\xa0000\xa0000\xa0000 руб."),
+    ("en", UNITS, "The target is too large: at most 10,000,000,000,000."),
+    ("en", SALES_AMOUNT, "The target is too large: at most 100,000,000,000 roubles."),
+])
+def test_a_personal_target_too_large_says_so_with_the_largest_allowed(client, login, make, locale, metric, message):
+    make.user(email="seller@example.test")
+    make.user(role=MANAGER, email="boss@example.test", locale=locale)
+    login("boss@example.test")
+    response = client.post("/console/plans/set", data={"email": "seller@example.test", "metric": metric,
+                                                        "period": period_of(MONTH, today()).key, "target": "9" * 25})
+    assert response.status_code == 200 and message in response.get_data(as_text=True)
+
 @pytest.mark.parametrize("query", ["period=9999-99", "period=" + "x" * 10_000, "group=1e309", "company=" + "9" * 40,
                                    "page=NaN", "metric=%00", "behind=1&q=" + "я" * 10_000])
 def test_bad_filters_never_fail(client, manager, query):
