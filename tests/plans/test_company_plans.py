@@ -3,6 +3,7 @@ company the seller belonged to on the invoice date, checked by `portal check`, s
 
 import csv
 import io
+import re
 from datetime import date, datetime
 
 import pytest
@@ -213,3 +214,24 @@ def test_company_plan_shows_on_every_page_in_both_languages(client, login, make,
     assert 'data-testid="company-plan"' in client.get(f"/console/companies/{head.company_id}").get_data(as_text=True)
     people = client.get(f"/console/plans?period={period.key}&company={head.company_id}").get_data(as_text=True)
     assert 'data-testid="company-plan"' in people and "plans/company/" in people
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_the_company_page_plan_table_fits_its_narrow_card(client, login, make, app, locale):
+    """The company page shows the plan in a third of the screen: three columns (the plan, its amounts, its progress
+    with the status under the bar), so the status no longer scrolls out of the card at 1366 pixels."""
+    company = make.company(name="ООО «Ромашка»")
+    boss = make.user(role=MANAGER, email="manager@example.test", locale=locale)
+    with app.app_context():
+        services.set_company_plan(_db.session.merge(company), SALES_AMOUNT, period_of(MONTH, today()), 310_000_000,
+                                  _db.session.merge(boss))
+        _db.session.commit()
+    login("manager@example.test")
+    page = client.get(f"/console/companies/{company.id}").get_data(as_text=True)
+    card = page.split('data-testid="company-plans"')[1].split("</table>")[0]
+    assert len(re.findall(r"<th[ >]", card)) == 3
+    row = card.split('data-testid="company-plan"')[1]
+    assert len(re.findall(r"<td[ >]", row)) == 3
+    progress = row.split("<td")[3]
+    assert 'data-testid="company-plan-percent"' in progress and "badge" in progress  # the status under the bar
+    assert "table-responsive" in page.split('data-testid="company-plans"')[1].split("<table")[0]
