@@ -253,3 +253,28 @@ def test_plans_rank_people_and_companies_by_share_of_plan(client, manager, make,
     table = ranking.split('data-testid="company-ranking"')[1]
     assert table.index("ООО «Север»") < table.index("ООО «Юг»")  # 17 of 20 (85%) before 3 of 4 (75%)
     assert "85%" in table and "75%" in table
+
+
+def test_the_companies_tab_is_paginated_and_shows_only_the_filters_that_apply_to_companies(client, manager, make, app):
+    for number in range(30):
+        person = make.user(full_name=f"Продавец {number:02}", company=make.company(name=f"ООО «Компания {number:02}»"))
+        _plan(app, person, UNITS, 100)
+        _actual(app, person, 100 - number)  # company 00 first (100%), company 29 last (71%)
+    key = period_of(MONTH, today()).key
+    first = client.get(f"/console/plans?period={key}&view=companies&metric=units").get_data(as_text=True)
+    table = first.split('data-testid="company-ranking"')[1].split("</table>")[0]
+    assert "ООО «Компания 24»" in table and "ООО «Компания 25»" not in table
+    assert "page=2" in first and "Найдено: 30" in first
+    second = client.get(f"/console/plans?period={key}&view=companies&metric=units&page=2").get_data(as_text=True)
+    table = second.split('data-testid="company-ranking"')[1].split("</table>")[0]
+    assert "ООО «Компания 25»" in table and "ООО «Компания 24»" not in table
+    assert '<td class="text-end">26</td>' in table  # places go on from the first page
+    tabs = second.split('class="nav nav-tabs')[1].split("</ul>")[0]
+    assert "page=" not in tabs  # the other tab opens on its first page
+    assert '<option value="">' not in second.split('id="metric"')[1].split("</select>")[0]  # one metric is ranked
+    # Searching people by name, ordering people and "behind pace only" do not apply to companies.
+    for name in ('name="q"', 'name="order"', 'name="behind"'):
+        assert name not in first
+        assert name in client.get(f"/console/plans?period={key}").get_data(as_text=True)
+    for name in ('name="period"', 'name="metric"', 'name="group"', 'name="audience"'):
+        assert name in first
