@@ -8,7 +8,6 @@ from portal.core.fields import IntegerField
 
 from .models import PERIOD_LABELS, PERIODS
 
-
 # A text input, not a number one: a browser empties a number input whose value it cannot read ("1,5", "abc")
 # when it shows the page again, so the person would lose what they typed along with the reason.
 WHOLE_NUMBER = {"widget": widgets.TextInput(), "render_kw": {"inputmode": "numeric"},
