@@ -54,7 +54,7 @@ RULES = [
          priority=120, stackable=False),
     dict(name="Двойные баллы на мульти-сплит", kind="multiplier", value=Decimal(2), categories=["Мульти-сплит"],
          priority=200, stackable=True),
-    dict(name="Бонус за каждую подтверждённую заявку", kind="fixed_per_claim", value=Decimal(50), priority=10,
+    dict(name="Бонус за каждую одобренную заявку", kind="fixed_per_claim", value=Decimal(50), priority=10,
          stackable=True, cap_per_period=1_000, cap_period="month"),
 ]
 

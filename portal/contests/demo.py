@@ -87,7 +87,7 @@ def load(rng) -> None:
         return
     prizes = [{"points": 15000, "text": "Поездка на завод в Сучжоу"}, {"points": 10000, "text": ""},
               {"points": 5000, "text": ""}]
-    rules = ("1. Учитываются подтверждённые продажи со счётом, датированным в период конкурса.\n"
+    rules = ("1. Учитываются одобренные продажи со счётом, датированным в период конкурса.\n"
              "2. Победители определяются отдельно в каждой лиге.\n"
              "3. При равенстве результатов выше тот, кто достиг его раньше.")
 
@@ -114,7 +114,7 @@ def load(rng) -> None:
     start = midnight - timedelta(days=12)
     with frozen_time(start - timedelta(days=1)):
         autumn = services.save_contest(services.ContestData(
-            title=f"Битва лиг: {_month(now)}", description="Сумма подтверждённых продаж оборудования.", rules=rules,
+            title=f"Битва лиг: {_month(now)}", description="Сумма одобренных продаж оборудования.", rules=rules,
             title_en=f"Battle of the leagues: {_month_en(now)}",
             description_en="The amount of approved equipment sales.", rules_en=RULES_EN,
             starts_at=start, ends_at=midnight + timedelta(days=18), freeze_at=midnight + timedelta(days=15),

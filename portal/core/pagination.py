@@ -1,7 +1,7 @@
 """Paging of list pages: one size everywhere, page number from the query string."""
 
 from flask import request
-from flask_sqlalchemy.pagination import SelectPagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 
 from portal.core.fields import db_int
 from portal.extensions import db
@@ -39,3 +39,19 @@ def paginate(select, reverse=None):
         return db.paginate(select, page=page, per_page=PER_PAGE, error_out=False)
     return _FromEitherEnd(select=select, session=db.session(), reverse=reverse, page=page, per_page=PER_PAGE,
                           error_out=False)
+
+
+class _OfList(Pagination):
+    """A page of rows already in memory (a ranking computed in Python), with the same links as a query's pages."""
+
+    def _query_items(self) -> list:
+        return self._query_args["rows"][self._query_offset:self._query_offset + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["rows"])
+
+
+def paginate_list(rows: list):
+    """A page of `rows`, numbered from the query string like `paginate`."""
+    page = min(max(request.args.get("page", 1, type=db_int), 1), MAX_PAGE)
+    return _OfList(rows=rows, page=page, per_page=PER_PAGE, error_out=False)

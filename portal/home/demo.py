@@ -45,7 +45,7 @@ RULES = {"Баллы за сплит-системы": "Points for split systems"
          "5% от маржи на всё оборудование": "5% of the margin on all equipment",
          "VRF: 2% от выручки": "VRF: 2% of revenue",
          "Двойные баллы на мульти-сплит": "Double points on multi-split systems",
-         "Бонус за каждую подтверждённую заявку": "A bonus for every approved sale"}
+         "Бонус за каждую одобренную заявку": "A bonus for every approved sale"}
 PRIZE_DESCRIPTION = "A prize of the Partner Club programme. Delivered anywhere in Russia at the programme's expense."
 REGIONS = {"Москва": "Moscow", "Санкт-Петербург": "Saint Petersburg", "Московская область": "Moscow Region",
            "Свердловская область": "Sverdlovsk Region", "Новосибирская область": "Novosibirsk Region",

@@ -11,7 +11,7 @@ from portal.core.auth import roles_required
 from portal.core.errors import DomainError
 from portal.core.exports import export_response
 from portal.core.forms import EmptyForm, show_error
-from portal.core.pagination import paginate
+from portal.core.pagination import paginate, paginate_list
 from portal.core.params import clean_text, get_or_404, id_arg, text_arg
 from portal.core.time import today
 from portal.extensions import db
@@ -101,8 +101,8 @@ def manage():
     copy_form = CopyForm()
     copy_form.set_periods(_periods_with(period), period)
     ranking_metric = request.args.get("metric") if request.args.get("metric") in METRIC_LABELS else SALES_AMOUNT
-    companies = services.company_ranking(period, ranking_metric, group_id=id_arg("group"),
-                                         audience=request.args.get("audience", "")) \
+    companies = paginate_list(services.company_ranking(period, ranking_metric, group_id=id_arg("group"),
+                                                       audience=request.args.get("audience", ""), limit=None)) \
         if request.args.get("view") == "companies" else None
     return render_template(
         "plans/manage.html", page=page, progress=services.with_progress(page.items), period=period,

@@ -46,7 +46,7 @@ def test_statement_and_manual_adjustment(app, live_server, page, new_page, make,
     expect(page.get_by_test_id("balance-available")).to_have_text("900")
     expect(page.get_by_test_id("expiring").first).to_contain_text("400 баллов сгорят")
     statement = page.get_by_test_id("statement")
-    expect(statement).to_contain_text("Подтверждена продажа № 1, счёт УПД-77")
+    expect(statement).to_contain_text("Одобрена продажа № 1, счёт УПД-77")
     expect(statement).to_contain_text("Пройден курс: Монтаж VRF")
     shot(page, "statement-ru")
 

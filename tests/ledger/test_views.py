@@ -25,7 +25,7 @@ def test_participant_sees_balance_and_translated_statement(client, login, seller
     login("seller@example.test")
     page = client.get("/points").get_data(as_text=True)
     assert 'data-testid="balance-available">1\xa0000<' in page or 'data-testid="balance-available">1 000<' in page
-    assert "Подтверждена продажа, счёт СЧ-101" in page
+    assert "Одобрена продажа, счёт СЧ-101" in page
     assert "Заказ приза № 5" in page
     assert "В ближайшие 90 дней ничего не сгорит." in page
 
@@ -36,7 +36,7 @@ def test_statement_exports(client, login, seller):
     text = response.get_data(as_text=True)
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert text.startswith("\ufeffДата;Описание;Операция;Баллы;Остаток")
-    assert "Подтверждена продажа, счёт СЧ-101;Начисление;1200;1200" in text
+    assert "Одобрена продажа, счёт СЧ-101;Начисление;1200;1200" in text
     response = client.get("/points/export.xlsx?kind=spend")
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.values)

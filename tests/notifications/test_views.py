@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -84,3 +85,12 @@ def test_the_bell_leaves_the_pages_own_variables_alone(app, make):
                                       '<p id="own">{{ unread|join(",") }}</p>{% endblock %}', unread=["a", "b"])
     assert '<p id="own">a,b</p>' in html
     assert bell(html.encode()) == "1"
+
+
+@pytest.mark.parametrize(("locale", "back"), [("ru", "← Мой профиль"), ("en", "← My profile")])
+def test_the_mail_settings_page_leads_back_to_the_profile(client, login, make, locale, back):
+    """Like the other settings pages the profile opens (KPI reports by mail, the invitation link)."""
+    person = make.user(email="p@example.test", locale=locale)
+    login(person.email)
+    html = client.get("/notifications/mail").get_data(as_text=True)
+    assert f'<a href="/profile" class="small">{back}</a>' in html

@@ -3,6 +3,7 @@ company the seller belonged to on the invoice date, checked by `portal check`, s
 
 import csv
 import io
+import re
 from datetime import date, datetime
 
 import pytest
@@ -119,6 +120,32 @@ def test_manager_sets_a_company_plan_by_form_and_bad_input_is_explained(client, 
                                                                            "manual")
 
 
+
+TOO_LARGE = "9" * 25
+
+
+@pytest.mark.parametrize(("metric", "largest"), [(UNITS, "10\xa0000\xa0000\xa0000\xa0000"),
+                                                  (SALES_AMOUNT, "100\xa0000\xa0000\xa0000 руб.")])
+def test_a_company_target_too_large_says_so_with_the_largest_allowed(client, manager, make, app, metric, largest):
+    company = make.company(name="ООО «Ромашка»")
+    page = client.post("/console/plans/company/set", data={
+        "inn": company.inn, "period": period_of(MONTH, today()).key, "metric": metric, "target": TOO_LARGE})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Слишком большой план: не больше " + largest in text
+    assert "положительный" not in text
+    with app.app_context():
+        assert _db.session.scalar(select(CompanyPlan)) is None
+
+
+def test_an_imported_target_too_large_says_so_with_the_largest_allowed(db, make, boss):
+    make.company(name="ООО «Ромашка»", inn="7707083893")
+    make.user(email="seller@example.test")
+    body = f"inn;email;metric;target\n7707083893;;units;{TOO_LARGE}\n;seller@example.test;sales_amount;{TOO_LARGE}\n"
+    rows = imports.check_plan_import(read_rows("plans.csv", body.encode()), JUNE)
+    assert [row.errors for row in rows] == [["слишком большой план: не больше 10\xa0000\xa0000\xa0000\xa0000"],
+                                            ["слишком большой план: не больше 100\xa0000\xa0000\xa0000 руб"]]
+
 def test_import_reads_a_company_row_by_inn_and_the_template_re_imports_unchanged(client, manager, make, app):
     company = make.company(name="ООО «Ромашка»")
     make.user(email="seller@example.test")
@@ -187,3 +214,24 @@ def test_company_plan_shows_on_every_page_in_both_languages(client, login, make,
     assert 'data-testid="company-plan"' in client.get(f"/console/companies/{head.company_id}").get_data(as_text=True)
     people = client.get(f"/console/plans?period={period.key}&company={head.company_id}").get_data(as_text=True)
     assert 'data-testid="company-plan"' in people and "plans/company/" in people
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_the_company_page_plan_table_fits_its_narrow_card(client, login, make, app, locale):
+    """The company page shows the plan in a third of the screen: three columns (the plan, its amounts, its progress
+    with the status under the bar), so the status no longer scrolls out of the card at 1366 pixels."""
+    company = make.company(name="ООО «Ромашка»")
+    boss = make.user(role=MANAGER, email="manager@example.test", locale=locale)
+    with app.app_context():
+        services.set_company_plan(_db.session.merge(company), SALES_AMOUNT, period_of(MONTH, today()), 310_000_000,
+                                  _db.session.merge(boss))
+        _db.session.commit()
+    login("manager@example.test")
+    page = client.get(f"/console/companies/{company.id}").get_data(as_text=True)
+    card = page.split('data-testid="company-plans"')[1].split("</table>")[0]
+    assert len(re.findall(r"<th[ >]", card)) == 3
+    row = card.split('data-testid="company-plan"')[1]
+    assert len(re.findall(r"<td[ >]", row)) == 3
+    progress = row.split("<td")[3]
+    assert 'data-testid="company-plan-percent"' in progress and "badge" in progress  # the status under the bar
+    assert "table-responsive" in page.split('data-testid="company-plans"')[1].split("<table")[0]

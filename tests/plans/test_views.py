@@ -122,6 +122,21 @@ def test_bad_plan_input_is_refused_with_a_message(client, manager, make, data):
         assert db.session.scalar(select(SalesPlan)) is None
 
 
+
+@pytest.mark.parametrize(("locale", "metric", "message"), [
+    ("ru", UNITS, "Слишком большой план: не больше 10\xa0000\xa0000\xa0000\xa0000."),
+    ("ru", SALES_AMOUNT, "Слишком большой план: не больше 100\xa0000\xa0000\xa0000 руб."),
+    ("en", UNITS, "The target is too large: at most 10,000,000,000,000."),
+    ("en", SALES_AMOUNT, "The target is too large: at most 100,000,000,000 roubles."),
+])
+def test_a_personal_target_too_large_says_so_with_the_largest_allowed(client, login, make, locale, metric, message):
+    make.user(email="seller@example.test")
+    make.user(role=MANAGER, email="boss@example.test", locale=locale)
+    login("boss@example.test")
+    response = client.post("/console/plans/set", data={"email": "seller@example.test", "metric": metric,
+                                                        "period": period_of(MONTH, today()).key, "target": "9" * 25})
+    assert response.status_code == 200 and message in response.get_data(as_text=True)
+
 @pytest.mark.parametrize("query", ["period=9999-99", "period=" + "x" * 10_000, "group=1e309", "company=" + "9" * 40,
                                    "page=NaN", "metric=%00", "behind=1&q=" + "я" * 10_000])
 def test_bad_filters_never_fail(client, manager, query):
@@ -238,3 +253,28 @@ def test_plans_rank_people_and_companies_by_share_of_plan(client, manager, make,
     table = ranking.split('data-testid="company-ranking"')[1]
     assert table.index("ООО «Север»") < table.index("ООО «Юг»")  # 17 of 20 (85%) before 3 of 4 (75%)
     assert "85%" in table and "75%" in table
+
+
+def test_the_companies_tab_is_paginated_and_shows_only_the_filters_that_apply_to_companies(client, manager, make, app):
+    for number in range(30):
+        person = make.user(full_name=f"Продавец {number:02}", company=make.company(name=f"ООО «Компания {number:02}»"))
+        _plan(app, person, UNITS, 100)
+        _actual(app, person, 100 - number)  # company 00 first (100%), company 29 last (71%)
+    key = period_of(MONTH, today()).key
+    first = client.get(f"/console/plans?period={key}&view=companies&metric=units").get_data(as_text=True)
+    table = first.split('data-testid="company-ranking"')[1].split("</table>")[0]
+    assert "ООО «Компания 24»" in table and "ООО «Компания 25»" not in table
+    assert "page=2" in first and "Найдено: 30" in first
+    second = client.get(f"/console/plans?period={key}&view=companies&metric=units&page=2").get_data(as_text=True)
+    table = second.split('data-testid="company-ranking"')[1].split("</table>")[0]
+    assert "ООО «Компания 25»" in table and "ООО «Компания 24»" not in table
+    assert '<td class="text-end">26</td>' in table  # places go on from the first page
+    tabs = second.split('class="nav nav-tabs')[1].split("</ul>")[0]
+    assert "page=" not in tabs  # the other tab opens on its first page
+    assert '<option value="">' not in second.split('id="metric"')[1].split("</select>")[0]  # one metric is ranked
+    # Searching people by name, ordering people and "behind pace only" do not apply to companies.
+    for name in ('name="q"', 'name="order"', 'name="behind"'):
+        assert name not in first
+        assert name in client.get(f"/console/plans?period={key}").get_data(as_text=True)
+    for name in ('name="period"', 'name="metric"', 'name="group"', 'name="audience"'):
+        assert name in first

@@ -193,3 +193,19 @@ def test_paid_bonus_is_shown_to_the_referrer(app, client, login, make, anna):
     login("anna@example.test")
     page = client.get("/referrals").get_data(as_text=True)
     assert 'data-testid="referral-bonus-paid"' in page and "700" in page
+
+
+@pytest.mark.parametrize(("locale", "message"), [("ru", "Укажите целое число"), ("en", "Enter a whole number")])
+@pytest.mark.parametrize(("name", "typed"), [("points", "1,5"), ("points", "abc"), ("cap_per_period", "2.5")])
+def test_a_number_that_is_not_whole_gets_one_message_and_keeps_what_was_typed(
+        app, client, login, make, locale, message, name, typed):
+    make.user(role=MANAGER, email="boss@example.test", locale=locale)
+    login("boss@example.test")
+    data = {"points": "10", "cap_period": "month", name: typed}
+    page = client.post("/console/referrals", data=data).get_data(as_text=True)
+    assert page.count('class="invalid-feedback"') == 1
+    assert message in page
+    field = re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+    assert f'value="{typed}"' in field
+    # A number input would drop a value the browser cannot read as a number ("1,5", "abc") when it shows the page.
+    assert 'type="text"' in field and 'inputmode="numeric"' in field

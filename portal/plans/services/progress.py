@@ -202,7 +202,7 @@ class CompanyProgress:
 
 
 def company_ranking(period: Period, metric: str, *, group_id: int | None = None, audience: str = "",
-                    limit: int = 200) -> list[CompanyProgress]:
+                    limit: int | None = 200) -> list[CompanyProgress]:
     """Companies by the plans of their people for one metric: the sum of what they did against the sum of their
     targets, best share first. Only people with a plan for the metric count, on both sides."""
     sums, actual = _actual_column(period)
@@ -234,7 +234,7 @@ def company_ranking(period: Period, metric: str, *, group_id: int | None = None,
         row = rows.setdefault(company_id, CompanyProgress(company_id, name, 0, 0, 0))
         row.company_target, row.company_actual = target, sold.get(company_id, {}).get(metric, 0)
     ranked = sorted(rows.values(), key=lambda r: (-r.percent, -r.actual, -(r.company_percent or 0), r.name))
-    return ranked[:limit]
+    return ranked if limit is None else ranked[:limit]
 
 
 def export_rows(progress: list[Progress]) -> list[list]:

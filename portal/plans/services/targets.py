@@ -1,6 +1,8 @@
 """Setting targets: one person's plan by hand, copying the previous period, reading a target as typed.
 Targets set by hand, imported or copied are taken as given."""
 
+import re
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -8,6 +10,8 @@ from sqlalchemy import select
 from portal.audit import services as audit
 from portal.auth.models import PARTNER_ROLES, User
 from portal.core.errors import DomainError
+from portal.core.fields import normalise_number
+from portal.core.formatting import number
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.plans.models import (
@@ -33,12 +37,34 @@ def parse_target(metric: str, text) -> int:
         if isinstance(text, float) and text.is_integer():
             raw = str(int(text))
         value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 15 else None
+    if value is None and _typed_amount(text) > MAX_TARGET / (100 if metric in MONEY_METRICS else 1):
+        value = MAX_TARGET + 1  # a number, only past what a plan may hold: say so, not "enter a positive target"
     if value is None or value <= 0:
         raise DomainError(_l("Enter a positive target: roubles for money, a whole number otherwise."),
                           field="target")
     if value > MAX_TARGET:
-        raise DomainError(_l("The target is too large."), field="target")
+        raise target_too_large(metric)
     return value
+
+
+def target_too_large(metric: str) -> DomainError:
+    """"Too large", with the largest target the metric allows, in roubles for money."""
+    if metric in MONEY_METRICS:
+        return DomainError(_l("The target is too large: at most %(max)s roubles.", max=number(MAX_TARGET // 100)),
+                           field="target")
+    return DomainError(_l("The target is too large: at most %(max)s.", max=number(MAX_TARGET)), field="target")
+
+
+def _typed_amount(text) -> Decimal:
+    """The number typed, however large (0 when it is not a number), to tell a huge target from a mistyped one."""
+    if isinstance(text, int | float):
+        text = repr(text)
+    cleaned = normalise_number(re.sub(r"₽|руб\.?|RUB", "", str(text or "")[:100], flags=re.IGNORECASE)) or ""
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        return Decimal(0)
+    return amount if amount.is_finite() else Decimal(0)
 
 
 def _check_person(user: User | None) -> User:
