@@ -1,11 +1,21 @@
 """What the drill-down pages list: groups and companies with their actuals, and the people a manager acts on."""
 
-from sqlalchemy import Integer, String, cast, exists, func, select, union_all
+from sqlalchemy import Integer, String, cast, exists, func, or_, select, union_all
 
 from portal.auth.models import PARTNER_ROLES, User
 from portal.claims.models import APPROVED, Claim
 from portal.extensions import db
-from portal.kpi.models import COMPANY, COUNTER_METRICS, GROUP, KpiCounter, KpiStage, KpiStageResult
+from portal.kpi.models import (
+    COMPANY,
+    COUNTER_METRICS,
+    GROUP,
+    TOTALED,
+    TOTALED_SCOPES,
+    KpiCounter,
+    KpiScopeTotal,
+    KpiStage,
+    KpiStageResult,
+)
 from portal.kpi.table import group_company_keys
 from portal.partners.models import GroupMembership, PartnerCompany, PartnerGroup
 from portal.training.models import CourseCompletion
@@ -20,14 +30,27 @@ LISTED = ("registered", "sales_amount", "claims_approved", "first_selling", "fir
 def summed(stage_ids: list[int], kind: str, keys: list[str] | None = None, metrics=COUNTER_METRICS):
     """Each scope of a kind with its counters summed over the stages (stored results of the closed ones, live
     counters of the others), as a subquery (`key` and a column per metric) for the database to rank and limit:
-    one statement, whatever the number of stages and scopes."""
+    one statement, whatever the number of stages and scopes.
+
+    Companies and groups keep these sums over every stage (KpiScopeTotal): when the stages asked for are all the
+    stages with figures of that kind (the usual case: the started ones, later stages being empty), the totals are
+    read, a row per scope; otherwise the stages' rows are summed. The database decides which, in the statement."""
     parts = []
+    others_have_rows = []
     for model, closed in ((KpiStageResult, True), (KpiCounter, False)):
-        stages = select(KpiStage.id).where(KpiStage.id.in_(stage_ids),
-                                           KpiStage.closed_at.is_not(None) if closed else KpiStage.closed_at.is_(None))
+        state = KpiStage.closed_at.is_not(None) if closed else KpiStage.closed_at.is_(None)
+        stages = select(KpiStage.id).where(KpiStage.id.in_(stage_ids), state)
         part = select(model.scope_key.label("key"), *(getattr(model, m).label(m) for m in metrics)).where(
             model.stage_id.in_(stages), model.scope_kind == kind)
         parts.append(part if keys is None else part.where(model.scope_key.in_(keys)))
+        others = select(KpiStage.id).where(KpiStage.id.not_in(stage_ids), state)
+        others_have_rows.append(exists().where(model.stage_id.in_(others), model.scope_kind == kind))
+    if kind in TOTALED_SCOPES and set(metrics) <= set(TOTALED):
+        from_totals = or_(*others_have_rows)
+        kept = select(KpiScopeTotal.scope_key.label("key"), *(getattr(KpiScopeTotal, m).label(m) for m in metrics))\
+            .where(KpiScopeTotal.scope_kind == kind, ~from_totals)
+        parts = [kept if keys is None else kept.where(KpiScopeTotal.scope_key.in_(keys)),
+                 *(part.where(from_totals) for part in parts)]
     rows = union_all(*parts).subquery()
     return select(rows.c.key, *(func.coalesce(func.sum(rows.c[m]), 0).label(m) for m in metrics)) \
         .group_by(rows.c.key).subquery()
@@ -87,22 +110,12 @@ def not_trained(company_id: int) -> list:
                                    .limit(LIST_LIMIT)))
 
 
-def _sales_by_scope(stage_ids: list[int], kind: str = COMPANY):
-    """(scope key, sales) rows of the stages: stored results for closed stages, live counters otherwise."""
-    closed = select(KpiStage.id).where(KpiStage.id.in_(stage_ids), KpiStage.closed_at.is_not(None))
-    live = select(KpiStage.id).where(KpiStage.id.in_(stage_ids), KpiStage.closed_at.is_(None))
-    parts = [select(model.scope_key.label("key"), model.sales_amount.label("sales"))
-             .where(model.stage_id.in_(ids), model.scope_kind == kind)
-             for model, ids in ((KpiStageResult, closed), (KpiCounter, live))]
-    return union_all(*parts).subquery()
-
-
 def top_companies(stage_ids: list[int], limit: int = 5) -> list[dict]:
     """The companies with the most sales over the stages, summed, ranked and named in the database (the
     dashboard's list)."""
-    rows = _sales_by_scope(stage_ids)
-    total = func.sum(rows.c.sales).label("total")
-    best = select(rows.c.key, total).group_by(rows.c.key).order_by(total.desc(), rows.c.key).limit(limit).subquery()
+    rows = summed(stage_ids, COMPANY, metrics=("sales_amount",))
+    best = select(rows.c.key, rows.c.sales_amount.label("total")) \
+        .order_by(rows.c.sales_amount.desc(), rows.c.key).limit(limit).subquery()
     ranked = db.session.execute(
         select(PartnerCompany.id, PartnerCompany.name, best.c.total)
         .join(PartnerCompany, PartnerCompany.id == cast(best.c.key, Integer))
@@ -113,10 +126,10 @@ def top_companies(stage_ids: list[int], limit: int = 5) -> list[dict]:
 def top_groups(stage_ids: list[int], limit: int = 5) -> list[dict]:
     """Groups by their own sales over the stages (sales dated while the company belonged to the group), summed
     in the database."""
-    rows = _sales_by_scope(stage_ids, GROUP)
-    total = func.coalesce(func.sum(rows.c.sales), 0)
+    rows = summed(stage_ids, GROUP, metrics=("sales_amount",))
+    total = rows.c.sales_amount
     ranked = db.session.execute(
         select(PartnerGroup.id, PartnerGroup.name, total)
         .join(rows, rows.c.key == cast(PartnerGroup.id, String))
-        .group_by(PartnerGroup.id, PartnerGroup.name).order_by(total.desc(), PartnerGroup.name).limit(limit)).all()
+        .order_by(total.desc(), PartnerGroup.name).limit(limit)).all()
     return [{"id": g, "name": n, "sales_amount": int(v or 0)} for g, n, v in ranked]

@@ -164,6 +164,38 @@ class KpiStageResult(_Counts, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
 
 
+# The figures the company and group lists rank and show, kept summed over the stages (KpiScopeTotal).
+TOTALED = ("registered", "sales_amount", "claims_approved", "first_selling", "first_trained")
+TOTALED_SCOPES = (COMPANY, GROUP)
+
+
+class KpiScopeTotal(db.Model):
+    """A company's or group's figures summed over every stage as the pages read them (the stored results of a closed
+    stage, the live counters of the others), so the lists rank a row per company, not a row per company and stage.
+    Kept by the counters' receivers in the same transaction, and rebuilt from the counters and stored results
+    when a stage closes, is recalculated or deleted, and by every recompute (aggregates.rebuild_totals)."""
+
+    __tablename__ = "kpi_scope_totals"
+    __table_args__ = (CheckConstraint(f"scope_kind IN {TOTALED_SCOPES}", name="scope_totaled"),)
+
+    scope_kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    scope_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+
+
+for _metric in TOTALED:
+    setattr(KpiScopeTotal, _metric, mapped_column(_metric, BigInteger, default=0, server_default="0"))
+
+
+class KpiPointsDay(db.Model):
+    """Points issued (issuance and adjustments, net of reversals) per day of the program's calendar, kept from the
+    ledger's postings in their own transaction: the budget's run rate reads 30 rows, not the ledger's entries."""
+
+    __tablename__ = "kpi_points_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    issued: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
 class KpiPersonScope(db.Model):
     """Distinct people: how many approved sales and passed courses a person has in a stage, in each scope their
     events counted for (the program, the company, its region, the audience and the groups of the event's day).
