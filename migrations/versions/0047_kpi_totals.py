@@ -1,5 +1,6 @@
 """KPI totals: each company's and group's figures summed over the stages (the lists rank a row per company), and
-the points issued per day of the program's calendar (the budget's run rate reads 30 rows, not the ledger)
+the points issued per day of the program's calendar (the budget's run rate reads 30 rows, not the ledger); the companies
+with a seller per stage counted from an index
 
 Revision ID: 0047
 Revises: 0045
@@ -35,6 +36,11 @@ def _program_zone():
 
 
 def upgrade():
+    # The companies with a seller in each stage are counted from these indexes alone, not from the counters' rows.
+    op.create_index('ix_kpi_counters_selling', 'kpi_counters', ['stage_id', 'scope_kind', 'active_people'],
+                    unique=False)
+    op.create_index('ix_kpi_stage_results_selling', 'kpi_stage_results', ['stage_id', 'scope_kind', 'active_people'],
+                    unique=False)
     op.create_table('kpi_scope_totals',
     sa.Column('scope_kind', sa.String(length=10), nullable=False),
     sa.Column('scope_key', sa.String(length=120), nullable=False),
@@ -82,5 +88,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_kpi_stage_results_selling', table_name='kpi_stage_results')
+    op.drop_index('ix_kpi_counters_selling', table_name='kpi_counters')
     op.drop_table('kpi_points_days')
     op.drop_table('kpi_scope_totals')

@@ -150,7 +150,9 @@ class KpiCounter(_Counts, db.Model):
     sender's transaction; `flask --app wsgi portal kpi recompute` rebuilds them from the source tables."""
 
     __tablename__ = "kpi_counters"
-    __table_args__ = (UniqueConstraint("stage_id", "scope_kind", "scope_key", name="uq_kpi_counters_scope"),)
+    __table_args__ = (UniqueConstraint("stage_id", "scope_kind", "scope_key", name="uq_kpi_counters_scope"),
+                      # companies with a seller per stage, counted from the index alone
+                      Index("ix_kpi_counters_selling", "stage_id", "scope_kind", "active_people"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
 
@@ -159,7 +161,8 @@ class KpiStageResult(_Counts, db.Model):
     """A closed stage's actuals as stored when it closed (or when it was last recalculated with a reason)."""
 
     __tablename__ = "kpi_stage_results"
-    __table_args__ = (UniqueConstraint("stage_id", "scope_kind", "scope_key", name="uq_kpi_stage_results_scope"),)
+    __table_args__ = (UniqueConstraint("stage_id", "scope_kind", "scope_key", name="uq_kpi_stage_results_scope"),
+                      Index("ix_kpi_stage_results_selling", "stage_id", "scope_kind", "active_people"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
 
