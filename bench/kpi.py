@@ -13,6 +13,7 @@ from portal.core.inn import make_inn
 from portal.core.time import today, utcnow
 from portal.extensions import db
 from portal.kpi import dashboard, plan, stages
+from portal.kpi import totals as kpi_totals
 from portal.kpi.models import AUDIENCE, COMPANY, COUNTER_METRICS, PROGRAM, REGION, KpiCounter
 from portal.kpi.table import scorecard
 from portal.partners.models import APPROVED, GroupMembership, PartnerCompany, PartnerGroup
@@ -65,6 +66,7 @@ def build(rng: random.Random) -> int:
         rows.append({"stage_id": stage.id, "scope_kind": AUDIENCE, "scope_key": "manager", **totals})
         rows += [{"stage_id": stage.id, "scope_kind": REGION, "scope_key": k, **v} for k, v in regions.items()]
     db.session.execute(insert(KpiCounter), rows)
+    kpi_totals.rebuild_totals()  # the companies' sums over the stages, as the receivers would keep them
     values = {}
     for stage in created:
         values[("registered", stage.id)] = per_stage_people

@@ -13,7 +13,8 @@ def add_kpi_plan(app, groups: int = 20, log=print) -> dict:
     and a program plan. The counters are written in bulk as the domain events would have left them: sales,
     registrations and sellers per company and month from the claims and people (by SQL, not the per-event
     rebuild, which takes many minutes at this size), summed for regions, groups, audiences and the program;
-    points per month from the ledger. What the dashboard and /kpi read is then the size of a real year."""
+    points per month from the ledger; then the companies' and groups' totals over the stages and the points issued per
+    day, from those rows and the ledger. What the dashboard and /kpi read is then the size of a real year."""
     import calendar
     from collections import defaultdict
 
@@ -22,7 +23,7 @@ def add_kpi_plan(app, groups: int = 20, log=print) -> dict:
     from portal.auth.models import MANAGER, User
     from portal.claims.models import Claim, ClaimLine
     from portal.extensions import db
-    from portal.kpi import plan, stages
+    from portal.kpi import plan, stages, totals
     from portal.kpi.models import (
         AUDIENCE,
         COMPANY,
@@ -125,6 +126,10 @@ def add_kpi_plan(app, groups: int = 20, log=print) -> dict:
         db.session.execute(insert(KpiStageResult), [row for row in rows if row["stage_id"] in {s.id for s in ended}])
         for stage in ended:
             stage.closed_at = utcnow()
+        # The sums the lists and the budget read, from what was just written (and from the ledger), as the events
+        # and the closing would have left them.
+        totals.rebuild_totals()
+        totals.rebuild_points_days()
         db.session.commit()
         db.session.remove()
     log(f"  KPI plan: {len(all_stages)} monthly stages ({len(ended)} closed), {groups} groups, {len(rows):,} counter "

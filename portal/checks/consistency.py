@@ -13,6 +13,7 @@ from portal.contests.boards import bucket_drift
 from portal.contests.models import SCORED_STATES, Contest
 from portal.contests.scoring import recompute_contest
 from portal.extensions import db
+from portal.kpi import totals as kpi_totals
 from portal.kpi.aggregates import recompute
 from portal.kpi.models import COUNTER_METRICS, KpiCounter, KpiPersonScope, KpiStage
 from portal.kpi.stages import closed_stage_drift as closed_stage_drifts
@@ -100,6 +101,26 @@ def kpi_drift() -> list:
             findings.append(_l("KPI stage «%(stage)s»: %(count)s rows of people with sales or courses differ from "
                                "the source.", stage=names.get(stage_id, stage_id), count=changed_people[stage_id]))
     return findings
+
+
+def kpi_total_drift() -> list:
+    """The companies' and groups' figures summed over the stages (what the lists rank) against a sum of the stages'
+    stored results and counters."""
+    stored, rebuilt = kpi_totals.stored_totals(), kpi_totals.rebuilt_totals()
+    differing = sum(1 for key in set(stored) | set(rebuilt) if stored.get(key) != rebuilt.get(key))
+    if not differing:
+        return []
+    return [_l("KPI totals: %(count)s companies and groups have totals over the stages that differ from their stages' "
+               "figures (`flask --app wsgi portal kpi recompute` rebuilds them).", count=differing)]
+
+
+def points_day_drift() -> list:
+    """The points issued per program day (the budget's run rate) against the ledger's issuing entries."""
+    stored, rebuilt = kpi_totals.stored_points_days(), kpi_totals.points_days_from_ledger()
+    days = sorted(day for day in set(stored) | set(rebuilt) if stored.get(day, 0) != rebuilt.get(day, 0))
+    return [_l("Points issued on %(day)s: %(kept)s kept for the budget, %(ledger)s in the ledger (`flask --app wsgi "
+               "portal kpi recompute` rebuilds them).", day=format_date(day), kept=stored.get(day, 0),
+               ledger=rebuilt.get(day, 0)) for day in days]
 
 
 def plan_actual_drift() -> list:

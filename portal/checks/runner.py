@@ -28,6 +28,8 @@ def _registry() -> list[Check]:
         Check(_l("Contest scores and boards"), consistency.contest_drift),
         Check(_l("KPI counters"), consistency.kpi_drift),
         Check(_l("Closed KPI stages"), consistency.closed_stage_drift),
+        Check(_l("KPI totals of companies and groups"), consistency.kpi_total_drift),
+        Check(_l("Points issued per day"), consistency.points_day_drift),
         Check(_l("Sales plan actuals"), consistency.plan_actual_drift),
         Check(_l("Company plan actuals"), consistency.company_plan_actual_drift),
         Check(_l("Customers held by leads"), consistency.lead_holder_drift),

@@ -18,6 +18,7 @@ from portal.auth.models import PARTNER_ROLES, User
 from portal.claims.models import APPROVED, Claim, ClaimLine
 from portal.core.time import local_date, program_zone
 from portal.extensions import db
+from portal.kpi import totals
 from portal.kpi.models import (
     AUDIENCE,
     COMPANY,
@@ -93,6 +94,7 @@ def bump(stage_id: int, scopes, **deltas: int) -> None:
             index_elements=["stage_id", "scope_kind", "scope_key"],
             set_={m: getattr(KpiCounter, m) + statement.excluded[m] for m in deltas})
         db.session.execute(statement)
+    totals.add_to_totals(stage_id, scopes, deltas)
 
 
 def people_contributions(rows, column: str) -> set[tuple[int, str, str, str]]:
@@ -364,6 +366,9 @@ def recompute(stage_ids: list[int] | None = None, scope: tuple[str, str] | None 
                                        courses=v[1])
                         for (s, u, kind, key), v in people.items() if kept(s, kind, key)])
     db.session.flush()
+    totals.rebuild_totals(scope)
+    if scope is None and stage_ids is None:
+        totals.rebuild_points_days()
     return differing
 
 

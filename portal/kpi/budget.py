@@ -10,14 +10,15 @@ already do)."""
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from portal.core.time import local_day_start, today
+from portal.core.time import today
 from portal.extensions import db
 from portal.kpi import stages as stage_service
+from portal.kpi import totals
 from portal.kpi.models import PROGRAM
 from portal.kpi.table import counters
-from portal.ledger.models import ADJUSTMENT, EXPIRY, ISSUANCE, REDEMPTION, Account, LedgerEntry, LedgerTransaction
+from portal.ledger.models import ADJUSTMENT, EXPIRY, ISSUANCE, REDEMPTION, Account
 from portal.program.services import get_settings
 
 
@@ -60,16 +61,9 @@ RUN_RATE_DAYS = 30
 
 
 def issued_between(first_day: date, last_day: date) -> int:
-    """Points issued (net of reversals and adjustments) in the program's days `first_day` to `last_day`: one
-    query over the ledger's issuing accounts."""
-    amount = db.session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-        .join(Account, Account.id == LedgerEntry.account_id)
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-        .where(Account.kind.in_((ISSUANCE, ADJUSTMENT)),
-               LedgerTransaction.created_at >= local_day_start(first_day),
-               LedgerTransaction.created_at < local_day_start(last_day + timedelta(days=1))))
-    return -int(amount or 0)
+    """Points issued (net of reversals and adjustments) in the program's days `first_day` to `last_day`: the
+    points issued per day kept from the ledger's postings (kpi/totals.py), a row per day."""
+    return totals.issued_between(first_day, last_day)
 
 
 def ledger_totals() -> tuple[int, int, int]:

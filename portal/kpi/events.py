@@ -3,7 +3,7 @@
 from portal.auth.models import PARTNER_ROLES
 from portal.core import events
 from portal.core.time import utcnow
-from portal.kpi import aggregates
+from portal.kpi import aggregates, totals
 from portal.kpi.models import GROUP, PROGRAM
 from portal.ledger.models import ADJUSTMENT, EXPIRY, ISSUANCE, REDEMPTION
 from portal.plans.actuals import claim_totals
@@ -87,6 +87,7 @@ def count_points(transaction, moves=(), **extra):
     expired = sum(amount for kind, amount in moves if kind == EXPIRY)
     if not (issued or redeemed or expired):
         return
+    totals.add_points_issued(transaction.created_at, issued)
     stage = aggregates.stage_for(transaction.created_at)
     if stage is not None:
         aggregates.bump(stage.id, [(PROGRAM, "")], points_issued=issued, points_redeemed=redeemed,

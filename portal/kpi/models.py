@@ -150,7 +150,9 @@ class KpiCounter(_Counts, db.Model):
     sender's transaction; `flask --app wsgi portal kpi recompute` rebuilds them from the source tables."""
 
     __tablename__ = "kpi_counters"
-    __table_args__ = (UniqueConstraint("stage_id", "scope_kind", "scope_key", name="uq_kpi_counters_scope"),)
+    __table_args__ = (UniqueConstraint("stage_id", "scope_kind", "scope_key", name="uq_kpi_counters_scope"),
+                      # companies with a seller per stage, counted from the index alone
+                      Index("ix_kpi_counters_selling", "stage_id", "scope_kind", "active_people"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
 
@@ -159,9 +161,42 @@ class KpiStageResult(_Counts, db.Model):
     """A closed stage's actuals as stored when it closed (or when it was last recalculated with a reason)."""
 
     __tablename__ = "kpi_stage_results"
-    __table_args__ = (UniqueConstraint("stage_id", "scope_kind", "scope_key", name="uq_kpi_stage_results_scope"),)
+    __table_args__ = (UniqueConstraint("stage_id", "scope_kind", "scope_key", name="uq_kpi_stage_results_scope"),
+                      Index("ix_kpi_stage_results_selling", "stage_id", "scope_kind", "active_people"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+
+
+# The figures the company and group lists rank and show, kept summed over the stages (KpiScopeTotal).
+TOTALED = ("registered", "sales_amount", "claims_approved", "first_selling", "first_trained")
+TOTALED_SCOPES = (COMPANY, GROUP)
+
+
+class KpiScopeTotal(db.Model):
+    """A company's or group's figures summed over every stage as the pages read them (the stored results of a closed
+    stage, the live counters of the others), so the lists rank a row per company, not a row per company and stage.
+    Kept by the counters' receivers in the same transaction, and rebuilt from the counters and stored results
+    when a stage closes, is recalculated or deleted, and by every recompute (aggregates.rebuild_totals)."""
+
+    __tablename__ = "kpi_scope_totals"
+    __table_args__ = (CheckConstraint(f"scope_kind IN {TOTALED_SCOPES}", name="scope_totaled"),)
+
+    scope_kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    scope_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+
+
+for _metric in TOTALED:
+    setattr(KpiScopeTotal, _metric, mapped_column(_metric, BigInteger, default=0, server_default="0"))
+
+
+class KpiPointsDay(db.Model):
+    """Points issued (issuance and adjustments, net of reversals) per day of the program's calendar, kept from the
+    ledger's postings in their own transaction: the budget's run rate reads 30 rows, not the ledger's entries."""
+
+    __tablename__ = "kpi_points_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    issued: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class KpiPersonScope(db.Model):

@@ -21,7 +21,7 @@ from portal.core.formatting import number, rub
 from portal.core.params import clean_text
 from portal.core.time import local_date, today, utcnow
 from portal.extensions import db
-from portal.kpi import aggregates
+from portal.kpi import aggregates, totals
 from portal.kpi.kpis import BY_CODE
 from portal.kpi.models import COUNTER_METRICS, PROGRAM, KpiCounter, KpiStage, KpiStageLog, KpiStageResult
 from portal.kpi.table import counters, registered_before
@@ -102,6 +102,7 @@ def delete_stage(stage: KpiStage) -> None:
         raise DomainError(_l("A closed stage cannot be deleted."))
     db.session.delete(stage)
     db.session.flush()
+    totals.rebuild_totals()
 
 
 def _program_figures(model, stage_id: int) -> dict:
@@ -127,6 +128,7 @@ def close_stage(stage: KpiStage, actor=None) -> None:
     db.session.add(KpiStageLog(stage_id=stage.id, action="closed", reason="",
                                changes={}, actor_id=actor.id if actor is not None else None))
     db.session.flush()
+    totals.rebuild_totals()  # from here on the stage's stored results are its figures
 
 
 def close_due_stages(now=None) -> int:
@@ -201,6 +203,7 @@ def recalculate_stage(stage: KpiStage, reason: str, actor, seen: int | None = No
     level_before = _levels(live=False)[stage.id]
     aggregates.recompute([stage.id])
     _store_results(stage)
+    totals.rebuild_totals()
     after = _program_figures(KpiStageResult, stage.id)
     level_after = _levels(live=False)[stage.id]
     changes = {}

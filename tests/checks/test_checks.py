@@ -47,7 +47,7 @@ def seller(make):
 
 def test_every_check_is_registered_once():
     names = [check.run.__name__ for check in checks()]
-    assert len(names) == len(set(names)) == 12
+    assert len(names) == len(set(names)) == 14
 
 
 # --- the ledger ------------------------------------------------------------------------------------

@@ -36,3 +36,49 @@ def test_an_amount_put_into_a_form_reads_back_the_same(app, locale, kopecks):
         assert parse_money(shown) == kopecks
     if locale == "ru" and kopecks == 10_000_000:
         assert shown == "100\xa0000"  # the fund of a stage, as the stage form shows it
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_numbers_and_amounts_read_as_babel_writes_them(app, locale):
+    """The filters' own formatting of whole numbers and kopecks gives exactly Babel's text, signs and groups
+    included."""
+    from decimal import Decimal
+
+    from babel.numbers import format_currency, format_decimal
+    from flask_babel import force_locale
+
+    from portal.core.formatting import number, rub, spaced_currency_pattern
+
+    values = [0, 1, -1, 7, 999, 1000, -1000, 12_345, 1_234_567, -98_765_432_109, 10**15, 12.5, 0.125, 33.35,
+              Decimal("2.5"), -0.4]
+    with app.test_request_context(), force_locale(locale):
+        for value in values:
+            assert number(value) == format_decimal(value, locale=locale)
+            if isinstance(value, int):
+                assert rub(value) == format_currency(Decimal(value) / 100, "RUB", locale=locale,
+                                                     format=spaced_currency_pattern(locale))
+    if locale == "ru":
+        with app.test_request_context(), force_locale(locale):
+            assert (number(-1_234_567), rub(123_456_789)) == ("-1\xa0234\xa0567", "1\xa0234\xa0567,89\xa0₽")
+
+
+def test_a_page_of_numbers_parses_no_pattern_per_number(app, monkeypatch):
+    """A KPI table formats hundreds of numbers: the locale's patterns are parsed once, not once per number."""
+    from babel import numbers
+    from flask_babel import force_locale
+
+    from portal.core import formatting
+
+    parsed = []
+    original = numbers.parse_pattern
+    monkeypatch.setattr(numbers, "parse_pattern", lambda pattern: parsed.append(pattern) or original(pattern))
+    monkeypatch.setattr(formatting, "parse_pattern", numbers.parse_pattern)
+    with app.test_request_context(), force_locale("ru"):
+        formatting.number(1)
+        formatting.rub(1)
+        parsed.clear()
+        for value in range(200):
+            formatting.number(value * 1001)
+            formatting.number(value + 0.5)
+            formatting.rub(value * 123)
+    assert parsed == []
