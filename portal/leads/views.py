@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES
 from portal.core.auth import roles_required
@@ -32,17 +33,17 @@ from .forms import (
     SettingsForm,
 )
 from .holders import conflict_notice
-from .models import REJECTED, STATUS_LABELS, SUBMITTED, Lead, LeadAttachment, LeadChannel, LeadRewardRule
+from .models import REJECTED, STATUS_LABELS, SUBMITTED, Lead, LeadAttachment, LeadChannel, LeadEvent, LeadRewardRule
 
 bp = Blueprint("leads", __name__, template_folder="templates")
 
 MAX_ID = 2**31 - 1
 
 
-def _lead_or_404(lead_id: int) -> Lead:
+def _lead_or_404(lead_id: int, *options) -> Lead:
     if lead_id > MAX_ID:
         abort(404)
-    lead = db.get_or_404(Lead, lead_id)
+    lead = db.get_or_404(Lead, lead_id, options=list(options))
     if not services.can_view(current_user, lead):
         abort(404)  # another company's lead does not exist for this user
     return lead
@@ -121,7 +122,10 @@ def new():
 @bp.get("/leads/<int:lead_id>")
 @roles_required(*PARTNER_ROLES, *STAFF_ROLES)
 def detail(lead_id):
-    lead = _lead_or_404(lead_id)
+    # What the page shows, loaded with the lead rather than by the template one relationship at a time.
+    lead = _lead_or_404(lead_id, joinedload(Lead.user), joinedload(Lead.company), joinedload(Lead.channel),
+                        selectinload(Lead.events).joinedload(LeadEvent.actor), selectinload(Lead.attachments),
+                        selectinload(Lead.awards))
     staff = current_user.role in STAFF_ROLES
     settings = services.get_lead_settings()
     return render_template(

@@ -4,6 +4,7 @@
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.models import PARTNER_ROLES, STAFF_ROLES
 from portal.core.auth import roles_required
@@ -25,6 +26,7 @@ from portal.shop.models import (
     STATUS_LABELS,
     CartItem,
     Order,
+    OrderLine,
     Prize,
 )
 from portal.shop.notifications import send_order_update
@@ -45,7 +47,7 @@ def index():
 @bp.get("/shop/prizes/<int:prize_id>")
 @roles_required(*PARTNER_ROLES, *STAFF_ROLES)
 def prize(prize_id):
-    prize = db.get_or_404(Prize, prize_id)
+    prize = db.get_or_404(Prize, prize_id, options=[joinedload(Prize.category)])
     if not services.available_to(current_user, prize):
         abort(404)
     return render_template("shop/prize.html", prize=prize, value=services.prize_value(prize))
@@ -209,7 +211,9 @@ def orders():
 @roles_required(*PARTNER_ROLES, *STAFF_ROLES)
 def order(order_id):
     services.release_abandoned_checkouts()
-    order = db.get_or_404(Order, order_id)
+    # What the page lists, loaded here: lines with their prizes, and events, in two reads rather than per row.
+    order = db.get_or_404(Order, order_id, options=[selectinload(Order.lines).joinedload(OrderLine.prize),
+                                                    selectinload(Order.events)])
     staff = current_user.role in STAFF_ROLES
     if not staff and order.user_id != current_user.id:
         abort(404)
