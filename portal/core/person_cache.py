@@ -14,12 +14,14 @@ import threading
 from cachetools import TTLCache
 from flask import current_app, g
 from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from portal.core.time import today
 
 OWN, SHARED = "own", "shared"
 _SECONDS = {OWN: ("HOME_CACHE_SECONDS", 300), SHARED: ("HOME_SHARED_CACHE_SECONDS", 30)}
+_TOKEN = "\x00csrf\x00"  # where the request's CSRF token goes in a cached part (never a token of another session)
 _lock = threading.Lock()
 _caches: dict[str, TTLCache] = {}
 
@@ -32,10 +34,12 @@ def _store(kind: str) -> TTLCache:
     return _caches[kind]
 
 
-def cached_cards(user_id: int, render, kind: str = OWN, part: tuple = ()) -> Markup:
+def cached_cards(user_id: int, render, kind: str = OWN, part: tuple = (), csrf: bool = False) -> Markup:
     """`render()`'s HTML for this person, from the cache while nothing of theirs changed. OWN cards live until
     then (HOME_CACHE_SECONDS at most); SHARED ones, which other people's sales move too, HOME_SHARED_CACHE_SECONDS.
-    `part` tells apart the pieces of pages cached for the same person (and whatever in the request shapes them)."""
+    `part` tells apart the pieces of pages cached for the same person (and whatever in the request shapes them).
+    With `csrf`, the part's forms carry this request's CSRF token: the same person signed in twice (two browsers)
+    has two sessions and two tokens, so the cache keeps a placeholder where the token goes."""
     freshness = g.get("freshness")
     if freshness is None:  # signed in some other way (never through the session): render every time
         return Markup(render())
@@ -45,8 +49,9 @@ def cached_cards(user_id: int, render, kind: str = OWN, part: tuple = ()) -> Mar
     if html is None:
         html = Markup(render())
         with _lock:
-            _store(kind)[key] = html
-    return html
+            _store(kind)[key] = html.replace(generate_csrf(), _TOKEN) if csrf else html
+        return html
+    return Markup(html.replace(_TOKEN, generate_csrf())) if csrf else html
 
 
 def forget_everything() -> None:
