@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.audit import services as audit
 from portal.auth.models import ADMIN, PARTNER_ROLES, STAFF_ROLES, User
@@ -86,7 +87,7 @@ def statement():
         return render_template("ledger/_my_statement.html", **_statement_context(person))
 
     if len(request.query_string) > CACHED_QUERY:
-        return render_template("ledger/statement.html", statement=render())
+        return render_template("ledger/statement.html", statement=Markup(render()))
     return render_template("ledger/statement.html",
                            statement=cached_cards(person.id, render, part=("points", request.query_string)))
 

@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from portal.core.errors import DomainError
 from portal.core.fields import db_int
@@ -44,7 +45,7 @@ def index():
         return render_template("notifications/_list.html", page=page, text_of=text_of, form=form)
 
     listing = (cached_cards(current_user.id, render, part=("notifications", request.query_string), csrf=True)
-               if len(request.query_string) <= CACHED_QUERY else render())
+               if len(request.query_string) <= CACHED_QUERY else Markup(render()))
     return render_template("notifications/index.html", listing=listing, form=form)
 
 

@@ -185,6 +185,8 @@ def test_a_repeated_statement_is_rendered_once_and_then_read_from_the_cache(app,
     assert client.get("/points?kind=issuance").get_data(as_text=True) == first
     other_page = client.get("/points?kind=spend").get_data(as_text=True)  # the query string is part of the key
     assert "Заказ приза № 5" in other_page and "Подтверждена продажа" not in other_page
+    long_query = "/points?kind=spend&x=" + "y" * 400  # too long to cache: rendered each time, still HTML
+    assert 'data-testid="statement"' in client.get(long_query).get_data(as_text=True)
 
 
 def test_the_cached_statement_shows_a_posting_or_a_new_point_value_on_the_next_request(app, client, login, seller):

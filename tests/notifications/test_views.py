@@ -122,6 +122,7 @@ def test_a_notification_read_or_pruned_leaves_the_cached_list_at_once(app, clien
     login(person.email)
     client.get("/notifications/")
     assert client.get("/notifications/").get_data(as_text=True).count(">New<") == 2  # now from the cache
+    assert 'data-testid="notifications"' in client.get("/notifications/?x=" + "y" * 200).get_data(as_text=True)
     with app.app_context():  # the mark-read statements do not go through the ORM's objects
         services.mark_read(person.id, first)
         db.session.commit()
