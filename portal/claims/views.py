@@ -15,7 +15,7 @@ from portal.claims import (
 )
 from portal.claims.blueprint import bp
 from portal.claims.forms import ClaimForm, RejectForm, ReverseForm, ScanForm, UpdFileForm
-from portal.claims.models import STATUS_LABELS, SUBMITTED, Claim, ClaimAward, ClaimLine
+from portal.claims.models import STATUS_LABELS, SUBMITTED, Claim, ClaimAward, ClaimEvent, ClaimLine
 from portal.claims.scans import PENDING_SCAN, scan_file, store_scan
 from portal.claims.upd.importing import document_of
 from portal.claims.upd.prefill import lead_share_preview, preselect_lead
@@ -37,11 +37,12 @@ from portal.rules.services import score
 
 
 def _claim_or_404(claim_id: int) -> Claim:
-    """The claim with what its page shows (seller, company, lines and products, events, awards and rules) in four
-    reads, not one per line or award."""
+    """The claim with what its page shows (seller, company, lines and products, events and their actors, awards and
+    rules) in four reads, not one per line, event or award."""
     claim = db.session.scalar(select(Claim).where(Claim.id == claim_id).options(
         joinedload(Claim.user), joinedload(Claim.company), selectinload(Claim.lines).joinedload(ClaimLine.product),
-        selectinload(Claim.events), selectinload(Claim.awards).joinedload(ClaimAward.rule))) \
+        selectinload(Claim.events).joinedload(ClaimEvent.actor),
+        selectinload(Claim.awards).joinedload(ClaimAward.rule))) \
         if 0 < claim_id <= INT_MAX else None
     if claim is None:
         abort(404)

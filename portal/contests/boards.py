@@ -41,11 +41,13 @@ def _ranking(model):
 
 
 def _rows(model, query, first_place: int) -> list[BoardRow]:
-    query = query.add_columns(User.full_name, PartnerCompany.name).join(User, User.id == model.user_id).outerjoin(
+    """The board rows `query` (a select of the score model) picks, as plain rows: the columns shown, never the
+    score objects (building those cost most of a contest page)."""
+    query = query.with_only_columns(model.user_id, User.full_name, PartnerCompany.name, model.value, model.actual,
+                                    model.reached_at).join(User, User.id == model.user_id).outerjoin(
         PartnerCompany, PartnerCompany.id == model.company_id)
-    return [BoardRow(first_place + i, score.user_id, name, company or "", score.value, score.actual, score.reached_at)
-            for i, (score, name, company) in enumerate(
-                db.session.execute(query.execution_options(populate_existing=True)))]
+    return [BoardRow(first_place + i, user_id, name, company or "", value, actual, reached_at)
+            for i, (user_id, name, company, value, actual, reached_at) in enumerate(db.session.execute(query))]
 
 
 def top(contest_id: int, league_id: int, limit: int = 50, offset: int = 0, frozen: bool = False) -> list[BoardRow]:

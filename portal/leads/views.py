@@ -4,7 +4,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.models import PARTNER_ADMIN, PARTNER_ROLES, STAFF_ROLES
 from portal.core.auth import roles_required
@@ -13,7 +15,9 @@ from portal.core.exports import csv_response, xlsx_response
 from portal.core.fields import parse_day
 from portal.core.formatting import number
 from portal.core.forms import show_error
+from portal.core.freshness import watch_program_tables
 from portal.core.pagination import paginate
+from portal.core.person_cache import cached_cards
 from portal.core.uploads import send_download
 from portal.extensions import db
 from portal.partners.models import APPROVED, PartnerCompany
@@ -32,17 +36,19 @@ from .forms import (
     SettingsForm,
 )
 from .holders import conflict_notice
-from .models import REJECTED, STATUS_LABELS, SUBMITTED, Lead, LeadAttachment, LeadChannel, LeadRewardRule
+from .models import REJECTED, STATUS_LABELS, SUBMITTED, Lead, LeadAttachment, LeadChannel, LeadEvent, LeadRewardRule
 
 bp = Blueprint("leads", __name__, template_folder="templates")
 
 MAX_ID = 2**31 - 1
+CACHED_QUERY = 300  # the longest query string (search, status, page) whose list of one's own leads is cached
+watch_program_tables(LeadChannel)  # the cached lists name each lead's channel
 
 
-def _lead_or_404(lead_id: int) -> Lead:
+def _lead_or_404(lead_id: int, *options) -> Lead:
     if lead_id > MAX_ID:
         abort(404)
-    lead = db.get_or_404(Lead, lead_id)
+    lead = db.get_or_404(Lead, lead_id, options=list(options))
     if not services.can_view(current_user, lead):
         abort(404)  # another company's lead does not exist for this user
     return lead
@@ -63,9 +69,18 @@ def _as_date(value) -> date | None:
 @bp.get("/leads")
 @roles_required(*PARTNER_ROLES)
 def index():
-    query = services.my_leads(current_user, request.args.get("status", ""), request.args.get("q", ""))
-    return render_template("leads/index.html", page=paginate(query), status_labels=STATUS_LABELS,
-                           title=_("My leads"), endpoint="leads.index")
+    """The person's own leads, rendered once per change of them (or of a channel) and query string, then served
+    from the per-person cache (portal/core/person_cache.py)."""
+    title = _("My leads")
+
+    def render():
+        query = services.my_leads(current_user, request.args.get("status", ""), request.args.get("q", ""))
+        return render_template("leads/_listing.html", page=paginate(query), status_labels=STATUS_LABELS,
+                               title=title, endpoint="leads.index")
+
+    listing = (cached_cards(current_user.id, render, part=("leads", request.query_string))
+               if len(request.query_string) <= CACHED_QUERY else Markup(render()))
+    return render_template("leads/index.html", listing=listing, title=title)
 
 
 @bp.get("/team/leads")
@@ -73,8 +88,10 @@ def index():
 def team():
     query = services.company_leads(current_user.company_id, request.args.get("status", ""),
                                    request.args.get("q", ""))
-    return render_template("leads/index.html", page=paginate(query), status_labels=STATUS_LABELS,
-                           title=_("Leads of my team"), endpoint="leads.team", team=True)
+    title = _("Leads of my team")
+    return render_template("leads/index.html", title=title, listing=Markup(render_template(
+        "leads/_listing.html", page=paginate(query), status_labels=STATUS_LABELS, title=title,
+        endpoint="leads.team", team=True)))
 
 
 def _data(form: LeadForm) -> services.LeadData:
@@ -121,7 +138,10 @@ def new():
 @bp.get("/leads/<int:lead_id>")
 @roles_required(*PARTNER_ROLES, *STAFF_ROLES)
 def detail(lead_id):
-    lead = _lead_or_404(lead_id)
+    # What the page shows, loaded with the lead rather than by the template one relationship at a time.
+    lead = _lead_or_404(lead_id, joinedload(Lead.user), joinedload(Lead.company), joinedload(Lead.channel),
+                        selectinload(Lead.events).joinedload(LeadEvent.actor), selectinload(Lead.attachments),
+                        selectinload(Lead.awards))
     staff = current_user.role in STAFF_ROLES
     settings = services.get_lead_settings()
     return render_template(

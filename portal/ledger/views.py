@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.audit import services as audit
 from portal.auth.models import ADMIN, PARTNER_ROLES, STAFF_ROLES, User
@@ -15,7 +16,9 @@ from portal.core.errors import DomainError
 from portal.core.exports import export_response
 from portal.core.formatting import money_input
 from portal.core.forms import show_error
+from portal.core.freshness import watch_program_tables
 from portal.core.pagination import paginate
+from portal.core.person_cache import cached_cards
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.ledger import exports as _exports  # noqa: F401 - registers the statement export
@@ -24,11 +27,15 @@ from portal.ledger.descriptions import describe
 from portal.ledger.forms import AdjustmentForm, SettingsForm, StatementFilterForm
 from portal.ledger.models import TRANSACTION_KIND_LABELS
 from portal.ledger.reports import program_totals, statement_query
+from portal.program.models import ProgramSettings
 from portal.program.services import get_settings
 
 bp = Blueprint("ledger", __name__, template_folder="templates")
 
 EXPIRY_WARNING = timedelta(days=90)
+CACHED_QUERY = 300  # the longest query string (filters, page) whose statement is cached
+# The cached statement shows the points' value in roubles: a new point value must refresh it.
+watch_program_tables(ProgramSettings)
 SETTING_NAMES = ledger.SETTING_NAMES
 # The audit log names a changed setting as the settings page does (the point value is stored in kopecks).
 audit.CHANGE_LABELS.update({name: getattr(SettingsForm, name).args[0] for name in SETTING_NAMES
@@ -72,7 +79,17 @@ def _export(person: User, fmt: str):
 @bp.get("/points")
 @roles_required(*PARTNER_ROLES)
 def statement():
-    return render_template("ledger/statement.html", **_statement_context(current_user))
+    """The participant's balances and statement, rendered once per change of their ledger (or of the program's
+    settings), per language, day and query string: see portal/core/person_cache.py."""
+    person = current_user._get_current_object()
+
+    def render():
+        return render_template("ledger/_my_statement.html", **_statement_context(person))
+
+    if len(request.query_string) > CACHED_QUERY:
+        return render_template("ledger/statement.html", statement=Markup(render()))
+    return render_template("ledger/statement.html",
+                           statement=cached_cards(person.id, render, part=("points", request.query_string)))
 
 
 @bp.get("/points/export.<any(csv, xlsx):fmt>")

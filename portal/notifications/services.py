@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 
+from portal.core.freshness import touch
 from portal.core.sql import insert_or_add
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -39,7 +40,9 @@ def notifications_of(user_id: int):
 
 
 def _take_from_counter(user_id: int, count: int) -> None:
+    """Also marks the person's cached pages stale (their notifications changed by a plain statement)."""
     if count:
+        touch(db.session, user_id)
         db.session.execute(update(NotificationCounter).where(NotificationCounter.user_id == user_id)
                            .values(unread=NotificationCounter.unread - count))
 
@@ -79,6 +82,7 @@ def prune_notifications(now: datetime, batch: int = 5000) -> int:
                                   .returning(Notification.user_id, Notification.read_at)
                                   .execution_options(synchronize_session=False)).all()
         unread = Counter(user_id for user_id, read_at in gone if read_at is None)
+        touch(db.session, *{user_id for user_id, _read_at in gone})  # their cached lists showed these
         for user_id in sorted(unread):
             _take_from_counter(user_id, unread[user_id])
         db.session.commit()

@@ -1,6 +1,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth import services as accounts
 from portal.auth.models import AUDIENCE_SHORT_LABELS, PARTNER_ADMIN, ROLE_LABELS, STAFF_ROLES, User
@@ -64,7 +65,7 @@ def people_export(fmt):
 @bp.get("/console/people/<int:user_id>")
 @roles_required(*STAFF_ROLES)
 def person(user_id):
-    user = db.get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id, options=[joinedload(User.company), selectinload(User.consents)])
     role_form = RoleForm(role=user.role, prefix="role")
     return render_template(
         "partners/person.html", person=user, role_form=role_form, move_form=MoveForm(prefix="move"),

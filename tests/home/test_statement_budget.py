@@ -2,8 +2,9 @@
 
 Every page stays within 12 statements; the participant's home within 8 (its own cards come from a cache kept
 fresh by the person's changes, see portal/home/cache.py). A page over budget fails with the statements it ran,
-so the next person sees which read repeats. The KPI pages and the manager's dashboard have their own budget
-test in tests/kpi.
+so the next person sees which read repeats. The same walk fails on any lazy load while a template renders
+(tests/lazy_loads.py), naming the page, the template and the relationship, for the view to load instead. The KPI
+pages and the manager's dashboard have their own budget test in tests/kpi.
 
 Loading the demo is most of this test's time (20 s on an idle machine, up to a minute on two busy cores): one
 test visits every page.
@@ -14,6 +15,7 @@ from sqlalchemy import event, select
 
 from portal.demo import load_demo
 from portal.extensions import db
+from tests.lazy_loads import watch_lazy_loads
 
 PAGE_BUDGET = 12
 HOME_BUDGET = 8
@@ -86,14 +88,16 @@ def test_every_main_page_stays_within_its_statement_budget(app, demo):
     def count(_conn, _cursor, statement, *_args):
         statements.append(" ".join(statement.split())[:160])
 
-    over = []
+    over, lazy = [], []
     event.listen(engine, "before_cursor_execute", count)
     try:
         for email, paths in _pages(ids).items():
             client = app.test_client()
             assert client.post("/login", data={"email": email, "password": "demo12345"}).status_code == 302
             for path in paths:
-                assert client.get(path).status_code == 200, path  # the first visit fills caches
+                with watch_lazy_loads(app) as loads:
+                    assert client.get(path).status_code == 200, path  # the first visit fills caches
+                lazy.extend(f"{email} {path}: {template} loads {what}" for template, what in sorted(loads.found))
                 statements.clear()
                 response = client.get(path)
                 assert response.status_code == 200, path
@@ -103,4 +107,5 @@ def test_every_main_page_stays_within_its_statement_budget(app, demo):
                                 + "\n    ".join(statements))
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert not over, "\n".join(over)
+    assert not over and not lazy, "\n".join(
+        over + (["Lazy loads while a template renders (load them in the view):", *lazy] if lazy else []))

@@ -293,3 +293,41 @@ def test_channels_rewards_settings_and_report_pages(app, client, login, make, se
     xlsx = client.get("/console/leads/report?format=xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     assert sheet["B1"].value == "Зарегистрировано лидов"
+
+
+def test_my_leads_are_cached_per_person_and_a_decision_or_a_channel_name_shows_at_once(app, client, login, make,
+                                                                                     setup):
+    from sqlalchemy import event
+
+    seller = make.user(email="seller@example.test")
+    manager = make.user(role=MANAGER, email="manager@example.test")
+    with app.app_context():
+        lead_id = f.lead(db.session.get(User, seller.id), setup).id
+        db.session.commit()
+    login("seller@example.test")
+
+    def my_leads(path="/leads") -> tuple[str, int]:
+        seen = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            page = client.get(path).get_data(as_text=True)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return page, len(seen)
+
+    first, _ = my_leads()
+    again, statements = my_leads()
+    assert again == first and statements == 1  # from the cache: only the signed-in person is read
+    assert f"#{lead_id}<" in first and "Выставка для тестов" in first
+    with app.app_context():  # the manager qualifies it in another request
+        _qualify(lead_id, manager.id)
+    assert "защищён до" in my_leads()[0]
+    with app.app_context():
+        db.session.get(LeadChannel, setup).name_ru = "Выставка переименована"
+        db.session.commit()
+    assert "Выставка переименована" in my_leads()[0]
+    long_query = "/leads?q=" + "x" * 400  # not cached, still the page (not escaped HTML)
+    assert 'data-testid="leads"' in my_leads(long_query)[0]

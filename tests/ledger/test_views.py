@@ -161,3 +161,45 @@ def test_the_statement_filters_by_days_of_the_programs_calendar(app, client, log
     login("night@example.test")
     page = client.get("/points?date_from=2026-03-10&date_to=2026-03-10").get_data(as_text=True)
     assert "счёт НОЧЬ" in page and "счёт УТРО" not in page
+
+
+def _statements_of(app, client, path: str) -> list[str]:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return seen
+
+
+def test_a_repeated_statement_is_rendered_once_and_then_read_from_the_cache(app, client, login, seller):
+    login("seller@example.test")
+    first = client.get("/points?kind=issuance").get_data(as_text=True)
+    assert len(_statements_of(app, client, "/points?kind=issuance")) == 1  # the signed-in person, nothing else
+    assert client.get("/points?kind=issuance").get_data(as_text=True) == first
+    other_page = client.get("/points?kind=spend").get_data(as_text=True)  # the query string is part of the key
+    assert "Заказ приза № 5" in other_page and "Подтверждена продажа" not in other_page
+    long_query = "/points?kind=spend&x=" + "y" * 400  # too long to cache: rendered each time, still HTML
+    assert 'data-testid="statement"' in client.get(long_query).get_data(as_text=True)
+
+
+def test_the_cached_statement_shows_a_posting_or_a_new_point_value_on_the_next_request(app, client, login, seller):
+    login("seller@example.test")
+    assert "Заказ приза № 7" not in client.get("/points").get_data(as_text=True)
+    client.get("/points")  # now from the cache
+    with app.app_context():  # another request (a checkout, the worker) posts to the person's ledger
+        ledger.spend(seller.id, 100, key="o7", source_type="order", source_id=7)
+        db.session.commit()
+    page = client.get("/points").get_data(as_text=True)
+    assert "Заказ приза № 7" in page
+    assert 'data-testid="balance-available">900<' in page
+    with app.app_context():  # the manager changes the value of a point: the roubles beside the balance follow
+        db.session.get(ProgramSettings, 1).point_value_kopecks = 300
+        db.session.commit()
+    assert "2\xa0700,00\xa0₽" in client.get("/points").get_data(as_text=True)

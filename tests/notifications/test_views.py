@@ -8,6 +8,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.notifications import services
 from portal.notifications.models import Notification
+from tests.factories import PASSWORD
 
 
 def add(app, user_id, kind="contest_started", **params):
@@ -94,3 +95,53 @@ def test_the_mail_settings_page_leads_back_to_the_profile(client, login, make, l
     login(person.email)
     html = client.get("/notifications/mail").get_data(as_text=True)
     assert f'<a href="/profile" class="small">{back}</a>' in html
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def test_the_cached_list_carries_each_sessions_own_csrf_token(app, make_app, make):
+    """The list is cached per person; the same person signed in twice has two sessions, each with its token."""
+    person = make.user(email="p@example.test", locale="en")
+    first, second = add(app, person.id), add(app, person.id)
+    strict = make_app(WTF_CSRF_ENABLED=True)
+    browsers = [strict.test_client(), strict.test_client()]
+    for browser in browsers:
+        token = _token(browser.get("/login").get_data(as_text=True))
+        assert browser.post("/login", data={"email": person.email, "password": PASSWORD,
+                                            "csrf_token": token}).status_code == 302
+    pages = [browser.get("/notifications/").get_data(as_text=True) for browser in browsers]  # the second: cached
+    assert f"/notifications/{first}/read" in pages[1]
+    tokens = [set(re.findall(r'name="csrf_token" type="hidden" value="([^"]+)"', page)) for page in pages]
+    assert len(tokens[0]) == len(tokens[1]) == 1 and tokens[0] != tokens[1]
+    for browser, token, notification_id in zip(browsers, tokens, (first, second), strict=True):
+        response = browser.post(f"/notifications/{notification_id}/read", data={"csrf_token": token.pop()})
+        assert response.status_code == 302
+    with app.app_context():
+        assert services.unread_count(person.id) == 0
+
+
+def test_a_notification_read_or_pruned_leaves_the_cached_list_at_once(app, client, login, make):
+    from datetime import timedelta
+
+    from portal.core.time import utcnow
+
+    person = make.user(email="p@example.test", locale="en")
+    first, _second = add(app, person.id), add(app, person.id)
+    login(person.email)
+    client.get("/notifications/")
+    assert client.get("/notifications/").get_data(as_text=True).count(">New<") == 2  # now from the cache
+    assert 'data-testid="notifications"' in client.get("/notifications/?x=" + "y" * 200).get_data(as_text=True)
+    with app.app_context():  # the mark-read statements do not go through the ORM's objects
+        services.mark_read(person.id, first)
+        db.session.commit()
+    assert client.get("/notifications/").get_data(as_text=True).count(">New<") == 1
+    with app.app_context():
+        services.mark_all_read(person.id)
+        db.session.commit()
+    assert ">New<" not in client.get("/notifications/").get_data(as_text=True)
+    with app.app_context():  # 90 days on, the retention job removes them (plain DELETE statements)
+        services.prune_notifications(utcnow() + timedelta(days=91))
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert 'data-testid="no-notifications"' in page

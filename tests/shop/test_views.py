@@ -159,3 +159,41 @@ def test_a_declined_card_on_the_pay_page_keeps_the_order_open_for_another_card(a
     with app.app_context():
         assert db.session.get(Order, order_id).status == AWAITING_PAYMENT
         assert ledger.balances_of(buyer.id) == ledger.Balances(available=0, held=3000, debt=0)
+
+
+def test_the_catalogue_is_cached_per_person_and_shows_every_change_on_the_next_request(app, client, login, shop):
+    from sqlalchemy import event, update
+
+    buyer, prize_id = shop
+    login("buyer@example.test")
+
+    def catalogue(path="/shop") -> tuple[str, int]:
+        seen = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            page = client.get(path).get_data(as_text=True)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return page, len(seen)
+
+    first, _ = catalogue()
+    again, statements = catalogue()
+    assert again == first and statements == 1  # from the cache: only the signed-in person is read
+    assert 'data-testid="shop-balance">2\xa0000<' in first
+    client.post("/shop/cart", data={"prize_id": prize_id, "quantity": 1})  # the cart's count
+    assert 'data-testid="cart-link">Корзина <span class="badge bg-primary">1</span>' in catalogue()[0]
+    with app.app_context():  # points posted by another request
+        ledger.earn(buyer.id, 500, key="more", source_type="sale", source_id=2)
+        db.session.commit()
+    assert 'data-testid="shop-balance">2\xa0500<' in catalogue()[0]
+    with app.app_context():  # a new prize, and stock taken by a plain UPDATE (as checkout does)
+        f.prize(name="Плед", points=700, stock=5)
+        db.session.execute(update(Prize).where(Prize.id == prize_id).values(stock=0))
+        db.session.commit()
+    page = catalogue()[0]
+    assert "Плед" in page and "Нет в наличии" in page
+    assert "Плед" not in catalogue("/shop?q=кружка")[0]  # the query string is part of the key
+    assert 'data-testid="prize-card"' in catalogue("/shop?x=" + "y" * 400)[0]  # too long to cache, still HTML

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from portal.auth.models import STAFF_ROLES
@@ -35,7 +36,8 @@ from portal.products.models import Product
 @bp.get("/console/contests")
 @roles_required(*STAFF_ROLES)
 def manage():
-    contests = list(db.session.scalars(select(Contest).order_by(Contest.starts_at.desc(), Contest.id.desc())))
+    contests = list(db.session.scalars(select(Contest).options(selectinload(Contest.leagues))
+                                       .order_by(Contest.starts_at.desc(), Contest.id.desc())))
     for contest in contests:
         if services.advance_contest(contest):
             db.session.commit()

@@ -18,8 +18,12 @@ def can_view(user: User, lead: Lead) -> bool:
 
 
 
-def _filter(query, *, status: str = "", q: str = ""):
-    query = query.options(selectinload(Lead.user), selectinload(Lead.company), selectinload(Lead.channel))
+def _filter(query, *, status: str = "", q: str = "", people: bool = True):
+    """`people`: load each lead's participant and company too (lists that show them; a person's own list does
+    not)."""
+    query = query.options(selectinload(Lead.channel))
+    if people:
+        query = query.options(selectinload(Lead.user), selectinload(Lead.company))
     if status in STATUS_LABELS:
         query = query.where(Lead.status == status)
     q = " ".join((q or "").split())[:100]
@@ -32,7 +36,7 @@ def _filter(query, *, status: str = "", q: str = ""):
 
 def my_leads(user: User, status: str = "", q: str = ""):
     query = select(Lead).where(Lead.user_id == user.id).order_by(Lead.submitted_at.desc(), Lead.id.desc())
-    return _filter(query, status=status, q=q)
+    return _filter(query, status=status, q=q, people=False)
 
 
 def company_leads(company_id: int, status: str = "", q: str = ""):

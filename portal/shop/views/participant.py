@@ -4,6 +4,8 @@
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.models import PARTNER_ROLES, STAFF_ROLES
 from portal.core.auth import roles_required
@@ -12,6 +14,7 @@ from portal.core.fields import db_int
 from portal.core.formatting import rub
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
+from portal.core.person_cache import cached_cards
 from portal.core.time import today
 from portal.core.uploads import send_reencoded_image
 from portal.extensions import db
@@ -25,27 +28,39 @@ from portal.shop.models import (
     STATUS_LABELS,
     CartItem,
     Order,
+    OrderLine,
     Prize,
 )
 from portal.shop.notifications import send_order_update
 from portal.shop.views.blueprint import bp
 
+CACHED_QUERY = 300  # the longest query string (search, filters, page) whose catalogue is cached
+
 
 @bp.get("/shop")
 @roles_required(*PARTNER_ROLES, *STAFF_ROLES)
 def index():
-    args = request.args
-    query = services.catalogue(current_user, q=args.get("q", ""), category_id=args.get("category", type=db_int),
-                               max_points=args.get("max", type=db_int), affordable=args.get("affordable") == "1",
-                               sort=args.get("sort", ""))
-    return render_template("shop/index.html", page=paginate(query), categories=services.prize_categories(),
-                           cart_count=sum(i.quantity for i in services.cart_of(current_user)))
+    """The catalogue is rendered once per change of what it shows (the person's audience, points or cart; a
+    prize, its stock or a category) and query string, then served from the per-person cache
+    (portal/core/person_cache.py)."""
+
+    def render():
+        args = request.args
+        query = services.catalogue(current_user, q=args.get("q", ""), category_id=args.get("category", type=db_int),
+                                   max_points=args.get("max", type=db_int), affordable=args.get("affordable") == "1",
+                                   sort=args.get("sort", ""))
+        return render_template("shop/_catalogue.html", page=paginate(query), categories=services.prize_categories(),
+                               cart_count=sum(i.quantity for i in services.cart_of(current_user)))
+
+    catalogue = (cached_cards(current_user.id, render, part=("shop", request.query_string))
+                 if len(request.query_string) <= CACHED_QUERY else Markup(render()))
+    return render_template("shop/index.html", catalogue=catalogue)
 
 
 @bp.get("/shop/prizes/<int:prize_id>")
 @roles_required(*PARTNER_ROLES, *STAFF_ROLES)
 def prize(prize_id):
-    prize = db.get_or_404(Prize, prize_id)
+    prize = db.get_or_404(Prize, prize_id, options=[joinedload(Prize.category)])
     if not services.available_to(current_user, prize):
         abort(404)
     return render_template("shop/prize.html", prize=prize, value=services.prize_value(prize))
@@ -209,7 +224,9 @@ def orders():
 @roles_required(*PARTNER_ROLES, *STAFF_ROLES)
 def order(order_id):
     services.release_abandoned_checkouts()
-    order = db.get_or_404(Order, order_id)
+    # What the page lists, loaded here: lines with their prizes, and events, in two reads rather than per row.
+    order = db.get_or_404(Order, order_id, options=[selectinload(Order.lines).joinedload(OrderLine.prize),
+                                                    selectinload(Order.events)])
     staff = current_user.role in STAFF_ROLES
     if not staff and order.user_id != current_user.id:
         abort(404)
