@@ -287,3 +287,42 @@ def test_the_seller_of_a_company_awaiting_approval_is_told_why_the_sale_waits(ap
     login("newcomer@example.test")
     page = client.get(f"/claims/{claim_id}").get_data(as_text=True)
     assert 'data-testid="company-not-admitted"' in page and "ожидает одобрения" in page
+
+
+def test_my_sales_are_cached_per_person_and_a_review_or_a_new_sale_shows_on_the_next_request(
+        app, client, login, make, catalogue):
+    """The seller's own list is rendered once per change of their rows (portal/core/person_cache.py): a reviewer's
+    decision, made in another request, and the seller's next sale show at once."""
+    from portal.auth.models import User
+    from portal.claims import services as claims
+
+    seller = make.user(email="seller@example.test")
+    manager = make.user(role=MANAGER, email="manager@example.test")
+    with app.app_context():
+        claim_id = f.submitted(db.session.get(User, seller.id), number="N-1").id
+        db.session.commit()
+    login("seller@example.test")
+    assert 'data-testid="claims"' in client.get("/claims").get_data(as_text=True)
+    statements = []
+    with app.app_context():
+        from sqlalchemy import event
+
+        def count(*args):
+            statements.append(args[2])
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            cached = client.get("/claims").get_data(as_text=True)  # from the cache: no read of the claims
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert "N-1" in cached and not [sql for sql in statements if "FROM claims" in sql]
+    with app.app_context():  # the manager approves it in another request
+        claims.approve_claim(db.session.get(Claim, claim_id), db.session.get(User, manager.id))
+        db.session.commit()
+    assert "Одобрена" in client.get("/claims").get_data(as_text=True)
+    with app.app_context():
+        f.submitted(db.session.get(User, seller.id), number="N-2")
+        db.session.commit()
+    page = client.get("/claims").get_data(as_text=True)
+    assert "N-2" in page and "N-1" in page
+    assert "N-2" not in client.get("/claims?q=N-1").get_data(as_text=True)  # the query string is part of the key
