@@ -1,6 +1,7 @@
 """Scoring a claim, the two-reviewer hold, the "fraud" decision and the manager's thresholds."""
 
 import logging
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.fraud.explain import explain
 from portal.fraud.facts import gather
-from portal.fraud.fingerprints import band_values, fingerprint
+from portal.fraud.fingerprints import band_values, fingerprint_of
 from portal.fraud.models import VERSION, ClaimRisk, FraudSettings
 from portal.fraud.signals import evaluate
 
@@ -64,16 +65,21 @@ def _risk_row(claim: Claim) -> ClaimRisk:
 
 def score_claim(claim: Claim, settings: FraudSettings | None = None) -> ClaimRisk:
     """Score a submitted claim from what was submitted before it; a score at the hold line or above holds it for a
-    second reviewer. The scan's fingerprints are taken once (from its file) and kept."""
+    second reviewer. The scan's fingerprints are taken once (as it was stored, else from its file) and kept."""
     settings = settings or get_fraud_settings()
-    risk = _risk_row(claim)
+    risk = db.session.get(ClaimRisk, claim.id)
+    new = risk is None
+    if new:  # added once its facts are read: the reads come before the risk row's write (and the write lock)
+        risk = ClaimRisk(claim_id=claim.id, score=0, signals=[], version=VERSION)
     if risk.scan_sha256 is None and claim.scan_path:
-        risk.scan_sha256, risk.scan_phash, risk.text_simhash = fingerprint(claim.scan_path, claim.scan_mimetype)
+        risk.scan_sha256, risk.scan_phash, risk.text_simhash = fingerprint_of(claim.scan_path, claim.scan_mimetype)
         risk.phash_band0, risk.phash_band1, risk.phash_band2, risk.phash_band3 = band_values(risk.scan_phash)
         risk.text_band0, risk.text_band1, risk.text_band2, risk.text_band3 = band_values(risk.text_simhash)
     score, found = evaluate(gather(claim, risk, settings.large_sale_kopecks))
     risk.score, risk.signals = score, [signal.as_json() for signal in found]
     risk.version, risk.computed_at = VERSION, utcnow()
+    if new:
+        db.session.add(risk)
     if score >= settings.hold_score:
         risk.held = True
     for signal in found:
@@ -193,12 +199,35 @@ def risk_of(claim_id: int) -> ClaimRisk | None:
     return db.session.get(ClaimRisk, claim_id)
 
 
-def unscored_claims() -> list[int]:
-    """Claims waiting for review without a score (the check: scoring runs with every submission)."""
-    return list(db.session.scalars(
-        select(Claim.id).where(Claim.status == SUBMITTED,
-                               ~select(ClaimRisk.claim_id).where(ClaimRisk.claim_id == Claim.id).exists())
-        .order_by(Claim.id).limit(100)))
+def unscored_claims(submitted_before=None) -> list[int]:
+    """Claims waiting for review without a score (the check: scoring runs with every submission), the first 100;
+    with `submitted_before`, only those submitted before that moment."""
+    where = [Claim.status == SUBMITTED, ~select(ClaimRisk.claim_id).where(ClaimRisk.claim_id == Claim.id).exists()]
+    if submitted_before is not None:
+        where.append(Claim.submitted_at < submitted_before)
+    return list(db.session.scalars(select(Claim.id).where(*where).order_by(Claim.id).limit(100)))
+
+
+SCORING_GRACE = timedelta(seconds=20)  # a claim submitted more recently is being scored by its own request
+
+
+def score_unscored(now=None) -> int:
+    """The worker's job: score the claims whose scoring after their submission failed or never ran (a process
+    stopped between the two commits), committing claim by claim. Claims of the last seconds are left to the
+    request that submitted them."""
+    now = now or utcnow()
+    scored = 0
+    while ids := unscored_claims(submitted_before=now - SCORING_GRACE):
+        for claim_id in ids:
+            try:
+                score_claim(db.session.get(Claim, claim_id))
+                db.session.commit()
+            except Exception:  # noqa: BLE001 - one claim's failure does not stop the others
+                db.session.rollback()
+                log.exception("claim %s could not be scored by the job", claim_id)
+                return scored
+            scored += 1
+    return scored
 
 
 def risk_summary(claim: Claim, top: int = 3) -> dict | None:
