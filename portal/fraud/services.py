@@ -78,13 +78,13 @@ def score_claim(claim: Claim, settings: FraudSettings | None = None) -> ClaimRis
     score, found = evaluate(gather(claim, risk, settings.large_sale_kopecks))
     risk.score, risk.signals = score, [signal.as_json() for signal in found]
     risk.version, risk.computed_at = VERSION, utcnow()
-    if new:
-        db.session.add(risk)
     if score >= settings.hold_score:
         risk.held = True
     for signal in found:
         if signal.code in PATTERNS and signal.weight >= PATTERN_WEIGHT:
             _raise_linked(claim, signal, settings)
+    if new:
+        db.session.add(risk)
     db.session.flush()
     return risk
 
