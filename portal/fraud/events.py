@@ -2,10 +2,11 @@
 
 Where a claim is submitted in a web request (the claim form, a scan attached to a draft, the partner API),
 scoring runs right after the request's commit, before its answer goes out: its reads of earlier claims and its
-scan's fingerprints then run outside the database's write lock, and only the risk row's write takes it again,
-briefly. Elsewhere (the CLI, imports, the demo, tests of the services) scoring runs in the submitting transaction.
-A claim whose scoring failed or never ran (a crash between the two commits) is scored by the worker's
-"fraud-scoring" job within a minute; `services.unscored_claims` finds them.
+scan's fingerprints (taken as the scan was stored, and written with the claim so that a claim scored meanwhile
+finds the same scan) run outside the database's write lock, and only the risk row's write takes it again,
+briefly. Elsewhere (the CLI, imports, the demo, tests of the services) scoring runs in the submitting
+transaction. A claim whose scoring failed or never ran (a crash between the two commits) is scored by the
+worker's "fraud-scoring" job within a minute; `services.unscored_claims` finds them.
 """
 
 import logging
@@ -28,6 +29,7 @@ PENDING = "portal.fraud.pending"  # ids of the claims the request submitted, sco
 @events.claim_submitted.connect
 def _score(claim, **extra):
     if has_request_context() and request.environ.get(AFTER_COMMIT):
+        services.keep_fingerprints(claim)
         request.environ.setdefault(PENDING, []).append(claim.id)
     else:
         services.score_submitted(claim)
@@ -54,7 +56,8 @@ def score_committed(response):
     for claim_id in pending:
         try:
             claim = db.session.get(Claim, claim_id)
-            if claim is not None and claim.status == SUBMITTED and db.session.get(ClaimRisk, claim_id) is None:
+            risk = db.session.get(ClaimRisk, claim_id)
+            if claim is not None and claim.status == SUBMITTED and (risk is None or risk.version == services.UNSCORED):
                 services.score_claim(claim)
                 db.session.commit()
         except Exception:  # noqa: BLE001 - scoring never fails a submission: the worker's job scores it later

@@ -114,11 +114,15 @@ def take_ahead(stored: str, mimetype: str | None) -> None:
             _ahead.popitem(last=False)
 
 
+def taken_ahead(stored: str | None, mimetype: str | None) -> tuple[str | None, str | None, str | None] | None:
+    """The fingerprints taken as the scan was stored (handed over once), None when this process took none."""
+    if not stored:
+        return None
+    with _ahead_lock:
+        kept = _ahead.pop(stored, None)
+    return kept[1] if kept is not None and kept[0] == mimetype else None
+
+
 def fingerprint_of(stored: str | None, mimetype: str | None) -> tuple[str | None, str | None, str | None]:
     """The scan's fingerprints: those taken as it was stored, else taken now from its file."""
-    if stored:
-        with _ahead_lock:
-            kept = _ahead.pop(stored, None)
-        if kept is not None and kept[0] == mimetype:
-            return kept[1]
-    return fingerprint(stored, mimetype)
+    return taken_ahead(stored, mimetype) or fingerprint(stored, mimetype)

@@ -16,7 +16,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.fraud.explain import explain
 from portal.fraud.facts import gather
-from portal.fraud.fingerprints import band_values, fingerprint_of
+from portal.fraud.fingerprints import band_values, fingerprint_of, taken_ahead
 from portal.fraud.models import VERSION, ClaimRisk, FraudSettings
 from portal.fraud.signals import evaluate
 
@@ -63,6 +63,28 @@ def _risk_row(claim: Claim) -> ClaimRisk:
     return risk
 
 
+def _set_fingerprints(risk: ClaimRisk, found: tuple) -> None:
+    risk.scan_sha256, risk.scan_phash, risk.text_simhash = found
+    risk.phash_band0, risk.phash_band1, risk.phash_band2, risk.phash_band3 = band_values(risk.scan_phash)
+    risk.text_band0, risk.text_band1, risk.text_band2, risk.text_band3 = band_values(risk.text_simhash)
+
+
+UNSCORED = 0  # the version of a risk row that holds only the scan's fingerprints: its claim waits for its score
+
+
+def keep_fingerprints(claim: Claim) -> None:
+    """At submission, when the claim is scored after the commit: its scan's fingerprints (taken as the scan was
+    stored; no file is read here) are written with the claim, so a claim scored before this one's score is written
+    still finds the same scan. The row counts as unscored until `score_claim` fills it."""
+    found = taken_ahead(claim.scan_path, claim.scan_mimetype)
+    if found is None or found[0] is None or db.session.get(ClaimRisk, claim.id) is not None:
+        return
+    risk = ClaimRisk(claim_id=claim.id, score=0, signals=[], version=UNSCORED)
+    _set_fingerprints(risk, found)
+    db.session.add(risk)
+    db.session.flush()
+
+
 def score_claim(claim: Claim, settings: FraudSettings | None = None) -> ClaimRisk:
     """Score a submitted claim from what was submitted before it; a score at the hold line or above holds it for a
     second reviewer. The scan's fingerprints are taken once (as it was stored, else from its file) and kept."""
@@ -72,9 +94,7 @@ def score_claim(claim: Claim, settings: FraudSettings | None = None) -> ClaimRis
     if new:  # added once its facts are read: the reads come before the risk row's write (and the write lock)
         risk = ClaimRisk(claim_id=claim.id, score=0, signals=[], version=VERSION)
     if risk.scan_sha256 is None and claim.scan_path:
-        risk.scan_sha256, risk.scan_phash, risk.text_simhash = fingerprint_of(claim.scan_path, claim.scan_mimetype)
-        risk.phash_band0, risk.phash_band1, risk.phash_band2, risk.phash_band3 = band_values(risk.scan_phash)
-        risk.text_band0, risk.text_band1, risk.text_band2, risk.text_band3 = band_values(risk.text_simhash)
+        _set_fingerprints(risk, fingerprint_of(claim.scan_path, claim.scan_mimetype))
     score, found = evaluate(gather(claim, risk, settings.large_sale_kopecks))
     risk.score, risk.signals = score, [signal.as_json() for signal in found]
     risk.version, risk.computed_at = VERSION, utcnow()
@@ -202,7 +222,8 @@ def risk_of(claim_id: int) -> ClaimRisk | None:
 def unscored_claims(submitted_before=None) -> list[int]:
     """Claims waiting for review without a score (the check: scoring runs with every submission), the first 100;
     with `submitted_before`, only those submitted before that moment."""
-    where = [Claim.status == SUBMITTED, ~select(ClaimRisk.claim_id).where(ClaimRisk.claim_id == Claim.id).exists()]
+    where = [Claim.status == SUBMITTED, ~select(ClaimRisk.claim_id).where(ClaimRisk.claim_id == Claim.id,
+                                                                          ClaimRisk.version > UNSCORED).exists()]
     if submitted_before is not None:
         where.append(Claim.submitted_at < submitted_before)
     return list(db.session.scalars(select(Claim.id).where(*where).order_by(Claim.id).limit(100)))

@@ -135,3 +135,23 @@ def test_a_claim_whose_scoring_failed_is_submitted_and_the_job_scores_it(app, cl
         assert services.score_unscored(utcnow() + timedelta(minutes=1)) == 1
         db.session.expire_all()
         assert db.session.get(ClaimRisk, claim_id) is not None and services.unscored_claims() == []
+
+
+def test_a_scan_is_found_again_while_its_first_claim_still_waits_for_its_score(
+        app, client, login, seller, monkeypatch):
+    login("seller@example.test")
+    real = services.score_claim
+
+    def broken(claim, settings=None):
+        raise RuntimeError("the scoring broke")
+
+    monkeypatch.setattr(services, "score_claim", broken)  # the first claim is committed, its score not yet
+    client.post("/claims/new", data=claim_form("СЧ-1", invoice_image(5)), content_type="multipart/form-data")
+    monkeypatch.setattr(services, "score_claim", real)
+    client.post("/claims/new", data=claim_form("СЧ-2", invoice_image(5)), content_type="multipart/form-data")
+    with app.app_context():
+        first, second = db.session.scalars(select(Claim.id).order_by(Claim.id)).all()
+        signals = db.session.get(ClaimRisk, second).signals
+        assert {"code": "same_scan", "claims": [first]}.items() <= next(
+            signal for signal in signals if signal["code"] == "same_scan").items()
+        assert services.unscored_claims() == [first]
