@@ -255,7 +255,7 @@ def risk_summary(claim: Claim, top: int = 3) -> dict | None:
     """The claim's risk for the program team's readers (the API, the sales export): the score, whether it is held,
     and its strongest signals in words."""
     risk = claim.risk
-    if risk is None:
+    if risk is None or risk.version == UNSCORED:
         return None
     return {"score": risk.score, "held": risk.held, "fraud": risk.fraud,
             "signals": [{"code": signal["code"], "weight": signal["weight"], "text": explain(signal),
@@ -274,6 +274,6 @@ def risk_header() -> list:
 def risk_cells(claim_ids: list[int]) -> dict[int, tuple[int, str]]:
     """The score and the top signals in words (the reader's language) of each scored claim among `claim_ids`."""
     rows = db.session.execute(select(ClaimRisk.claim_id, ClaimRisk.score, ClaimRisk.signals)
-                              .where(ClaimRisk.claim_id.in_(claim_ids))).all()
+                              .where(ClaimRisk.claim_id.in_(claim_ids), ClaimRisk.version > UNSCORED)).all()
     return {claim_id: (score, "; ".join(explain(signal) for signal in list(signals or [])[:3]))
             for claim_id, score, signals in rows}

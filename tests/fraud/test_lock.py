@@ -3,6 +3,7 @@ before the request writes anything; a claim submitted in a web request is scored
 earlier claims outside the lock), and one whose scoring failed is scored by the worker's job, never refused."""
 
 import io
+import re
 import time
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from sqlalchemy import event, select
 
 import portal.fraud.facts as facts
 import portal.fraud.fingerprints as fingerprints
+from portal.auth.models import MANAGER
 from portal.claims import services as claims
 from portal.claims.models import SUBMITTED, Claim
 from portal.claims.scans import scan_file, store_scan
@@ -155,3 +157,22 @@ def test_a_scan_is_found_again_while_its_first_claim_still_waits_for_its_score(
         assert {"code": "same_scan", "claims": [first]}.items() <= next(
             signal for signal in signals if signal["code"] == "same_scan").items()
         assert services.unscored_claims() == [first]
+
+
+def test_a_claim_waiting_for_its_score_shows_no_score_yet(app, client, login, seller, make, monkeypatch):
+    make.user(role=MANAGER, email="boss@example.test")
+    login("seller@example.test")
+
+    def broken(claim, settings=None):
+        raise RuntimeError("the scoring broke")
+
+    monkeypatch.setattr(services, "score_claim", broken)
+    client.post("/claims/new", data=claim_form("СЧ-1", invoice_image(6)), content_type="multipart/form-data")
+    with app.app_context():
+        claim = db.session.scalar(select(Claim))
+        assert db.session.get(ClaimRisk, claim.id).version == services.UNSCORED  # its scan's fingerprints only
+        assert services.risk_summary(claim) is None and services.risk_cells([claim.id]) == {}
+    login("boss@example.test")
+    assert 'data-testid="risk"' not in client.get(f"/claims/{claim.id}").get_data(as_text=True)
+    queue = client.get("/console/claims").get_data(as_text=True)
+    assert re.search(r'data-testid="risk-cell">\s*—', queue)
