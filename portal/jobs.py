@@ -11,6 +11,7 @@ from portal.claims.services import birthday_bonuses
 from portal.config import Config
 from portal.contests.jobs import run_clock
 from portal.core.time import utcnow
+from portal.fraud.services import score_unscored
 from portal.kpi.jobs import close_stages, send_reports
 from portal.leads.services import expire_protection, send_protection_reminders
 from portal.ledger.services import expire_due_points
@@ -42,6 +43,10 @@ def _expire_unpaid_orders(now: datetime) -> str:
 def _lead_protection(now: datetime) -> str:
     reminded = send_protection_reminders(now)
     return f"{reminded} lead reminders, {expire_protection(now)} lead protections ended"
+
+
+def _fraud_scoring(now: datetime) -> str:
+    return f"{score_unscored(now)} claims scored"
 
 
 def _deliver_mail(now: datetime) -> str:
@@ -111,6 +116,7 @@ JOBS: list[tuple[str, Callable[[datetime], str]]] = [
     ("publish-news", _publish_news),
     ("mail-digests", _mail_digests),
     ("recruitment-mail", _recruitment_mail),
+    ("fraud-scoring", _fraud_scoring),
 ]
 
 
@@ -133,7 +139,7 @@ def nightly_utc_hour() -> int:
 
 
 # How often the worker runs a job, in minutes (a divisor of 60); a job not named here runs every five.
-SCHEDULES: dict[str, int] = {"deliver-mail": 1}
+SCHEDULES: dict[str, int] = {"deliver-mail": 1, "fraud-scoring": 1}
 DEFAULT_EVERY_MINUTES = 5
 
 

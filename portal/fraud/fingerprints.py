@@ -4,6 +4,8 @@ similarity hash of its text (a 64-bit simhash over word pairs, written here: no 
 import hashlib
 import logging
 import re
+import threading
+from collections import OrderedDict
 
 from portal.claims.scans import scan_file
 
@@ -88,3 +90,39 @@ def fingerprint(stored: str | None, mimetype: str | None) -> tuple[str | None, s
     phash = image_phash(path) if kind.startswith("image/") else None
     text = text_simhash(path) if kind == "application/pdf" or content[:5] == b"%PDF-" else None
     return hashlib.sha256(content).hexdigest(), phash, text
+
+
+# Fingerprints taken as scans are stored (before the request writes anything), kept by stored name until the
+# claim is scored: scoring then reads no file. A scan stored and never submitted (a draft, a form sent back) falls
+# out after AHEAD_KEPT newer ones; a claim scored in another process takes its fingerprints itself, as before.
+AHEAD_KEPT = 256
+_ahead: OrderedDict[str, tuple] = OrderedDict()
+_ahead_lock = threading.Lock()
+
+
+def take_ahead(stored: str, mimetype: str | None) -> None:
+    """Fingerprint a scan just stored and keep the result for its claim's scoring. Never raises: a scan is never
+    refused for its fingerprints (scoring takes them again)."""
+    try:
+        found = fingerprint(stored, mimetype)
+    except Exception:  # noqa: BLE001 - a broken file is scored later without its fingerprints, never refused here
+        log.exception("the fingerprints of scan %s could not be taken ahead", stored)
+        return
+    with _ahead_lock:
+        _ahead[stored] = (mimetype, found)
+        while len(_ahead) > AHEAD_KEPT:
+            _ahead.popitem(last=False)
+
+
+def taken_ahead(stored: str | None, mimetype: str | None) -> tuple[str | None, str | None, str | None] | None:
+    """The fingerprints taken as the scan was stored (handed over once), None when this process took none."""
+    if not stored:
+        return None
+    with _ahead_lock:
+        kept = _ahead.pop(stored, None)
+    return kept[1] if kept is not None and kept[0] == mimetype else None
+
+
+def fingerprint_of(stored: str | None, mimetype: str | None) -> tuple[str | None, str | None, str | None]:
+    """The scan's fingerprints: those taken as it was stored, else taken now from its file."""
+    return taken_ahead(stored, mimetype) or fingerprint(stored, mimetype)

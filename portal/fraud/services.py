@@ -1,6 +1,7 @@
 """Scoring a claim, the two-reviewer hold, the "fraud" decision and the manager's thresholds."""
 
 import logging
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.fraud.explain import explain
 from portal.fraud.facts import gather
-from portal.fraud.fingerprints import band_values, fingerprint
+from portal.fraud.fingerprints import band_values, fingerprint_of, taken_ahead
 from portal.fraud.models import VERSION, ClaimRisk, FraudSettings
 from portal.fraud.signals import evaluate
 
@@ -62,15 +63,38 @@ def _risk_row(claim: Claim) -> ClaimRisk:
     return risk
 
 
+def _set_fingerprints(risk: ClaimRisk, found: tuple) -> None:
+    risk.scan_sha256, risk.scan_phash, risk.text_simhash = found
+    risk.phash_band0, risk.phash_band1, risk.phash_band2, risk.phash_band3 = band_values(risk.scan_phash)
+    risk.text_band0, risk.text_band1, risk.text_band2, risk.text_band3 = band_values(risk.text_simhash)
+
+
+UNSCORED = 0  # the version of a risk row that holds only the scan's fingerprints: its claim waits for its score
+
+
+def keep_fingerprints(claim: Claim) -> None:
+    """At submission, when the claim is scored after the commit: its scan's fingerprints (taken as the scan was
+    stored; no file is read here) are written with the claim, so a claim scored before this one's score is written
+    still finds the same scan. The row counts as unscored until `score_claim` fills it."""
+    found = taken_ahead(claim.scan_path, claim.scan_mimetype)
+    if found is None or found[0] is None or db.session.get(ClaimRisk, claim.id) is not None:
+        return
+    risk = ClaimRisk(claim_id=claim.id, score=0, signals=[], version=UNSCORED)
+    _set_fingerprints(risk, found)
+    db.session.add(risk)
+    db.session.flush()
+
+
 def score_claim(claim: Claim, settings: FraudSettings | None = None) -> ClaimRisk:
     """Score a submitted claim from what was submitted before it; a score at the hold line or above holds it for a
-    second reviewer. The scan's fingerprints are taken once (from its file) and kept."""
+    second reviewer. The scan's fingerprints are taken once (as it was stored, else from its file) and kept."""
     settings = settings or get_fraud_settings()
-    risk = _risk_row(claim)
+    risk = db.session.get(ClaimRisk, claim.id)
+    new = risk is None
+    if new:  # added once its facts are read: the reads come before the risk row's write (and the write lock)
+        risk = ClaimRisk(claim_id=claim.id, score=0, signals=[], version=VERSION)
     if risk.scan_sha256 is None and claim.scan_path:
-        risk.scan_sha256, risk.scan_phash, risk.text_simhash = fingerprint(claim.scan_path, claim.scan_mimetype)
-        risk.phash_band0, risk.phash_band1, risk.phash_band2, risk.phash_band3 = band_values(risk.scan_phash)
-        risk.text_band0, risk.text_band1, risk.text_band2, risk.text_band3 = band_values(risk.text_simhash)
+        _set_fingerprints(risk, fingerprint_of(claim.scan_path, claim.scan_mimetype))
     score, found = evaluate(gather(claim, risk, settings.large_sale_kopecks))
     risk.score, risk.signals = score, [signal.as_json() for signal in found]
     risk.version, risk.computed_at = VERSION, utcnow()
@@ -79,6 +103,8 @@ def score_claim(claim: Claim, settings: FraudSettings | None = None) -> ClaimRis
     for signal in found:
         if signal.code in PATTERNS and signal.weight >= PATTERN_WEIGHT:
             _raise_linked(claim, signal, settings)
+    if new:
+        db.session.add(risk)
     db.session.flush()
     return risk
 
@@ -193,19 +219,43 @@ def risk_of(claim_id: int) -> ClaimRisk | None:
     return db.session.get(ClaimRisk, claim_id)
 
 
-def unscored_claims() -> list[int]:
-    """Claims waiting for review without a score (the check: scoring runs with every submission)."""
-    return list(db.session.scalars(
-        select(Claim.id).where(Claim.status == SUBMITTED,
-                               ~select(ClaimRisk.claim_id).where(ClaimRisk.claim_id == Claim.id).exists())
-        .order_by(Claim.id).limit(100)))
+def unscored_claims(submitted_before=None) -> list[int]:
+    """Claims waiting for review without a score (the check: scoring runs with every submission), the first 100;
+    with `submitted_before`, only those submitted before that moment."""
+    where = [Claim.status == SUBMITTED, ~select(ClaimRisk.claim_id).where(ClaimRisk.claim_id == Claim.id,
+                                                                          ClaimRisk.version > UNSCORED).exists()]
+    if submitted_before is not None:
+        where.append(Claim.submitted_at < submitted_before)
+    return list(db.session.scalars(select(Claim.id).where(*where).order_by(Claim.id).limit(100)))
+
+
+SCORING_GRACE = timedelta(seconds=20)  # a claim submitted more recently is being scored by its own request
+
+
+def score_unscored(now=None) -> int:
+    """The worker's job: score the claims whose scoring after their submission failed or never ran (a process
+    stopped between the two commits), committing claim by claim. Claims of the last seconds are left to the
+    request that submitted them."""
+    now = now or utcnow()
+    scored = 0
+    while ids := unscored_claims(submitted_before=now - SCORING_GRACE):
+        for claim_id in ids:
+            try:
+                score_claim(db.session.get(Claim, claim_id))
+                db.session.commit()
+            except Exception:  # noqa: BLE001 - one claim's failure does not stop the others
+                db.session.rollback()
+                log.exception("claim %s could not be scored by the job", claim_id)
+                return scored
+            scored += 1
+    return scored
 
 
 def risk_summary(claim: Claim, top: int = 3) -> dict | None:
     """The claim's risk for the program team's readers (the API, the sales export): the score, whether it is held,
     and its strongest signals in words."""
     risk = claim.risk
-    if risk is None:
+    if risk is None or risk.version == UNSCORED:
         return None
     return {"score": risk.score, "held": risk.held, "fraud": risk.fraud,
             "signals": [{"code": signal["code"], "weight": signal["weight"], "text": explain(signal),
@@ -224,6 +274,6 @@ def risk_header() -> list:
 def risk_cells(claim_ids: list[int]) -> dict[int, tuple[int, str]]:
     """The score and the top signals in words (the reader's language) of each scored claim among `claim_ids`."""
     rows = db.session.execute(select(ClaimRisk.claim_id, ClaimRisk.score, ClaimRisk.signals)
-                              .where(ClaimRisk.claim_id.in_(claim_ids))).all()
+                              .where(ClaimRisk.claim_id.in_(claim_ids), ClaimRisk.version > UNSCORED)).all()
     return {claim_id: (score, "; ".join(explain(signal) for signal in list(signals or [])[:3]))
             for claim_id, score, signals in rows}
