@@ -165,6 +165,9 @@ def check_approval(claim: Claim, actor: User, bulk: bool = False) -> None:
     risk = db.session.get(ClaimRisk, claim.id)
     if risk is None:
         return
+    if bulk and risk.version == UNSCORED:
+        raise DomainError(_l("Claim #%(id)s is not scored yet: approve it on its own page, or in bulk in a minute.",
+                             id=claim.id))
     if bulk and (risk.held or risk.score > get_fraud_settings().bulk_max_score):
         raise DomainError(_l("Risk score %(score)s: approve it on its own page, not in bulk.", score=risk.score))
     if not risk.held or _reviewers() < 2:

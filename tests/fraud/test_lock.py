@@ -176,3 +176,34 @@ def test_a_claim_waiting_for_its_score_shows_no_score_yet(app, client, login, se
     assert 'data-testid="risk"' not in client.get(f"/claims/{claim.id}").get_data(as_text=True)
     queue = client.get("/console/claims").get_data(as_text=True)
     assert re.search(r'data-testid="risk-cell">\s*—', queue)
+
+
+def test_a_claim_waiting_for_its_score_is_not_approved_in_bulk(app, client, login, seller, make, monkeypatch):
+    """Bulk approval takes claims scored at or below the bulk line; one whose score has not come yet is left for
+    its own page (or the next minute, when the worker has scored it)."""
+    make.user(role=MANAGER, email="boss@example.test")
+    login("seller@example.test")
+    real = services.score_claim
+
+    def broken(claim, settings=None):
+        raise RuntimeError("the scoring broke")
+
+    monkeypatch.setattr(services, "score_claim", broken)
+    client.post("/claims/new", data=claim_form("СЧ-1", invoice_image(6)), content_type="multipart/form-data")
+    monkeypatch.setattr(services, "score_claim", real)
+    with app.app_context():
+        claim_id = db.session.scalar(select(Claim.id))
+    login("boss@example.test")
+    page = client.post("/console/claims/bulk", data={"claim_ids": [claim_id], "action": "approve",
+                                                     "reason_code": "other", "note": ""},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"#{claim_id}" in page and "не оценена" in page
+    with app.app_context():
+        assert db.session.get(Claim, claim_id).status == "submitted"
+        services.score_unscored(now=utcnow() + timedelta(minutes=1))
+        db.session.commit()
+        assert db.session.get(ClaimRisk, claim_id).version > services.UNSCORED
+    client.post("/console/claims/bulk", data={"claim_ids": [claim_id], "action": "approve",
+                                              "reason_code": "other", "note": ""})
+    with app.app_context():
+        assert db.session.get(Claim, claim_id).status == "approved"
