@@ -2,7 +2,21 @@
 
 import sys
 
-from bench import api, console, contests, exports, fraud, http, kpi, ledger, notifications, reads, scale, shop
+from bench import (
+    api,
+    console,
+    contests,
+    exports,
+    fraud,
+    http,
+    kpi,
+    ledger,
+    notifications,
+    order_lock,
+    reads,
+    scale,
+    shop,
+)
 
 BENCHMARKS = {"console": console.run, "ledger": ledger.run, "shop": shop.run, "exports": exports.run,
               "api": api.run, "contests": contests.run,
@@ -21,6 +35,9 @@ def main() -> None:
         return
     if sys.argv[1:2] == ["notifications"]:  # python -m bench notifications [--people N] [--notifications N]
         notifications.run(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["order-lock"]:  # python -m bench order-lock [--orders 200] [--statements]
+        order_lock.run(sys.argv[2:])
         return
     if sys.argv[1:2] == ["http"]:  # python -m bench http [--seconds 10]
         http.run(sys.argv[2:])
