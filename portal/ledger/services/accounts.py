@@ -15,9 +15,10 @@ _LOCKED = "ledger_locked_accounts"
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_locks(session, transaction) -> None:
-    # Any end, a savepoint's too: a savepoint rolled back gives its row locks back on PostgreSQL, and a lock that
-    # is still held is only taken again (a no-op) by the next posting.
-    session.info.pop(_LOCKED, None)
+    # The database transaction's end, or a savepoint's (one rolled back gives its row locks back on PostgreSQL; a
+    # lock still held is only taken again, a no-op, by the next posting); not the ORM's inner ones of each flush.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_LOCKED, None)
 
 
 def _accounts(specs: list[tuple[str, int | None]]) -> dict[tuple[str, int | None], Account]:
@@ -27,7 +28,14 @@ def _accounts(specs: list[tuple[str, int | None]]) -> dict[tuple[str, int | None
     found = {code: locked[code] for code in codes if code in locked}
     wanted = [code for code in codes if code not in found]
     if wanted:
-        found |= {a.code: a for a in db.session.scalars(select(Account).where(Account.code.in_(wanted)))}
+        query = select(Account).where(Account.code.in_(wanted))
+        # On SQLite a transaction that locked accounts holds the database's write lock: what it reads now is as
+        # good as locked (reloaded, so a balance read before the lock is not kept).
+        holding = bool(locked) and db.session.get_bind().dialect.name == "sqlite"
+        for held in db.session.scalars(query.execution_options(populate_existing=holding)):
+            found[held.code] = held
+            if holding:
+                locked[held.code] = held
     missing = [
         {"code": code, "kind": kind, "user_id": None if kind in SYSTEM_KINDS else user_id, "balance": 0}
         for code, (kind, user_id) in codes.items()
@@ -42,6 +50,11 @@ def _accounts(specs: list[tuple[str, int | None]]) -> dict[tuple[str, int | None
 
 def account(kind: str, user_id: int | None = None) -> Account:
     return _accounts([(kind, user_id)])[(kind, user_id)]
+
+
+def locked_account(kind: str, user_id: int | None = None) -> Account | None:
+    """The account as locked in this transaction, None when it is not locked (yet)."""
+    return db.session.info.get(_LOCKED, {}).get(account_code(kind, user_id))
 
 
 def _lock(accounts: list[Account]) -> None:

@@ -1,6 +1,7 @@
 """Writing one transaction: entries summing to zero, running balances and totals, and the expiry lots kept
 in step with the wallet (a credit opens a lot, a debit takes from the oldest-expiring ones)."""
 
+import functools
 import hashlib
 import json
 from datetime import datetime
@@ -96,14 +97,18 @@ def _add_to_totals(totals: dict[str, list[int]]) -> None:
     kind appears with its first posting)."""
     rows = [{"kind": kind, "balance": amount, "accounts_with_points": count}
             for kind, (amount, count) in totals.items() if amount or count]
-    if not rows:
-        return
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(LedgerTotal)
-    db.session.execute(statement.on_conflict_do_update(index_elements=["kind"], set_={
+    if rows:
+        db.session.execute(_totals_upsert(db.session.get_bind().dialect.name), rows)
+
+
+@functools.cache
+def _totals_upsert(dialect: str):
+    """Built once: an INSERT ... ON CONFLICT and its `excluded` row cost more to build than to run."""
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(LedgerTotal)
+    return statement.on_conflict_do_update(index_elements=["kind"], set_={
         "balance": LedgerTotal.balance + statement.excluded.balance,
         "accounts_with_points": LedgerTotal.accounts_with_points + statement.excluded.accounts_with_points,
-    }), rows)
+    })
 
 
 def _default_expiry(earned_at: datetime) -> datetime | None:
