@@ -140,6 +140,7 @@ def run(argv: list[str] | None = None) -> None:
     parser.add_argument("--database", help="a directory kept by an earlier --keep run (copied, not changed)")
     parser.add_argument("--keep", help="keep the prepared directory here for later runs")
     parser.add_argument("--statements", action="store_true", help="print one request's statements under the lock")
+    parser.add_argument("--check", action="store_true", help="run `portal check` on the database afterwards")
     parser.add_argument("--profile", help="write a cProfile of the write locks (first write to commit) to this file")
     args = parser.parse_args(sys.argv[2:] if argv is None else argv)
     directory = tempfile.mkdtemp(prefix="portal-bench-order-lock-")
@@ -173,6 +174,12 @@ def run(argv: list[str] | None = None) -> None:
     if recorder.profile:
         recorder.profile.dump_stats(args.profile)
     report(recorder.requests, args.statements)
+    if args.check:
+        from portal.checks.runner import run_checks
+
+        with app.test_request_context():
+            drifted = [result for result in run_checks() if not result.clean]
+            print("portal check:", "; ".join(f"{r.check.name}: {r.findings}" for r in drifted) or "all clean")
     shutil.rmtree(directory, ignore_errors=True)
 
 

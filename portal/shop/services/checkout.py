@@ -301,4 +301,5 @@ def _delivery_upsert(dialect: str):
     """Built once: an INSERT ... ON CONFLICT and its `excluded` row cost more to build than to run."""
     statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(DeliveryProfile.__table__)
     return statement.on_conflict_do_update(index_elements=["user_id"], set_={
-        name: func.coalesce(statement.excluded[name], statement.table.c[name]) for name in ("address", "phone", "email")})
+        name: func.coalesce(statement.excluded[name], statement.table.c[name])
+        for name in ("address", "phone", "email")})
