@@ -13,6 +13,7 @@ from bench import (
     kpi,
     ledger,
     notifications,
+    order_lock,
     reads,
     scale,
     shop,
@@ -38,6 +39,9 @@ def main() -> None:
         return
     if sys.argv[1:2] == ["claim_lock"]:  # python -m bench claim_lock [--claims 60] [--scan pdf|png]
         claim_lock.run(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["order-lock"]:  # python -m bench order-lock [--orders 200] [--statements]
+        order_lock.run(sys.argv[2:])
         return
     if sys.argv[1:2] == ["http"]:  # python -m bench http [--seconds 10]
         http.run(sys.argv[2:])

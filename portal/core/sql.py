@@ -1,5 +1,7 @@
 """Small SQL helpers that behave the same on SQLite and PostgreSQL."""
 
+import functools
+
 from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -49,11 +51,16 @@ def insert_or_add(model, row: dict, unique_columns: list[str], column: str) -> i
     """INSERT the row, or add its `column` to the existing row's in the same statement
     (INSERT ... ON CONFLICT DO UPDATE SET column = column + excluded.column). Two requests adding at once
     both count, and neither fails on the unique constraint. Returns the column's value after the change."""
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(model).values(**row)
-    statement = statement.on_conflict_do_update(
-        index_elements=unique_columns,
+    statement = _adding(model, tuple(unique_columns), column, db.session.get_bind().dialect.name)
+    freshness.touch_rows(db.session(), model, [row])
+    return db.session.execute(statement, row).scalar_one()
+
+
+@functools.cache
+def _adding(model, unique_columns: tuple[str, ...], column: str, dialect: str):
+    """Built once per use: an INSERT ... ON CONFLICT and its `excluded` row cost more to build than to run."""
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+    return statement.on_conflict_do_update(
+        index_elements=list(unique_columns),
         set_={column: getattr(model, column) + getattr(statement.excluded, column)},
     ).returning(getattr(model, column))
-    freshness.touch_rows(db.session(), model, [row])
-    return db.session.execute(statement).scalar_one()

@@ -1,12 +1,14 @@
 from datetime import datetime, timedelta
+from functools import partial
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from portal.core.time import frozen_time
+from portal.extensions import db as database
 from portal.ledger import services as ledger
-from portal.ledger.models import AppendOnlyError, LedgerEntry, LedgerTransaction, PointLot
+from portal.ledger.models import REDEMPTION, AppendOnlyError, LedgerEntry, LedgerTransaction, PointLot
 from portal.ledger.reports import program_totals
 from portal.program.services import update_settings
 from tests.ledger.helpers import assert_ledger_consistent, balances
@@ -172,6 +174,40 @@ def test_reversing_a_spend_gives_back_the_same_lots(db, person):
     assert [lot.remaining for lot in lots] == [0, 50]  # the older lot went first
     ledger.reverse_transaction(order, actor_id=None, reason="order cancelled")
     assert [lot.remaining for lot in db.session.scalars(select(PointLot).order_by(PointLot.id))] == [100, 100]
+    assert_ledger_consistent()
+
+
+def statements_of(call) -> list[str]:
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()))
+
+    database.session.flush()
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        call()
+        database.session.flush()
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_spending_takes_as_many_statements_from_forty_lots_as_from_one(db, make):
+    ledger.account(REDEMPTION)  # made by the program's first spending
+    statements = {}
+    for lots_taken in (1, 40):
+        person = make.user()
+        with frozen_time(JAN):
+            for n in range(60):
+                earn(person, 10, f"earn-{person.id}-{n}")
+        statements[lots_taken] = statements_of(partial(spend, person, 10 * lots_taken - 5, f"spend-{person.id}"))
+        lots = db.session.scalars(select(PointLot.remaining).where(PointLot.account_id == ledger.wallet_account(
+            person.id).id).order_by(PointLot.id)).all()
+        assert lots == [0] * (lots_taken - 1) + [5] + [10] * (60 - lots_taken)  # the oldest first
+    # The accounts read and locked, the key looked up; the transaction, its two entries, the balances; the lots
+    # read, taken from and allocated; the totals; the KPI stage of the points redeemed (no KPI plan here).
+    assert len(statements[40]) == len(statements[1]) <= 13, "\n".join(statements[40])
     assert_ledger_consistent()
 
 

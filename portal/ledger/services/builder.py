@@ -1,11 +1,12 @@
 """Writing one transaction: entries summing to zero, running balances and totals, and the expiry lots kept
 in step with the wallet (a credit opens a lot, a debit takes from the oldest-expiring ones)."""
 
+import functools
 import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -61,26 +62,30 @@ class _Builder:
             if account.kind in (WALLET, HELD) and account.balance + amount < 0:
                 raise InsufficientPoints(available=account.balance, needed=-amount)
         db.session.add(self.transaction)
-        db.session.flush()
         totals: dict[str, list[int]] = {}
-        for account, amount, lot_options in self.moves:
+        entries = []
+        for account, amount, _ in self.moves:
             if account.kind in PERSONAL_KINDS:
                 total = totals.setdefault(account.kind, [0, 0])
                 total[0] += amount
                 total[1] += (account.balance + amount > 0) - (account.balance > 0)
             account.balance += amount
-            entry = LedgerEntry(
-                transaction_id=self.transaction.id, account_id=account.id, amount=amount, balance_after=account.balance
-            )
-            db.session.add(entry)
-            db.session.flush()
-            if account.kind == WALLET:
-                if amount > 0 and "restore" in lot_options:
-                    _restore_lots(lot_options["restore"], entry)
-                elif amount > 0:
-                    _open_lot(account, entry, lot_options.get("expires_at"))
-                else:
-                    _take_from_lots(account, entry, -amount, prefer=lot_options.get("prefer", ()))
+            entries.append(LedgerEntry(transaction=self.transaction, account_id=account.id, amount=amount,
+                                       balance_after=account.balance))
+        db.session.add_all(entries)
+        db.session.flush()  # the transaction, its entries and the balances, in one flush
+        allocations: list[dict] = []
+        for (account, amount, lot_options), entry in zip(self.moves, entries, strict=True):
+            if account.kind != WALLET:
+                continue
+            if amount > 0 and "restore" in lot_options:
+                _restore_lots(lot_options["restore"], entry, allocations)
+            elif amount > 0:
+                _open_lot(account, entry, lot_options.get("expires_at"))
+            else:
+                _take_from_lots(account, entry, -amount, allocations, prefer=lot_options.get("prefer", ()))
+        if allocations:  # one statement for any number of lots (rows nobody reads back in this transaction)
+            db.session.execute(insert(LotAllocation), allocations)
         _add_to_totals(totals)
         db.session.flush()
         events.points_posted.send(self.transaction, moves=[(a.kind, amount) for a, amount, _ in self.moves])
@@ -92,14 +97,18 @@ def _add_to_totals(totals: dict[str, list[int]]) -> None:
     kind appears with its first posting)."""
     rows = [{"kind": kind, "balance": amount, "accounts_with_points": count}
             for kind, (amount, count) in totals.items() if amount or count]
-    if not rows:
-        return
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(LedgerTotal)
-    db.session.execute(statement.on_conflict_do_update(index_elements=["kind"], set_={
+    if rows:
+        db.session.execute(_totals_upsert(db.session.get_bind().dialect.name), rows)
+
+
+@functools.cache
+def _totals_upsert(dialect: str):
+    """Built once: an INSERT ... ON CONFLICT and its `excluded` row cost more to build than to run."""
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(LedgerTotal)
+    return statement.on_conflict_do_update(index_elements=["kind"], set_={
         "balance": LedgerTotal.balance + statement.excluded.balance,
         "accounts_with_points": LedgerTotal.accounts_with_points + statement.excluded.accounts_with_points,
-    }), rows)
+    })
 
 
 def _default_expiry(earned_at: datetime) -> datetime | None:
@@ -120,32 +129,35 @@ def _open_lot(account: Account, entry: LedgerEntry, expires_at: datetime | str |
                             earned_at=earned_at, expires_at=expiry))
 
 
-def _take_from_lots(account: Account, entry: LedgerEntry, points: int, prefer=()) -> None:
-    """Spend the oldest-expiring points first (those in `prefer` before all others)."""
-    lots = list(
-        db.session.scalars(
-            select(PointLot)
-            .where(PointLot.account_id == account.id, PointLot.remaining > 0)
-            .order_by(PointLot.expires_at.is_(None), PointLot.expires_at, PointLot.id)
-            .execution_options(populate_existing=True)
-        )
+def _take_from_lots(account: Account, entry: LedgerEntry, points: int, allocations: list[dict], prefer=()) -> None:
+    """Spend the oldest-expiring points first (those in `prefer` before all others). Only the lots the debit
+    reaches are read: those whose earlier lots in that order hold less than the points to take."""
+    order = [PointLot.expires_at.is_(None), PointLot.expires_at, PointLot.id]
+    if prefer:
+        order.insert(0, case((PointLot.id.in_(prefer), 0), else_=1))
+    before = func.sum(PointLot.remaining).over(order_by=order, rows=(None, -1))
+    reached = (select(PointLot.id, func.coalesce(before, 0).label("before"))
+               .where(PointLot.account_id == account.id, PointLot.remaining > 0).subquery())
+    lots = db.session.scalars(
+        select(PointLot).join(reached, reached.c.id == PointLot.id).where(reached.c.before < points)
+        .order_by(*order).execution_options(populate_existing=True)
     )
-    lots.sort(key=lambda lot: lot.id not in prefer)  # stable: keeps the expiry order within each group
     for lot in lots:
-        if points == 0:
-            break
         taken = min(points, lot.remaining)
         lot.remaining -= taken
         points -= taken
-        db.session.add(LotAllocation(entry_id=entry.id, lot_id=lot.id, amount=taken))
+        allocations.append({"entry_id": entry.id, "lot_id": lot.id, "amount": taken})
     if points:
         raise RuntimeError(f"wallet {account.id} has fewer points in lots than in its balance")
 
 
-def _restore_lots(original: LedgerEntry, entry: LedgerEntry) -> None:
+def _restore_lots(original: LedgerEntry, entry: LedgerEntry, allocations: list[dict]) -> None:
     """Give a reversed debit's points back to the very lots it took them from."""
-    allocations = db.session.scalars(select(LotAllocation).where(LotAllocation.entry_id == original.id))
-    for allocation in allocations:
-        lot = db.session.get(PointLot, allocation.lot_id, populate_existing=True)
-        lot.remaining += allocation.amount
-        db.session.add(LotAllocation(entry_id=entry.id, lot_id=lot.id, amount=-allocation.amount))
+    taken = db.session.execute(select(LotAllocation.lot_id, LotAllocation.amount)
+                               .where(LotAllocation.entry_id == original.id)).all()
+    lots = {lot.id: lot for lot in db.session.scalars(
+        select(PointLot).where(PointLot.id.in_({lot_id for lot_id, _ in taken}))
+        .execution_options(populate_existing=True))}
+    for lot_id, amount in taken:
+        lots[lot_id].remaining += amount
+        allocations.append({"entry_id": entry.id, "lot_id": lot_id, "amount": -amount})

@@ -10,6 +10,8 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.ledger.models import DEBT, HELD, WALLET, Account, LedgerTransaction, PointLot, account_code
 
+from .accounts import locked_account
+
 
 @dataclass(frozen=True)
 class Balances:
@@ -25,7 +27,9 @@ def balances_of(user_id: int) -> Balances:
 
 
 def balance_of(user_id: int) -> int:
-    return balances_of(user_id).available
+    """The points the participant can spend; read from the session when this transaction holds their wallet."""
+    wallet = locked_account(WALLET, user_id)
+    return wallet.balance if wallet is not None else balances_of(user_id).available
 
 
 def wallet_account(user_id: int) -> Account | None:

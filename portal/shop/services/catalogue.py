@@ -45,11 +45,12 @@ def catalogue(user: User, *, q: str = "", category_id: int | None = None, max_po
     return query.order_by(*order, Prize.id)
 
 
-def prize_value(prize: Prize) -> int:
-    """The prize's value in kopecks for tax: its own value when set, else its price at the point value."""
+def prize_value(prize: Prize, point_value_kopecks: int | None = None) -> int:
+    """The prize's value in kopecks for tax: its own value when set, else its price at the point value (the
+    program's, unless the caller has read it already)."""
     if prize.value_kopecks is not None:
         return prize.value_kopecks
-    return prize.price_points * get_settings().point_value_kopecks
+    return prize.price_points * (point_value_kopecks or get_settings().point_value_kopecks)
 
 
 def prizes_query(q: str = "", category_id: int | None = None):

@@ -1,12 +1,17 @@
 """Checkout: the cart's summary (points, card part, prize tax) and placing an order atomically."""
 
+import functools
 import secrets
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, insert, inspect, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.util import identity_key
 
 from portal.auth.models import PARTNER_ROLES, User
+from portal.core import freshness
 from portal.core.errors import DomainError, NotAllowed
 from portal.core.phones import format_phone, normalize_phone
 from portal.core.time import today
@@ -25,7 +30,7 @@ from portal.shop.models import (
     StockMovement,
     TaxProfile,
 )
-from portal.shop.notifications import send_order_update
+from portal.shop.notifications import OrderUpdate, prepare_order_update
 from portal.shop.services.cart import cart_of
 from portal.shop.services.catalogue import available_to, prize_value
 from portal.shop.services.prize_tax import yearly_prize_total
@@ -92,7 +97,8 @@ def summary(user: User) -> Summary:
     settings = get_settings()
     return Summary(
         items=items, points=sum(i.prize.price_points * i.quantity for i in items),
-        balance=ledger.balance_of(user.id), value_kopecks=sum(prize_value(i.prize) * i.quantity for i in items),
+        balance=ledger.balance_of(user.id),
+        value_kopecks=sum(prize_value(i.prize, settings.point_value_kopecks) * i.quantity for i in items),
         year_total_before=yearly_prize_total(user.id, today().year), threshold_kopecks=settings.tax_threshold_kopecks,
         electronic_only=bool(items) and all(i.prize.electronic for i in items),
         tax_profile=db.session.get(TaxProfile, user.id), tax_details_required=settings.tax_details_required,
@@ -125,23 +131,25 @@ def checkout_form_data(user: User) -> dict:
             "email": profile.email if profile and profile.email else user.email}
 
 
-def check_out(user: User, *, request_token: str, delivery: Delivery, pay_rest_by_card: bool = False) -> Order:
-    """Place the order from the checkout form and tell the participant by email; an order waiting for its card
-    part is told about once it is paid."""
-    order = place_order(user, request_token=request_token, delivery=delivery, pay_rest_by_card=pay_rest_by_card)
-    if order.status != AWAITING_PAYMENT:
-        send_order_update(order)
-    return order
+def check_out(user: User, *, request_token: str, delivery: Delivery, pay_rest_by_card: bool = False,
+              plan: Summary | None = None) -> Order:
+    """Place the order from the checkout form and tell the participant by email and the bell; an order waiting for
+    its card part is told about once it is paid. `plan`: the cart's summary, when the caller has just read it."""
+    return place_order(user, request_token=request_token, delivery=delivery, pay_rest_by_card=pay_rest_by_card,
+                       plan=plan, tell=True)
 
 
-def place_order(user: User, *, request_token: str, delivery: Delivery, pay_rest_by_card: bool = False) -> Order:
+def place_order(user: User, *, request_token: str, delivery: Delivery, pay_rest_by_card: bool = False,
+                plan: Summary | None = None, tell: bool = False) -> Order:
     """Turn the cart into an order: points are debited and stock reserved in one transaction, or nothing is.
 
     The participant's accounts are locked before anything is written, so a double click waits for the first order
     and gets it back (the form's one-time token); stock is taken by a conditional update, so it never goes negative
-    when many people buy the last items at once. The cart, the delivery and the tax rule are checked before that
-    lock (on SQLite it is the database's one write lock, which every other writer waits for): under the lock the
-    order is read again only where another request could have changed it (the token, the cart, the balance)."""
+    when many people buy the last items at once. The cart, the delivery and the tax rule are checked, and the
+    participant's mail and bell about the order (`tell`) rendered, before that lock (on SQLite it is the database's
+    one write lock, which every other writer waits for): under the lock the order is read again only where another
+    request could have changed it (the token, the cart, the balance), and the mail is only written, in the order's
+    own transaction, so it never exists without the order."""
     if user.role not in PARTNER_ROLES:
         raise NotAllowed(_l("Only participants order prizes."))
     if not request_token:
@@ -149,7 +157,9 @@ def place_order(user: User, *, request_token: str, delivery: Delivery, pay_rest_
     existing = _order_of_token(user, request_token)
     if existing is not None:
         return existing
-    plan, details = _checked_plan(user, delivery)
+    plan, details = _checked_plan(user, delivery, plan)
+    order = _order_of(user, plan, details, request_token, pay_rest_by_card)
+    news = _news_of(order, user, tell)
     ledger.lock_participant(user.id)
     existing = _order_of_token(user, request_token)
     if existing is not None:
@@ -158,35 +168,61 @@ def place_order(user: User, *, request_token: str, delivery: Delivery, pay_rest_
         plan, details = _checked_plan(user, delivery)
     else:
         plan.balance = ledger.balance_of(user.id)
-    address, phone, email = details
     copay = plan.shortfall > 0 and pay_rest_by_card
     if plan.shortfall > 0 and not (copay and plan.copay_possible):
         raise ledger.InsufficientPoints(available=plan.balance, needed=plan.points)
+    placed = _order_of(user, plan, details, request_token, pay_rest_by_card)
+    if _told(placed) != _told(order):  # what the mail says changed meanwhile: it is rendered again
+        news = _news_of(placed, user, tell)
 
-    order = Order(user_id=user.id, status=AWAITING_PAYMENT if copay else PLACED, request_token=request_token,
-                  points=plan.points - plan.shortfall, card_kopecks=plan.card_kopecks if copay else 0,
-                  prize_value_kopecks=plan.value_for_tax_kopecks, delivery_address=address or None,
-                  delivery_phone=phone, delivery_email=email or None)
-    db.session.add(order)
+    db.session.add(placed)
     db.session.flush()
+    db.session.execute(insert(OrderLine), [
+        {"order_id": placed.id, "prize_id": item.prize_id, "quantity": item.quantity,
+         "price_points": item.prize.price_points, "value_kopecks": prize_value(item.prize, plan.point_value_kopecks)}
+        for item in plan.items])
     for item in plan.items:
-        _take_stock(item.prize, item.quantity, order)
-        db.session.add(OrderLine(order_id=order.id, prize_id=item.prize_id, quantity=item.quantity,
-                                 price_points=item.prize.price_points, value_kopecks=prize_value(item.prize)))
+        _take_stock(item.prize, item.quantity, placed)
     if copay:
         # The points are held, not spent, until the card part is paid; a failed payment gives them back.
-        if order.points:
-            ledger.spend(user.id, order.points, key=f"order:{order.id}:hold", source_type="order",
-                         source_id=order.id, hold=True)
+        if placed.points:
+            ledger.spend(user.id, placed.points, key=f"order:{placed.id}:hold", source_type="order",
+                         source_id=placed.id, hold=True)
     else:
-        ledger.spend(user.id, order.points, key=f"order:{order.id}:points", source_type="order",
-                     source_id=order.id)
+        ledger.spend(user.id, placed.points, key=f"order:{placed.id}:points", source_type="order",
+                     source_id=placed.id)
     for item in plan.items:
         db.session.delete(item)
-    _remember_delivery(user, address, phone, email)
-    db.session.add(OrderEvent(order_id=order.id, status=order.status, actor_id=user.id))
+    _remember_delivery(user, *details)
+    db.session.add(OrderEvent(order_id=placed.id, status=placed.status, actor_id=user.id))
+    if news is not None:
+        news.send(placed)
     db.session.flush()
-    return order
+    return placed
+
+
+def _order_of(user: User, plan: Summary, details: tuple[str, str | None, str], request_token: str,
+              pay_rest_by_card: bool) -> Order:
+    """The order the plan makes (not added to the session)."""
+    address, phone, email = details
+    copay = plan.shortfall > 0 and pay_rest_by_card
+    return Order(user_id=user.id, status=AWAITING_PAYMENT if copay else PLACED, request_token=request_token,
+                 points=plan.points - plan.shortfall, card_kopecks=plan.card_kopecks if copay else 0,
+                 prize_value_kopecks=plan.value_for_tax_kopecks, delivery_address=address or None,
+                 delivery_phone=phone, delivery_email=email or None)
+
+
+def _told(order: Order) -> tuple:
+    """What the order's mail and bell say of it."""
+    return order.status, order.points, order.card_kopecks
+
+
+def _news_of(order: Order, user: User, tell: bool) -> OrderUpdate | None:
+    """The participant's mail and bell about a placed order; none for an order waiting for its card part (they are
+    told once it is paid)."""
+    if not tell or order.status == AWAITING_PAYMENT:
+        return None
+    return prepare_order_update(order, user)
 
 
 def _order_of_token(user: User, request_token: str) -> Order | None:
@@ -197,9 +233,11 @@ def _order_of_token(user: User, request_token: str) -> Order | None:
     return existing
 
 
-def _checked_plan(user: User, delivery: Delivery) -> tuple[Summary, tuple[str, str | None, str]]:
-    """The cart's summary, refused if something in it cannot be ordered; the delivery's address, phone and email."""
-    plan = summary(user)
+def _checked_plan(user: User, delivery: Delivery,
+                  plan: Summary | None = None) -> tuple[Summary, tuple[str, str | None, str]]:
+    """The cart's summary (`plan`, or read now), refused if something in it cannot be ordered; the delivery's
+    address, phone and email."""
+    plan = plan or summary(user)
     if not plan.items:
         raise CartEmpty(_l("Your cart is empty."))
     for item in plan.items:
@@ -228,7 +266,8 @@ def _cart_changed(user: User, plan: Summary) -> bool:
     if [tuple(row) for row in now] == [(i.id, i.prize_id, i.quantity) for i in plan.items]:
         return False
     for item in plan.items:
-        db.session.expire(item)
+        if inspect(item).persistent:  # not one this session deleted (an order placed from it meanwhile)
+            db.session.expire(item)
     return True
 
 
@@ -239,14 +278,28 @@ def _take_stock(prize: Prize, quantity: int, order: Order) -> None:
         update(Prize).where(Prize.id == prize.id, Prize.stock >= quantity)
         .values(stock=Prize.stock - quantity).execution_options(synchronize_session=False)
     ).rowcount
-    db.session.refresh(prize)
     if taken != 1:
+        db.session.refresh(prize)
         raise DomainError(_l("Sorry, %(prize)s has just run out: %(n)s left.", prize=prize.name, n=prize.stock))
+    db.session.expire(prize, ["stock"])
     db.session.add(StockMovement(prize_id=prize.id, delta=-quantity, reason="order", order_id=order.id))
 
 
 def _remember_delivery(user: User, address: str, phone: str | None, email: str) -> None:
-    profile = db.session.get(DeliveryProfile, user.id) or DeliveryProfile(user_id=user.id)
-    profile.address, profile.phone, profile.email = address or profile.address, phone or profile.phone, \
-        email or profile.email
-    db.session.add(profile)
+    """Keep the delivery details for the next order, in one statement: each detail given replaces the one kept (an
+    electronic order, without an address, keeps the address)."""
+    row = {"user_id": user.id, "address": address or None, "phone": phone or None, "email": email or None}
+    db.session.execute(_delivery_upsert(db.session.get_bind().dialect.name), row)
+    kept = db.session.identity_map.get(identity_key(DeliveryProfile, user.id))
+    if kept is not None:
+        db.session.expire(kept)
+    freshness.touch_rows(db.session(), DeliveryProfile, [row])
+
+
+@functools.cache
+def _delivery_upsert(dialect: str):
+    """Built once: an INSERT ... ON CONFLICT and its `excluded` row cost more to build than to run."""
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(DeliveryProfile.__table__)
+    return statement.on_conflict_do_update(index_elements=["user_id"], set_={
+        name: func.coalesce(statement.excluded[name], statement.table.c[name])
+        for name in ("address", "phone", "email")})

@@ -126,7 +126,8 @@ def checkout():
             order = services.check_out(
                 current_user, request_token=form.request_token.data, pay_rest_by_card=request.form.get(
                     "pay_rest_by_card") == "1",
-                delivery=services.Delivery(form.address.data or "", form.phone.data or "", form.email.data or ""))
+                delivery=services.Delivery(form.address.data or "", form.phone.data or "", form.email.data or ""),
+                plan=plan)
         except services.CartEmpty:  # another tab or window ordered the cart meanwhile
             db.session.rollback()
             flash(_("Your cart changed while you were ordering and is empty now. If you ordered from another "
