@@ -64,3 +64,20 @@ def _adding(model, unique_columns: tuple[str, ...], column: str, dialect: str):
         index_elements=list(unique_columns),
         set_={column: getattr(model, column) + getattr(statement.excluded, column)},
     ).returning(getattr(model, column))
+
+
+def upsert_adding(model, rows: list[dict], unique_columns: tuple[str, ...], columns: tuple[str, ...]) -> None:
+    """INSERT the rows, or add their `columns` to the existing rows' (none given: leave those rows as they are),
+    in one statement for all of them, built once per model, key and columns. Every row has the same keys."""
+    if rows:
+        db.session.execute(_upsert(model, unique_columns, columns, db.session.get_bind().dialect.name), rows)
+
+
+@functools.cache
+def _upsert(model, unique_columns: tuple[str, ...], columns: tuple[str, ...], dialect: str):
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+    if not columns:
+        return statement.on_conflict_do_nothing(index_elements=list(unique_columns))
+    return statement.on_conflict_do_update(
+        index_elements=list(unique_columns),
+        set_={column: getattr(model, column) + getattr(statement.excluded, column) for column in columns})

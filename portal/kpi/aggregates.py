@@ -11,11 +11,10 @@ from collections import defaultdict
 from datetime import date, datetime
 
 from sqlalchemy import case, delete, false, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.auth.models import PARTNER_ROLES, User
 from portal.claims.models import APPROVED, Claim, ClaimLine
+from portal.core.sql import upsert_adding
 from portal.core.time import local_date, program_zone
 from portal.extensions import db
 from portal.kpi import totals
@@ -41,10 +40,6 @@ from portal.training.models import CourseCompletion
 PEOPLE = {"sales": ("active_people", "new_active", "first_selling"),
           "courses": ("trained_people", "new_trained", "first_trained")}
 COLUMNS = ("sales", "courses")
-
-
-def _insert():
-    return pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def stage_for(day: date | datetime) -> KpiStage | None:
@@ -87,13 +82,9 @@ def bump(stage_id: int, scopes, **deltas: int) -> None:
     deltas = {k: v for k, v in deltas.items() if v}
     if not deltas:
         return
-    insert = _insert()
-    for kind, key in scopes:
-        statement = insert(KpiCounter).values(stage_id=stage_id, scope_kind=kind, scope_key=key, **deltas)
-        statement = statement.on_conflict_do_update(
-            index_elements=["stage_id", "scope_kind", "scope_key"],
-            set_={m: getattr(KpiCounter, m) + statement.excluded[m] for m in deltas})
-        db.session.execute(statement)
+    metrics = tuple(sorted(deltas))
+    upsert_adding(KpiCounter, [{"stage_id": stage_id, "scope_kind": kind, "scope_key": key, **deltas}
+                               for kind, key in scopes], ("stage_id", "scope_kind", "scope_key"), metrics)
     totals.add_to_totals(stage_id, scopes, deltas)
 
 

@@ -11,17 +11,11 @@ from datetime import date, datetime
 
 from sqlalchemy import delete, func, insert, select, union_all
 
+from portal.core.sql import upsert_adding
 from portal.core.time import local_date, program_zone
 from portal.extensions import db
 from portal.kpi.models import TOTALED, TOTALED_SCOPES, KpiCounter, KpiPointsDay, KpiScopeTotal, KpiStage, KpiStageResult
 from portal.ledger.models import ADJUSTMENT, ISSUANCE, Account, LedgerEntry, LedgerTransaction
-
-
-def _insert():
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def add_to_totals(stage_id: int, scopes, deltas: dict[str, int]) -> None:
@@ -35,16 +29,8 @@ def add_to_totals(stage_id: int, scopes, deltas: dict[str, int]) -> None:
     if stage is None or stage.closed_at is not None:
         return
     summed = {metric: value for metric, value in deltas.items() if metric in TOTALED}
-    insert = _insert()
-    for kind, key in scopes:
-        statement = insert(KpiScopeTotal).values(scope_kind=kind, scope_key=key, **summed)
-        if summed:
-            statement = statement.on_conflict_do_update(
-                index_elements=["scope_kind", "scope_key"],
-                set_={m: getattr(KpiScopeTotal, m) + statement.excluded[m] for m in summed})
-        else:
-            statement = statement.on_conflict_do_nothing(index_elements=["scope_kind", "scope_key"])
-        db.session.execute(statement)
+    upsert_adding(KpiScopeTotal, [{"scope_kind": kind, "scope_key": key, **summed} for kind, key in scopes],
+                  ("scope_kind", "scope_key"), tuple(sorted(summed)))
 
 
 def totals_from_counters(scope: tuple[str, str] | None = None):
@@ -97,10 +83,7 @@ def add_points_issued(moment: datetime, points: int) -> None:
     """A posting's issued points (negative for a reversal) added to its day of the program's calendar: one upsert."""
     if not points:
         return
-    insert = _insert()
-    statement = insert(KpiPointsDay).values(day=local_date(moment), issued=points)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=["day"], set_={"issued": KpiPointsDay.issued + statement.excluded.issued}))
+    upsert_adding(KpiPointsDay, [{"day": local_date(moment), "issued": points}], ("day",), ("issued",))
 
 
 def issued_between(first_day: date, last_day: date) -> int:

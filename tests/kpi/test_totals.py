@@ -137,3 +137,33 @@ def test_the_budget_run_rate_reads_the_points_kept_per_day(db, make):
 
     aggregates.recompute()
     assert consistency.points_day_drift() == []
+
+
+def test_a_counter_change_over_many_scopes_is_one_statement_and_adds_up(db, make):
+    """An event counted for the program, a company, its region, an audience and its groups writes its counters
+    in one statement (and the totals of the company and groups in one more), whatever the number of scopes."""
+    from sqlalchemy import event
+
+    from portal.kpi import aggregates
+    from portal.kpi.models import KpiCounter
+
+    stage = stages.add_months(2026, 4, 4)[0]
+    scopes = [("program", ""), ("company", "7"), ("region", "77"), ("audience", "manager"),
+              ("group", "1"), ("group", "2"), ("group", "3")]
+    sent = []
+
+    def count(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    aggregates.bump(stage.id, scopes, sales_amount=100, claims_approved=1)  # creates the rows
+    _db.session.flush()
+    event.listen(_db.engine, "before_cursor_execute", count)
+    try:
+        aggregates.bump(stage.id, scopes, sales_amount=50, claims_approved=1)
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", count)
+    assert len([sql for sql in sent if sql.lstrip().upper().startswith("INSERT")]) == 2
+    rows = {(row.scope_kind, row.scope_key): (row.sales_amount, row.claims_approved)
+            for row in _db.session.scalars(select(KpiCounter).where(KpiCounter.stage_id == stage.id))}
+    assert rows == {scope: (150, 2) for scope in scopes}
+    assert _kept("group", 2) == {"sales_amount": 150, "claims_approved": 2, "first_selling": 0}
