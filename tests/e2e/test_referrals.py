@@ -34,6 +34,7 @@ def test_an_invitee_first_sale_pays_the_referrer(app, live_server, page, new_pag
     page.goto(f"{live_server}/profile")
     page.get_by_test_id("invite-colleague-link").click()
     expect(page.get_by_test_id("referral-terms")).to_contain_text("700")
+    page.wait_for_load_state("load")  # the copy button's script listens only once the page's scripts have run
     page.get_by_test_id("copy-referral-link").click()
     expect(page.locator("[data-copy-status]")).to_have_text("Скопировано")
     link = page.get_by_test_id("referral-link").input_value()
