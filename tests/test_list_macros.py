@@ -10,7 +10,8 @@ PORTAL = Path(__file__).resolve().parent.parent / "portal"
 # The list pages and review queues issue #28 brought onto the macros, and the tables they include (for My sales and
 # My leads, the cached part of the page that draws the list).
 LIST_PAGES = [
-    "claims/templates/claims/_listing.html", "claims/templates/claims/queue.html", "claims/templates/claims/_table.html",
+    "claims/templates/claims/_listing.html", "claims/templates/claims/queue.html",
+    "claims/templates/claims/_table.html",
     "leads/templates/leads/_listing.html", "leads/templates/leads/queue.html", "leads/templates/leads/_table.html",
     "partners/templates/partners/people.html", "partners/templates/partners/companies.html",
     "partners/templates/partners/team.html", "shop/templates/shop/orders.html",

@@ -3,7 +3,6 @@ from datetime import date, timedelta
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -25,7 +24,7 @@ from portal.core.errors import DomainError
 from portal.core.fields import INT_MAX
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
-from portal.core.person_cache import cached_cards
+from portal.core.person_cache import cached_page
 from portal.core.time import today
 from portal.core.tokens import TokenExpired, TokenInvalid, make_token, read_token
 from portal.core.uploads import send_download, send_image_preview
@@ -36,8 +35,6 @@ from portal.partners.history import audience_on
 from portal.products.services import find_by_sku, parse_money
 from portal.rules import engine
 from portal.rules.services import score
-
-CACHED_QUERY = 300  # the longest query string (filters, page) whose own list of sales is cached
 
 
 def _claim_or_404(claim_id: int) -> Claim:
@@ -95,8 +92,7 @@ def index():
         return render_template("claims/_listing.html", page=paginate(query), status_labels=STATUS_LABELS,
                                title=title, endpoint="claims.index")
 
-    listing = (cached_cards(person.id, render, part=("claims", request.query_string))
-               if len(request.query_string) <= CACHED_QUERY else Markup(render()))
+    listing = cached_page(person.id, render, "claims")
     return render_template("claims/index.html", listing=listing, title=title)
 
 

@@ -12,7 +12,7 @@ participant's statement (/points) are cached this way.
 import threading
 
 from cachetools import TTLCache
-from flask import current_app, g
+from flask import current_app, g, request
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -59,3 +59,12 @@ def forget_everything() -> None:
     with _lock:
         for cache in _caches.values():
             cache.clear()
+
+
+def cached_page(user_id: int, render, name: str, longest: int = 300, csrf: bool = False) -> Markup:
+    """A page's part for this person and this request's query string (filters, page), from the cache while nothing
+    of theirs changed; a query string over `longest` characters is rendered every time (it would only fill the
+    cache)."""
+    if len(request.query_string) > longest:
+        return Markup(render())
+    return cached_cards(user_id, render, part=(name, request.query_string), csrf=csrf)

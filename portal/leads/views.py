@@ -17,7 +17,7 @@ from portal.core.formatting import number
 from portal.core.forms import show_error
 from portal.core.freshness import watch_program_tables
 from portal.core.pagination import paginate
-from portal.core.person_cache import cached_cards
+from portal.core.person_cache import cached_page
 from portal.core.uploads import send_download
 from portal.extensions import db
 from portal.partners.models import APPROVED, PartnerCompany
@@ -41,7 +41,6 @@ from .models import REJECTED, STATUS_LABELS, SUBMITTED, Lead, LeadAttachment, Le
 bp = Blueprint("leads", __name__, template_folder="templates")
 
 MAX_ID = 2**31 - 1
-CACHED_QUERY = 300  # the longest query string (search, status, page) whose list of one's own leads is cached
 watch_program_tables(LeadChannel)  # the cached lists name each lead's channel
 
 
@@ -78,8 +77,7 @@ def index():
         return render_template("leads/_listing.html", page=paginate(query), status_labels=STATUS_LABELS,
                                title=title, endpoint="leads.index")
 
-    listing = (cached_cards(current_user.id, render, part=("leads", request.query_string))
-               if len(request.query_string) <= CACHED_QUERY else Markup(render()))
+    listing = cached_page(current_user.id, render, "leads")
     return render_template("leads/index.html", listing=listing, title=title)
 
 

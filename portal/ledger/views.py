@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from markupsafe import Markup
 
 from portal.audit import services as audit
 from portal.auth.models import ADMIN, PARTNER_ROLES, STAFF_ROLES, User
@@ -18,7 +17,7 @@ from portal.core.formatting import money_input
 from portal.core.forms import show_error
 from portal.core.freshness import watch_program_tables
 from portal.core.pagination import paginate
-from portal.core.person_cache import cached_cards
+from portal.core.person_cache import cached_page
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.ledger import exports as _exports  # noqa: F401 - registers the statement export
@@ -33,7 +32,6 @@ from portal.program.services import get_settings
 bp = Blueprint("ledger", __name__, template_folder="templates")
 
 EXPIRY_WARNING = timedelta(days=90)
-CACHED_QUERY = 300  # the longest query string (filters, page) whose statement is cached
 # The cached statement shows the points' value in roubles: a new point value must refresh it.
 watch_program_tables(ProgramSettings)
 SETTING_NAMES = ledger.SETTING_NAMES
@@ -86,10 +84,7 @@ def statement():
     def render():
         return render_template("ledger/_my_statement.html", **_statement_context(person))
 
-    if len(request.query_string) > CACHED_QUERY:
-        return render_template("ledger/statement.html", statement=Markup(render()))
-    return render_template("ledger/statement.html",
-                           statement=cached_cards(person.id, render, part=("points", request.query_string)))
+    return render_template("ledger/statement.html", statement=cached_page(person.id, render, "points"))
 
 
 @bp.get("/points/export.<any(csv, xlsx):fmt>")

@@ -3,13 +3,12 @@
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from portal.core.errors import DomainError
 from portal.core.fields import db_int
 from portal.core.forms import EmptyForm
 from portal.core.pagination import paginate
-from portal.core.person_cache import cached_cards
+from portal.core.person_cache import cached_page
 from portal.extensions import csrf, db
 
 from . import mailing, services
@@ -19,7 +18,6 @@ from .mailing import CATEGORY_LABELS
 from .models import CATEGORIES, Notification
 
 bp = Blueprint("notifications", __name__, template_folder="templates", url_prefix="/notifications")
-CACHED_QUERY = 100  # the longest query string (the page) whose list is cached
 
 
 @bp.app_context_processor
@@ -44,8 +42,7 @@ def index():
         page = paginate(services.notifications_of(current_user.id), reverse=(Notification.id.asc(),))
         return render_template("notifications/_list.html", page=page, text_of=text_of, form=form)
 
-    listing = (cached_cards(current_user.id, render, part=("notifications", request.query_string), csrf=True)
-               if len(request.query_string) <= CACHED_QUERY else Markup(render()))
+    listing = cached_page(current_user.id, render, "notifications", longest=100, csrf=True)
     return render_template("notifications/index.html", listing=listing, form=form)
 
 

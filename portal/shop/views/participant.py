@@ -4,7 +4,6 @@
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.models import PARTNER_ROLES, STAFF_ROLES
@@ -14,7 +13,7 @@ from portal.core.fields import db_int
 from portal.core.formatting import rub
 from portal.core.forms import show_error
 from portal.core.pagination import paginate
-from portal.core.person_cache import cached_cards
+from portal.core.person_cache import cached_page
 from portal.core.time import today
 from portal.core.uploads import send_reencoded_image
 from portal.extensions import db
@@ -34,8 +33,6 @@ from portal.shop.models import (
 from portal.shop.notifications import send_order_update
 from portal.shop.views.blueprint import bp
 
-CACHED_QUERY = 300  # the longest query string (search, filters, page) whose catalogue is cached
-
 
 @bp.get("/shop")
 @roles_required(*PARTNER_ROLES, *STAFF_ROLES)
@@ -52,8 +49,7 @@ def index():
         return render_template("shop/_catalogue.html", page=paginate(query), categories=services.prize_categories(),
                                cart_count=sum(i.quantity for i in services.cart_of(current_user)))
 
-    catalogue = (cached_cards(current_user.id, render, part=("shop", request.query_string))
-                 if len(request.query_string) <= CACHED_QUERY else Markup(render()))
+    catalogue = cached_page(current_user.id, render, "shop")
     return render_template("shop/index.html", catalogue=catalogue)
 
 
